@@ -1,0 +1,10 @@
+"""tdcoord: TSO–DSO coordination of distributed energy resources."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("tdcoord")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+__all__ = ["__version__"]
