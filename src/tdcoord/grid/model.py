@@ -156,8 +156,12 @@ class Feeder:
         return dataclasses.replace(
             self,
             id=new_id if new_id is not None else self.id,
-            loads=self.loads.replace(p_mw=self.loads.p_mw * factor, q_mvar=self.loads.q_mvar * factor),
-            sgens=self.sgens.replace(p_mw=self.sgens.p_mw * factor, q_mvar=self.sgens.q_mvar * factor),
+            loads=self.loads.replace(
+                p_mw=self.loads.p_mw * factor, q_mvar=self.loads.q_mvar * factor
+            ),
+            sgens=self.sgens.replace(
+                p_mw=self.sgens.p_mw * factor, q_mvar=self.sgens.q_mvar * factor
+            ),
         )
 
     def equals(self, other: object) -> bool:
@@ -326,7 +330,9 @@ def _dataclass_equals(a: object, b: object) -> bool:
 def _check_transmission(t: Transmission) -> None:
     where = f"transmission {t.name!r}"
     if not (np.isfinite(t.base_mva) and t.base_mva > 0):
-        raise GridError(f"base_mva must be positive, got {t.base_mva}", where=where, fix="use e.g. 100")
+        raise GridError(
+            f"base_mva must be positive, got {t.base_mva}", where=where, fix="use e.g. 100"
+        )
     bus = t.buses
     checks.check_unique(bus.id, "bus")
     checks.check_unique(t.branches.id, "branch")
@@ -369,7 +375,9 @@ def _check_transmission(t: Transmission) -> None:
     for col in ("eta_charge", "eta_discharge"):
         eta = st.column(col)
         if ((eta <= 0) | (eta > 1) | np.isnan(eta)).any():
-            raise GridError(f"storage {col} must be in (0, 1]", where="storage", fix="use e.g. 0.95")
+            raise GridError(
+                f"storage {col} must be in (0, 1]", where="storage", fix="use e.g. 0.95"
+            )
     if not bus.is_reference.any():
         raise GridError(
             "no reference (slack) bus",
@@ -395,7 +403,9 @@ def _check_feeder(f: Feeder) -> None:
     if len(nodes) == 0:
         raise GridError("feeder has no nodes", where=where, fix="add at least the root node")
     if not (np.isfinite(f.base_mva) and f.base_mva > 0):
-        raise GridError(f"base_mva must be positive, got {f.base_mva}", where=where, fix="use e.g. 1")
+        raise GridError(
+            f"base_mva must be positive, got {f.base_mva}", where=where, fix="use e.g. 1"
+        )
     checks.check_unique(nodes.id, f"{where} node")
     checks.check_unique(br.id, f"{where} branch")
     checks.check_positive(nodes.vn_kv, nodes.id, f"{where} node", "vn_kv")
@@ -435,11 +445,15 @@ def _check_feeder(f: Feeder) -> None:
 
 def _check_grid(g: GridModel) -> None:
     if g.transmission is None and not g.feeders:
-        raise GridError("the grid is empty", where=g.name, fix="give a transmission network or feeders")
+        raise GridError(
+            "the grid is empty", where=g.name, fix="give a transmission network or feeders"
+        )
     ids = [f.id for f in g.feeders]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
-        raise GridError(f"duplicate feeder ids {dup}", where=g.name, fix="give each feeder its own id")
+        raise GridError(
+            f"duplicate feeder ids {dup}", where=g.name, fix="give each feeder its own id"
+        )
     itf = g.interfaces
     if len(itf) == 0:
         return
@@ -448,7 +462,9 @@ def _check_grid(g: GridModel) -> None:
             "interfaces given without a transmission network", where=g.name, fix="add transmission"
         )
     checks.check_unique(itf.id, "interface")
-    checks.check_references(itf.transmission_bus, g.transmission.buses.id, "interface", "transmission_bus")
+    checks.check_references(
+        itf.transmission_bus, g.transmission.buses.id, "interface", "transmission_bus"
+    )
     unknown = sorted(set(itf.feeder.tolist()) - set(ids))
     if unknown:
         raise GridError(

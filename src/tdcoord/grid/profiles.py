@@ -15,7 +15,7 @@ from tdcoord.grid.tables import FloatArray, StrArray
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Profiles:
-    """Factor time series: ``time`` (ISO 8601 strings, UTC), ``names``, ``p_factor`` and ``q_factor``
+    """Factor time series: ``time`` (ISO 8601 strings), ``names``, ``p_factor`` and ``q_factor``
     of shape (len(time), len(names))."""
 
     time: StrArray
@@ -31,8 +31,10 @@ class Profiles:
         for name in ("p_factor", "q_factor"):
             arr = np.array(getattr(self, name), dtype=np.float64, copy=True)
             if arr.shape != (len(self.time), len(self.names)):
-                raise ValueError(f"Profiles.{name} must be (time, names) = "
-                                 f"{(len(self.time), len(self.names))}, got {arr.shape}")
+                raise ValueError(
+                    f"Profiles.{name} must be (time, names) = "
+                    f"{(len(self.time), len(self.names))}, got {arr.shape}"
+                )
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
 

@@ -30,7 +30,7 @@ _DTYPES: dict[str, Any] = {
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Table:
-    """Base class: subclasses declare their columns as dataclass fields annotated with an array alias."""
+    """Base class: subclasses declare columns as dataclass fields annotated with an array alias."""
 
     _dtypes: ClassVar[dict[str, Any]]
 
@@ -43,7 +43,9 @@ class Table:
             dtype = _DTYPES[str(field.type)]
             raw = getattr(self, field.name)
             if dtype is object:
-                array = np.asarray([str(v) for v in np.asarray(raw, dtype=object).ravel()], dtype=object)
+                array = np.asarray(
+                    [str(v) for v in np.asarray(raw, dtype=object).ravel()], dtype=object
+                )
             else:
                 array = np.array(raw, dtype=dtype, copy=True).ravel()
             array.flags.writeable = False
@@ -96,13 +98,13 @@ class Table:
         """A table with no rows."""
         return cls(**{c: np.empty(0) for c in cls.columns()})
 
-    def take(self, index: npt.ArrayLike) -> Self:
+    def take(self, index: npt.NDArray[np.bool_] | npt.NDArray[np.int64] | slice) -> Self:
         """Rows at the given positions (or boolean mask), as a new table."""
         return type(self)(**{c: self.column(c)[index] for c in self.columns()})
 
     def replace(self, **columns: npt.ArrayLike) -> Self:
         """A copy with some columns replaced."""
-        return dataclasses.replace(self, **columns)  # type: ignore[arg-type]
+        return dataclasses.replace(self, **columns)
 
     def equals(self, other: object) -> bool:
         """Exact equality of type and every column (NaN equals NaN)."""

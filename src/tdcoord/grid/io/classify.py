@@ -74,9 +74,7 @@ def feeder_from_tables(
     )
 
 
-def transmission_from_tables(
-    name: str, tables: PpcTables, loads: LoadTable
-) -> Transmission:
+def transmission_from_tables(name: str, tables: PpcTables, loads: LoadTable) -> Transmission:
     """Build a transmission network from converted tables."""
     return Transmission(
         name=name,
@@ -110,4 +108,6 @@ def model_from_tables(
             q_mvar=np.concatenate([loads.q_mvar, -sgens.q_mvar]),
             profile=np.concatenate([loads.profile, sgens.profile]),
         )
-    return GridModel(name=name, transmission=transmission_from_tables(name, tables, loads), feeders=())
+    return GridModel(
+        name=name, transmission=transmission_from_tables(name, tables, loads), feeders=()
+    )

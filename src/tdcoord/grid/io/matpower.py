@@ -23,7 +23,9 @@ def read_matpower(path: str | Path) -> GridModel:
     try:
         cf = CaseFrames(str(path))
     except Exception as exc:  # the parser raises many types on malformed files
-        raise SourceError(f"cannot parse MATPOWER file {path}: {exc}", fix="check the file") from exc
+        raise SourceError(
+            f"cannot parse MATPOWER file {path}: {exc}", fix="check the file"
+        ) from exc
     gencost = cf.gencost.to_numpy(dtype=float) if hasattr(cf, "gencost") else None
     tables = tables_from_ppc(
         float(cf.baseMVA),

@@ -220,7 +220,9 @@ def _gencost(net: Any, gen_names: Any) -> Any:
     return rows
 
 
-def _element_table(frame: pd.DataFrame, mapping: dict[int, int], kind_default: str) -> dict[str, Any]:
+def _element_table(
+    frame: pd.DataFrame, mapping: dict[int, int], kind_default: str
+) -> dict[str, Any]:
     frame = _in_service(frame)
     frame = frame[frame["bus"].isin(list(mapping))]
     scaling = frame["scaling"].to_numpy(dtype=float) if "scaling" in frame else 1.0
@@ -248,13 +250,20 @@ def _element_table(frame: pd.DataFrame, mapping: dict[int, int], kind_default: s
 def loads_and_sgens(net: Any, mapping: dict[int, int]) -> tuple[LoadTable, SgenTable]:
     """Loads and non-controllable static generators of the network, on model bus ids."""
     ld = _element_table(net.load, mapping, "load")
-    loads = LoadTable(id=ld["id"], bus=ld["bus"], p_mw=ld["p_mw"], q_mvar=ld["q_mvar"], profile=ld["profile"])
+    loads = LoadTable(
+        id=ld["id"], bus=ld["bus"], p_mw=ld["p_mw"], q_mvar=ld["q_mvar"], profile=ld["profile"]
+    )
     sg_frame = net.sgen
     if "controllable" in sg_frame:
         sg_frame = sg_frame[~sg_frame["controllable"].fillna(False).astype(bool)]
     sg = _element_table(sg_frame, mapping, "sgen")
     sgens = SgenTable(
-        id=sg["id"], bus=sg["bus"], p_mw=sg["p_mw"], q_mvar=sg["q_mvar"], kind=sg["kind"], profile=sg["profile"]
+        id=sg["id"],
+        bus=sg["bus"],
+        p_mw=sg["p_mw"],
+        q_mvar=sg["q_mvar"],
+        kind=sg["kind"],
+        profile=sg["profile"],
     )
     return loads, sgens
 

@@ -26,7 +26,17 @@ from tdcoord.grid.tables import FloatArray, IntArray, StrArray
 # MATPOWER column indices (0-based)
 BUS_I, BUS_TYPE, PD, QD, GS, BS, VM, VA, BASE_KV, VMAX, VMIN = 0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 12
 F_BUS, T_BUS, BR_R, BR_X, BR_B, RATE_A, TAP, SHIFT, BR_STATUS, ANGMIN, ANGMAX = (
-    0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    8,
+    9,
+    10,
+    11,
+    12,
 )
 GEN_BUS, QMAX, QMIN, GEN_STATUS, PMAX, PMIN = 0, 3, 4, 7, 8, 9
 REF, ISOLATED = 3, 4
@@ -193,7 +203,7 @@ def _costs(
     pwl_p: list[float] = []
     pwl_c: list[float] = []
     if gencost is None or len(gencost) == 0:
-        return c0, c1, c2, PwlCostTable(generator=pwl_gen, p_mw=pwl_p, cost_per_h=pwl_c)
+        return c0, c1, c2, _pwl(pwl_gen, pwl_p, pwl_c)
     gc = np.atleast_2d(np.asarray(gencost, dtype=np.float64))[:n_gen]
     for g, row in enumerate(gc):  # one pass over generators at load time
         model, ncost = int(row[0]), int(row[3])
@@ -220,7 +230,15 @@ def _costs(
                 where="gencost",
                 fix="use MODEL 1 (piecewise linear) or 2 (polynomial)",
             )
-    return c0, c1, c2, PwlCostTable(generator=pwl_gen, p_mw=pwl_p, cost_per_h=pwl_c)
+    return c0, c1, c2, _pwl(pwl_gen, pwl_p, pwl_c)
+
+
+def _pwl(gen: list[int], p: list[float], c: list[float]) -> PwlCostTable:
+    return PwlCostTable(
+        generator=np.asarray(gen, dtype=np.int64),
+        p_mw=np.asarray(p, dtype=np.float64),
+        cost_per_h=np.asarray(c, dtype=np.float64),
+    )
 
 
 def loads_from_bus_totals(ids: IntArray, p_mw: FloatArray, q_mvar: FloatArray) -> LoadTable:

@@ -52,7 +52,9 @@ def read_simbench(code: str) -> GridModel:
         close = difflib.get_close_matches(code, codes, n=3)
         raise SourceError(
             f"{code!r} is not a SimBench code",
-            fix=f"did you mean {', '.join(close)}?" if close else "see simbench.collect_all_simbench_codes()",
+            fix=f"did you mean {', '.join(close)}?"
+            if close
+            else "see simbench.collect_all_simbench_codes()",
         )
     import simbench as sb
 
@@ -79,8 +81,9 @@ def split_network(net: Any, name: str) -> GridModel:
     # Components of the distribution part.
     d_ids = bus_ids[~hv]
     order = np.argsort(d_ids)
-    pos = lambda ids: order[np.searchsorted(d_ids, ids, sorter=order)]  # noqa: E731
-    count, labels = checks.components(len(d_ids), pos(br.from_bus[d_branch]), pos(br.to_bus[d_branch]))
+    a = order[np.searchsorted(d_ids, br.from_bus[d_branch], sorter=order)]
+    b = order[np.searchsorted(d_ids, br.to_bus[d_branch], sorter=order)]
+    count, labels = checks.components(len(d_ids), a, b)
     mv_side = np.where(t_hv[crossing], br.from_bus[crossing], br.to_bus[crossing])
     hv_side = np.where(t_hv[crossing], br.to_bus[crossing], br.from_bus[crossing])
     rating = br.rating_mva[crossing]
@@ -103,7 +106,8 @@ def split_network(net: Any, name: str) -> GridModel:
         if len(roots) > 1 or len(feeders_hv) > 1:
             raise GridError(
                 f"distribution area with buses {members[:5].tolist()} is fed from "
-                f"{len(roots)} MV buses / {len(feeders_hv)} HV buses; a feeder needs one supply point",
+                f"{len(roots)} MV buses / {len(feeders_hv)} HV buses; a feeder needs one "
+                "supply point",
                 where=name,
                 fix="open a coupling switch so that each area has one substation",
             )
@@ -133,11 +137,13 @@ def split_network(net: Any, name: str) -> GridModel:
     transmission = transmission_from_tables(name, t_tables, t_loads)
     interfaces = InterfaceTable(
         id=np.arange(len(feeders)),
-        transmission_bus=itf_bus,
-        feeder=itf_feeder,
-        rating_mva=itf_rating,
+        transmission_bus=np.asarray(itf_bus, dtype=np.int64),
+        feeder=np.asarray(itf_feeder, dtype=object),
+        rating_mva=np.asarray(itf_rating, dtype=np.float64),
     )
-    model = GridModel(name=name, transmission=transmission, feeders=tuple(feeders), interfaces=interfaces)
+    model = GridModel(
+        name=name, transmission=transmission, feeders=tuple(feeders), interfaces=interfaces
+    )
     return _with_profiles(model, profiles)
 
 
@@ -179,7 +185,9 @@ def _profiles(net: Any) -> Profiles | None:
     if not prof or "load" not in prof or len(prof["load"]) == 0:
         return None
     load = prof["load"]
-    time = load["time"].astype(str).to_numpy() if "time" in load else np.arange(len(load)).astype(str)
+    time = (
+        load["time"].astype(str).to_numpy() if "time" in load else np.arange(len(load)).astype(str)
+    )
     names: list[str] = []
     p_cols: list[Any] = []
     q_cols: list[Any] = []
@@ -189,7 +197,11 @@ def _profiles(net: Any) -> Profiles | None:
             names.append(base)
             p_cols.append(load[col].to_numpy(dtype=float))
             qcol = base + "_qload"
-            q_cols.append(load[qcol].to_numpy(dtype=float) if qcol in load else load[col].to_numpy(dtype=float))
+            q_cols.append(
+                load[qcol].to_numpy(dtype=float)
+                if qcol in load
+                else load[col].to_numpy(dtype=float)
+            )
     for key in ("renewables", "powerplants", "storage"):
         frame = prof.get(key)
         if frame is None or len(frame) != len(load):
@@ -200,7 +212,12 @@ def _profiles(net: Any) -> Profiles | None:
             names.append(str(col))
             p_cols.append(frame[col].to_numpy(dtype=float))
             q_cols.append(frame[col].to_numpy(dtype=float))
-    return Profiles(time=time, names=names, p_factor=np.column_stack(p_cols), q_factor=np.column_stack(q_cols))
+    return Profiles(
+        time=np.asarray(time, dtype=object),
+        names=np.asarray(names, dtype=object),
+        p_factor=np.column_stack(p_cols),
+        q_factor=np.column_stack(q_cols),
+    )
 
 
 def _with_profiles(model: GridModel, profiles: Profiles | None) -> GridModel:

@@ -29,7 +29,9 @@ def load_grid(source: str | Path) -> GridModel:
     scheme, sep, rest = text.partition(":")
     if sep and scheme in SCHEMES and not Path(text).exists():
         if not rest:
-            raise SourceError(f"{scheme}: needs a name after the colon", fix=f"e.g. {_example(scheme)}")
+            raise SourceError(
+                f"{scheme}: needs a name after the colon", fix=f"e.g. {_example(scheme)}"
+            )
         if scheme == "pandapower":
             return _pandapower_network(rest)
         if scheme == "pglib":
@@ -39,9 +41,8 @@ def load_grid(source: str | Path) -> GridModel:
         return read_simbench(rest)
     path = Path(text)
     if not path.exists():
-        hint = (
-            f"use one of the schemes {', '.join(s + ':' for s in SCHEMES)} or a path to a .m/.json file"
-        )
+        schemes = ", ".join(s + ":" for s in SCHEMES)
+        hint = f"use one of the schemes {schemes} or a path to a .m/.json file"
         raise SourceError(f"no such file or source: {text!r}", fix=hint)
     suffix = path.suffix.lower()
     if suffix == ".m":
@@ -60,7 +61,9 @@ def load_grid(source: str | Path) -> GridModel:
         try:
             net = pp.from_json(str(path))
         except Exception as exc:
-            raise SourceError(f"cannot read pandapower JSON {path}: {exc}", fix="check the file") from exc
+            raise SourceError(
+                f"cannot read pandapower JSON {path}: {exc}", fix="check the file"
+            ) from exc
         return from_pandapower(net, path.stem)
     raise SourceError(
         f"unknown file type {suffix!r} for {path}",

@@ -1,0 +1,32 @@
+# The two commands of the quick start. Both set up what they need (uv, the locked environment).
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY := .venv/bin/python
+
+.PHONY: demo test setup lint typecheck bench clean
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --python 3.11
+	touch $@
+
+setup: .venv/.synced
+
+demo: setup  ## run the main job on the bundled default study
+	.venv/bin/tdcoord demo --out out/demo
+
+lint: setup
+	.venv/bin/ruff check src tests
+
+typecheck: setup
+	.venv/bin/mypy --strict src/tdcoord
+
+test: setup lint typecheck  ## ruff, mypy --strict and the whole test suite
+	.venv/bin/pytest -q -n 2
+
+bench: setup
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf .venv out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""``tdcoord grid info|check SOURCE``."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from tdcoord.cli.common import console, print_json, run_guarded
+
+app = typer.Typer(
+    help="Inspect and validate grids (SOURCE: file.m, file.json, pandapower:NAME, "
+    "pglib:CASE, simbench:CODE).",
+    no_args_is_help=True,
+)
+
+
+def _table(title: str, data: dict[str, object]) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column("key", style="bold")
+    table.add_column("value")
+    for key, value in data.items():
+        if isinstance(value, list):
+            continue
+        table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+    return table
+
+
+@app.command()
+def info(
+    source: str = typer.Argument(..., help="Grid SOURCE"),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (documented keys)"),
+) -> None:
+    """Counts, total load and generation, feeders and interfaces of a grid."""
+
+    def body() -> None:
+        from tdcoord.grid.io.source import load_grid
+        from tdcoord.grid.summary import grid_info
+
+        data = grid_info(load_grid(source))
+        if json_out:
+            print_json(data)
+        else:
+            console.print(_table(f"grid {data['name']}", data))
+
+    run_guarded(body)
+
+
+@app.command()
+def check(
+    source: str = typer.Argument(..., help="Grid SOURCE"),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (documented keys)"),
+) -> None:
+    """AC power-flow validation (pandapower): losses, voltages and every violation."""
+
+    def body() -> None:
+        from tdcoord.grid.io.source import load_grid
+        from tdcoord.grid.summary import grid_check
+        from tdcoord.grid.validate import validate
+
+        model = load_grid(source)
+        data = grid_check(model, validate(model))
+        if json_out:
+            print_json(data)
+            return
+        console.print(_table(f"grid {data['name']}: AC validation", data))
+        violations = data["violations"]
+        assert isinstance(violations, list)
+        if violations:
+            table = Table(title=f"{len(violations)} violations")
+            for col in ("network", "kind", "element", "value", "limit"):
+                table.add_column(col)
+            for v in violations[:50]:
+                table.add_row(
+                    *(
+                        f"{v[c]:.5g}" if isinstance(v[c], float) else str(v[c])
+                        for c in ("network", "kind", "element", "value", "limit")
+                    )
+                )
+            console.print(table)
+        else:
+            console.print("[green]no violations[/]")
+
+    run_guarded(body)

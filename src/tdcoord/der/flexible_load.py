@@ -1,0 +1,186 @@
+"""Shiftable (flexible) load with energy neutrality over a window and rebound.
+
+Each unit has a baseline demand profile ``d`` (MW consumed, ``units × intervals``), a maximum
+shift ``s`` (MW) per interval, a connection limit ``c_max`` and a window of ``w`` intervals. Time
+is cut into consecutive windows ``[j·w, (j+1)·w)``; over each window the consumed energy must
+equal the baseline energy (energy neutrality: what is reduced now is recovered later in the same
+window — the *rebound* — and what is consumed early is not consumed later).
+
+With backlog ``B`` (MWh owed: positive after a reduction) at the start of interval ``t``, the
+capacities left in the window after ``t`` are
+
+    F⁺ = Σ_{t<k<end} min(s, c_max − d_k) · dt     (extra consumption possible later)
+    F⁻ = Σ_{t<k<end} min(s, d_k) · dt             (reduction possible later)
+
+and the consumption ``c`` in interval ``t`` is bounded by
+
+    max(0, d_t − s, d_t + (B − F⁺)/dt)  <=  c  <=  min(c_max, d_t + s, d_t + (B + F⁻)/dt).
+
+Baseline: ``c_b = d_t + B/dt`` clipped to those bounds (rebound as soon as possible; with no
+backlog the baseline is the demand profile). Flexibility (up = consume less):
+``up = c_b − c_min``, ``down = c_max_t − c_b``. Sign: ``p_mw = −c <= 0``.
+Seed 000 §1.3: load shifting is the demand-response service DERs most often provide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+
+from tdcoord.der.base import (
+    Flexibility,
+    FloatArray,
+    IntArray,
+    as_ids,
+    check_dt,
+    check_n,
+    checked_activation,
+    per_unit,
+    per_unit_int,
+    profile,
+    require,
+    require_nonnegative,
+    require_plausible_mw,
+)
+
+KIND = "FlexibleLoad"
+
+
+@dataclass(frozen=True, eq=False)
+class FlexibleLoad:
+    """``n`` shiftable loads (see module doc). State: ``backlog_mwh`` and ``t``.
+
+    ``p_max_mw`` defaults to the peak of ``demand_mw + shift_max_mw`` per unit.
+    """
+
+    ids: tuple[str, ...]
+    demand_mw: FloatArray
+    shift_max_mw: FloatArray
+    window_intervals: IntArray
+    p_max_mw: FloatArray | None = None
+    backlog_mwh: FloatArray | None = None
+    t: int = 0
+
+    def __post_init__(self) -> None:
+        ids = as_ids(KIND, self.ids)
+        s = object.__setattr__
+        s(self, "ids", ids)
+        d = profile(KIND, "demand_mw", self.demand_mw, ids)
+        require(
+            KIND,
+            ids,
+            d >= 0,
+            "demand_mw is negative",
+            "give demand as a positive consumption in MW (sign is applied by the model)",
+        )
+        require_plausible_mw(KIND, ids, "demand_mw", d.max(axis=1))
+        s(self, "demand_mw", d)
+        shift = per_unit(KIND, "shift_max_mw", self.shift_max_mw, ids)
+        require_nonnegative(KIND, ids, "shift_max_mw", shift)
+        s(self, "shift_max_mw", shift)
+        w = per_unit_int(KIND, "window_intervals", self.window_intervals, ids)
+        require(KIND, ids, w >= 1, "window_intervals < 1", "use a window of at least 1 interval")
+        s(self, "window_intervals", w)
+        if self.p_max_mw is None:
+            s(self, "p_max_mw", (d + shift[:, None]).max(axis=1))
+        else:
+            pm = per_unit(KIND, "p_max_mw", self.p_max_mw, ids)
+            require_plausible_mw(KIND, ids, "p_max_mw", pm)
+            require(
+                KIND,
+                ids,
+                pm[:, None] >= d - 1e-12,
+                "demand_mw exceeds p_max_mw",
+                "raise p_max_mw to at least the peak demand",
+            )
+            s(self, "p_max_mw", pm)
+        if self.backlog_mwh is None:
+            s(self, "backlog_mwh", np.zeros(len(ids)))
+        else:
+            s(self, "backlog_mwh", per_unit(KIND, "backlog_mwh", self.backlog_mwh, ids))
+
+    @classmethod
+    def create(cls, ids: Sequence[str], **params: Any) -> FlexibleLoad:
+        return cls(ids=tuple(ids), **params)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_profile(self) -> int:
+        return int(self.demand_mw.shape[1])
+
+    def _cumcaps(self, dt: float) -> tuple[FloatArray, FloatArray]:
+        """Cumulative shift capacities (MWh) up and down, with a leading zero column."""
+        assert self.p_max_mw is not None
+        s = self.shift_max_mw[:, None]
+        up_cap = np.minimum(s, self.p_max_mw[:, None] - self.demand_mw) * dt
+        dn_cap = np.minimum(s, self.demand_mw) * dt
+        zero = np.zeros((self.n_units, 1))
+        return (
+            np.concatenate([zero, np.cumsum(up_cap, axis=1)], axis=1),
+            np.concatenate([zero, np.cumsum(dn_cap, axis=1)], axis=1),
+        )
+
+    def _bounds(
+        self, t: int, b: FloatArray, dt: float, caps: tuple[FloatArray, FloatArray]
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(c_min, c_max, baseline c) at interval ``t`` for backlog ``b`` (units,)."""
+        n_units, T = self.demand_mw.shape
+        assert self.p_max_mw is not None
+        if t >= T:
+            z = np.zeros(n_units)
+            return z, z, z
+        d = self.demand_mw[:, t]
+        s = self.shift_max_mw
+        cs_up, cs_dn = caps
+        end = np.minimum((t // self.window_intervals + 1) * self.window_intervals, T)
+        rows = np.arange(n_units)
+        f_up = cs_up[rows, end] - cs_up[:, t + 1]
+        f_dn = cs_dn[rows, end] - cs_dn[:, t + 1]
+        c_min = np.maximum.reduce([np.zeros(n_units), d - s, d + (b - f_up) / dt])
+        c_max = np.minimum.reduce([self.p_max_mw, d + s, d + (b + f_dn) / dt])
+        c_max = np.maximum(c_max, c_min)
+        c_b = np.clip(d + b / dt, c_min, c_max)
+        return c_min, c_max, c_b
+
+    def _walk(self, n: int, dt: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        assert self.backlog_mwh is not None
+        b = self.backlog_mwh.copy()
+        caps = self._cumcaps(dt)
+        lo = np.empty((self.n_units, n))
+        hi = np.empty_like(lo)
+        cb = np.empty_like(lo)
+        for k in range(n):
+            t = self.t + k
+            lo[:, k], hi[:, k], cb[:, k] = self._bounds(t, b, dt, caps)
+            d = self.demand_mw[:, t] if t < self.n_profile else 0.0
+            b = b + (d - cb[:, k]) * dt
+        return cb, lo, hi
+
+    def baseline_p_mw(self, n_intervals: int, dt_h: float) -> FloatArray:
+        """Demand plus rebound of any backlog, as ``p_mw <= 0`` (units × n)."""
+        cb, _, _ = self._walk(check_n(n_intervals), check_dt(dt_h))
+        return -cb
+
+    def flexibility(self, n_intervals: int, dt_h: float) -> Flexibility:
+        cb, lo, hi = self._walk(check_n(n_intervals), check_dt(dt_h))
+        return Flexibility(np.maximum(cb - lo, 0.0), np.maximum(hi - cb, 0.0), None)
+
+    def apply(self, activation_p_mw: npt.ArrayLike, dt_h: float) -> Self:
+        """New backlog after one interval at baseline + activation (up = consume less)."""
+        dt = check_dt(dt_h)
+        assert self.backlog_mwh is not None
+        lo, hi, cb = self._bounds(self.t, self.backlog_mwh, dt, self._cumcaps(dt))
+        flex = Flexibility((cb - lo)[:, None], (hi - cb)[:, None], None)
+        a = checked_activation(KIND, self.ids, activation_p_mw, flex)
+        c = np.clip(cb - a, lo, hi)
+        d = self.demand_mw[:, self.t] if self.t < self.n_profile else 0.0
+        backlog = self.backlog_mwh + (d - c) * dt
+        return dataclasses.replace(self, backlog_mwh=backlog, t=self.t + 1)

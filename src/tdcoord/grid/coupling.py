@@ -1,0 +1,122 @@
+"""Build coupled T+D systems from standard cases: feeders attached below transmission load buses.
+
+Each chosen transmission load bus hands its load to ``feeders_per_bus`` feeder copies. Every copy
+is scaled by  k = P_bus / (n · P_feeder)  so that the feeders' peak (their total nominal load)
+replaces the bus load exactly; the bus's own loads are removed. The interface transformer is
+rated at ``rating_factor · |S_bus| / n``. Copies share topology arrays (immutable), so 1,000
+feeders of ~100 nodes build in about a second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from tdcoord.errors import GridError
+from tdcoord.grid.components import InterfaceTable
+from tdcoord.grid.model import Feeder, GridModel, Transmission
+
+
+def load_buses(transmission: Transmission) -> list[int]:
+    """Transmission buses with positive active load, in id order."""
+    p = transmission.bus_load_mw()
+    return [int(b) for b in np.sort(transmission.buses.id[p > 0])]
+
+
+def attach_feeders(
+    transmission: Transmission | GridModel,
+    feeders: Feeder | Sequence[Feeder],
+    buses: Sequence[int] | None = None,
+    *,
+    feeders_per_bus: int | str = 1,
+    rating_factor: float = 1.5,
+    name: str | None = None,
+) -> GridModel:
+    """Attach feeders below transmission load buses (all load buses when ``buses`` is None).
+
+    ``feeders`` is one template or a list used round-robin over the buses. Raises
+    :class:`GridError` for unknown buses, buses without load, or templates without load.
+    """
+    t = transmission.transmission if isinstance(transmission, GridModel) else transmission
+    if t is None:
+        raise GridError("attach_feeders needs a transmission network", fix="load a meshed case")
+    templates = [feeders] if isinstance(feeders, Feeder) else list(feeders)
+    if not templates:
+        raise GridError("no feeder templates given", fix="give at least one feeder")
+    if feeders_per_bus != "auto" and not (
+        isinstance(feeders_per_bus, int) and feeders_per_bus >= 1
+    ):
+        raise GridError(
+            f"feeders_per_bus must be a whole number >= 1 or 'auto', got {feeders_per_bus!r}",
+            fix="use 1 or more, or 'auto' (as many copies as keep each copy near its own size)",
+        )
+    chosen = load_buses(t) if buses is None else [int(b) for b in buses]
+    known = set(t.buses.id.tolist())
+    unknown = [b for b in chosen if b not in known]
+    if unknown:
+        raise GridError(f"unknown transmission buses {unknown[:5]}", fix="use bus ids of the case")
+    if len(set(chosen)) != len(chosen):
+        raise GridError("a bus is listed twice", fix="list each bus once (use feeders_per_bus)")
+    rows = t.bus_rows(np.asarray(chosen, dtype=np.int64))
+    p_bus = np.zeros(t.n_bus)
+    q_bus = np.zeros(t.n_bus)
+    load_rows = t.bus_rows(t.loads.bus)
+    np.add.at(p_bus, load_rows, t.loads.p_mw)
+    np.add.at(q_bus, load_rows, t.loads.q_mvar)
+    no_load = [b for b, r in zip(chosen, rows, strict=True) if not p_bus[r] > 0]
+    if no_load:
+        raise GridError(
+            f"buses {no_load[:5]} carry no positive load to hand to a feeder",
+            fix="choose load buses (tdcoord.grid.coupling.load_buses lists them)",
+        )
+    template_load = [float(f.node_load_mw().sum()) for f in templates]
+    for f, p in zip(templates, template_load, strict=True):
+        if not p > 0:
+            raise GridError(
+                f"feeder template {f.id!r} has no load to scale", fix="use a loaded feeder"
+            )
+    new_feeders: list[Feeder] = []
+    itf_bus: list[int] = []
+    itf_rating: list[float] = []
+    k = 0
+    for bus, row in zip(
+        chosen, rows, strict=True
+    ):  # one iteration per feeder: object building only
+        s_bus = float(np.hypot(p_bus[row], q_bus[row]))
+        n_copies = (
+            max(1, round(p_bus[row] / template_load[k % len(templates)]))
+            if feeders_per_bus == "auto"
+            else int(feeders_per_bus)
+        )
+        for copy in range(n_copies):
+            template = templates[k % len(templates)]
+            factor = p_bus[row] / (n_copies * template_load[k % len(templates)])
+            fid = f"{template.id}@{bus}" + (f"#{copy}" if n_copies > 1 else "")
+            rating = rating_factor * s_bus / n_copies
+            new_feeders.append(
+                dataclasses.replace(template.scaled(factor, fid), substation_rating_mva=rating)
+            )
+            itf_bus.append(bus)
+            itf_rating.append(rating)
+            k += 1
+    keep_load = ~np.isin(t.loads.bus, np.asarray(chosen, dtype=np.int64))
+    t_new = dataclasses.replace(t, loads=t.loads.take(keep_load))
+    base = transmission if isinstance(transmission, GridModel) else None
+    old_feeders = base.feeders if base is not None else ()
+    old_itf = base.interfaces if base is not None else InterfaceTable.empty()
+    start = int(old_itf.id.max()) + 1 if len(old_itf) else 0
+    interfaces = InterfaceTable(
+        id=np.concatenate([old_itf.id, start + np.arange(len(new_feeders))]),
+        transmission_bus=np.concatenate([old_itf.transmission_bus, itf_bus]),
+        feeder=np.concatenate([old_itf.feeder, [f.id for f in new_feeders]]),
+        rating_mva=np.concatenate([old_itf.rating_mva, itf_rating]),
+    )
+    return GridModel(
+        name=name or f"{t.name}+{templates[0].id}",
+        transmission=t_new,
+        feeders=tuple(old_feeders) + tuple(new_feeders),
+        interfaces=interfaces,
+        profiles=base.profiles if base is not None else None,
+    )

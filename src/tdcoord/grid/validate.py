@@ -1,0 +1,460 @@
+"""AC power-flow validation with pandapower.
+
+Feeders are independent below their roots, so they are validated in batches: one pandapower
+network holds a whole batch of feeders, each with its own external grid at its root
+(``vm_pu = v_root_pu``), and a single Newton–Raphson solves them all (block-diagonal Jacobian).
+Networks are built with pandapower's vectorised ``create_*s`` functions, never element by
+element. Same-voltage branches become lines (r, x, and charging c from b_pu at 50 Hz); branches
+between voltage levels become per-unit impedances on the feeder base.
+
+Transmission is validated by pandapower's AC power flow on the MATPOWER data (``from_ppc``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tdcoord.errors import GridError
+from tdcoord.grid.model import Feeder, GridModel, Transmission
+from tdcoord.grid.tables import FloatArray
+
+F_HZ = 50.0
+#: Tolerance on limits before a value counts as a violation.
+V_TOL_PU = 1e-6
+LOADING_TOL = 1e-6
+
+
+@dataclasses.dataclass(frozen=True)
+class Violation:
+    """One limit violation found by power flow."""
+
+    network: str  #: feeder id or "transmission"
+    kind: str  #: "voltage_low", "voltage_high", "overload", "interface_overload", "not_converged"
+    element: str  #: node/bus id or branch name
+    value: float  #: v_pu, or loading in percent
+    limit: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class FeederFlow:
+    """Power-flow result of one feeder (arrays per node row / branch row)."""
+
+    feeder: str
+    converged: bool
+    v_pu: FloatArray
+    loading_percent: FloatArray
+    losses_mw: float
+    root_p_mw: float
+    root_q_mvar: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationResult:
+    """AC validation of a grid: per-feeder flows, transmission summary and every violation."""
+
+    feeders: tuple[FeederFlow, ...]
+    transmission_losses_mw: float | None
+    transmission_v_pu: FloatArray | None
+    violations: tuple[Violation, ...]
+
+    @property
+    def losses_mw(self) -> float:
+        """Total losses, MW (feeders plus transmission where validated)."""
+        return float(sum(f.losses_mw for f in self.feeders) + (self.transmission_losses_mw or 0.0))
+
+    @property
+    def v_min_pu(self) -> float:
+        """Lowest voltage anywhere validated."""
+        values = [float(f.v_pu.min()) for f in self.feeders if len(f.v_pu)]
+        if self.transmission_v_pu is not None and len(self.transmission_v_pu):
+            values.append(float(self.transmission_v_pu.min()))
+        return min(values) if values else math.nan
+
+    @property
+    def v_max_pu(self) -> float:
+        """Highest voltage anywhere validated."""
+        values = [float(f.v_pu.max()) for f in self.feeders if len(f.v_pu)]
+        if self.transmission_v_pu is not None and len(self.transmission_v_pu):
+            values.append(float(self.transmission_v_pu.max()))
+        return max(values) if values else math.nan
+
+
+# -- feeders --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeInjections:
+    """Net load per node row of one feeder (consumption − generation), MW and Mvar."""
+
+    p_mw: FloatArray
+    q_mvar: FloatArray
+
+
+def default_injections(feeder: Feeder) -> NodeInjections:
+    """The feeder's own loads minus its static generation."""
+    return NodeInjections(
+        p_mw=feeder.node_load_mw() - feeder.node_sgen_mw(),
+        q_mvar=feeder.node_load_mvar() - feeder.node_sgen_mvar(),
+    )
+
+
+def _batch_net(
+    feeders: Sequence[Feeder], injections: Sequence[NodeInjections]
+) -> tuple[Any, list[Any]]:
+    import pandapower as pp
+
+    net = pp.create_empty_network(sn_mva=feeders[0].base_mva, f_hz=F_HZ)
+    spans = []
+    for f, inj in zip(feeders, injections, strict=True):  # per feeder: vectorised creation inside
+        vn = f.nodes.vn_kv
+        buses = np.asarray(pp.create_buses(net, f.n_node, vn_kv=vn), dtype=np.int64)
+        pp.create_ext_grid(net, int(buses[0]), vm_pu=f.v_root_pu, va_degree=0.0)
+        pp.create_loads(net, buses, p_mw=inj.p_mw, q_mvar=inj.q_mvar)
+        br = f.branches
+        child = np.arange(1, f.n_node)
+        parent = f.parent[1:]
+        same = np.isclose(vn[parent], vn[child]) & ~br.is_transformer
+        z_base = vn[child] ** 2 / f.base_mva
+        scale = f.base_mva / net.sn_mva
+        line_rows = np.flatnonzero(same)
+        imp_rows = np.flatnonzero(~same)
+        lines = np.empty(0, dtype=np.int64)
+        imps = np.empty(0, dtype=np.int64)
+        if len(line_rows):
+            zb = z_base[line_rows]
+            c_nf = br.b_pu[line_rows] / zb / (2 * math.pi * F_HZ) * 1e9
+            lines = np.asarray(
+                pp.create_lines_from_parameters(
+                    net,
+                    buses[parent[line_rows]],
+                    buses[child[line_rows]],
+                    length_km=1.0,
+                    r_ohm_per_km=br.r_pu[line_rows] * zb,
+                    x_ohm_per_km=br.x_pu[line_rows] * zb,
+                    c_nf_per_km=c_nf,
+                    max_i_ka=1e5,
+                ),
+                dtype=np.int64,
+            )
+        if len(imp_rows):
+            imps = np.asarray(
+                pp.create_impedances(
+                    net,
+                    buses[parent[imp_rows]],
+                    buses[child[imp_rows]],
+                    rft_pu=br.r_pu[imp_rows] / scale,
+                    xft_pu=br.x_pu[imp_rows] / scale,
+                    sn_mva=net.sn_mva,
+                ),
+                dtype=np.int64,
+            )
+        spans.append((buses, line_rows, lines, imp_rows, imps))
+    return net, spans
+
+
+def _feeder_results(
+    net: Any, feeders: Sequence[Feeder], spans: list[Any], converged: bool
+) -> list[FeederFlow]:
+    out = []
+    for k, (f, (buses, line_rows, lines, imp_rows, imps)) in enumerate(
+        zip(feeders, spans, strict=True)
+    ):
+        n_br = len(f.branches)
+        s_mva = np.zeros(n_br)
+        losses = 0.0
+        if converged:
+            v = net.res_bus.vm_pu.to_numpy()[buses]
+            if len(lines):
+                res = net.res_line.loc[lines]
+                s_mva[line_rows] = np.maximum(
+                    np.hypot(res.p_from_mw.to_numpy(), res.q_from_mvar.to_numpy()),
+                    np.hypot(res.p_to_mw.to_numpy(), res.q_to_mvar.to_numpy()),
+                )
+                losses += float(res.pl_mw.sum())
+            if len(imps):
+                res = net.res_impedance.loc[imps]
+                s_mva[imp_rows] = np.maximum(
+                    np.hypot(res.p_from_mw.to_numpy(), res.q_from_mvar.to_numpy()),
+                    np.hypot(res.p_to_mw.to_numpy(), res.q_to_mvar.to_numpy()),
+                )
+                losses += float(res.pl_mw.sum())
+            root_p = float(net.res_ext_grid.p_mw.iloc[k])
+            root_q = float(net.res_ext_grid.q_mvar.iloc[k])
+        else:
+            v = np.full(f.n_node, np.nan)
+            root_p = root_q = math.nan
+            losses = math.nan
+        loading = 100.0 * s_mva / f.branches.rating_mva
+        out.append(FeederFlow(f.id, converged, v, loading, losses, root_p, root_q))
+    return out
+
+
+def feeder_violations(
+    f: Feeder, flow: FeederFlow, interface_rating_mva: float = math.inf
+) -> list[Violation]:
+    """Voltage, branch and interface violations of one feeder's power flow."""
+    if not flow.converged:
+        return [Violation(f.id, "not_converged", "power flow", math.nan, math.nan)]
+    out: list[Violation] = []
+    low = flow.v_pu < f.nodes.v_min_pu - V_TOL_PU
+    high = flow.v_pu > f.nodes.v_max_pu + V_TOL_PU
+    for i in np.flatnonzero(low):
+        out.append(
+            Violation(
+                f.id,
+                "voltage_low",
+                str(f.nodes.id[i]),
+                float(flow.v_pu[i]),
+                float(f.nodes.v_min_pu[i]),
+            )
+        )
+    for i in np.flatnonzero(high):
+        out.append(
+            Violation(
+                f.id,
+                "voltage_high",
+                str(f.nodes.id[i]),
+                float(flow.v_pu[i]),
+                float(f.nodes.v_max_pu[i]),
+            )
+        )
+    for i in np.flatnonzero(flow.loading_percent > 100.0 + LOADING_TOL):
+        out.append(
+            Violation(
+                f.id, "overload", str(f.branches.name[i]), float(flow.loading_percent[i]), 100.0
+            )
+        )
+    rating = min(interface_rating_mva, f.substation_rating_mva)
+    s_root = math.hypot(flow.root_p_mw, flow.root_q_mvar)
+    if math.isfinite(rating) and s_root > rating * (1 + LOADING_TOL):
+        out.append(Violation(f.id, "interface_overload", "root", 100.0 * s_root / rating, 100.0))
+    return out
+
+
+def run_feeders(
+    feeders: Sequence[Feeder],
+    injections: Mapping[str, NodeInjections] | None = None,
+    *,
+    batch_size: int = 200,
+) -> list[FeederFlow]:
+    """AC power flow of many feeders, ``batch_size`` feeders per pandapower network."""
+    import pandapower as pp
+
+    flows: list[FeederFlow] = []
+    for start in range(0, len(feeders), batch_size):
+        batch = list(feeders[start : start + batch_size])
+        inj = [
+            injections[f.id]
+            if injections is not None and f.id in injections
+            else default_injections(f)
+            for f in batch
+        ]
+        for f, i in zip(batch, inj, strict=True):
+            if i.p_mw.shape != (f.n_node,) or i.q_mvar.shape != (f.n_node,):
+                raise GridError(
+                    f"injections of feeder {f.id!r} must have one value per node ({f.n_node})",
+                    fix="give p_mw and q_mvar arrays in the feeder's node order",
+                )
+        net, spans = _batch_net(batch, inj)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pp.runpp(net, init="flat", calculate_voltage_angles=False, numba=False)
+            converged = True
+        except pp.LoadflowNotConverged:
+            converged = False
+        if converged or len(batch) == 1:
+            flows.extend(_feeder_results(net, batch, spans, converged))
+        else:  # isolate the feeder that fails: solve one by one
+            for f in batch:
+                flows.extend(run_feeders([f], injections, batch_size=1))
+    return flows
+
+
+# -- transmission --------------------------------------------------------------------------------
+
+
+def transmission_ppc(t: Transmission, gen_p_mw: FloatArray | None = None) -> dict[str, Any]:
+    """MATPOWER case dict of the transmission network (generators at ``gen_p_mw``)."""
+    nb, nl, ng = t.n_bus, len(t.branches), len(t.generators)
+    bus = np.zeros((nb, 13))
+    bus[:, 0] = np.arange(1, nb + 1)
+    bus[:, 1] = np.where(t.buses.is_reference, 3, 1)
+    p_load = t.bus_load_mw()
+    q_load = np.zeros(nb)
+    np.add.at(q_load, t.bus_rows(t.loads.bus), t.loads.q_mvar)
+    bus[:, 2], bus[:, 3] = p_load, q_load
+    bus[:, 4], bus[:, 5] = t.buses.gs_mw, t.buses.bs_mvar
+    bus[:, 6], bus[:, 7] = 1, 1.0
+    bus[:, 9] = np.where(np.isfinite(t.buses.vn_kv), t.buses.vn_kv, 1.0)
+    bus[:, 10], bus[:, 11], bus[:, 12] = 1, t.buses.v_max_pu, t.buses.v_min_pu
+    g_rows = t.bus_rows(t.generators.bus)
+    pv = np.zeros(nb, dtype=bool)
+    pv[g_rows] = True
+    bus[pv & ~t.buses.is_reference, 1] = 2
+    if gen_p_mw is None:
+        total = float(p_load.sum() + t.buses.gs_mw.sum())
+        cap = np.maximum(t.generators.p_max_mw, 0)
+        gen_p_mw = cap * (total / cap.sum()) if cap.sum() > 0 else np.zeros(ng)
+    gen = np.zeros((ng, 21))
+    gen[:, 0] = g_rows + 1
+    gen[:, 1] = gen_p_mw
+    gen[:, 3], gen[:, 4] = t.generators.q_max_mvar, t.generators.q_min_mvar
+    gen[:, 5], gen[:, 6], gen[:, 7] = 1.0, t.base_mva, 1
+    gen[:, 8], gen[:, 9] = t.generators.p_max_mw, t.generators.p_min_mw
+    branch = np.zeros((nl, 13))
+    branch[:, 0] = t.bus_rows(t.branches.from_bus) + 1
+    branch[:, 1] = t.bus_rows(t.branches.to_bus) + 1
+    branch[:, 2], branch[:, 3], branch[:, 4] = t.branches.r_pu, t.branches.x_pu, t.branches.b_pu
+    branch[:, 5] = np.where(np.isfinite(t.branches.rating_mva), t.branches.rating_mva, 0)
+    branch[:, 8] = np.where(t.branches.is_transformer, t.branches.tap_ratio, 0)
+    branch[:, 9] = t.branches.shift_deg
+    branch[:, 10] = 1
+    branch[:, 11], branch[:, 12] = t.branches.angmin_deg, t.branches.angmax_deg
+    return {"version": "2", "baseMVA": t.base_mva, "bus": bus, "gen": gen, "branch": branch}
+
+
+def run_transmission(
+    t: Transmission, gen_p_mw: FloatArray | None = None
+) -> tuple[bool, FloatArray, float, FloatArray]:
+    """AC power flow of transmission: (converged, v_pu per bus row, losses, loading %)."""
+    import logging
+
+    import pandapower as pp
+    from pandapower.converter.pypower import from_ppc
+
+    logging.getLogger("pandapower").setLevel(logging.ERROR)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = from_ppc(transmission_ppc(t, gen_p_mw), f_hz=F_HZ, validate_conversion=False)
+        try:
+            pp.runpp(net, init="dc", numba=False, enforce_q_lims=False)
+        except pp.LoadflowNotConverged:
+            return False, np.full(t.n_bus, np.nan), math.nan, np.full(len(t.branches), np.nan)
+    v = net.res_bus.vm_pu.to_numpy()
+    va = np.deg2rad(net.res_bus.va_degree.to_numpy())
+    s_from, s_to = branch_flows_mva(t, v * np.exp(1j * va))
+    losses = float((s_from + s_to).real.sum())
+    s_max = np.maximum(np.abs(s_from), np.abs(s_to))
+    return True, v, losses, 100.0 * s_max / t.branches.rating_mva
+
+
+def branch_flows_mva(t: Transmission, v_complex: Any) -> tuple[Any, Any]:
+    """Complex power into each branch at its from and to ends, MVA (π model, MATPOWER manual
+    eq. 3.2): with y_s = 1/(r + jx) and τ = tap·e^{jθ_shift},
+    I_f = (y_s + jb/2)/|τ|² · V_f − y_s/τ* · V_t,  I_t = −y_s/τ · V_f + (y_s + jb/2) · V_t."""
+    br = t.branches
+    ys = 1.0 / (br.r_pu + 1j * br.x_pu)
+    tap = np.where(br.is_transformer, br.tap_ratio, 1.0) * np.exp(1j * np.deg2rad(br.shift_deg))
+    ytt = ys + 0.5j * br.b_pu
+    vf = v_complex[t.bus_rows(br.from_bus)]
+    vt = v_complex[t.bus_rows(br.to_bus)]
+    i_f = ytt / (tap * np.conj(tap)) * vf - ys / np.conj(tap) * vt
+    i_t = -ys / tap * vf + ytt * vt
+    return vf * np.conj(i_f) * t.base_mva, vt * np.conj(i_t) * t.base_mva
+
+
+def validate(
+    model: GridModel,
+    injections: Mapping[str, NodeInjections] | None = None,
+    *,
+    transmission: bool = True,
+    gen_p_mw: FloatArray | None = None,
+    batch_size: int = 200,
+) -> ValidationResult:
+    """Validate every feeder (batched AC power flow) and, optionally, the transmission network.
+
+    For a coupled model, each feeder's root exchange is added to its interface bus before the
+    transmission power flow.
+    """
+    flows = run_feeders(model.feeders, injections, batch_size=batch_size)
+    violations: list[Violation] = []
+    rating_by_feeder = dict(
+        zip(model.interfaces.feeder.tolist(), model.interfaces.rating_mva.tolist(), strict=True)
+    )
+    for f, flow in zip(model.feeders, flows, strict=True):
+        violations.extend(feeder_violations(f, flow, rating_by_feeder.get(f.id, math.inf)))
+    t_losses = None
+    t_v = None
+    t = model.transmission
+    if transmission and t is not None:
+        t = _with_feeder_exchange(model, flows)
+        ok, t_v, t_losses, loading = run_transmission(t, gen_p_mw)
+        if not ok:
+            violations.append(
+                Violation("transmission", "not_converged", "power flow", math.nan, math.nan)
+            )
+        else:
+            b = t.buses
+            for i in np.flatnonzero(t_v < b.v_min_pu - V_TOL_PU):
+                violations.append(
+                    Violation(
+                        "transmission",
+                        "voltage_low",
+                        str(b.id[i]),
+                        float(t_v[i]),
+                        float(b.v_min_pu[i]),
+                    )
+                )
+            for i in np.flatnonzero(t_v > b.v_max_pu + V_TOL_PU):
+                violations.append(
+                    Violation(
+                        "transmission",
+                        "voltage_high",
+                        str(b.id[i]),
+                        float(t_v[i]),
+                        float(b.v_max_pu[i]),
+                    )
+                )
+            for i in np.flatnonzero(loading > 100.0 + LOADING_TOL):
+                violations.append(
+                    Violation(
+                        "transmission",
+                        "overload",
+                        str(t.branches.name[i]),
+                        float(loading[i]),
+                        100.0,
+                    )
+                )
+    return ValidationResult(tuple(flows), t_losses, t_v, tuple(violations))
+
+
+def _with_feeder_exchange(model: GridModel, flows: Sequence[FeederFlow]) -> Transmission:
+    """Transmission with each feeder's root exchange as a load at its interface bus."""
+    from tdcoord.grid.components import LoadTable
+
+    t = model.transmission
+    assert t is not None
+    itf = model.interfaces
+    if len(itf) == 0:
+        return t
+    by_id = {fl.feeder: fl for fl in flows}
+    p = np.array([by_id[f].root_p_mw for f in itf.feeder])
+    q = np.array([by_id[f].root_q_mvar for f in itf.feeder])
+    base = int(np.abs(t.loads.id).max()) + 1 if len(t.loads) else 0
+    extra = LoadTable(
+        id=base + np.arange(len(itf)),
+        bus=itf.transmission_bus,
+        p_mw=np.nan_to_num(p),
+        q_mvar=np.nan_to_num(q),
+        profile=np.full(len(itf), "", dtype=object),
+    )
+    loads = LoadTable(
+        id=np.concatenate([t.loads.id, extra.id]),
+        bus=np.concatenate([t.loads.bus, extra.bus]),
+        p_mw=np.concatenate([t.loads.p_mw, extra.p_mw]),
+        q_mvar=np.concatenate([t.loads.q_mvar, extra.q_mvar]),
+        profile=np.concatenate([t.loads.profile, extra.profile]),
+    )
+    return dataclasses.replace(t, loads=loads)
