@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tdcoord import __version__
-from tdcoord.cli import grid
+from tdcoord.cli import grid, opf
 from tdcoord.cli.common import console, set_debug
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(grid.app, name="grid")
+app.add_typer(opf.app, name="opf")
 
 
 def _version(value: bool) -> None:

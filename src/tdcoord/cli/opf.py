@@ -1,0 +1,14 @@
+"""``tdcoord opf dc|feeder``: transmission DC-OPF with LMPs, feeder OPF with DLMPs."""
+
+from __future__ import annotations
+
+import typer
+
+from tdcoord.cli.opf_dc import dc
+from tdcoord.cli.opf_feeder import feeder
+
+app = typer.Typer(help="Optimal power flow and prices (LMP, DLMP).", no_args_is_help=True)
+app.command("dc", help="Transmission DC-OPF: objective, LMPs with components, binding branches.")(
+    dc
+)
+app.command("feeder", help="Feeder OPF (LinDistFlow or SOCP): voltages, losses, DLMPs.")(feeder)

@@ -1,0 +1,235 @@
+"""Multi-period feeder OPF with LinDistFlow (P and Q, squared voltages) and iterated loss factors.
+
+Model (Baran & Wu 1989, "Network reconfiguration in distribution systems for loss reduction and
+load balancing", IEEE Trans. Power Delivery 4(2), eqs. (3)–(5) without the loss terms — the
+*lossless LinDistFlow* — plus the loss treatment below). For every period t, branch b from node
+i to node j and node j:
+
+.. math::
+
+    \\min \\sum_t \\Delta t \\Big[\\pi_t p^{root}_t + \\sum_k c_{kt} p_{kt}
+        + \\text{VOLL}\\cdot shed + c^{curt}\\cdot curt + c^{v}(v^{up} + v^{dn})
+        + c^{s}\\cdot s^{over}\\Big]
+
+    P_b - loss_b - \\sum_{b' \\in out(j)} P_{b'} + \\sum_{k \\in j} p_k + shed_j - curt_j
+        = p^{load}_j - p^{sgen}_j \\quad (\\lambda_j: \\text{the DLMP})
+
+    (\\text{same for } Q \\text{ with } x/r \\cdot loss_b)
+
+    w_j = w_i - 2 (r_b P_b + x_b Q_b) / S_{base} + (r_b^2 + x_b^2) \\bar L_b / S_{base}^2,
+    \\qquad v_{min}^2 \\le w_j - v^{up}_j + v^{dn}_j \\le v_{max}^2
+
+    a_{p,f} P_b + a_{q,f} Q_b \\le a_{s,f} (S^{max}_b + s^{over}_b) \\quad f = 1..K
+    \\; (\\text{polygon, } K = 12 \\text{ by default})
+
+with ``w_root = v_root²`` fixed, the root supply free in both directions at the root price (the
+default energy price or the interface LMP given by the caller), flexible offers within their
+per-period bounds, load shedding at VOLL and curtailment of static generation, and violation
+slacks at the penalty prices of :class:`~tdcoord.opf.feeder_case.FeederOptions`.
+
+Losses (``options.losses = "loss_factors"``): start lossless; at iterate k take the flows and
+voltages (P̄, Q̄, w̄) of iterate k − 1, linearise ``loss_b = r_b (P_b² + Q_b²)/(S_base w_i)`` to
+first order around them (marginal loss factors ``∂loss/∂P = 2 r P̄ / (S_base w̄)``, same for Q),
+allocate each branch loss to its receiving node, add ``(r² + x²) L̄`` to the voltage drop, and
+re-solve; stop when no branch loss changes by more than ``loss_tol_mw``. At the fixed point the
+balance holds with the exact DistFlow losses at the solution, and the DLMP contains the
+marginal-loss component (Papavasiliou 2018).
+
+Warm re-solves (:class:`WarmDistFlow`): prices, offer bounds and loads change only costs and
+bounds, so one HiGHS object is kept and re-solved from its basis (:class:`tdcoord.opf.lp.WarmLp`);
+the loss point stays that of the last cold solve.
+
+A case with a norm cost (:attr:`FlexOffers.norm_weight`, the s·‖√C·g‖₂ term of Mieth & Dvorkin)
+is solved by Clarabel (:mod:`tdcoord.opf.feeder_conic`) instead of HiGHS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from tdcoord.grid.tables import FloatArray
+from tdcoord.opf import lp as lpmod
+from tdcoord.opf.feeder_case import FeederCase, FeederInputError, FeederOptions, _grid
+from tdcoord.opf.feeder_conic import solve_conic
+from tdcoord.opf.feeder_lp import FeederProgram, LossPoint, _tm, build_program
+from tdcoord.opf.feeder_result import FeederResult, read_result
+
+__all__ = [
+    "FeederCase",
+    "FeederOptions",
+    "FeederResult",
+    "WarmDistFlow",
+    "loss_point_from",
+    "solve_distflow",
+    "solve_distflow_at",
+]
+
+
+def _solve_program(
+    program: FeederProgram, case: FeederCase, options: FeederOptions, iterations: int,
+    method: lpmod.Method,
+) -> FeederResult:
+    if program.cones is not None:
+        sol = solve_conic(program.lp, program.cones)
+        return read_result(
+            program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
+            cone_term=sol.cone_term, solver=sol.solver, solver_version=sol.solver_version,
+            time_s=sol.time_s, iterations=iterations,
+        )
+    lsol = lpmod.solve(program.lp, method=method)
+    return _from_lp(program, case, options, lsol, iterations)
+
+
+def _from_lp(
+    program: FeederProgram, case: FeederCase, options: FeederOptions, sol: lpmod.LpSolution,
+    iterations: int,
+) -> FeederResult:
+    return read_result(
+        program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
+        cone_term=None, solver=sol.solver, solver_version=sol.solver_version, time_s=sol.time_s,
+        iterations=iterations,
+    )
+
+
+def loss_point_from(result: FeederResult, case: FeederCase) -> LossPoint:
+    """The operating point (flows, sending-end squared voltages) of a solved result."""
+    f = case.feeder
+    w_all = result.v_pu**2
+    return LossPoint(
+        p_mw=_tm(result.p_flow_mw),
+        q_mvar=_tm(result.q_flow_mvar),
+        w_from=_tm(w_all[f.parent[1:]]),
+    )
+
+
+def solve_distflow_at(
+    case: FeederCase,
+    options: FeederOptions | None = None,
+    loss_point: LossPoint | None = None,
+    *,
+    method: lpmod.Method = "auto",
+) -> FeederResult:
+    """One LinDistFlow solve with losses linearised at ``loss_point`` (lossless when ``None``)."""
+    options = options if options is not None else FeederOptions()
+    program = build_program(case, options, model="lindistflow", loss_point=loss_point)
+    return _solve_program(program, case, options, 1, method)
+
+
+def solve_distflow(
+    case: FeederCase,
+    options: FeederOptions | None = None,
+    *,
+    method: lpmod.Method = "auto",
+) -> FeederResult:
+    """Solve the LinDistFlow feeder OPF (lossless, or with iterated loss factors; see module)."""
+    options = options if options is not None else FeederOptions()
+    options.check()
+    result = solve_distflow_at(case, options, None, method=method)
+    if options.losses == "none" or not result.ok:
+        return result
+    total_time = result.time_s
+    previous = np.zeros_like(result.p_flow_mw)
+    r_over = (case.feeder.branches.r_pu / case.feeder.base_mva)[:, None]
+    for it in range(2, options.loss_max_iter + 1):
+        point = loss_point_from(result, case)
+        w_from = point.w_from.reshape(case.n_periods, case.feeder.n_node - 1).T
+        branch_loss = r_over * (result.p_flow_mw**2 + result.q_flow_mvar**2) / w_from
+        program = build_program(case, options, model="lindistflow", loss_point=point)
+        result = _solve_program(program, case, options, it, method)
+        total_time += result.time_s
+        if not result.ok:
+            return result
+        delta = float(np.max(np.abs(branch_loss - previous))) if branch_loss.size else 0.0
+        previous = branch_loss
+        if delta <= options.loss_tol_mw:
+            break
+    return replace(result, time_s=total_time)
+
+
+class WarmDistFlow:
+    """A LinDistFlow feeder OPF kept warm in HiGHS for repeated price / bound / load changes.
+
+    The first solve (the constructor) iterates the loss factors; later :meth:`solve` calls keep
+    that loss point and only change costs and bounds (no rebuild, simplex warm start).
+    """
+
+    def __init__(
+        self, case: FeederCase, options: FeederOptions | None = None, *,
+        method: lpmod.Method = "simplex",
+    ) -> None:
+        self.options = options if options is not None else FeederOptions()
+        if case.has_norm_cost:
+            raise FeederInputError(
+                "a case with a norm cost cannot be warm-started in HiGHS",
+                where="WarmDistFlow",
+                fix="use solve_distflow (Clarabel) for norm costs",
+            )
+        self.case = case
+        point: LossPoint | None = None
+        if self.options.losses != "none":
+            first = solve_distflow(case, self.options, method=method)
+            if first.ok:
+                point = loss_point_from(first, case)
+        self.loss_point = point
+        self.program = build_program(case, self.options, model="lindistflow", loss_point=point)
+        self._warm = lpmod.WarmLp(self.program.lp, method=method)
+
+    def set_price(self, price_eur_per_mwh: ArrayLike) -> None:
+        """Change the root price (scalar or per period)."""
+        self.case = self.case.with_price(price_eur_per_mwh)
+        self._warm.update_costs(
+            self.program.lp.col_blocks["p_root"], self.case.price_eur_per_mwh * self.case.dt_h
+        )
+
+    def set_offer_bounds(self, p_min_mw: ArrayLike, p_max_mw: ArrayLike) -> None:
+        """Change the offers' active-power bounds ((k,) or (k, T))."""
+        k, T = self.case.n_offers, self.case.n_periods
+        lo, hi = _grid(p_min_mw, k, T, "p_min_mw"), _grid(p_max_mw, k, T, "p_max_mw")
+        self.case = replace(self.case, offer_p_min_mw=lo, offer_p_max_mw=hi)
+        self.case.check()
+        self._warm.update_col_bounds(self.program.lp.col_blocks["p_offer"], _tm(lo), _tm(hi))
+
+    def set_load_scale(self, load_scale: ArrayLike) -> None:
+        """Scale the feeder's loads (scalar, per period, or per node and period)."""
+        f, T = self.case.feeder, self.case.n_periods
+        sc = _grid(load_scale, f.n_node, T, "load_scale")
+        old_p, old_q = self.case.load_p_mw, self.case.load_q_mvar
+        new_p = f.node_load_mw()[:, None] * sc
+        new_q = f.node_load_mvar()[:, None] * sc
+        self.case = replace(self.case, load_p_mw=new_p, load_q_mvar=new_q)
+        rb = self.program.lp.row_blocks
+        for name, old, new in (("p_balance", old_p, new_p), ("q_balance", old_q, new_q)):
+            rows = rb[name]
+            rhs = self._warm.lp.row_lower[rows] + _tm(new - old)
+            self._warm.update_row_bounds(rows, rhs, rhs)
+        cols = self.program.lp.col_blocks["shed"]
+        self._warm.update_col_bounds(cols, 0.0, np.maximum(_tm(new_p), 0.0))
+
+    def solve(self) -> FeederResult:
+        """Re-solve from the current basis."""
+        program = _with_lp(self.program, self._warm.lp)
+        sol = self._warm.solve()
+        return _from_lp(program, self.case, self.options, sol, 1)
+
+    @property
+    def current_program(self) -> FeederProgram:
+        """The program with every update applied (``solve`` of its LP is the cold equivalent)."""
+        return _with_lp(self.program, self._warm.lp)
+
+
+def _with_lp(program: FeederProgram, lp: lpmod.LinearProgram) -> FeederProgram:
+    return replace(program, lp=lp)
+
+
+def cold_equivalent(warm: WarmDistFlow) -> FeederResult:
+    """Solve the warm object's current program from scratch (for checks and benchmarks)."""
+    program = warm.current_program
+    return _from_lp(program, warm.case, warm.options, lpmod.solve(program.lp), 1)
+
+
+def flat(values: FloatArray) -> FloatArray:
+    """(rows, T) → period-major vector (exposed for callers building updates)."""
+    return _tm(values)
