@@ -459,3 +459,25 @@ def test_build_is_deterministic() -> None:
     assert (a.A != b.A).nnz == 0
     np.testing.assert_array_equal(a.cost, b.cost)
     assert list(a.col_blocks) == list(b.col_blocks)
+
+
+def test_large_qp_interior_point_path_matches_highs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tdcoord.opf import dcopf
+
+    tr = make_tr(
+        3,
+        [(1, 2, 0.1, INF), (1, 3, 0.1, 50.0), (2, 3, 0.1, INF)],
+        [(1, 0.0, 200.0, 10.0), (2, 0.0, 200.0, 30.0)],
+        [(3, 90.0)],
+        c2=[0.05, 0.02],
+    )
+    highs = solve_dcopf(tr)
+    monkeypatch.setattr(dcopf, "QP_INTERIOR_COLUMNS", 0)
+    clar = solve_dcopf(tr)
+    assert (highs.solver, clar.solver) == ("highs", "clarabel")
+    assert clar.objective == pytest.approx(highs.objective, rel=1e-7)
+    np.testing.assert_allclose(clar.lmp, highs.lmp, atol=1e-4)
+    np.testing.assert_allclose(clar.prices.congestion_from_duals, clar.prices.congestion, atol=1e-4)
+    two = solve_dcopf(tr, load_mw=[[90.0], [60.0]])  # per-period interior-point solves
+    assert two.solver == "clarabel" and two.decomposed
+    assert two.lmp[0] == pytest.approx(highs.lmp[0], abs=1e-4)

@@ -71,7 +71,7 @@ class Transmission:
         return len(self.buses)
 
     def bus_load_mw(self) -> FloatArray:
-        """Active load per bus row (loads plus shunt conductance at 1 pu), MW."""
+        """Active load per bus row (load elements only; shunt conductance gs_mw is separate), MW."""
         p = np.zeros(self.n_bus)
         np.add.at(p, self.bus_rows(self.loads.bus), self.loads.p_mw)
         return p

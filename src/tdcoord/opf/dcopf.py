@@ -81,6 +81,8 @@ DEFAULT_SPILL_COST = 10_000.0
 DEFAULT_OVERLOAD_PENALTY = 100_000.0
 #: Above this many columns a time-coupled LP goes to the interior-point solver.
 IPM_THRESHOLD_COLUMNS = 50_000
+#: Above this many columns a QP (quadratic costs) goes to Clarabel's interior point.
+QP_INTERIOR_COLUMNS = 3_000
 #: A slack below this (MW) counts as zero.
 SLACK_TOL_MW = 1e-6
 
@@ -744,24 +746,11 @@ def _slack_columns(model: DcOpfModel) -> list[slice]:
 
 def _hard_feasible(model: DcOpfModel, method: Method, period: int | None) -> bool:
     """Is the problem (or one period of it) feasible with every slack fixed at zero?"""
-    lp = model.lp
-    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
-    row_lo, row_hi = lp.row_lower.copy(), lp.row_upper.copy()
+    lp = model.lp if period is None else _period_lp(model, period)
+    upper = lp.col_upper.copy()
     for s in _slack_columns(model):
         upper[s] = 0.0
-    if period is not None:  # per-period template: load that period's data
-        ps, bal = lp.col_blocks["p"], lp.row_blocks["balance"]
-        lower[ps], upper[ps] = model.data.p_min_mw[period], model.data.p_max_mw[period]
-        row_lo[bal] = row_hi[bal] = model.data.demand_mw[period]
-    check = dataclasses.replace(
-        lp,
-        cost=np.zeros(lp.n_col),
-        hessian=None,
-        col_lower=lower,
-        col_upper=upper,
-        row_lower=row_lo,
-        row_upper=row_hi,
-    )
+    check = dataclasses.replace(lp, cost=np.zeros(lp.n_col), hessian=None, col_upper=upper)
     return solve(check, method="simplex" if method == "auto" else method).status == "optimal"
 
 
@@ -813,16 +802,61 @@ def solve_dcopf(
     return solve_model(model, method=method, time_limit_s=time_limit_s)
 
 
+def _period_lp(model: DcOpfModel, t: int) -> LinearProgram:
+    """The per-period template with period ``t``'s demand, generator and shedding bounds."""
+    lp, data = model.lp, model.data
+    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
+    row_lo, row_hi = lp.row_lower.copy(), lp.row_upper.copy()
+    ps, bal = lp.col_blocks["p"], lp.row_blocks["balance"]
+    lower[ps], upper[ps] = data.p_min_mw[t], data.p_max_mw[t]
+    row_lo[bal] = row_hi[bal] = data.demand_mw[t]
+    if model.allow_slack:
+        upper[lp.col_blocks["shed"]] = np.maximum(data.demand_mw[t], 0.0)
+    return dataclasses.replace(
+        lp, col_lower=lower, col_upper=upper, row_lower=row_lo, row_upper=row_hi
+    )
+
+
+def _solve_qp_interior(lp: LinearProgram) -> LpSolution:
+    """A QP by Clarabel's interior point (HiGHS's active-set QP solver stalls on large grids:
+    >60 s on case2000_goc against ~1 s here). Duals in the :mod:`tdcoord.opf.lp` convention."""
+    from tdcoord.opf.feeder_conic import solve_conic
+
+    sol = solve_conic(lp, None, tol=1e-9)
+    ok = sol.status == "optimal"
+    return LpSolution(
+        status=sol.status,  # type: ignore[arg-type]
+        objective=lp.objective_value(sol.x) if ok else float("nan"),
+        x=sol.x,
+        row_duals=sol.row_duals,
+        col_duals=sol.col_duals,
+        row_activity=np.asarray(lp.A @ sol.x, dtype=np.float64),
+        solver=sol.solver,
+        solver_version=sol.solver_version,
+        time_s=sol.time_s,
+        iterations=sol.iterations,
+        model_status=sol.status,
+    )
+
+
 def solve_model(
     model: DcOpfModel, *, method: Method = "auto", time_limit_s: float | None = None
 ) -> DcOpfResult:
-    """Solve an assembled :class:`DcOpfModel` and extract dispatch, flows, prices and slacks."""
+    """Solve an assembled :class:`DcOpfModel` and extract dispatch, flows, prices and slacks.
+
+    Large QPs (quadratic costs, more than :data:`QP_INTERIOR_COLUMNS` columns) with
+    ``method="auto"`` go to Clarabel's interior point; everything else to HiGHS.
+    """
     chosen = _choose_method(model, method)
     data, lp = model.data, model.lp
     T = data.n_periods
     t0 = time.perf_counter()
     sols: list[LpSolution] = []
-    if model.lp_periods == T:
+    if method == "auto" and lp.is_qp and lp.n_col > QP_INTERIOR_COLUMNS:
+        chosen = "ipm"
+        lps = [lp] if model.lp_periods == T else [_period_lp(model, t) for t in range(T)]
+        sols = [_solve_qp_interior(one) for one in lps]
+    elif model.lp_periods == T:
         sols.append(solve(lp, method=chosen, time_limit_s=time_limit_s))
     else:
         warm = WarmLp(lp, method=chosen, time_limit_s=time_limit_s)
