@@ -199,41 +199,49 @@ def _feeder_results(
     return out
 
 
+def _where(
+    network: str, kind: str, mask: Any, labels: Any, values: Any, limits: Any
+) -> list[Violation]:
+    """One :class:`Violation` per element where ``mask`` holds."""
+    return [
+        Violation(network, kind, str(labels[i]), float(values[i]), float(limits[i]))
+        for i in np.flatnonzero(mask)
+    ]
+
+
 def feeder_violations(
     f: Feeder, flow: FeederFlow, interface_rating_mva: float = math.inf
 ) -> list[Violation]:
     """Voltage, branch and interface violations of one feeder's power flow."""
     if not flow.converged:
         return [Violation(f.id, "not_converged", "power flow", math.nan, math.nan)]
-    out: list[Violation] = []
-    low = flow.v_pu < f.nodes.v_min_pu - V_TOL_PU
-    high = flow.v_pu > f.nodes.v_max_pu + V_TOL_PU
-    for i in np.flatnonzero(low):
-        out.append(
-            Violation(
-                f.id,
-                "voltage_low",
-                str(f.nodes.id[i]),
-                float(flow.v_pu[i]),
-                float(f.nodes.v_min_pu[i]),
-            )
-        )
-    for i in np.flatnonzero(high):
-        out.append(
-            Violation(
-                f.id,
-                "voltage_high",
-                str(f.nodes.id[i]),
-                float(flow.v_pu[i]),
-                float(f.nodes.v_max_pu[i]),
-            )
-        )
-    for i in np.flatnonzero(flow.loading_percent > 100.0 + LOADING_TOL):
-        out.append(
-            Violation(
-                f.id, "overload", str(f.branches.name[i]), float(flow.loading_percent[i]), 100.0
-            )
-        )
+    nodes = f.nodes
+    out = [
+        *_where(
+            f.id,
+            "voltage_low",
+            flow.v_pu < nodes.v_min_pu - V_TOL_PU,
+            nodes.id,
+            flow.v_pu,
+            nodes.v_min_pu,
+        ),
+        *_where(
+            f.id,
+            "voltage_high",
+            flow.v_pu > nodes.v_max_pu + V_TOL_PU,
+            nodes.id,
+            flow.v_pu,
+            nodes.v_max_pu,
+        ),
+        *_where(
+            f.id,
+            "overload",
+            flow.loading_percent > 100.0 + LOADING_TOL,
+            f.branches.name,
+            flow.loading_percent,
+            np.full(len(f.branches), 100.0),
+        ),
+    ]
     rating = min(interface_rating_mva, f.substation_rating_mva)
     s_root = math.hypot(flow.root_p_mw, flow.root_q_mvar)
     if math.isfinite(rating) and s_root > rating * (1 + LOADING_TOL):
@@ -397,36 +405,20 @@ def validate(
             )
         else:
             b = t.buses
-            for i in np.flatnonzero(t_v < b.v_min_pu - V_TOL_PU):
-                violations.append(
-                    Violation(
-                        "transmission",
-                        "voltage_low",
-                        str(b.id[i]),
-                        float(t_v[i]),
-                        float(b.v_min_pu[i]),
-                    )
-                )
-            for i in np.flatnonzero(t_v > b.v_max_pu + V_TOL_PU):
-                violations.append(
-                    Violation(
-                        "transmission",
-                        "voltage_high",
-                        str(b.id[i]),
-                        float(t_v[i]),
-                        float(b.v_max_pu[i]),
-                    )
-                )
-            for i in np.flatnonzero(loading > 100.0 + LOADING_TOL):
-                violations.append(
-                    Violation(
-                        "transmission",
-                        "overload",
-                        str(t.branches.name[i]),
-                        float(loading[i]),
-                        100.0,
-                    )
-                )
+            violations += _where(
+                "transmission", "voltage_low", t_v < b.v_min_pu - V_TOL_PU, b.id, t_v, b.v_min_pu
+            )
+            violations += _where(
+                "transmission", "voltage_high", t_v > b.v_max_pu + V_TOL_PU, b.id, t_v, b.v_max_pu
+            )
+            violations += _where(
+                "transmission",
+                "overload",
+                loading > 100.0 + LOADING_TOL,
+                t.branches.name,
+                loading,
+                np.full(len(t.branches), 100.0),
+            )
     return ValidationResult(tuple(flows), t_losses, t_v, tuple(violations))
 
 
