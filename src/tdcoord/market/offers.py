@@ -80,16 +80,16 @@ class OfferBook:
             object.__setattr__(self, name, _ro(arr))
         n = len(self.offer_id)
         for name in _GRID_FIELDS:
-            arr = np.array(getattr(self, name), dtype=np.float64, copy=True)
-            if arr.ndim == 1 and n == 0:
-                arr = arr.reshape(0, 0)
-            if arr.ndim != 2:
+            grid: FloatArray = np.array(getattr(self, name), dtype=np.float64, copy=True)
+            if grid.ndim == 1 and n == 0:
+                grid = grid.reshape(0, 0)
+            if grid.ndim != 2:
                 raise OfferError(
-                    f"{name} must be 2-D (offers × intervals), got shape {arr.shape}",
+                    f"{name} must be 2-D (offers × intervals), got shape {grid.shape}",
                     where=f"OfferBook.{name}",
                     fix="give one row per offer step and one column per interval",
                 )
-            object.__setattr__(self, name, _ro(arr))
+            object.__setattr__(self, name, _ro(grid))
         self._check(n)
 
     def _check(self, n: int) -> None:
