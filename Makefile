@@ -25,8 +25,11 @@ typecheck: setup
 test: setup lint typecheck  ## ruff, mypy --strict and the whole test suite
 	.venv/bin/pytest -q -n 2
 
-bench: setup
-	$(PY) benchmarks/run_all.py
+bench: setup  ## peers (linopy, pyomo, cvxpy) come from the bench dependency group
+	$(UV) sync --frozen --all-extras --group bench --python 3.11
+	$(PY) benchmarks/bench_dcopf.py build
+	$(PY) benchmarks/bench_dcopf.py e2e
+	$(PY) benchmarks/bench_feeder.py
 
 clean:
 	rm -rf .venv out .pytest_cache .mypy_cache .ruff_cache
