@@ -1,0 +1,166 @@
+"""The outcome of a scheme (shared contract): activations, dispatch, prices, interface flows,
+slacks, costs per buyer, message log, status.
+
+``activation_mw (n_offers, T)`` is the *delivered* magnitude per offer step: the sum over
+buyers, capped at the offered quantity (a double activation — two buyers for more than the
+step can deliver — shows in ``activations``, where the rows of one step and interval sum above
+its quantity). ``activations`` is long format, one row per (step, interval, buyer) with a > 0,
+cost = price × mw × dt_h (pay-as-bid). ``interface_mw`` is the import of each feeder after
+clearing (lossless: baseline import − Σ activated active-power injection below the interface).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tdcoord.coordination.case import ClearingCase
+from tdcoord.coordination.clearing import SLACK_COLUMNS
+from tdcoord.coordination.messages import MessageLog
+from tdcoord.grid.tables import FloatArray
+
+STATUSES = ("optimal", "optimal_with_slacks", "infeasible", "not_converged")
+ACTIVATION_COLUMNS = (
+    "offer_row", "offer_id", "der_id", "aggregator_id", "der_type", "product_id", "interval",
+    "buyer", "direction", "mw", "price_eur_per_mwh", "cost_eur",
+)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Outcome:
+    """Result of one scheme on one case (see module docstring and ``docs/coordination.md``)."""
+
+    scheme: str
+    params: dict[str, Any]
+    status: str
+    activation_mw: FloatArray
+    activations: pd.DataFrame
+    gen_redispatch_mw: FloatArray
+    interface_mw: FloatArray
+    interface_schedule_mw: FloatArray
+    lmp_eur_per_mwh: FloatArray | None
+    dlmp_eur_per_mwh: tuple[FloatArray | None, ...]
+    slacks: pd.DataFrame
+    cost_by_buyer_eur: dict[str, float]
+    messages: MessageLog
+    compute_s: float
+    iterations: int
+
+    @property
+    def procurement_cost_eur(self) -> float:
+        """What all buyers pay (pay-as-bid), €."""
+        return float(sum(self.cost_by_buyer_eur.values()))
+
+
+def _frame(case: ClearingCase, parts: Sequence[tuple[str, FloatArray]]) -> pd.DataFrame:
+    o = case.offers
+    frames = []
+    for buyer, act in parts:
+        k, t = np.nonzero(act > 1e-9)
+        if not k.size:
+            continue
+        mw = act[k, t]
+        price = o.price_eur_per_mwh[k, t]
+        ids = {
+            name: np.asarray(getattr(o, name), dtype=object)[k]
+            for name in ("offer_id", "der_id", "aggregator_id", "der_type", "product_id")
+        }
+        frames.append(
+            pd.DataFrame(
+                {
+                    "offer_row": k.astype(np.int64), **ids, "interval": t.astype(np.int64),
+                    "buyer": buyer, "direction": o.direction[k], "mw": mw,
+                    "price_eur_per_mwh": price, "cost_eur": price * mw * case.dt_h,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ACTIVATION_COLUMNS})
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["interval", "offer_row", "buyer"], kind="stable").reset_index(
+        drop=True
+    )[list(ACTIVATION_COLUMNS)]
+
+
+def interface_after(case: ClearingCase, activation_mw: FloatArray) -> FloatArray:
+    """Feeder imports after activations (lossless), (n_feeder, T)."""
+    o = case.offers
+    imp = case.baseline_import_mw.copy()
+    rows = np.flatnonzero((o.feeder >= 0) & ~o.reactive)
+    signed = o.direction[rows, None] * activation_mw[rows]
+    np.add.at(imp, o.feeder[rows], -signed)
+    return imp
+
+
+def make_outcome(
+    case: ClearingCase,
+    scheme: str,
+    params: dict[str, Any],
+    *,
+    status: str,
+    parts: Sequence[tuple[str, FloatArray]],
+    messages: MessageLog,
+    compute_s: float,
+    iterations: int = 1,
+    gen_redispatch_mw: FloatArray | None = None,
+    lmp_eur_per_mwh: FloatArray | None = None,
+    dlmp_eur_per_mwh: dict[int, FloatArray] | None = None,
+    slacks: Sequence[pd.DataFrame] = (),
+    interface_schedule_mw: FloatArray | None = None,
+) -> Outcome:
+    """Assemble an :class:`Outcome` from per-buyer activations (n_offers, T) of the case."""
+    T = case.n_periods
+    q = case.offers.quantity_mw
+    total = np.zeros_like(q)
+    for _, act in parts:
+        total = total + np.maximum(act, 0.0)
+    delivered = np.minimum(total, q)
+    frame = _frame(case, parts)
+    cost: dict[str, float] = {}
+    if len(frame):
+        for buyer, value in frame.groupby("buyer", sort=True)["cost_eur"].sum().items():
+            cost[str(buyer)] = float(value)
+    red = gen_redispatch_mw if gen_redispatch_mw is not None else np.zeros(
+        (len(case.gen_schedule_mw), T)
+    )
+    if red.size:
+        gen = case.grid.transmission.generators if case.grid.transmission else None
+        if gen is not None and case.redispatch_premium_eur_per_mwh is not None:
+            prem = case.redispatch_premium_eur_per_mwh
+            c1 = gen.cost_c1_per_mwh[:, None]
+            rc = (np.maximum(red, 0) * (c1 + prem) + np.maximum(-red, 0) * (prem - c1)).sum()
+            if abs(rc) > 0:
+                cost["tso"] = cost.get("tso", 0.0) + float(rc * case.dt_h)
+    dl = dlmp_eur_per_mwh or {}
+    valid = [s for s in slacks if len(s)]
+    slack_frame = (
+        pd.concat(valid, ignore_index=True) if valid else pd.DataFrame(columns=list(SLACK_COLUMNS))
+    )
+    return Outcome(
+        scheme=scheme,
+        params=dict(params),
+        status=status,
+        activation_mw=delivered,
+        activations=frame,
+        gen_redispatch_mw=red,
+        interface_mw=interface_after(case, delivered),
+        interface_schedule_mw=(
+            case.baseline_import_mw if interface_schedule_mw is None else interface_schedule_mw
+        ),
+        lmp_eur_per_mwh=lmp_eur_per_mwh,
+        dlmp_eur_per_mwh=tuple(dl.get(f) for f in range(case.n_feeders)),
+        slacks=slack_frame,
+        cost_by_buyer_eur=cost,
+        messages=messages,
+        compute_s=compute_s,
+        iterations=iterations,
+    )
+
+
+def worst_status(*statuses: str) -> str:
+    """The least favourable status of several stages."""
+    return max(statuses, key=STATUSES.index)

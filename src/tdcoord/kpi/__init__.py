@@ -1,0 +1,1 @@
+"""KPIs for comparing coordination models (see ``docs/coordination.md``)."""
