@@ -1,0 +1,147 @@
+"""The KPI keys of a comparison, with label, unit, direction of "better" and a plain definition.
+
+Definitions follow the shared design (``coordination-models.md``, "KPIs for comparing models" and
+"Definitions that every scheme shares"), themselves taken from SmartNet, ENA Future Worlds,
+Gridworks and IESO assessments (seed 001 §III, seed 000 §1.5). ``better`` is ``"min"``,
+``"max"`` or ``None`` (a volume or revenue that is neither good nor bad in itself: not highlighted).
+``violation`` marks KPIs where any value above zero is an unresolved grid problem (shown in red).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class KpiInfo:
+    """One KPI key: ``label``, ``unit``, ``better`` direction, ``violation`` flag, meaning."""
+
+    label: str
+    unit: str
+    better: Literal["min", "max"] | None
+    description: str
+    violation: bool = False
+
+
+KPI_GLOSSARY: dict[str, KpiInfo] = {
+    "total_cost": KpiInfo(
+        "Total cost",
+        "EUR",
+        "min",
+        "Procurement cost plus unresolved violations after AC validation priced at their penalty "
+        "(energy not served at the value of lost load, overload MWh and voltage pu·h at stated "
+        "prices). Comparable across models because the penalties are the same for all.",
+    ),
+    "procurement_cost": KpiInfo(
+        "Procurement cost",
+        "EUR",
+        "min",
+        "What all buyers (TSO and DSOs, or the platform) pay for activated and reserved "
+        "flexibility.",
+    ),
+    "tso_cost": KpiInfo("TSO cost", "EUR", "min", "Procurement cost borne by the TSO."),
+    "dso_cost": KpiInfo("DSO cost", "EUR", "min", "Procurement cost borne by the DSOs together."),
+    "welfare": KpiInfo(
+        "Welfare",
+        "EUR",
+        "max",
+        "Social welfare of the clearing: value of needs met minus the cost of the offers used.",
+    ),
+    "unresolved_violations": KpiInfo(
+        "Unresolved violations",
+        "count",
+        "min",
+        "Number of branch overloads and voltages outside limits left after AC validation of the "
+        "final dispatch (interval × element).",
+        violation=True,
+    ),
+    "unresolved_overload_mwh": KpiInfo(
+        "Unresolved overload",
+        "MWh",
+        "min",
+        "Energy above branch ratings left after validation, summed over branches and intervals.",
+        violation=True,
+    ),
+    "unresolved_voltage_pu_h": KpiInfo(
+        "Unresolved voltage deviation",
+        "pu·h",
+        "min",
+        "Voltage outside limits left after validation, |deviation| × duration summed over nodes.",
+        violation=True,
+    ),
+    "energy_not_served_mwh": KpiInfo(
+        "Energy not served",
+        "MWh",
+        "min",
+        "Load shed (by slack or emergency order) over the day.",
+        violation=True,
+    ),
+    "curtailment_mwh": KpiInfo(
+        "Curtailment", "MWh", "min", "Renewable or DER energy curtailed below its availability."
+    ),
+    "activated_up_mwh": KpiInfo(
+        "Activated up", "MWh", None, "Upward flexibility activated (more injection / less load)."
+    ),
+    "activated_down_mwh": KpiInfo(
+        "Activated down",
+        "MWh",
+        None,
+        "Downward flexibility activated (less injection / more load).",
+    ),
+    "double_activations": KpiInfo(
+        "Double activations",
+        "count",
+        "min",
+        "DER-intervals where two buyers activated the same DER for more than it can deliver in "
+        "total (the later activation cannot be honoured).",
+    ),
+    "counter_activations": KpiInfo(
+        "Counter-activations",
+        "MWh",
+        "min",
+        "Overlapping volume where, in one interval below one T–D interface, one operator bought "
+        "upward and another downward flexibility (paid twice, delivers nothing net).",
+    ),
+    "interface_deviation_mwh": KpiInfo(
+        "Interface schedule deviation",
+        "MWh",
+        "min",
+        "|actual − agreed| exchange at every T–D interface, summed over the day.",
+    ),
+    "der_revenue": KpiInfo(
+        "DER and aggregator revenue",
+        "EUR",
+        None,
+        "What DERs and aggregators earn, all products stacked (a cost for buyers, an income for "
+        "flexibility providers: not ranked).",
+    ),
+    "messages": KpiInfo(
+        "Messages", "count", "min", "Messages exchanged between all actors (from the message log)."
+    ),
+    "bytes": KpiInfo("Bytes", "bytes", "min", "Payload bytes exchanged between all actors."),
+    "parties_per_der": KpiInfo(
+        "Parties per DER",
+        "count",
+        "min",
+        "Average number of parties (operators, platforms, aggregator) a DER must deal with.",
+    ),
+    "compute_s": KpiInfo(
+        "Computation time", "s", "min", "Wall time to clear the model over the whole day."
+    ),
+    "status": KpiInfo(
+        "Status",
+        "",
+        None,
+        "Solver status of the clearing: optimal, optimal_with_slacks (priced slacks used), "
+        "infeasible or not_converged.",
+    ),
+}
+
+
+def kpi_info(key: str) -> KpiInfo:
+    """Glossary entry of ``key``; an unknown key gets a neutral entry named after the key."""
+    return KPI_GLOSSARY.get(
+        key,
+        KpiInfo(key.replace("_", " ").capitalize(), "", None, "Not in the glossary (as given)."),
+    )

@@ -1,0 +1,245 @@
+"""KPI table logic and the plain-language reading of a comparison.
+
+* :func:`kpi_columns` orders the KPI keys (glossary order, then unknown keys as given).
+* :func:`cell_styles` marks each KPI cell ``"best"`` (best value of its KPI where the models
+  differ, direction from the glossary), ``"bad"`` (an unresolved violation > 0, or a status
+  ``infeasible``/``not_converged``), ``"warn"`` (status ``optimal_with_slacks``) or ``""``.
+* :func:`headline` picks the cheapest model among those with no unresolved violation (the
+  design's rule: total cost is comparable across models only once violations are priced, and a
+  model that leaves the grid violated is not a solution whatever its price).
+* :func:`reading` turns the table into short sentences for non-specialist readers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tdcoord.report.data import ReportInput
+from tdcoord.report.glossary import KPI_GLOSSARY, kpi_info
+
+FAILED_STATUSES = ("infeasible", "not_converged")
+VIOLATION_KEYS = tuple(k for k, v in KPI_GLOSSARY.items() if v.violation)
+
+
+def kpi_columns(kpis: pd.DataFrame) -> list[str]:
+    """KPI keys present in ``kpis``: glossary order first, then unknown keys in given order."""
+    present = [c for c in kpis.columns if c != "model_id"]
+    known = [k for k in KPI_GLOSSARY if k in present]
+    return known + [c for c in present if c not in KPI_GLOSSARY]
+
+
+def _numeric(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+def cell_styles(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Style of every KPI cell (same shape as ``kpis[kpi_columns(kpis)]``)."""
+    cols = kpi_columns(kpis)
+    styles = pd.DataFrame("", index=kpis.index, columns=cols)
+    for c in cols:
+        info = kpi_info(c)
+        if c == "status":
+            st = kpis[c].astype(str)
+            styles.loc[st.isin(FAILED_STATUSES), c] = "bad"
+            styles.loc[st == "optimal_with_slacks", c] = "warn"
+            continue
+        if not pd.api.types.is_numeric_dtype(kpis[c]):
+            continue
+        v = _numeric(kpis[c])
+        finite = v.dropna()
+        if info.better is not None and finite.nunique() > 1:
+            best = finite.min() if info.better == "min" else finite.max()
+            styles.loc[v == best, c] = "best"
+        if info.violation:
+            styles.loc[v > 0, c] = "bad"
+    return styles
+
+
+def format_value(key: str, value: object) -> str:
+    """A KPI value as text: money and MWh with separators, counts whole, ``–`` when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, str):
+        return value
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    unit = kpi_info(key).unit
+    if unit == "EUR":
+        return f"{v:,.0f}"
+    if unit == "count":
+        return f"{v:,.0f}" if v == round(v) else f"{v:,.2f}"
+    if unit == "bytes":
+        for div, suffix in ((1e9, " GB"), (1e6, " MB"), (1e3, " kB")):
+            if abs(v) >= div:
+                return f"{v / div:,.1f}{suffix}"
+        return f"{v:,.0f} B"
+    if unit == "s":
+        return f"{v:,.2f}"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.3g}" if abs(v) < 1 and v != 0 else f"{v:,.2f}"
+
+
+def cost_key(kpis: pd.DataFrame) -> str | None:
+    """The KPI the headline ranks by: ``total_cost``, else ``procurement_cost``, else none."""
+    for k in ("total_cost", "procurement_cost"):
+        if k in kpis.columns and _numeric(kpis[k]).notna().any():
+            return k
+    return None
+
+
+def violated(kpis: pd.DataFrame) -> pd.Series:
+    """Whether each model leaves an unresolved violation (any violation KPI > 0) or failed.
+
+    Missing violation KPIs count as "no information", not as violations."""
+    bad = pd.Series(False, index=kpis.index)
+    for k in VIOLATION_KEYS:
+        if k in kpis.columns:
+            bad |= _numeric(kpis[k]).fillna(0.0) > 0
+    if "status" in kpis.columns:
+        bad |= kpis["status"].astype(str).isin(FAILED_STATUSES)
+    return bad
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The summary's verdict: ``model_id`` of the cheapest model without unresolved violation
+    (``None`` when every model leaves one or no cost is reported), the ``cost_key`` and ``cost``,
+    and ``violating`` model ids."""
+
+    model_id: str | None
+    cost_key: str | None
+    cost: float
+    violating: tuple[str, ...]
+    has_violation_kpis: bool
+
+
+def headline(ri: ReportInput) -> Headline:
+    """Cheapest model (by :func:`cost_key`) among those with no unresolved violation; ties go to
+    the first model in report order."""
+    kpis = ri.kpis
+    bad = violated(kpis)
+    violating = tuple(kpis.loc[bad, "model_id"].astype(str))
+    has_info = any(k in kpis.columns for k in VIOLATION_KEYS) or "status" in kpis.columns
+    key = cost_key(kpis)
+    if key is None:
+        return Headline(None, None, math.nan, violating, has_info)
+    cost = _numeric(kpis[key])
+    ok = (~bad) & cost.notna()
+    if not ok.any():
+        return Headline(None, key, math.nan, violating, has_info)
+    idx = int(np.flatnonzero(ok.to_numpy())[int(np.argmin(cost[ok].to_numpy()))])
+    return Headline(
+        str(kpis["model_id"].iloc[idx]), key, float(cost.iloc[idx]), violating, has_info
+    )
+
+
+def _name(ri: ReportInput, model_id: str) -> str:
+    row = ri.models.loc[ri.models["model_id"] == model_id]
+    name = str(row["name"].iloc[0]) if len(row) else ""
+    return f"{model_id} ({name})" if name and name != model_id else model_id
+
+
+def _eur(v: float) -> str:
+    return f"€{v:,.0f}"
+
+
+def reading(ri: ReportInput) -> list[str]:
+    """Plain-language sentences reading the KPI table (deterministic, report order for ties)."""
+    kpis = ri.kpis
+    ids = ri.model_ids
+    out = [
+        f"{len(ids)} coordination model(s) ran on the same grid, fleet and day: {', '.join(ids)}."
+    ]
+    h = headline(ri)
+    if h.model_id is not None and h.cost_key is not None:
+        label = kpi_info(h.cost_key).label.lower()
+        sentence = (
+            f"Cheapest model with no unresolved violation: {_name(ri, h.model_id)}, "
+            f"{label} {_eur(h.cost)}."
+        )
+        clean = kpis.loc[~violated(kpis) & (kpis["model_id"] != h.model_id)]
+        others = _numeric(clean[h.cost_key]).to_numpy()
+        if np.isfinite(others).any():
+            j = int(np.nanargmin(others))
+            nxt = float(others[j])
+            gap = (nxt - h.cost) / abs(h.cost) * 100 if h.cost != 0 else math.inf
+            gap_txt = f"{gap:+.1f} %" if math.isfinite(gap) else f"+{_eur(nxt - h.cost)}"
+            nxt_id = str(clean["model_id"].iloc[j])
+            sentence += f" Next: {_name(ri, nxt_id)} at {_eur(nxt)} ({gap_txt})."
+        out.append(sentence)
+    elif h.cost_key is None:
+        out.append("No cost KPI was reported, so no model can be named cheapest.")
+    else:
+        out.append(
+            "Every model leaves unresolved violations or failed: none is a complete solution; "
+            "compare their total cost, which prices the violations."
+        )
+    if h.violating:
+        parts = []
+        for m in h.violating:
+            row = kpis.loc[kpis["model_id"] == m].iloc[0]
+            bits = [
+                f"{format_value(k, row[k])} violation(s)"
+                if k == "unresolved_violations"
+                else f"{format_value(k, row[k])} {kpi_info(k).unit} {kpi_info(k).label.lower()}"
+                for k in VIOLATION_KEYS
+                if k in kpis.columns and _numeric(pd.Series([row[k]])).fillna(0).iloc[0] > 0
+            ]
+            status = str(row["status"]) if "status" in kpis.columns else ""
+            if status in FAILED_STATUSES:
+                bits.append(f"status {status}")
+            parts.append(f"{m} ({', '.join(bits)})" if bits else m)
+        out.append(
+            f"{len(h.violating)} model(s) leave the grid with unresolved problems after AC "
+            f"validation: {'; '.join(parts)}. Their total cost includes these at penalty prices."
+        )
+        if "procurement_cost" in kpis.columns:
+            proc = _numeric(kpis["procurement_cost"])
+            if proc.notna().any():
+                i = int(np.nanargmin(proc.to_numpy()))
+                m = str(kpis["model_id"].iloc[i])
+                if m in h.violating:
+                    out.append(
+                        f"{m} buys flexibility most cheaply ({_eur(float(proc.iloc[i]))}) but does "
+                        "not solve the grid's problems: its low procurement cost is not a saving."
+                    )
+    elif h.has_violation_kpis:
+        out.append("Every model resolves all grid problems after AC validation.")
+    for key, yes, no in (
+        (
+            "double_activations",
+            "Double activations of a DER in",
+            "No model double-activates a DER.",
+        ),
+        (
+            "counter_activations",
+            "Counter-activations (opposite TSO and DSO buys under one interface) in",
+            "No model counter-activates.",
+        ),
+    ):
+        if key in kpis.columns:
+            v = _numeric(kpis[key]).fillna(0.0)
+            hit = [f"{m} ({format_value(key, x)})" for m, x in zip(ids, v, strict=True) if x > 0]
+            out.append(f"{yes} {', '.join(hit)}." if hit else no)
+    for key, what in (("messages", "messages exchanged"), ("compute_s", "computation time (s)")):
+        if key in kpis.columns:
+            v = _numeric(kpis[key])
+            if v.notna().sum() >= 2:
+                lo, hi = int(np.nanargmin(v.to_numpy())), int(np.nanargmax(v.to_numpy()))
+                out.append(
+                    f"{what.capitalize()}: from {format_value(key, v.iloc[lo])} ({ids[lo]}) to "
+                    f"{format_value(key, v.iloc[hi])} ({ids[hi]})."
+                )
+    if "status" in kpis.columns:
+        st = kpis["status"].astype(str)
+        odd = [f"{m}: {s}" for m, s in zip(ids, st, strict=True) if s != "optimal"]
+        if odd:
+            out.append(f"Solver status other than optimal — {'; '.join(odd)}.")
+    return out
