@@ -5,7 +5,10 @@ Transmission (DC power flow, PTDF form; design doc "Mathematics"): with bus inje
 injected at a bus and withdrawn at the reference). Baseline injection per bus: scheduled
 generation − transmission loads − feeder imports. The TSO need ``n_t`` (net load above schedule)
 is withdrawn at the transmission load buses in proportion to their baseline load (at the
-interface buses when transmission carries no load): share vector ``σ`` with Σσ = 1.
+interface buses when transmission carries no load): share vector ``σ`` with Σσ = 1. A base that
+does not balance (real-time loads against the day-ahead schedule, whose mismatch *is* the need) is
+first balanced at the same buses, :math:`p \\leftarrow p - σ\\,\\mathbf{1}^\\top p`, so the need is
+counted once.
 
 Feeder (LinDistFlow, Baran & Wu 1989, lossless; seed 001 §IV on DLMPs): with the path matrix
 :math:`B` (node × branch, :func:`tdcoord.opf.feeder_case.path_matrix`) and its transpose, the
@@ -79,6 +82,10 @@ def transmission_model(case: ClearingCase) -> TransmissionModel:
     if share.sum() <= 0:
         share[net.ref_rows[0]] = 1.0
     share = share / share.sum()
+    # A base that does not balance (actual loads against the day-ahead schedule: the mismatch is
+    # the TSO need) is balanced at the need-share buses, so that the need withdrawn by the
+    # clearing is not counted twice; a balanced base is unchanged.
+    inj = inj - share[:, None] * inj.sum(axis=0)[None, :]
     return TransmissionModel(
         ptdf=ptdf,
         rating_mw=np.asarray(tr.branches.rating_mva, dtype=np.float64),

@@ -1,0 +1,41 @@
+"""``tdcoord models [--json] [--catalogue FILE]``: the named coordination models, their schemes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+from rich.table import Table
+
+from tdcoord.cli.common import _clean, console, run_guarded
+
+
+def _params_text(params: dict[str, object]) -> str:
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in params.items()) or "-"
+
+
+def models(
+    json_out: bool = typer.Option(False, "--json", help="Print JSON: a list of model objects"),
+    catalogue_file: str | None = typer.Option(
+        None, "--catalogue", help="Also list the models of this YAML file (docs/models.md)"
+    ),
+) -> None:
+    """List every named TSO–DSO coordination model: id, name, region, scheme and parameters."""
+
+    def body() -> None:
+        from tdcoord.coordination.catalogue import list_models, load_catalogue
+
+        entries = list_models(load_catalogue(catalogue_file))
+        if json_out:
+            payload = [_clean(e.to_dict()) for e in entries]
+            sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+            return
+        table = Table(title=f"coordination models ({len(entries)})")
+        for col in ("id", "name", "region", "scheme", "params"):
+            table.add_column(col, overflow="fold")
+        for e in entries:
+            table.add_row(e.id, e.name, e.region, e.scheme, _params_text(e.params.as_dict()))
+        console.print(table)
+
+    run_guarded(body)
