@@ -26,7 +26,12 @@ def test_auto_copies_keep_feeders_near_their_size(case5, cigre_mv) -> None:  # t
     g = attach_feeders(case5, cigre_mv.feeders[0], feeders_per_bus="auto")
     template = cigre_mv.feeders[0].loads.p_mw.sum()
     ratios = [f.loads.p_mw.sum() / template for f in g.feeders]
-    assert all(0.6 < r < 1.5 for r in ratios)
+    assert all(0.5 <= r <= 1.0 + 1e-12 for r in ratios)
+
+
+def test_overscaled_copies_warn(case5, cigre_mv) -> None:  # type: ignore[no-untyped-def]
+    with pytest.warns(UserWarning, match="template's load"):
+        attach_feeders(case5, cigre_mv.feeders[0], feeders_per_bus=1)
 
 
 def test_attach_rejects_bus_without_load(case5, case33bw) -> None:  # type: ignore[no-untyped-def]
