@@ -1,5 +1,12 @@
-"""The main job on the bundled default study (``make demo``): build the coupled grid, summarise
-it, validate it by AC power flow and write ``grid_info.json`` and ``grid_check.json``."""
+"""The main job on the bundled default study (``make demo``).
+
+1. Build the coupled grid, summarise it, validate it by AC power flow (``grid_info.json``,
+   ``grid_check.json``).
+2. Run the study day under every model of the study's ``compare.models`` (twelve named models
+   covering the ten canonical schemes by default): day-ahead and real-time flexibility markets,
+   DER activation, AC validation, KPIs, settlement — and write ``kpis.json``, the CSV tables and
+   the self-contained ``report.html`` (:mod:`tdcoord.comparison.outputs`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from tdcoord.cli.common import _clean
 
 
 def run_demo(
-    out: str | Path = "out/demo", study_path: str | Path | None = None
+    out: str | Path = "out/demo", study_path: str | Path | None = None, *, compare: bool = True
 ) -> dict[str, object]:
     """Run the default study and return the check summary."""
     from tdcoord.grid.summary import grid_check, grid_info
@@ -50,5 +57,16 @@ def run_demo(
         value = check[key]
         table.add_row(key, f"{value:.5g}" if isinstance(value, float) else str(value))
     console.print(table)
-    console.print(f"results written to {folder}/grid_info.json and {folder}/grid_check.json")
+    if compare:
+        from tdcoord.cli.compare import compare as compare_command
+
+        compare_command(
+            study=str(study_path) if study_path is not None else None,
+            models=None,
+            all_models=False,
+            out=str(folder),
+            json_out=False,
+            no_report=False,
+        )
+    console.print(f"grid summary written to {folder}/grid_info.json and {folder}/grid_check.json")
     return check

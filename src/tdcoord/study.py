@@ -12,6 +12,15 @@ Today the grid section is read; the other sections are added by the study pipeli
           buses: all_loads                    # or a list of transmission bus ids
           per_bus: auto                       # or a whole number of copies per bus
           rating_factor: 1.5                  # interface rating = factor · |S_bus| / copies
+    fleet:                                    # FleetSpec (docs/der.md)
+      phase: subsequent_phase
+      season: summer
+      customer_peak_kw: 50
+    market:                                   # MarketSpec (docs/market.md)
+      preset: eu_generic
+      products: [congestion_dso]
+      strategy: cost_based
+      aggregate: node
 """
 
 from __future__ import annotations
@@ -20,8 +29,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from tdcoord.comparison.spec import CompareSpec
+from tdcoord.der.fleet_spec import FleetSpec
 from tdcoord.errors import StudyError
 from tdcoord.grid.model import GridModel
 
@@ -73,12 +84,71 @@ class GridSpec(BaseModel):
         return model
 
 
+#: Default products of a study's offers: one pool of locational flexibility that the schemes
+#: clear for TSO and DSO needs alike (one product, so no DER flexibility is offered twice).
+DEFAULT_PRODUCTS: tuple[str, ...] = ("congestion_dso",)
+
+
+class MarketSpec(BaseModel):
+    """The ``market:`` section: jurisdiction preset, products, bidding strategy, aggregation
+    (see docs/market.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    preset: str = "eu_generic"
+    products: list[str] = Field(default_factory=lambda: list(DEFAULT_PRODUCTS), min_length=1)
+    strategy: str = "cost_based"
+    strategy_params: dict[str, float | list[float]] = Field(default_factory=dict)
+    aggregate: Literal["node", "none"] = "node"
+
+    @model_validator(mode="after")
+    def _known_names(self) -> MarketSpec:
+        from tdcoord.market.errors import MarketError
+        from tdcoord.market.products import available_products
+        from tdcoord.market.rules import available_presets, load_preset
+        from tdcoord.market.strategies import available_strategies, get_strategy
+
+        is_path = self.preset.endswith((".yaml", ".yml"))
+        if not is_path and self.preset not in available_presets():
+            raise ValueError(
+                f"unknown preset {self.preset!r}: use one of {', '.join(available_presets())} "
+                "or a path to a preset YAML file"
+            )
+        unknown = [p for p in self.products if p not in available_products()]
+        if unknown:
+            raise ValueError(
+                f"unknown product {unknown[0]!r}: use one of {', '.join(available_products())}"
+            )
+        if len(set(self.products)) != len(self.products):
+            raise ValueError("a product is listed twice under market.products: list it once")
+        if self.strategy not in available_strategies():
+            raise ValueError(
+                f"unknown bidding strategy {self.strategy!r}: use one of "
+                f"{', '.join(available_strategies())}"
+            )
+        try:
+            get_strategy(self.strategy, **self.strategy_params)
+            if not is_path:
+                pre = load_preset(self.preset)
+                off = [p for p in self.products if not pre.product_available(p)]
+                if off:
+                    raise ValueError(
+                        f"product {off[0]!r} is not available under preset {self.preset!r}: "
+                        "remove it from market.products"
+                    )
+        except MarketError as err:
+            raise ValueError(str(err)) from err
+        return self
+
+
 class Study(BaseModel):
     """A study file."""
 
     model_config = ConfigDict(extra="forbid")
     name: str
     grid: GridSpec
+    fleet: FleetSpec = FleetSpec()
+    market: MarketSpec = MarketSpec()
+    compare: CompareSpec = Field(default_factory=CompareSpec)
 
 
 def load_study(path: str | Path | None = None) -> Study:

@@ -26,6 +26,9 @@ def test_version() -> None:
         ["grid", "info", "--help"],
         ["grid", "check", "--help"],
         ["demo", "--help"],
+        ["models", "--help"],
+        ["compare", "--help"],
+        ["opf", "joint", "--help"],
     ],
 )
 def test_help_everywhere(args: list[str]) -> None:
@@ -59,13 +62,6 @@ def test_error_is_one_line_without_traceback() -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "did you mean" in result.output
-
-
-def test_demo_writes_results(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    check = json.loads((tmp_path / "grid_check.json").read_text())
-    assert check["kind"] == "coupled" and check["feeders"] > 5
 
 
 @pytest.mark.parametrize("args", [["opf", "--help"], ["opf", "dc", "--help"], ["opf", "feeder", "--help"]])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from tdcoord import __version__
-from tdcoord.cli import grid, opf
+from tdcoord.cli import compare as compare_cli
+from tdcoord.cli import fleet, grid, opf
+from tdcoord.cli import models as models_cli
 from tdcoord.cli.common import console, set_debug
 
 app = typer.Typer(
@@ -17,6 +19,13 @@ app = typer.Typer(
 )
 app.add_typer(grid.app, name="grid")
 app.add_typer(opf.app, name="opf")
+app.add_typer(fleet.app, name="fleet")
+app.command("models", help="List every named coordination model of the catalogue.")(
+    models_cli.models
+)
+app.command("compare", help="Run named coordination models side by side on a study day.")(
+    compare_cli.compare
+)
 
 
 def _version(value: bool) -> None:
@@ -39,10 +48,11 @@ def main(
 @app.command()
 def demo(
     out: str = typer.Option("out/demo", "--out", help="Folder for the results"),
+    study: str | None = typer.Option(None, "--study", help="Study file (default: bundled)"),
 ) -> None:
-    """Run the bundled default study (today: grid summary and AC validation of the default
-    coupled grid; the full study pipeline follows)."""
+    """Run the bundled default study: the grid check, then a whole day under the default
+    models with AC validation, settlement, kpis.json and the HTML report."""
     from tdcoord.cli.common import run_guarded
     from tdcoord.demo import run_demo
 
-    run_guarded(lambda: run_demo(out))
+    run_guarded(lambda: run_demo(out, study))

@@ -17,6 +17,11 @@ one customer); a customer may own several types. Everything comes from one
 
 Unit parameters (uniform draws, per unit; MW, MWh)
 ---------------------------------------------------
+Sizes below are per household; a customer that stands for ``h = households_per_customer``
+households (coarse studies: one "customer" per MV/LV substation share) gets DERs ``h`` times as
+large (power, energy, thermal capacity; thermal resistance ``/ h``), so that the fleet's total
+capacity does not depend on how finely customers are resolved.
+
 * PV: ``3–10 kWp`` (rooftop), inverter rated at the peak; available power = peak ×
   clear-sky shape (:func:`~tdcoord.der.fleet_profiles.clear_sky_pv`).
 * Battery: ``3–6 kW``, ``2–3 h`` of energy, η 0.95/0.95, SoC limits 0.1–0.9, starts at 0.5,
@@ -111,6 +116,7 @@ def penetration_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
         owners[t] = np.sort(rng.choice(n_cust, size=k, replace=False)) if k else np.zeros(0, int)
     T, dt = spec.n_intervals, spec.dt_h
     p_cust = spec.customer_peak_kw / 1000.0
+    h = spec.households_per_customer
     models: dict[str, Any] = {}
     feeder_parts: list[IntArray] = []
     node_parts: list[IntArray] = []
@@ -124,12 +130,12 @@ def penetration_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
 
     rows = owners["pv"]
     if rows.size:
-        kwp = rng.uniform(3.0, 10.0, rows.size) / 1000.0
+        kwp = rng.uniform(3.0, 10.0, rows.size) / 1000.0 * h
         shape = clear_sky_pv(T, dt, season=spec.season, latitude_deg=spec.latitude_deg)
         add("pv", Pv(_ids("pv", rows.size), kwp, kwp[:, None] * shape[None, :]), rows, False)
     rows = owners["battery"]
     if rows.size:
-        p = rng.uniform(3.0, 6.0, rows.size) / 1000.0
+        p = rng.uniform(3.0, 6.0, rows.size) / 1000.0 * h
         hours = rng.uniform(2.0, 3.0, rows.size)
         bat = Battery(
             _ids("battery", rows.size),
@@ -142,12 +148,12 @@ def penetration_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
         add("battery", bat, rows, False)
     rows = owners["ev"]
     if rows.size:
-        charger = np.where(rng.random(rows.size) < 0.6, 3.7, 11.0) / 1000.0
+        charger = np.where(rng.random(rows.size) < 0.6, 3.7, 11.0) / 1000.0 * h
         arrival = np.minimum(np.floor(rng.uniform(16.0, 21.0, rows.size) / dt), T - 1)
         arrival = arrival.astype(np.int64)
         departure = np.full(rows.size, T, dtype=np.int64)
         cap = (departure - arrival) * charger * 0.92 * dt
-        need = np.minimum(rng.uniform(6.0, 20.0, rows.size) / 1000.0, 0.9 * cap)
+        need = np.minimum(rng.uniform(6.0, 20.0, rows.size) / 1000.0 * h, 0.9 * cap)
         ev = EvCharger(_ids("ev", rows.size), arrival, departure, need, charger)
         add("ev", ev, rows, False)
     rows = owners["flexible_load"]
@@ -166,10 +172,10 @@ def penetration_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
     if rows.size:
         hp = HeatPump(
             _ids("heat_pump", rows.size),
-            p_el_max_mw=rng.uniform(2.0, 5.0, rows.size) / 1000.0,
+            p_el_max_mw=rng.uniform(2.0, 5.0, rows.size) / 1000.0 * h,
             cop=np.array(3.0),
-            c_th_mwh_per_k=np.array(0.01),
-            r_th_k_per_mw=np.array(5000.0),
+            c_th_mwh_per_k=np.array(0.01 * h),
+            r_th_k_per_mw=np.array(5000.0 / h),
             t_min_c=np.array(20.0),
             t_max_c=np.array(22.0),
             t_out_c=outdoor_temperature_c(T, dt, season=spec.season),

@@ -7,6 +7,7 @@
       phase: initial_phase          # named share preset (seed 000 §1, "a phased approach")
       shares: {pv: 0.3}             # optional overrides of the preset's shares
       customer_peak_kw: 2.0         # customers per node = round(node peak load / this)
+      households_per_customer: 1.0  # a customer stands for this many households (DER sizes × it)
       seed: 0
       n_aggregators: 3
       season: winter                # load shape, PV day, outdoor temperature
@@ -68,6 +69,7 @@ class FleetSpec(BaseModel):
     phase: Literal["initial_phase", "subsequent_phase"] = "initial_phase"
     shares: dict[str, float] = Field(default_factory=dict)
     customer_peak_kw: float = Field(default=2.0, gt=0)
+    households_per_customer: float = Field(default=1.0, gt=0)
     seed: int = 0
     n_aggregators: int = Field(default=3, ge=0)
     season: Literal["winter", "summer"] = "winter"

@@ -1,0 +1,1 @@
+"""Side-by-side comparison of named coordination models on one study day."""

@@ -1,0 +1,117 @@
+"""What ``tdcoord compare`` writes: ``kpis.json``, CSV tables and the HTML report.
+
+Files in the output folder (stable names; columns documented in ``docs/compare.md``):
+
+``kpis.json``
+    One object per model id with the KPIs of :mod:`tdcoord.kpi.metrics` under their stable keys
+    (``total_cost``, ``procurement_cost``, ``unresolved_violations``, ``curtailment_mwh``,
+    ``double_activations``, ``counter_activations``, ``messages``, ``bytes``, ``compute_s``, …)
+    plus ``settlement_residual_eur`` and ``wall_s``; and a ``_meta`` object (study, models,
+    provenance).
+``kpis.csv``                 scalar KPIs, one row per model
+``activations.csv``          every activation (model_id, stage, offer, DER or bundle, buyer, MW, €)
+``interface_flows.csv``      model_id, feeder_id, interval, scheduled_mw, actual_mw
+``violations.csv``           what AC/DC validation found after each model (model_id, network, …)
+``messages.csv``             model_id, sender, receiver, messages, bytes
+``settlement.csv``           model_id, party, counterparty, item, interval, mwh, amount_eur
+``report.html``              the self-contained report (:mod:`tdcoord.report`)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tdcoord.comparison.report_input import build_report_input
+from tdcoord.comparison.run import Comparison, kpi_frame
+from tdcoord.provenance import provenance
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    return value
+
+
+def comparison_provenance(c: Comparison) -> dict[str, Any]:
+    """Versions and the hash of the study inputs."""
+    return provenance(c.study.model_dump(mode="json"), c.grid.fingerprint())
+
+
+def write_outputs(c: Comparison, out: str | Path, *, report: bool = True) -> dict[str, Path]:
+    """Write every output file (see module doc); returns name → path."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    prov = comparison_provenance(c)
+    kpis = c.kpis()
+    doc = {
+        "_meta": {
+            "study": c.study.name,
+            "models": [r.entry.id for r in c.runs],
+            "intervals": c.day.n_intervals,
+            "dt_h": c.day.dt_h,
+            "setup_s": c.setup_s,
+            "provenance": prov,
+        },
+        **kpis,
+    }
+    paths: dict[str, Path] = {}
+    paths["kpis.json"] = folder / "kpis.json"
+    paths["kpis.json"].write_text(json.dumps(_json_safe(doc), indent=2, sort_keys=False))
+    kpi_frame(c).to_csv(folder / "kpis.csv", index=False)
+    paths["kpis.csv"] = folder / "kpis.csv"
+    acts, flows, viol, msgs, settle = [], [], [], [], []
+    T = c.day.n_intervals
+    for r in c.runs:
+        mid = r.entry.id
+        o = r.day.outcome
+        if len(o.activations):
+            acts.append(o.activations.assign(model_id=mid))
+        for f, fd in enumerate(c.grid.feeders):
+            flows.append(
+                pd.DataFrame(
+                    {
+                        "model_id": mid,
+                        "feeder_id": fd.id,
+                        "interval": np.arange(T),
+                        "scheduled_mw": o.interface_schedule_mw[f],
+                        "actual_mw": r.day.delivered_outcome.interface_mw[f],
+                    }
+                )
+            )
+        if len(r.day.validation.violations):
+            viol.append(r.day.validation.violations.assign(model_id=mid))
+        bp = o.messages.by_pair()
+        if len(bp):
+            msgs.append(bp.assign(model_id=mid))
+        if len(r.settlement.statements):
+            settle.append(r.settlement.statements.assign(model_id=mid))
+    for name, frames in (
+        ("activations.csv", acts),
+        ("interface_flows.csv", flows),
+        ("violations.csv", viol),
+        ("messages.csv", msgs),
+        ("settlement.csv", settle),
+    ):
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if "model_id" in frame.columns:
+            frame = frame[["model_id", *[x for x in frame.columns if x != "model_id"]]]
+        frame.to_csv(folder / name, index=False)
+        paths[name] = folder / name
+    if report:
+        from tdcoord.report import write_report
+
+        paths["report.html"] = write_report(build_report_input(c, prov), folder / "report.html")
+    return paths

@@ -1,0 +1,159 @@
+"""Fill the report's :class:`~tdcoord.report.data.ReportInput` from a :class:`Comparison`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tdcoord.comparison.run import Comparison, ModelRun, kpi_frame
+from tdcoord.grid.model import GridModel
+from tdcoord.report.data import ReportInput
+
+
+def _models(c: Comparison) -> pd.DataFrame:
+    rows = []
+    for r in c.runs:
+        e = r.entry
+        a = e.attributes
+        rows.append(
+            {
+                "model_id": e.id,
+                "name": e.name,
+                "region": e.region,
+                "scheme": e.scheme,
+                "params": ", ".join(f"{k}={v}" for k, v in e.params.as_dict().items()) or "—",
+                "neutrality": a.neutrality.level,
+                "transparency": a.transparency.level,
+                "complexity": a.implementation_complexity.level,
+                "neutrality_note": a.neutrality.why,
+                "transparency_note": a.transparency.why,
+                "complexity_note": a.implementation_complexity.why,
+                "source": f"{e.source.seed} {e.source.section}",
+                "description": e.description,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _grid_frames(grid: GridModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    edges: list[dict[str, str]] = []
+    nodes: list[dict[str, str]] = []
+    tr = grid.transmission
+    if tr is not None:
+        for b in tr.buses.id.tolist():
+            nodes.append({"key": f"T:{b}", "kind": "transmission", "label": f"bus {b}"})
+        br = tr.branches
+        for f_b, t_b in zip(br.from_bus.tolist(), br.to_bus.tolist(), strict=True):
+            edges.append({"kind": "transmission", "feeder_id": "", "from_id": f"T:{f_b}",
+                          "to_id": f"T:{t_b}"})
+    by_f = dict(
+        zip(grid.interfaces.feeder.tolist(), grid.interfaces.transmission_bus.tolist(), strict=True)
+    )
+    for fd in grid.feeders:
+        ids = fd.nodes.id.tolist()
+        for i, n in enumerate(ids):
+            nodes.append({"key": f"F:{fd.id}:{n}", "kind": "feeder", "label": f"{fd.id} node {n}"})
+            if i:
+                parent = ids[int(fd.parent[i])]
+                edges.append({"kind": "feeder", "feeder_id": fd.id,
+                              "from_id": f"F:{fd.id}:{parent}", "to_id": f"F:{fd.id}:{n}"})
+        if fd.id in by_f:
+            edges.append({"kind": "interface", "feeder_id": fd.id,
+                          "from_id": f"T:{by_f[fd.id]}", "to_id": f"F:{fd.id}:{ids[0]}"})
+    return pd.DataFrame(edges), pd.DataFrame(nodes)
+
+
+def _prices(c: Comparison, r: ModelRun) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    o = r.day.outcome
+    lmp, dlmp = [], []
+    tr = c.grid.transmission
+    T = c.day.n_intervals
+    if o.lmp_eur_per_mwh is not None and tr is not None:
+        p = o.lmp_eur_per_mwh
+        lmp.append(pd.DataFrame({
+            "model_id": r.entry.id,
+            "bus_id": np.repeat(tr.buses.id, T),
+            "interval": np.tile(np.arange(T), tr.n_bus),
+            "price_eur_per_mwh": p.ravel(),
+        }))
+    for fd, d in zip(c.grid.feeders, o.dlmp_eur_per_mwh, strict=True):
+        if d is None:
+            continue
+        dlmp.append(pd.DataFrame({
+            "model_id": r.entry.id,
+            "feeder_id": fd.id,
+            "node_id": np.repeat(fd.nodes.id, T),
+            "interval": np.tile(np.arange(T), fd.n_node),
+            "price_eur_per_mwh": d.ravel(),
+        }))
+    return lmp, dlmp
+
+
+def _cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput:
+    """Everything the HTML report shows, from the comparison run."""
+    edges, nodes = _grid_frames(c.grid)
+    cost, lmp, dlmp, flows, volts, acts, msgs, settle = [], [], [], [], [], [], [], []
+    T = c.day.n_intervals
+    for r in c.runs:
+        mid = r.entry.id
+        o = r.day.outcome
+        cost.append(pd.DataFrame(
+            {"model_id": mid, "actor": list(o.cost_by_buyer_eur),
+             "cost_eur": list(o.cost_by_buyer_eur.values())}
+        ))
+        a, d = _prices(c, r)
+        lmp += a
+        dlmp += d
+        for f, fd in enumerate(c.grid.feeders):
+            flows.append(pd.DataFrame({
+                "model_id": mid, "feeder_id": fd.id, "interval": np.arange(T),
+                "actual_mw": r.day.delivered_outcome.interface_mw[f],
+                "scheduled_mw": o.interface_schedule_mw[f],
+            }))
+        v = r.day.validation.violations
+        if len(v):
+            vv = v[v["kind"].astype(str).str.contains("voltage")]
+            if len(vv):
+                volts.append(pd.DataFrame({
+                    "model_id": mid, "feeder_id": vv["network"].astype(str),
+                    "node_id": vv["element"].astype(str), "interval": vv["interval"],
+                    "v_pu": vv["value"].astype(float),
+                }))
+        if len(o.activations):
+            g = o.activations.assign(mwh=o.activations["mw"] * c.day.dt_h)
+            keys = ["der_type", "product_id", "buyer", "direction"]
+            summed = g.groupby(keys, as_index=False).agg(mwh=("mwh", "sum"))
+            acts.append(summed.assign(model_id=mid))
+        bp = o.messages.by_pair()
+        if len(bp):
+            msgs.append(bp.assign(model_id=mid))
+        tot = r.settlement.totals
+        settle.append(pd.DataFrame({
+            "model_id": mid, "party": list(tot), "amount_eur": list(tot.values()),
+            "party_kind": [p.split(":")[0] if ":" in p else p for p in tot],
+        }))
+    return ReportInput(
+        study_name=c.study.name,
+        created_utc=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        provenance=provenance,
+        models=_models(c),
+        kpis=kpi_frame(c),
+        cost_by_actor=_cat(cost),
+        lmp=_cat(lmp),
+        dlmp=_cat(dlmp),
+        grid_edges=edges,
+        grid_nodes=nodes,
+        interface_flows=_cat(flows),
+        voltages=_cat(volts),
+        activations=_cat(acts),
+        messages=_cat(msgs),
+        settlement=_cat(settle),
+        interval_minutes=c.day.dt_h * 60.0,
+    )

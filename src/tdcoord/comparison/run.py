@@ -1,0 +1,206 @@
+"""Run several named coordination models on one study day and settle each (``tdcoord compare``).
+
+Every model sees the same grid, fleet, offers, forecasts, day-ahead schedule, penalties and seeds;
+only the coordination scheme (and its parameters, from the catalogue) differs — which is what
+makes the KPIs comparable (design doc, "Total cost ... comparable across models only because the
+penalties are the same for all").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from tdcoord.comparison.spec import CompareSpec
+from tdcoord.coordination.case import Penalties
+from tdcoord.coordination.catalogue import ModelEntry, get_model, list_models
+from tdcoord.der.fleet import Fleet
+from tdcoord.grid.model import GridModel
+from tdcoord.grid.tables import FloatArray
+from tdcoord.market.offers import OfferBook
+from tdcoord.market.rules import Preset
+from tdcoord.settlement.run import Settlement, settle_run
+from tdcoord.simulation.activation import ResponseModel
+from tdcoord.simulation.day import Day, build_day
+from tdcoord.simulation.stages import Stage, StudyClock, stages_for
+from tdcoord.simulation.timeline import ModelDay, day_ahead_schedule, run_model_day
+from tdcoord.study import Study
+
+#: Preset regions whose day-ahead energy market is nodal (LMP); the others clear zonally.
+NODAL_REGIONS: frozenset[str] = frozenset({"US"})
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ModelRun:
+    """One compared model: its catalogue entry, its day and its settlement."""
+
+    entry: ModelEntry
+    day: ModelDay
+    settlement: Settlement
+    wall_s: float
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Comparison:
+    """Shared inputs and the runs of every model."""
+
+    study: Study
+    grid: GridModel
+    fleet: Fleet
+    preset: Preset
+    day: Day
+    offers: OfferBook
+    members: sp.csr_matrix
+    gen_schedule_mw: FloatArray
+    runs: tuple[ModelRun, ...]
+    setup_s: float
+
+    def kpis(self) -> dict[str, dict[str, Any]]:
+        """KPIs per model id (plus settlement and timing keys)."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in self.runs:
+            k = dict(r.day.kpis)
+            k["settlement_residual_eur"] = r.settlement.residual_eur
+            k["wall_s"] = r.wall_s
+            out[r.entry.id] = k
+        return out
+
+
+def resolve_models(models: Sequence[str] | str) -> tuple[ModelEntry, ...]:
+    """Catalogue entries of ``models`` (ids, or ``"all"``); unknown ids raise."""
+    if models == "all":
+        return list_models()
+    return tuple(get_model(m) for m in models)
+
+
+def bundle_matrix(offers: OfferBook, members: sp.csr_matrix) -> tuple[list[str], sp.csr_matrix]:
+    """The sellers named in the offers (``der_id``: a DER or a bundle) and their members."""
+    names: list[str] = []
+    first: dict[str, int] = {}
+    for i, d in enumerate(offers.der_id):
+        if d not in first:
+            first[d] = i
+            names.append(d)
+    rows = np.array([first[d] for d in names], dtype=np.int64)
+    return names, sp.csr_matrix(members[rows])
+
+
+def settle_model(
+    comparison_inputs: tuple[Day, OfferBook, sp.csr_matrix, Preset], md: ModelDay
+) -> Settlement:
+    """Settle one model: metered = baseline + delivered per seller (DER or bundle)."""
+    day, offers, members, preset = comparison_inputs
+    names, bundles = bundle_matrix(offers, members)
+    base = np.asarray(bundles @ day.der_baseline_mw)
+    metered = base + np.asarray(bundles @ md.response.delivered_mw)
+    aggregator = {
+        d: a for d, a in zip(offers.der_id, offers.aggregator_id, strict=True) if a and d != a
+    }
+    acts = md.outcome.activations
+    if len(acts):
+        acts = acts[acts["der_id"].isin(set(names))]
+    return settle_run(
+        acts,
+        metered,
+        "metered_schedule",
+        preset,
+        der_ids=names,
+        dt_h=day.dt_h,
+        schedule_mw=base,
+        der_aggregator=aggregator,
+    )
+
+
+def _offers(
+    study: Study, fleet: Fleet, preset: Preset, day: Day
+) -> tuple[OfferBook, sp.csr_matrix]:
+    from tdcoord.market.offer_building import build_offers
+
+    built = build_offers(
+        fleet,
+        n_intervals=day.n_intervals,
+        dt_h=day.dt_h,
+        preset=preset,
+        products=study.market.products,
+        strategy=study.market.strategy,
+        aggregate=study.market.aggregate,
+        seed=study.fleet.seed,
+    )
+    return built.book, sp.csr_matrix(built.members)
+
+
+def run_comparison(
+    study: Study,
+    models: Sequence[str] | str | None = None,
+    *,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Run ``models`` (default: the study's ``compare.models``) on the study day."""
+    from tdcoord.der.fleet_spec import build_fleet
+    from tdcoord.market.rules import load_preset
+
+    spec: CompareSpec = study.compare
+    entries = resolve_models(models if models is not None else spec.models)
+    t0 = time.perf_counter()
+    grid = study.grid.build()
+    fleet = build_fleet(grid, study.fleet)
+    preset = load_preset(study.market.preset)
+    T, dt = study.fleet.n_intervals, study.fleet.dt_h
+    day = build_day(
+        grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed
+    )
+    offers, members = _offers(study, fleet, preset, day)
+    schedule = day_ahead_schedule(day, nodal=preset.region in NODAL_REGIONS)
+    stage_list = stages_for(preset, StudyClock(T, dt * 60.0))
+    stages: dict[str, Stage] = {s.name: s for s in stage_list}
+    penalties = Penalties(**spec.penalties.model_dump())
+    response = ResponseModel(
+        non_delivery_prob=spec.non_delivery_probability,
+        delivery_fraction=spec.delivery_fraction,
+        delay_intervals=spec.delay_intervals,
+    )
+    setup_s = time.perf_counter() - t0
+    runs: list[ModelRun] = []
+    for k, entry in enumerate(entries):
+        if progress is not None:
+            progress(entry.id, k, len(entries))
+        t1 = time.perf_counter()
+        md = run_model_day(
+            day,
+            offers,
+            schedule,
+            entry.id,
+            entry.scheme,
+            entry.params.as_dict(),
+            penalties=penalties,
+            response=response,
+            seed=spec.seed,
+            ac=spec.validation == "ac",
+            members=members,
+            stages=stages,
+        )
+        settlement = settle_model((day, offers, members, preset), md)
+        runs.append(ModelRun(entry, md, settlement, time.perf_counter() - t1))
+    if progress is not None:
+        progress("done", len(entries), len(entries))
+    return Comparison(
+        study, grid, fleet, preset, day, offers, members, schedule, tuple(runs), setup_s
+    )
+
+
+def kpi_frame(comparison: Comparison) -> pd.DataFrame:
+    """Scalar KPIs, one row per model (dict-valued KPIs left out)."""
+    rows = []
+    for model_id, k in comparison.kpis().items():
+        row: dict[str, Any] = {"model_id": model_id}
+        row.update({key: v for key, v in k.items() if not isinstance(v, dict)})
+        rows.append(row)
+    return pd.DataFrame(rows)

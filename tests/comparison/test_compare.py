@@ -1,0 +1,106 @@
+"""``tdcoord compare`` and the comparison pipeline on a small study (tests/comparison/small_study.yaml)
+and every catalogue model on the bundled default study."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tdcoord.cli import app
+from tdcoord.comparison.run import Comparison, run_comparison
+from tdcoord.coordination.catalogue import list_models
+from tdcoord.study import load_study
+
+SMALL = Path(__file__).with_name("small_study.yaml")
+runner = CliRunner()
+
+#: The keys kpis.json promises for every model (docs/compare.md).
+REQUIRED_KPIS = (
+    "total_cost", "procurement_cost", "unresolved_violations", "curtailment_mwh",
+    "double_activations", "counter_activations", "messages", "bytes", "compute_s", "status",
+    "settlement_residual_eur",
+)
+TIMING_KEYS = ("compute_s", "wall_s")
+
+
+@pytest.fixture(scope="module")
+def small() -> Comparison:
+    return run_comparison(load_study(SMALL))
+
+
+def test_compare_cli_writes_every_output(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["compare", str(SMALL), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "kpis.json").read_text())
+    models = data["_meta"]["models"]
+    assert models == ["au.sip", "eu.central", "eu.local", "eu.fragmented"]
+    for m in models:
+        assert all(k in data[m] for k in REQUIRED_KPIS), m
+        assert abs(data[m]["settlement_residual_eur"]) < 1e-6  # money balances
+    html = (tmp_path / "report.html").read_text()
+    assert all(m in html for m in models)
+    for name in ("kpis.csv", "activations.csv", "interface_flows.csv", "violations.csv",
+                 "messages.csv", "settlement.csv"):
+        assert (tmp_path / name).exists(), name
+
+
+def test_compare_json_and_model_selection(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["compare", str(SMALL), "--models", "eu.local", "--json", "--no-report",
+              "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [k for k in data if k != "_meta"] == ["eu.local"]
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_unknown_model_is_a_one_line_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["compare", str(SMALL), "--models", "eu.comon", "--out",
+                                 str(tmp_path)])
+    assert result.exit_code == 2  # bad input
+    assert "eu.comon" in result.output and "did you mean" in result.output
+
+
+def test_same_study_same_numbers(small: Comparison) -> None:
+    again = run_comparison(load_study(SMALL))
+    a, b = small.kpis(), again.kpis()
+    for m in a:
+        for k, v in a[m].items():
+            if k not in TIMING_KEYS:
+                assert b[m][k] == v, (m, k)
+
+
+def test_delivered_never_exceeds_bought(small: Comparison) -> None:
+    for r in small.runs:
+        bought = r.day.outcome.activation_mw
+        delivered = r.day.delivered_outcome.activation_mw
+        assert (delivered <= bought + 1e-9).all()
+        assert (bought <= small.offers.quantity_mw + 1e-9).all()
+
+
+def test_demo_runs_the_study(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--study", str(SMALL), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "grid_check.json").read_text())["kind"] == "coupled"
+    assert (tmp_path / "kpis.json").exists() and (tmp_path / "report.html").exists()
+
+
+def test_every_catalogue_model_runs_on_the_default_study() -> None:
+    """Issue 5: every catalogue id runs on the default study (its grid, fleet and market; the
+    day at 4-hour resolution and DC validation keep the test fast)."""
+    study = load_study()
+    study = study.model_copy(
+        update={
+            "fleet": study.fleet.model_copy(update={"n_intervals": 6, "dt_h": 4.0}),
+            "compare": study.compare.model_copy(update={"validation": "dc"}),
+        }
+    )
+    c = run_comparison(study, "all")
+    assert [r.entry.id for r in c.runs] == [m.id for m in list_models()]
+    for r in c.runs:
+        assert r.day.kpis["status"] in ("optimal", "optimal_with_slacks"), r.entry.id
+        assert abs(r.settlement.residual_eur) < 1e-6
