@@ -82,6 +82,19 @@ def test_delivered_never_exceeds_bought(small: Comparison) -> None:
         assert (bought <= small.offers.quantity_mw + 1e-9).all()
 
 
+def test_events_end_in_a_declared_state(small: Comparison) -> None:
+    """Issue 6: every emergency of the study ends in a declared state with nothing lost."""
+    states = {"normal", "alert", "emergency", "blackout", "restorative"}
+    for r in small.runs:
+        assert r.events is not None
+        rows = r.events.rows
+        assert list(rows["event"]) == ["line_trip", "feeder_fault", "dso_support"]
+        assert set(rows["state"]) <= states
+        assert r.events.energy_not_served_mwh == pytest.approx(rows["shed_mwh"].sum())
+        k = small.kpis()[r.entry.id]
+        assert k["worst_state"] in states and k["emergency_cost"] >= 0.0
+
+
 def test_demo_runs_the_study(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--study", str(SMALL), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -100,6 +100,7 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
     """Everything the HTML report shows, from the comparison run."""
     edges, nodes = _grid_frames(c.grid)
     cost, lmp, dlmp, flows, volts, acts, msgs, settle = [], [], [], [], [], [], [], []
+    timeline: list[pd.DataFrame] = []
     T = c.day.n_intervals
     for r in c.runs:
         mid = r.entry.id
@@ -134,6 +135,14 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
         bp = o.messages.by_pair()
         if len(bp):
             msgs.append(bp.assign(model_id=mid))
+        if r.events is not None and len(r.events.rows):
+            ev = r.events.rows
+            timeline.append(pd.DataFrame({
+                "model_id": mid, "stage": ev["stage"], "interval": ev["interval"],
+                "event": ev["event"],
+                "detail": ev["detail"] + " → " + ev["state"]
+                + ", shed " + ev["shed_mwh"].map(lambda x: f"{x:.3g}") + " MWh",
+            }))
         tot = r.settlement.totals
         settle.append(pd.DataFrame({
             "model_id": mid, "party": list(tot), "amount_eur": list(tot.values()),
@@ -155,5 +164,6 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
         activations=_cat(acts),
         messages=_cat(msgs),
         settlement=_cat(settle),
+        timeline=_cat(timeline) if timeline else None,
         interval_minutes=c.day.dt_h * 60.0,
     )

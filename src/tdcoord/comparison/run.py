@@ -28,6 +28,7 @@ from tdcoord.market.rules import Preset
 from tdcoord.settlement.run import Settlement, settle_run
 from tdcoord.simulation.activation import ResponseModel
 from tdcoord.simulation.day import Day, build_day
+from tdcoord.simulation.day_events import EventLog, apply_events, load_events
 from tdcoord.simulation.stages import Stage, StudyClock, stages_for
 from tdcoord.simulation.timeline import ModelDay, day_ahead_schedule, run_model_day
 from tdcoord.study import Study
@@ -45,6 +46,7 @@ class ModelRun:
     entry: ModelEntry
     day: ModelDay
     settlement: Settlement
+    events: EventLog | None
     wall_s: float
 
 
@@ -69,6 +71,14 @@ class Comparison:
         for r in self.runs:
             k = dict(r.day.kpis)
             k["settlement_residual_eur"] = r.settlement.residual_eur
+            if r.events is not None:
+                # Emergencies (study events) on the model's real-time operating point: energy
+                # not served priced at VOLL joins the total cost, like any unresolved violation.
+                ens = r.events.energy_not_served_mwh
+                k["emergency_energy_not_served_mwh"] = ens
+                k["emergency_cost"] = ens * self.study.compare.penalties.voll_eur_per_mwh
+                k["worst_state"] = r.events.worst_state
+                k["total_cost"] = k["total_cost"] + k["emergency_cost"]
             k["wall_s"] = r.wall_s
             out[r.entry.id] = k
         return out
@@ -167,6 +177,7 @@ def run_comparison(
         delivery_fraction=spec.delivery_fraction,
         delay_intervals=spec.delay_intervals,
     )
+    events = load_events(spec.events, day)
     setup_s = time.perf_counter() - t0
     runs: list[ModelRun] = []
     for k, entry in enumerate(entries):
@@ -188,7 +199,8 @@ def run_comparison(
             stages=stages,
         )
         settlement = settle_model((day, offers, members, preset), md)
-        runs.append(ModelRun(entry, md, settlement, time.perf_counter() - t1))
+        log = apply_events(day, md, events) if events else None
+        runs.append(ModelRun(entry, md, settlement, log, time.perf_counter() - t1))
     if progress is not None:
         progress("done", len(entries), len(entries))
     return Comparison(
