@@ -71,6 +71,8 @@ class Comparison:
         for r in self.runs:
             k = dict(r.day.kpis)
             k["settlement_residual_eur"] = r.settlement.residual_eur
+            stacking = r.settlement.stacking
+            k["stacking_conflicts"] = 0 if stacking is None else len(stacking.conflicts)
             if r.events is not None:
                 # Emergencies (study events) on the model's real-time operating point: energy
                 # not served priced at VOLL joins the total cost, like any unresolved violation.
@@ -117,6 +119,9 @@ def settle_model(
     acts = md.outcome.activations
     if len(acts):
         acts = acts[acts["der_id"].isin(set(names))]
+    # Value stacking: what each seller can deliver per direction caps what all its buyers get
+    # (no MW sold twice; priority DSO congestion before TSO balancing).
+    flex = day.flexibility
     return settle_run(
         acts,
         metered,
@@ -126,6 +131,9 @@ def settle_model(
         dt_h=day.dt_h,
         schedule_mw=base,
         der_aggregator=aggregator,
+        capacity_up_mw=np.asarray(bundles @ flex.up_mw),
+        capacity_down_mw=np.asarray(bundles @ flex.down_mw),
+        priority="dso_first",
     )
 
 
@@ -143,6 +151,8 @@ def _offers(
         strategy=study.market.strategy,
         aggregate=study.market.aggregate,
         seed=study.fleet.seed,
+        flexibility=day.flexibility,
+        strategy_params=dict(study.market.strategy_params) or None,
     )
     return built.book, sp.csr_matrix(built.members)
 

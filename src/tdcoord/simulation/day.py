@@ -18,10 +18,12 @@ real time, schedules built on them, and deviations resolved by flexibility.
 from __future__ import annotations
 
 import dataclasses
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from tdcoord.der.base import Flexibility
 from tdcoord.der.fleet import Fleet
 from tdcoord.der.fleet_profiles import load_shape
 from tdcoord.grid.model import GridModel
@@ -61,6 +63,11 @@ class Day:
     der_baseline_mw: FloatArray
     points: dict[str, OperatingPoint]
     season: str
+
+    @cached_property
+    def flexibility(self) -> Flexibility:
+        """The fleet's flexibility along its baseline (computed once per day)."""
+        return self.fleet.flexibility(self.n_intervals, self.dt_h)
 
     @property
     def actual(self) -> OperatingPoint:

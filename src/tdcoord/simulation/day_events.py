@@ -129,7 +129,7 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             f = _feeder_index(day, ev.feeder)
             fd = day.grid.feeders[f]
             load, gen = _node_state(day, md, f)
-            flex = day.fleet.flexibility(day.n_intervals, dt)
+            flex = day.flexibility
             node_m = day.fleet.node_matrix(f, fd.n_node)
             fault = isolate_fault(
                 fd, ev.branch, load[:, ts], gen[:, ts],
@@ -155,7 +155,7 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             f = _feeder_index(day, ev.feeder)
             fleet = day.fleet
             sel = np.flatnonzero(fleet.feeder == f)
-            flex = fleet.flexibility(day.n_intervals, dt)
+            flex = day.flexibility
             sup = request_support(
                 ev.feeder, ev.mw, ev.direction, [str(d) for d in fleet.der_id[sel]],
                 flex.up_mw[sel][:, ts], flex.down_mw[sel][:, ts], start_interval=int(ts[0]),

@@ -281,7 +281,7 @@ def run_model_day(
     models = [fleet.models[t] for t in fleet.models]
     ids = tuple(i for m in models for i in m.ids)
     memb = members if members is not None else offer_members(offers, ids)
-    flex = fleet.flexibility(day.n_intervals, day.dt_h)
+    flex = day.flexibility
     req, _, _ = der_requests(offers, memb, total, flex.up_mw, flex.down_mw)
     result = activate(models, req, day.dt_h, start_interval=0, response=response, seed=seed)
     ratio = offer_delivery_ratio(offers, memb, result)
