@@ -881,8 +881,19 @@ def _worst_status(sols: list[LpSolution]) -> str:
 
 
 def _extract(
-    model: DcOpfModel, sols: list[LpSolution], method: Method, build_s: float, solve_s: float
+    model: DcOpfModel,
+    sols: list[LpSolution],
+    method: Method,
+    build_s: float,
+    solve_s: float,
+    *,
+    check_hard: bool = True,
 ) -> DcOpfResult:
+    """Read dispatch, flows, prices and slacks from the solutions (one, or one per period).
+
+    ``check_hard=False`` skips the re-check of the slack-free problem (the joint T+D OPF, whose
+    transmission rows alone are not the whole problem, decides its status itself).
+    """
     t0 = time.perf_counter()
     tr, net, data, lp = model.tr, model.net, model.data, model.lp
     T, dt = data.n_periods, data.period_hours
@@ -908,7 +919,7 @@ def _extract(
     penalty = 0.0
     if model.allow_slack and status == "optimal":
         slacks, penalty, flagged = _slacks(model, x, mu, lmp)
-        if slacks:
+        if slacks and check_hard:
             periods: list[int | None] = [None]
             if model.decomposed:
                 periods = [*sorted({s.period for s in slacks})]

@@ -54,6 +54,7 @@ from tdcoord.grid.tables import FloatArray
 from tdcoord.opf import lp as lpmod
 from tdcoord.opf.feeder_case import FeederCase, FeederInputError, FeederOptions, _grid
 from tdcoord.opf.feeder_conic import solve_conic
+from tdcoord.opf.feeder_facets import flow_box
 from tdcoord.opf.feeder_lp import FeederProgram, LossPoint, _tm, build_program
 from tdcoord.opf.feeder_result import FeederResult, read_result
 
@@ -149,6 +150,11 @@ def solve_distflow(
     return replace(result, time_s=total_time)
 
 
+#: Facets kept by a warm program: those reachable with every flow up to (1 + this) times its
+#: current bound, so that ordinary load and offer changes need no rebuild.
+WARM_FACET_HEADROOM = 1.0
+
+
 class WarmDistFlow:
     """A LinDistFlow feeder OPF kept warm in HiGHS for repeated price / bound / load changes.
 
@@ -174,7 +180,11 @@ class WarmDistFlow:
             if first.ok:
                 point = loss_point_from(first, case)
         self.loss_point = point
-        self.program = build_program(case, self.options, model="lindistflow", loss_point=point)
+        self.program = build_program(
+            case, self.options, model="lindistflow", loss_point=point,
+            facet_headroom=WARM_FACET_HEADROOM,
+        )
+        self._method: lpmod.Method = method
         self._warm = lpmod.WarmLp(self.program.lp, method=method)
 
     def set_price(self, price_eur_per_mwh: ArrayLike) -> None:
@@ -190,6 +200,8 @@ class WarmDistFlow:
         lo, hi = _grid(p_min_mw, k, T, "p_min_mw"), _grid(p_max_mw, k, T, "p_max_mw")
         self.case = replace(self.case, offer_p_min_mw=lo, offer_p_max_mw=hi)
         self.case.check()
+        if self._rebuild_if_outside_box():
+            return
         self._warm.update_col_bounds(self.program.lp.col_blocks["p_offer"], _tm(lo), _tm(hi))
 
     def set_load_scale(self, load_scale: ArrayLike) -> None:
@@ -200,6 +212,8 @@ class WarmDistFlow:
         new_p = f.node_load_mw()[:, None] * sc
         new_q = f.node_load_mvar()[:, None] * sc
         self.case = replace(self.case, load_p_mw=new_p, load_q_mvar=new_q)
+        if self._rebuild_if_outside_box():
+            return
         rb = self.program.lp.row_blocks
         for name, old, new in (("p_balance", old_p, new_p), ("q_balance", old_q, new_q)):
             rows = rb[name]
@@ -207,6 +221,21 @@ class WarmDistFlow:
             self._warm.update_row_bounds(rows, rhs, rhs)
         cols = self.program.lp.col_blocks["shed"]
         self._warm.update_col_bounds(cols, 0.0, np.maximum(_tm(new_p), 0.0))
+
+    def _rebuild_if_outside_box(self) -> bool:
+        """Facets were pruned for the old data: if the new data can push a flow outside the box
+        they were pruned with, rebuild the program (cold, exact) and return True."""
+        box = self.program.facet_box
+        if box is None or box.contains(flow_box(self.case, slacks=self.options.slacks)):
+            return False
+        prices = self._warm.lp.cost[self.program.lp.col_blocks["p_root"]] / self.case.dt_h
+        self.case = self.case.with_price(prices)
+        self.program = build_program(
+            self.case, self.options, model="lindistflow", loss_point=self.loss_point,
+            facet_headroom=WARM_FACET_HEADROOM,
+        )
+        self._warm = lpmod.WarmLp(self.program.lp, method=self._method)
+        return True
 
     def solve(self) -> FeederResult:
         """Re-solve from the current basis."""

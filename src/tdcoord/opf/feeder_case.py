@@ -124,6 +124,9 @@ class FeederOptions:
     #: False drops every slack column (shedding, curtailment, violations): a hard-limit model
     #: that can be infeasible, as in the published formulations (e.g. Mieth & Dvorkin's).
     slacks: bool = True
+    #: Leave out polygon facets that no feasible flow can reach (:mod:`tdcoord.opf.feeder_facets`);
+    #: exact, and it shrinks the thermal rows, usually the largest family.
+    prune_facets: bool = True
 
     def facets(self) -> FacetPolygon:
         """The polygon in use."""

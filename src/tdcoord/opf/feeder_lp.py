@@ -21,8 +21,9 @@ Low 2013, "Branch flow model: relaxations and convexification", IEEE Trans. Powe
     ``v_drop`` (T·m): ``w_{b+1} − w_{p(b)} + 2(r P_b + x Q_b)/S_base − (r² + x²) L_b / S_base² = 0``
     (``w_root = v_root²`` moves to the right-hand side; LinDistFlow: L fixed or zero);
     ``v_limit`` (T·m): ``v_min² ≤ w − v_up + v_dn ≤ v_max²``;
-    ``thermal`` (T·K·r): ``a_p P + a_q Q − a_s s_over ≤ a_s S_max`` (polygon, see
-    :class:`~tdcoord.opf.feeder_case.FacetPolygon`); ``substation`` likewise on the root supply.
+    ``thermal`` (T·K'·r): ``a_p P + a_q Q − a_s s_over ≤ a_s S_max`` (polygon, see
+    :class:`~tdcoord.opf.feeder_case.FacetPolygon`; the K' facets that a feasible flow can reach,
+    :mod:`tdcoord.opf.feeder_facets`); ``substation`` likewise on the root supply.
 
 Loss factors (LinDistFlow with losses): the active loss of branch b,
 ``loss_b = r (P² + Q²) / (S_base w_p)``, is linearised at an operating point (P̄, Q̄, w̄):
@@ -37,10 +38,12 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder_case import FeederCase, FeederOptions, incidence
+from tdcoord.opf.feeder_facets import FlowBox, flow_box, reachable_facets
 from tdcoord.opf.lp import LinearProgram, LpBuilder
 
 
@@ -86,6 +89,8 @@ class FeederProgram:
     rated: IntArray  # branch rows with a finite rating
     has_substation_limit: bool
     loss_point: LossPoint | None
+    facet_box: FlowBox | None = None
+    """The flow box the facets were pruned with (None: all facets kept)."""
 
 
 # -- constraint families (pure functions of the case; return sparse blocks) ----------------------
@@ -140,9 +145,16 @@ def voltage_limit_bounds(case: FeederCase) -> tuple[FloatArray, FloatArray]:
 
 
 def thermal_blocks(
-    case: FeederCase, options: FeederOptions, rated: IntArray
+    case: FeederCase,
+    options: FeederOptions,
+    rated: IntArray,
+    keep: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix, FloatArray]:
-    """Per-period polygon blocks on (P, Q, s_over) of the rated branches, and their rhs."""
+    """Per-period polygon blocks on (P, Q, s_over) of the rated branches, and their rhs.
+
+    Rows are facet-major (facet k of rated branch i is row ``k·r + i``); ``keep`` (K × r) selects
+    the facets that can bind (:func:`tdcoord.opf.feeder_facets.reachable_facets`).
+    """
     poly = options.facets()
     m = case.feeder.n_node - 1
     r = len(rated)
@@ -151,6 +163,9 @@ def thermal_blocks(
     a_q = sp.kron(sp.csr_matrix(poly.a_q[:, None]), sel, format="csr")
     a_s = sp.kron(sp.csr_matrix(-poly.a_s[:, None]), sp.identity(r), format="csr")
     rhs = np.asarray(np.kron(poly.a_s, case.feeder.branches.rating_mva[rated]), dtype=np.float64)
+    if keep is not None:
+        rows = np.flatnonzero(np.asarray(keep, dtype=bool).ravel())
+        a_p, a_q, a_s, rhs = a_p[rows], a_q[rows], a_s[rows], rhs[rows]
     return a_p, a_q, a_s, rhs
 
 
@@ -219,8 +234,13 @@ def build_program(
     *,
     model: str = "lindistflow",
     loss_point: LossPoint | None = None,
+    facet_headroom: float = 0.0,
 ) -> FeederProgram:
-    """Assemble the feeder program (LinDistFlow LP, lossless or with a loss point, or the SOCP)."""
+    """Assemble the feeder program (LinDistFlow LP, lossless or with a loss point, or the SOCP).
+
+    ``facet_headroom`` keeps the facets reachable from a flow box widened by that share (for
+    programs that are re-solved warm with new loads or offer bounds).
+    """
     options.check()
     f = case.feeder
     n, m, T, k = f.n_node, f.n_node - 1, case.n_periods, case.n_offers
@@ -231,7 +251,6 @@ def build_program(
     r = len(rated)
     sub_limit = bool(np.isfinite(f.substation_rating_mva))
     poly = options.facets()
-    K = poly.n_facets
 
     b = LpBuilder()
     c_p0 = b.add_columns("p_root", T, -np.inf, np.inf, case.price_eur_per_mwh * dt)
@@ -323,8 +342,14 @@ def build_program(
     vl_blocks = [(c_w, eye), (c_vu, -eye), (c_vd, eye)] if on else [(c_w, eye)]
     b.add_rows("v_limit", vl_blocks, vlo, vhi)
 
-    # branch ratings (polygon) with violation slacks
-    a_p, a_q, a_s, rhs_t = thermal_blocks(case, options, rated)
+    # branch ratings (polygon) with violation slacks; facets no feasible flow reaches left out
+    box = (
+        flow_box(case, slacks=options.slacks, headroom=facet_headroom)
+        if options.prune_facets
+        else None
+    )
+    keep = reachable_facets(box, poly, br.rating_mva, rated) if box is not None else None
+    a_p, a_q, a_s, rhs_t = thermal_blocks(case, options, rated, keep)
     th_blocks = [(c_P, _blk(T, a_p)), (c_Q, _blk(T, a_q))]
     if on:
         th_blocks.append((c_so, _blk(T, a_s)))
@@ -333,7 +358,7 @@ def build_program(
         th_blocks,
         -np.inf,
         np.tile(rhs_t, T),
-        n=T * K * r,
+        n=T * len(rhs_t),
     )
     if sub_limit:
         one = sp.csr_matrix(np.ones((1, 1)))
@@ -371,4 +396,5 @@ def build_program(
         rated=rated,
         has_substation_limit=sub_limit,
         loss_point=loss_point if not socp else None,
+        facet_box=box,
     )

@@ -1,0 +1,121 @@
+"""``tdcoord opf joint SOURCE``: joint transmission + distribution OPF (LMPs and DLMPs)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import typer
+
+from tdcoord.cli.common import console, print_json, run_guarded
+
+
+def joint(
+    source: str = typer.Argument(
+        ..., help="Coupled grid (tdcoord JSON) or a transmission source, e.g. pglib:case14_ieee"
+    ),
+    feeders: str | None = typer.Option(
+        None,
+        "--feeders",
+        help="Feeder source attached below every load bus, e.g. "
+        "pandapower:create_cigre_network_mv",
+    ),
+    per_bus: str = typer.Option(
+        "1", "--per-bus", help="Feeder copies per load bus: a whole number or 'auto'"
+    ),
+    periods: int = typer.Option(1, "--periods", min=1, help="Repeat the static case N periods"),
+    convention: str = typer.Option("powermodels", "--convention", help="powermodels|matpower"),
+    algorithm: str = typer.Option("auto", "--algorithm", help="auto | monolithic | benders"),
+    lossless: bool = typer.Option(False, "--lossless", help="Feeders without losses"),
+    facets: int = typer.Option(12, "--facets", help="Facets of the apparent-power polygons"),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON"),
+) -> None:
+    """Solve the joint T+D OPF; print LMPs, DLMPs, interface flows and congestion, slacks."""
+
+    def body() -> None:
+        from tdcoord.errors import GridError, SourceError
+        from tdcoord.grid.coupling import attach_feeders
+        from tdcoord.grid.io.source import load_grid
+        from tdcoord.opf.feeder_case import FeederOptions
+        from tdcoord.opf.joint import joint_case, solve_joint
+
+        if algorithm not in ("auto", "monolithic", "benders"):
+            raise SourceError(
+                f"unknown algorithm {algorithm!r}",
+                where="--algorithm",
+                fix="use auto, monolithic or benders",
+            )
+        n_per: int | str = "auto"
+        if per_bus != "auto":
+            if not per_bus.isdigit() or int(per_bus) < 1:
+                raise SourceError(
+                    f"--per-bus must be 'auto' or a whole number >= 1, got {per_bus!r}",
+                    where="--per-bus",
+                    fix="e.g. --per-bus 2",
+                )
+            n_per = int(per_bus)
+        grid = load_grid(source)
+        if feeders is not None:
+            fgrid = load_grid(feeders)
+            if not fgrid.feeders:
+                raise GridError(
+                    f"{feeders} holds no radial feeder", where="--feeders", fix="use a feeder"
+                )
+            if grid.transmission is None:
+                raise GridError(
+                    f"{source} has no transmission network", where=source, fix="use a meshed case"
+                )
+            grid = attach_feeders(grid, list(fgrid.feeders), feeders_per_bus=n_per)
+        options = FeederOptions(polygon=facets, losses="none" if lossless else "loss_factors")
+        case = joint_case(grid, n_periods=periods, convention=convention, options=options)
+        result = solve_joint(case, algorithm=algorithm)  # type: ignore[arg-type]
+        payload = result.to_json()
+        if json_out:
+            print_json(payload)
+        else:
+            _print_table(payload)
+        if not result.ok:
+            raise typer.Exit(code=1)
+
+    run_guarded(body)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_fmt(v) for v in value[:4]) + (", …]" if len(value) > 4 else "]")
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def _print_table(payload: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    status = payload["status"]
+    colour = "green" if status == "optimal" else "red"
+    console.print(
+        f"joint T+D OPF ({payload['method']}): [bold {colour}]{status}[/], objective "
+        f"{_fmt(payload['objective'])}, {payload['periods']} period(s), {payload['iterations']} "
+        f"iterations ({payload['solver']} {payload['solver_version']}, "
+        f"{payload['time_s'] * 1e3:.1f} ms)"
+    )
+    itf = Table("feeder", "bus", "flow MW", "rating MVA", "congestion price")
+    for fid, v in payload["interfaces"].items():
+        itf.add_row(
+            fid, str(v["transmission_bus"]), _fmt(v["flow_mw"]), _fmt(v["rating_mva"]),
+            _fmt(v["congestion_price"]),
+        )
+    console.print(itf)
+    prices = Table("bus / node", "price", "energy", "congestion", "loss", "voltage", "by slack")
+    for key, p in payload["prices"].items():
+        prices.add_row(
+            key,
+            *(_fmt(p.get(k, 0.0)) for k in ("total", "energy", "congestion", "loss", "voltage")),
+            _fmt(p["price_set_by_slack"]),
+        )
+    console.print(prices)
+    for s in payload["slacks"]:
+        console.print(
+            f"[yellow]slack[/] {s['kind']} at {s['where']} period {s['period']}: "
+            f"{s['value']:.4g} {s['unit']} at {s['penalty_per_unit_h']:.0f}"
+        )
