@@ -88,9 +88,11 @@ def test_events_end_in_a_declared_state(small: Comparison) -> None:
     for r in small.runs:
         assert r.events is not None
         rows = r.events.rows
-        assert list(rows["event"]) == ["line_trip", "feeder_fault", "dso_support"]
+        assert list(rows["event"]) == ["line_trip", "feeder_fault", "dso_support", "load_shedding"]
         assert set(rows["state"]) <= states
         assert r.events.energy_not_served_mwh == pytest.approx(rows["shed_mwh"].sum())
+        # the ordered 0.2 MW for 2 hourly intervals is shed by the DSO: 0.4 MWh not served
+        assert rows.loc[rows["event"] == "load_shedding", "shed_mwh"].item() == pytest.approx(0.4)
         k = small.kpis()[r.entry.id]
         assert k["worst_state"] in states and k["emergency_cost"] >= 0.0
 

@@ -11,20 +11,18 @@ from tdcoord.cli.common import console, print_json, run_guarded
 #: KPI columns of the printed table (all keys are in kpis.json).
 TABLE_KPIS: tuple[tuple[str, str], ...] = (
     ("total_cost", "total €"),
-    ("procurement_cost", "procured €"),
-    ("unresolved_violations", "violations"),
-    ("energy_not_served_mwh", "ENS MWh"),
-    ("curtailment_mwh", "curtail MWh"),
-    ("double_activations", "double"),
-    ("counter_activations", "counter"),
-    ("messages", "messages"),
-    ("compute_s", "compute s"),
+    ("procurement_cost", "bought €"),
+    ("unresolved_violations", "viol."),
+    ("double_activations", "dbl"),
+    ("counter_activations", "ctr"),
+    ("messages", "msgs"),
+    ("compute_s", "s"),
 )
 
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+        return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}"
     return str(value)
 
 
@@ -80,8 +78,8 @@ def compare(
             return
         title = f"study {spec.name}: {len(kpis)} models, {result.day.n_intervals} intervals"
         table = Table(title=title)
-        table.add_column("model")
-        table.add_column("scheme")
+        table.add_column("model", no_wrap=True)
+        table.add_column("scheme", no_wrap=True)
         for _, label in TABLE_KPIS:
             table.add_column(label, justify="right")
         for r in result.runs:

@@ -145,7 +145,10 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
         elif isinstance(ev, LoadShedding):
             f = _feeder_index(day, ev.feeder)
             load, _ = _node_state(day, md, f)
-            res_s = shed_load(day.grid.feeders[f], ev.mw, load[:, ts], start_interval=int(ts[0]))
+            res_s = shed_load(
+                day.grid.feeders[f], np.full(ts.size, ev.mw), load[:, ts],
+                start_interval=int(ts[0]),
+            )
             shed = float(res_s.executed_mw.sum() * dt)
             state = worst(list(res_s.states))
             msgs += list(res_s.messages)
@@ -156,8 +159,9 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             fleet = day.fleet
             sel = np.flatnonzero(fleet.feeder == f)
             flex = day.flexibility
+            ders = [str(d) for d in fleet.der_id[sel]]
             sup = request_support(
-                ev.feeder, ev.mw, ev.direction, [str(d) for d in fleet.der_id[sel]],
+                ev.feeder, np.full(ts.size, ev.mw), ev.direction, ders,
                 flex.up_mw[sel][:, ts], flex.down_mw[sel][:, ts], start_interval=int(ts[0]),
             )
             shed = 0.0
