@@ -111,7 +111,7 @@ def test_every_catalogue_model_runs_on_the_default_study() -> None:
     study = study.model_copy(
         update={
             "fleet": study.fleet.model_copy(update={"n_intervals": 6, "dt_h": 4.0}),
-            "compare": study.compare.model_copy(update={"validation": "dc"}),
+            "compare": study.compare.model_copy(update={"validation": "dc", "events": []}),
         }
     )
     c = run_comparison(study, "all")

@@ -71,7 +71,7 @@ SchemeName = Literal[
 PARAM_SCHEMES: dict[str, tuple[str, ...] | None] = {
     "variant": ("common",),
     "interface_offer": ("local", "multi_level"),
-    "priority": None,
+    "priority": ("local", "common", "integrated"),
     "operator": None,
     "envelope_rule": ("envelope",),
     "dso_static_limits": ("centralized",),

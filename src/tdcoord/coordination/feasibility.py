@@ -34,7 +34,9 @@ def feeder_rows(
     case: ClearingCase, f: int, inj: Injectors, prior: Prior | None, margins: Margins
 ) -> tuple[sp.csr_matrix, FloatArray]:
     """``(G, h)`` of feeder ``f``'s limits in the activations of ``inj`` (interval-major)."""
-    spec = ClearingSpec(injectors=inj, feeders=(f,), prior=prior, margins=margins)
+    spec = ClearingSpec(
+        injectors=inj, feeders=(f,), prior=prior, margins=margins, aggregate_locations=False
+    )
     c, _, _ = build(case, spec)
     lp = c.b.build()
     a = lp.col_blocks["a"]

@@ -60,6 +60,7 @@ from tdcoord.opf.feeder_lp import build_program
 __all__ = [
     "InterfaceCurve",
     "InterfaceOfferError",
+    "dispatch_at_exchange",
     "interface_curves_from_book",
     "interface_offer_book",
     "interface_offer_curve",
@@ -296,7 +297,7 @@ def _prune(xs: list[float], vs: list[float], tol: float) -> tuple[FloatArray, Fl
     return np.asarray(keep_x), np.asarray(keep_v)
 
 
-def interface_offer_curve(
+def _program(
     feeder: Feeder,
     load_p_mw: ArrayLike,
     load_q_mvar: ArrayLike,
@@ -304,25 +305,11 @@ def interface_offer_curve(
     offer_direction: ArrayLike,
     offer_quantity_mw: ArrayLike,
     offer_price_eur_per_mwh: ArrayLike,
-    *,
-    options: FeederOptions | None = None,
-    dt_h: float = 1.0,
-    baseline_mw: float | None = None,
-    tol_eur: float = 1e-7,
-    max_solves: int = 2000,
-) -> InterfaceCurve:
-    """The exact aggregated interface offer ``V(x)`` of one feeder for one interval.
-
-    ``load_p_mw`` / ``load_q_mvar``: net load per node row (consumption − static generation),
-    shape ``(n_node,)``. Offers: node row (≥ 1), direction (+1 up / −1 down), quantity (MW ≥ 0)
-    and price (€/MWh) per step, as in :class:`~tdcoord.market.offers.OfferBook`
-    (:func:`offers_of_feeder` extracts them from a book). ``options``: polygon and slacks of the
-    feeder LP (default: 12-facet polygon, hard limits, ``slacks=False``); losses must be
-    ``"none"`` (the curve is the value function of the lossless LinDistFlow LP). ``baseline_mw``
-    defaults to ``Σ load_p_mw`` (the exchange with every offer at zero).
-    ``tol_eur``: absolute cost tolerance (scaled by ``1 + |V|``) that decides when a supporting
-    line is tight.
-    """
+    options: FeederOptions | None,
+    dt_h: float,
+    baseline_mw: float | None,
+) -> tuple[lpmod.LinearProgram, int, float]:
+    """The feeder LP of :func:`interface_offer_curve`, the ``p_root`` column and the baseline."""
     opts = options if options is not None else FeederOptions(losses="none", slacks=False)
     opts.check()
     if opts.losses != "none":
@@ -367,17 +354,108 @@ def interface_offer_curve(
     program = build_program(case, opts, model="lindistflow")
     lp = program.lp
     col = lp.col_blocks["p_root"].start
+    return lp, col, base
+
+
+def dispatch_at_exchange(
+    feeder: Feeder,
+    load_p_mw: ArrayLike,
+    load_q_mvar: ArrayLike,
+    offer_node_row: ArrayLike,
+    offer_direction: ArrayLike,
+    offer_quantity_mw: ArrayLike,
+    offer_price_eur_per_mwh: ArrayLike,
+    x_mw: float,
+    *,
+    options: FeederOptions | None = None,
+    dt_h: float = 1.0,
+) -> FloatArray | None:
+    """The dispatch behind the curve at import ``x_mw``: activated magnitude per offer step
+    (MW ≥ 0) of the feeder LP of :func:`interface_offer_curve` with ``p_root`` fixed to
+    ``x_mw`` (its cost is ``V(x_mw)``); ``None`` when ``x_mw`` is infeasible. This is how the
+    DSO disaggregates the quantity the TSO accepted on its aggregated offer."""
+    lp, col, _ = _program(
+        feeder, load_p_mw, load_q_mvar, offer_node_row, offer_direction, offer_quantity_mw,
+        offer_price_eur_per_mwh, options, dt_h, None,
+    )
+    lo, up = lp.col_lower.copy(), lp.col_upper.copy()
+    lo[col] = up[col] = float(x_mw)
+    sol = lpmod.solve(dataclasses.replace(lp, col_lower=lo, col_upper=up), method="simplex")
+    if not sol.ok:
+        return None
+    d = np.asarray(offer_direction, dtype=np.float64).reshape(-1)
+    q = np.asarray(offer_quantity_mw, dtype=np.float64).reshape(-1)
+    p = sol.x[lp.col_blocks["p_offer"]]
+    return np.asarray(np.clip(p * d, 0.0, q), dtype=np.float64)
+
+
+def interface_offer_curve(
+    feeder: Feeder,
+    load_p_mw: ArrayLike,
+    load_q_mvar: ArrayLike,
+    offer_node_row: ArrayLike,
+    offer_direction: ArrayLike,
+    offer_quantity_mw: ArrayLike,
+    offer_price_eur_per_mwh: ArrayLike,
+    *,
+    options: FeederOptions | None = None,
+    dt_h: float = 1.0,
+    baseline_mw: float | None = None,
+    tol_eur: float = 1e-7,
+    max_solves: int = 2000,
+    x_range: tuple[float, float] | None = None,
+) -> InterfaceCurve:
+    """The exact aggregated interface offer ``V(x)`` of one feeder for one interval.
+
+    ``load_p_mw`` / ``load_q_mvar``: net load per node row (consumption − static generation),
+    shape ``(n_node,)``. Offers: node row (≥ 1), direction (+1 up / −1 down), quantity (MW ≥ 0)
+    and price (€/MWh) per step, as in :class:`~tdcoord.market.offers.OfferBook`
+    (:func:`offers_of_feeder` extracts them from a book). ``options``: polygon and slacks of the
+    feeder LP (default: 12-facet polygon, hard limits, ``slacks=False``); losses must be
+    ``"none"`` (the curve is the value function of the lossless LinDistFlow LP). ``baseline_mw``
+    defaults to ``Σ load_p_mw`` (the exchange with every offer at zero).
+    ``tol_eur``: absolute cost tolerance (scaled by ``1 + |V|``) that decides when a supporting
+    line is tight. ``x_range``: compute ``V`` only on this part of the feasible range.
+    """
+    lp, col, base = _program(
+        feeder, load_p_mw, load_q_mvar, offer_node_row, offer_direction, offer_quantity_mw,
+        offer_price_eur_per_mwh, options, dt_h, baseline_mw,
+    )
+    return curve_of_program(
+        lp, col, base, feeder.id, dt_h, tol_eur=tol_eur, max_solves=max_solves, x_range=x_range
+    )
+
+
+def curve_of_program(
+    lp: lpmod.LinearProgram,
+    col: int,
+    base: float,
+    feeder_id: str,
+    dt_h: float,
+    *,
+    tol_eur: float = 1e-7,
+    max_solves: int = 2000,
+    x_range: tuple[float, float] | None = None,
+) -> InterfaceCurve:
+    """The sandwich algorithm of :func:`interface_offer_curve` on a built feeder LP whose column
+    ``col`` is the root import (one interval)."""
     rng = _feasible_range(lp, col)
     if rng is None:
-        return InterfaceCurve(feeder.id, np.zeros(0), np.zeros(0), base, dt_h, "infeasible", 2)
+        return InterfaceCurve(feeder_id, np.zeros(0), np.zeros(0), base, dt_h, "infeasible", 2)
     x_lo, x_hi = rng
+    if x_range is not None:  # only part of the range (the rest is known to the caller)
+        x_lo, x_hi = max(x_lo, float(x_range[0])), min(x_hi, float(x_range[1]))
+        if x_lo > x_hi:
+            return InterfaceCurve(feeder_id, np.zeros(0), np.zeros(0), base, dt_h, "infeasible",
+                                  2)
     oracle = _Oracle(lpmod.WarmLp(lp, method="simplex"), col)
+    oracle.warm._h.setOptionValue("presolve", "off")  # every solve re-starts from a basis
     span = max(x_hi - x_lo, 0.0)
     x_tol = 1e-9 * (1.0 + abs(x_lo) + abs(x_hi))
     a = _evaluate_end(oracle, x_lo, +x_tol)
     if span <= x_tol:
         return InterfaceCurve(
-            feeder.id,
+            feeder_id,
             np.array([a[0]]),
             np.array([a[1]]),
             base,
@@ -399,14 +477,14 @@ def interface_offer_curve(
         if oracle.n_solves >= max_solves:
             raise InterfaceOfferError(
                 f"the parametric LP did not close after {max_solves} solves",
-                where=f"feeder {feeder.id!r} interface curve",
+                where=f"feeder {feeder_id!r} interface curve",
                 fix="raise max_solves or tol_eur (numerically noisy duals)",
             )
         got = oracle(xm)
         if got is None:
             raise InterfaceOfferError(
                 f"the feeder LP is infeasible at {xm:.9g} MW inside its feasible range",
-                where=f"feeder {feeder.id!r} interface curve",
+                where=f"feeder {feeder_id!r} interface curve",
                 fix="report this case: a convex feasible range cannot have holes",
             )
         vm, gm = got
@@ -419,7 +497,7 @@ def interface_offer_curve(
     vs = [points[x] for x in xs]
     scale = 1.0 + max(abs(v) for v in vs)
     x_arr, v_arr = _prune(xs, vs, tol_eur * scale)
-    return InterfaceCurve(feeder.id, x_arr, v_arr, base, dt_h, "optimal", oracle.n_solves + 2)
+    return InterfaceCurve(feeder_id, x_arr, v_arr, base, dt_h, "optimal", oracle.n_solves + 2)
 
 
 def interface_curves_from_book(

@@ -2,9 +2,14 @@
 (design doc "Validation"; issue item 7). Remaining violations are numbers, never hidden.
 
 * Feeders: net load per node = baseline − activated injection (P and Q); every (feeder,
-  interval) is one pandapower AC power flow, batched (:func:`tdcoord.grid.validate.run_feeders`,
-  :func:`~tdcoord.grid.validate.feeder_violations`). Overload MWh = Σ (|S| − rating)⁺·Δt over
-  branches and the interface; voltage pu·h = Σ (v_min − v)⁺ + (v − v_max)⁺ times Δt.
+  interval) is one AC power flow (pandapower). Feeders are independent below their roots, so
+  one pandapower network holding every feeder is built once
+  (:func:`tdcoord.grid.validate._batch_net`, one load per node) and solved once per interval
+  with the loads of that interval (:func:`ac_flows`); an interval that does not converge is
+  re-run feeder by feeder (:func:`tdcoord.grid.validate.run_feeders`) to isolate the feeder
+  that fails. Violations by :func:`~tdcoord.grid.validate.feeder_violations`. Overload
+  MWh = Σ (|S| − rating)⁺·Δt over branches and the interface; voltage pu·h =
+  Σ (v_min − v)⁺ + (v − v_max)⁺ times Δt.
 * Transmission: DC flows (PTDF) of schedule + redispatch + T-connected activations − loads −
   imbalance − feeder imports (lossless); overload MWh above ratings.
 * Balance: the delivered net injection change minus the need (TSO need; plus the BRP need for
@@ -14,15 +19,23 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.injectors import prior_from_activation
+from tdcoord.coordination.injectors import Prior, prior_from_activation
 from tdcoord.coordination.network_model import transmission_model
 from tdcoord.coordination.outcome import Outcome
-from tdcoord.grid.validate import NodeInjections, feeder_violations, run_feeders
+from tdcoord.grid.validate import (
+    FeederFlow,
+    NodeInjections,
+    _batch_net,
+    _feeder_results,
+    feeder_violations,
+    run_feeders,
+)
 
 VIOLATION_COLUMNS = ("network", "kind", "element", "interval", "value", "limit", "amount")
 
@@ -50,27 +63,50 @@ class ValidationReport:
         return len(self.violations)
 
 
+def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlow]]:
+    """AC power flow of every (feeder, interval) after the injection changes ``prior``."""
+    import pandapower as pp
+
+    T = case.n_periods
+    feeders = list(case.grid.feeders)
+    p = [case.feeder_p_mw[f] - prior.feeder_p_mw[f] for f in range(len(feeders))]
+    q = [case.feeder_q_mvar[f] - prior.feeder_q_mvar[f] for f in range(len(feeders))]
+    first = [NodeInjections(p_mw=p[f][:, 0].copy(), q_mvar=q[f][:, 0].copy())
+             for f in range(len(feeders))]
+    net, spans = _batch_net(feeders, first)
+    p_all = np.vstack(p)  # (Σ n_node, T), in the order of the network's loads
+    q_all = np.vstack(q)
+    out: list[tuple[int, int, FeederFlow]] = []
+    for t in range(T):  # one power flow of every feeder per interval
+        net.load["p_mw"] = p_all[:, t]
+        net.load["q_mvar"] = q_all[:, t]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pp.runpp(net, init="flat", calculate_voltage_angles=False, numba=False)
+            flows = _feeder_results(net, feeders, spans, True)
+        except pp.LoadflowNotConverged:
+            one = {
+                f"{fd.id}": NodeInjections(p_mw=p[f][:, t].copy(), q_mvar=q[f][:, t].copy())
+                for f, fd in enumerate(feeders)
+            }
+            flows = run_feeders(feeders, one, batch_size=1)
+        out.extend((f, t, flow) for f, flow in enumerate(flows))
+    return out
+
+
 def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -> ValidationReport:
     """Check ``outcome`` on ``case`` (AC on feeders when ``ac``, else LinDistFlow is skipped)."""
-    T, dt = case.n_periods, case.dt_h
+    dt = case.dt_h
     prior = prior_from_activation(case, outcome.activation_mw)
     rows: list[dict[str, object]] = []
     f_over = 0.0
     v_dev = 0.0
     n_nc = 0
     if ac and case.n_feeders:
-        copies, inj = [], {}
-        for f, fd in enumerate(case.grid.feeders):
-            p = case.feeder_p_mw[f] - prior.feeder_p_mw[f]
-            q = case.feeder_q_mvar[f] - prior.feeder_q_mvar[f]
-            for t in range(T):
-                c = dataclasses.replace(fd, id=f"{fd.id}#{t}")
-                copies.append((f, t, c))
-                inj[c.id] = NodeInjections(p_mw=p[:, t].copy(), q_mvar=q[:, t].copy())
-        flows = run_feeders([c for _, _, c in copies], inj)
-        for (f, t, c), flow in zip(copies, flows, strict=True):
+        for f, t, flow in ac_flows(case, prior):
             fd = case.grid.feeders[f]
-            for v in feeder_violations(c, flow, float(case.interface_rating_mva[f])):
+            for v in feeder_violations(fd, flow, float(case.interface_rating_mva[f])):
                 if v.kind == "not_converged":
                     n_nc += 1
                     amount = 0.0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.clearing import ClearingResult, ClearingSpec, clear
+from tdcoord.coordination.catalogue import PARAM_SCHEMES
+from tdcoord.coordination.clearing import ClearingResult, ClearingSpec, Margins, clear
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors, Prior, offer_injectors
 from tdcoord.coordination.messages import MessageLog
@@ -30,11 +31,18 @@ PARAM_VALUES: dict[str, tuple[Any, ...]] = {
 }
 
 
+def allowed_params(scheme: str) -> tuple[str, ...]:
+    """The parameter keys ``scheme`` takes (``catalogue.PARAM_SCHEMES``)."""
+    return tuple(k for k, on in PARAM_SCHEMES.items() if on is None or scheme in on)
+
+
 def check_params(
-    scheme: str, params: Mapping[str, Any], allowed: Iterable[str], defaults: Mapping[str, Any]
+    scheme: str, params: Mapping[str, Any], defaults: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Reject unknown keys / values; return defaults updated with ``params``."""
-    allowed = tuple(allowed)
+    """Reject keys ``PARAM_SCHEMES`` does not give ``scheme`` and values outside the contract;
+    return ``defaults`` (one value per allowed key) updated with ``params``."""
+    allowed = allowed_params(scheme)
+    assert set(defaults) == set(allowed), (scheme, sorted(defaults), allowed)
     for key, value in params.items():
         if key not in allowed:
             raise CoordinationError(
@@ -53,6 +61,30 @@ def check_params(
     return out
 
 
+def tso_market(operator: str) -> str:
+    """Who runs the transmission-level market: the TSO, or the single platform."""
+    return "platform" if operator == "single_platform" else "tso"
+
+
+def dso_market(case: ClearingCase, f: int, operator: str) -> str:
+    """Who runs feeder ``f``'s market: its DSO (incumbent) or an independent platform."""
+    return case.feeder_label(f) if operator == "incumbent" else "platform"
+
+
+def note_operator(log: MessageLog, case: ClearingCase, operator: str) -> None:
+    """Data the system operators hand to a non-incumbent market operator: each DSO its feeder
+    model and baseline (the platform clears on it); with a single platform also the TSO its
+    need. Buyers do not change — the operator only runs the market."""
+    if operator == "incumbent":
+        return
+    for f in range(case.n_feeders):
+        fd = case.grid.feeders[f]
+        log.send(case.feeder_label(f), "platform", "feeder_model",
+                 {"n_node": fd.n_node, "base": case.feeder_p_mw[f]})
+    if operator == "single_platform":
+        log.send("tso", "platform", "needs", case.tso_need_mw)
+
+
 def scatter(case: ClearingCase, inj: Injectors, act: FloatArray) -> FloatArray:
     """Activations of injectors (K, T) → per offer row of the case (n_offers, T)."""
     out = np.zeros_like(case.offers.quantity_mw)
@@ -61,18 +93,16 @@ def scatter(case: ClearingCase, inj: Injectors, act: FloatArray) -> FloatArray:
     return out
 
 
-def offer_payload(inj: Injectors, case: ClearingCase) -> list[dict[str, Any]]:
-    """What an offer message carries: id, location as the receiver sees it, direction,
-    quantities and prices per interval."""
-    ids = case.offers.offer_id
-    return [
-        {
-            "id": ids[int(r)] if r >= 0 else f"virtual{k}",
-            "feeder": int(inj.feeder[k]), "node": int(inj.node[k]),
-            "dir": int(inj.direction[k]), "q": inj.cap[k], "p": inj.price[k],
-        }
-        for k, r in enumerate(inj.offer_row)
-    ]
+def offer_payload(inj: Injectors, case: ClearingCase) -> dict[str, Any]:
+    """What an offer message carries, column-wise: ids, location as the receiver sees it,
+    direction, quantities and prices per step and interval."""
+    ids = np.asarray(case.offers.offer_id, dtype=object)
+    rows = inj.offer_row
+    names = np.where(rows >= 0, ids[np.maximum(rows, 0)] if len(ids) else "", "virtual")
+    return {
+        "id": names.tolist(), "feeder": inj.feeder, "node": inj.node, "dir": inj.direction,
+        "q": inj.cap, "p": inj.price,
+    }
 
 
 def send_offers(log: MessageLog, case: ClearingCase, inj: Injectors, receiver: str) -> None:
@@ -88,16 +118,14 @@ def send_offers(log: MessageLog, case: ClearingCase, inj: Injectors, receiver: s
 
 
 def send_activations(log: MessageLog, case: ClearingCase, act: FloatArray, sender: str) -> None:
-    """One message per aggregator from ``sender`` with its non-zero activations."""
+    """One message per aggregator from ``sender`` with its non-zero activations (column-wise:
+    offer ids, intervals, MW)."""
     agg = np.asarray(case.offers.aggregator_id, dtype=object)
     ids = np.asarray(case.offers.offer_id, dtype=object)
     k, t = np.nonzero(act > 1e-9)
     for name in sorted(set(agg[k].tolist())):
         sel = agg[k] == name
-        payload = [
-            {"id": ids[i], "t": int(j), "mw": float(act[i, j])}
-            for i, j in zip(k[sel], t[sel], strict=True)
-        ]
+        payload = {"id": ids[k[sel]].tolist(), "t": t[sel], "mw": act[k[sel], t[sel]]}
         log.send(sender, f"aggregator:{name}", "activation", payload)
 
 
@@ -130,12 +158,17 @@ def dso_clear(
     prior: Prior | None = None,
     target_mw: FloatArray | None = None,
 ) -> ClearingResult:
-    """The DSO's market on its feeder: its limits (and, if given, an interface target)."""
+    """The DSO's market on its feeder: its limits, its T–D interface rating (with the clearing's
+    rating margin) and, if given, an interface target."""
     f = view.feeder_index
+    T = case.n_periods
+    rating = float(case.interface_rating_mva[f]) * (1.0 - Margins().rating_frac)
+    bounds = {f: (np.full(T, -rating), np.full(T, rating))} if np.isfinite(rating) else {}
     spec = ClearingSpec(
         injectors=view.offers,
         feeders=(f,),
         feeder_targets={f: target_mw} if target_mw is not None else {},
+        interface_bounds=bounds,
         prior=prior,
     )
     return clear(case, spec)

@@ -11,6 +11,8 @@ gives the TSO per-feeder static interface limits (the interface rating, both dir
 ``local_congestion_management`` (default) each DSO posts its need as a quantity for the whole
 feeder (:mod:`tdcoord.coordination.needs`), which the platform buys from any DER of the feeder —
 location inside the feeder unknown, which is why this scheme can leave distribution violations.
+``operator`` changes only who runs the market (``single_platform``: the ``platform`` receives
+offers, needs and limits); the TSO stays the buyer.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from tdcoord.coordination.outcome import Outcome, make_outcome
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
+    note_operator,
     scatter,
     send_activations,
     send_offers,
     split_buyers,
     tso_clear,
+    tso_market,
 )
 from tdcoord.coordination.views import tso_view
 
@@ -44,10 +48,11 @@ DEFAULTS: dict[str, Any] = {
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` with the centralized scheme."""
-    p = check_params("centralized", params, DEFAULTS, DEFAULTS)
+    p = check_params("centralized", params, DEFAULTS)
     t0 = time.perf_counter()
     log = MessageLog()
-    buyer = "platform" if p["operator"] == "single_platform" else "tso"
+    buyer = tso_market(p["operator"])
+    note_operator(log, case, p["operator"])
     view = tso_view(case, all_offers(case))
     send_offers(log, case, all_offers(case), buyer)
     T = case.n_periods
@@ -64,7 +69,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     res = tso_clear(case, view, interface_bounds=bounds, lumped_needs=lumped)
     act = scatter(case, view.offers, res.activation_mw)
     send_activations(log, case, act, buyer)
-    parts = split_buyers(case, act, need, other=buyer)
+    parts = split_buyers(case, act, need, other="tso")
     return make_outcome(
         case, "centralized", p, status=res.status, parts=parts, messages=log,
         compute_s=time.perf_counter() - t0, iterations=1, gen_redispatch_mw=res.redispatch_mw,

@@ -35,13 +35,13 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import ClearingSpec, _kron, _read, build
 from tdcoord.coordination.clearing import clear as clear_lp
 from tdcoord.coordination.injectors import Injectors, virtual_injectors
+from tdcoord.coordination.interval_solve import IntervalSolver, solve_by_interval
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
 from tdcoord.coordination.outcome import Outcome, make_outcome
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
-    dso_clear,
     scatter,
     send_activations,
     send_offers,
@@ -49,7 +49,6 @@ from tdcoord.coordination.schemes._stages import (
 )
 from tdcoord.coordination.views import dso_view
 from tdcoord.grid.tables import FloatArray
-from tdcoord.opf.lp import solve
 
 DEFAULTS: dict[str, Any] = {"variant": "centralized", "priority": "dso", "operator": "incumbent"}
 REL_TOL = 1e-5
@@ -74,10 +73,11 @@ def _attribute(case: ClearingCase, act: FloatArray, priority: str, other: str) -
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` with the common scheme."""
-    p = check_params("common", params, DEFAULTS, DEFAULTS)
+    p = check_params("common", params, DEFAULTS)
     if p["variant"] == "decentralized":
         return _decentralized(case, p)
-    return joint(case, "common", p, other="tso")
+    actor = "tso" if p["operator"] == "incumbent" else "platform"
+    return joint(case, "common", p, other="tso", operator_actor=actor)
 
 
 def joint(
@@ -134,6 +134,17 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
     spec = ClearingSpec(
         injectors=master_inj, need_mw=case.tso_need_mw, lines=True, redispatch=True
     )
+    # Each DSO's feeder LP is built once; every exchange only moves its interface quantity
+    # (the bounds of its target rows) and re-solves warm, interval by interval.
+    dsos = []
+    for f in range(nf):
+        view = dso_view(case, f, inj)
+        cf, tmf, fmsf = build(case, ClearingSpec(
+            injectors=view.offers, feeders=(f,), feeder_targets={f: np.zeros(T)},
+        ))
+        lpf = cf.b.build()
+        col_t = np.concatenate(cf.col_interval).astype(np.int64)
+        dsos.append((cf, tmf, fmsf, lpf, IntervalSolver(lpf, col_t, T)))
     cuts_a: list[FloatArray] = []  # slopes (nf, T) per iteration
     cuts_b: list[FloatArray] = []  # intercepts
     best_ub = np.inf
@@ -148,19 +159,20 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
             # θ_ft − π_ft·dt·(x_up − x_dn) ≥ b_ft   for every cut
             n_cut = len(cuts_a)
             slope = np.stack(cuts_a)  # (n_cut, nf, T)
-            for j in range(n_cut):
-                s = slope[j]
-                m_up = sp.lil_matrix((nf, master_inj.n))
-                for f in range(nf):
-                    m_up[f, k0 + f] = 1.0
-                    m_up[f, k0 + nf + f] = -1.0
-                blocks = []
-                xs = _kron(T, m_up.tocsr())
-                blocks.append((c.a, -sp.diags(_tk_flat(s) * dt) @ xs))
-                blocks.append((theta, sp.identity(nf * T)))
+            m_up = sp.csr_matrix(
+                (np.concatenate([np.ones(nf), -np.ones(nf)]),
+                 (np.tile(np.arange(nf), 2), k0 + np.arange(2 * nf))),
+                shape=(nf, master_inj.n),
+            )
+            xs = _kron(T, m_up)
+            for j in range(n_cut):  # one block of rows per cut (a few dozen iterations)
+                blocks = [
+                    (c.a, -sp.diags(_tk_flat(slope[j]) * dt) @ xs),
+                    (theta, sp.identity(nf * T)),
+                ]
                 c.b.add_rows(f"cut{j}", blocks, _tk_flat(cuts_b[j]), np.inf)
         lp = c.b.build()
-        sol = solve(lp, method="simplex")
+        sol = solve_by_interval(lp, np.concatenate(c.col_interval).astype(np.int64), T)
         if not sol.ok:
             status = "infeasible"
             break
@@ -175,7 +187,10 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
         sub_acts = []
         for f in range(nf):
             log.send("tso", case.feeder_label(f), "quantities", x_hat[f])
-            sub = dso_clear(case, dso_view(case, f, inj), target_mw=x_hat[f])
+            cf, tmf, fmsf, lpf, solver = dsos[f]
+            target = cf.feeder_rows[f]["target"]
+            solver.set_row_bounds(np.arange(target.start, target.stop), x_hat[f], x_hat[f])
+            sub = _read(cf, tmf, fmsf, lpf.cost, solver.solve(), 0.0)
             values[f] = sub.interval_cost_eur
             slopes[f] = sub.target_dual_eur_per_mwh[f]
             sub_acts.append(sub)

@@ -26,6 +26,7 @@ from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
+    note_operator,
     scatter,
     send_activations,
 )
@@ -36,12 +37,14 @@ DEFAULTS: dict[str, Any] = {"operator": "independent"}
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` with coupled peer platforms."""
-    p = check_params("distributed", params, DEFAULTS, DEFAULTS)
+    p = check_params("distributed", params, DEFAULTS)
     t0 = time.perf_counter()
     log = MessageLog()
     inj = all_offers(case)
     T = case.n_periods
-    d_act, dres = dso_stage(case, inj, log)
+    op = p["operator"]
+    note_operator(log, case, op)
+    d_act, dres = dso_stage(case, inj, log, operator=op)
     prior = prior_from_activation(case, d_act)
     view = residual_view(case, inj, d_act, prior, "pass_through", log)
     bounds = {

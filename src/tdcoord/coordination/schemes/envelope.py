@@ -2,16 +2,20 @@
 every DER within them.
 
 Design doc catalogue: Australia's Hybrid model (Open Energy Networks: AEMO-like platform, DSO
-computes envelopes); seed 000 §3 on operating envelopes (CSIP-AUS import/export limits).
+computes envelopes; seed 001 §III.A); seed 000 §3 on operating envelopes (CSIP-AUS
+import/export limits).
 
 Reading: (1) where the baseline violates feeder limits, the DSO first clears its needs (a
-baseline outside the limits has no envelope containing zero); (2) the DSO computes per-node
-import/export envelopes around that state (:mod:`tdcoord.coordination.envelopes` when it
-provides ``node_envelopes``; otherwise the minimal envelope of
-:mod:`tdcoord.coordination.feasibility`: jointly feasible caps per step under
-``envelope_rule`` summed per node and direction); (3) the central operator (TSO, or
-``platform`` with ``operator="single_platform"``) clears its need with transmission lines, the
-distribution offers lumped at their interfaces and the per-node limits.
+baseline outside the limits has no envelope containing zero); (2) each DSO computes, per offer
+location (feeder node holding offers) and interval, an export limit ``E ≥ 0`` and an import
+limit ``I ≥ 0`` around that state with
+:func:`tdcoord.coordination.envelopes.operating_envelopes` (rule ``envelope_rule``, capability =
+the node's residual up / down quantity, margins :data:`V_MARGIN_PU` and
+:data:`S_MARGIN_FRAC` as recommended in ``docs/envelopes.md`` for AC-validated studies): any
+combination of node injections inside the envelopes keeps the feeder's LinDistFlow limits;
+(3) the central operator (TSO, or ``platform`` with ``operator="single_platform"``) clears its
+need with transmission lines and every residual offer, the net injection change of each node
+bounded by ``[−I, E]`` (``node_bounds`` of the clearing LP) — it never sees the feeder model.
 """
 
 from __future__ import annotations
@@ -24,46 +28,78 @@ import numpy as np
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import ClearingSpec
 from tdcoord.coordination.clearing import clear as clear_lp
-from tdcoord.coordination.feasibility import filter_feeder
-from tdcoord.coordination.injectors import prior_from_activation
+from tdcoord.coordination.envelopes import operating_envelopes
+from tdcoord.coordination.injectors import Injectors, Prior, prior_from_activation
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
+    note_operator,
     scatter,
     send_activations,
     send_offers,
+    tso_market,
 )
 from tdcoord.coordination.schemes.local import dso_stage
+from tdcoord.grid.tables import FloatArray
 
 DEFAULTS: dict[str, Any] = {"envelope_rule": "proportional", "operator": "single_platform"}
 
 
+#: Voltage margin (pu) and rating derating (fraction) of the envelopes (docs/envelopes.md).
+V_MARGIN_PU = 0.015
+S_MARGIN_FRAC = 0.05
+
+
+def node_envelopes(
+    case: ClearingCase, f: int, residual: Injectors, prior: Prior, rule: str
+) -> tuple[FloatArray, FloatArray]:
+    """Import and export limits (n_node, T) of feeder ``f``'s offer locations (0 elsewhere)."""
+    fd = case.grid.feeders[f]
+    T = case.n_periods
+    here = (residual.feeder == f) & ~residual.reactive
+    imp = np.zeros((fd.n_node, T))
+    exp = np.zeros((fd.n_node, T))
+    nodes = np.unique(residual.node[here])
+    if not nodes.size:
+        return imp, exp
+    up = here & (residual.direction == 1)
+    dn = here & (residual.direction == -1)
+    cap_e = np.zeros((fd.n_node, T))
+    cap_i = np.zeros((fd.n_node, T))
+    np.add.at(cap_e, residual.node[up], residual.cap[up])
+    np.add.at(cap_i, residual.node[dn], residual.cap[dn])
+    env = operating_envelopes(
+        fd, case.feeder_p_mw[f] - prior.feeder_p_mw[f],
+        case.feeder_q_mvar[f] - prior.feeder_q_mvar[f], nodes, cap_e[nodes], cap_i[nodes],
+        rule=rule, v_margin_pu=V_MARGIN_PU, s_margin_frac=S_MARGIN_FRAC,
+    )
+    imp[nodes] = env.import_mw
+    exp[nodes] = env.export_mw
+    return imp, exp
+
+
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` within DSO envelopes."""
-    p = check_params("envelope", params, DEFAULTS, DEFAULTS)
+    p = check_params("envelope", params, DEFAULTS)
     t0 = time.perf_counter()
     log = MessageLog()
-    actor = "platform" if p["operator"] == "single_platform" else "tso"
+    op = p["operator"]
+    actor = tso_market(op)
+    note_operator(log, case, op)
     inj = all_offers(case)
     d_act, dres = dso_stage(case, inj, log)
     prior = prior_from_activation(case, d_act)
     residual = inj.with_cap(np.maximum(inj.cap - d_act, 0.0))
     o = case.offers
-    T = case.n_periods
     node_bounds = {}
-    for f, fd in enumerate(case.grid.feeders):
-        filt = filter_feeder(case, f, residual, prior, rule=p["envelope_rule"])
-        here = (filt.feeder == f) & ~filt.reactive
-        exp = np.zeros((fd.n_node, T))
-        imp = np.zeros((fd.n_node, T))
-        up = here & (filt.direction == 1)
-        dn = here & (filt.direction == -1)
-        np.add.at(exp, filt.node[up], filt.cap[up])
-        np.add.at(imp, filt.node[dn], filt.cap[dn])
+    for f in range(case.n_feeders):
+        imp, exp = node_envelopes(case, f, residual, prior, p["envelope_rule"])
         node_bounds[f] = (-imp, exp)
-        log.send(case.feeder_label(f), actor, "envelope", {"import": imp, "export": exp})
+        nodes = np.flatnonzero((imp > 0).any(axis=1) | (exp > 0).any(axis=1))
+        log.send(case.feeder_label(f), actor, "envelope",
+                 {"node": nodes, "import": imp[nodes], "export": exp[nodes]})
     send_offers(log, case, residual, actor)
     res = clear_lp(case, ClearingSpec(
         injectors=residual, need_mw=case.tso_need_mw,
@@ -72,7 +108,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     ))
     t_act = scatter(case, residual, res.activation_mw)
     send_activations(log, case, t_act, actor)
-    parts = [(actor, t_act)] + [
+    parts = [("tso", t_act)] + [
         (case.feeder_label(f), np.where((o.feeder == f)[:, None], d_act, 0.0))
         for f in range(case.n_feeders)
     ]

@@ -26,10 +26,13 @@ from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
+    dso_market,
+    note_operator,
     scatter,
     send_activations,
     send_offers,
     tso_clear,
+    tso_market,
 )
 from tdcoord.coordination.schemes.local import dso_stage
 from tdcoord.coordination.views import tso_view
@@ -39,23 +42,25 @@ DEFAULTS: dict[str, Any] = {"schedule_exchange": False, "operator": "incumbent"}
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` with the fragmented scheme."""
-    p = check_params("fragmented", params, DEFAULTS, DEFAULTS)
+    p = check_params("fragmented", params, DEFAULTS)
     t0 = time.perf_counter()
     log = MessageLog()
     inj = all_offers(case)
-    d_act, dres = dso_stage(case, inj, log)
-    send_offers(log, case, inj, "tso")
+    op = p["operator"]
+    note_operator(log, case, op)
+    d_act, dres = dso_stage(case, inj, log, operator=op)
+    send_offers(log, case, inj, tso_market(op))
     if p["schedule_exchange"]:
         for f in range(case.n_feeders):
             rows = case.offers.feeder == f
-            log.send(case.feeder_label(f), "tso", "schedule", d_act[rows])
+            log.send(dso_market(case, f, op), tso_market(op), "schedule", d_act[rows])
         view = tso_view(case, inj.with_cap(np.maximum(inj.cap - d_act, 0.0)))
         tres = tso_clear(case, view, prior=prior_from_activation(case, d_act))
     else:
         view = tso_view(case, inj)
         tres = tso_clear(case, view)
     t_act = scatter(case, view.offers, tres.activation_mw)
-    send_activations(log, case, t_act, "tso")
+    send_activations(log, case, t_act, tso_market(op))
     o = case.offers
     parts = [("tso", t_act)] + [
         (case.feeder_label(f), np.where((o.feeder == f)[:, None], d_act, 0.0))

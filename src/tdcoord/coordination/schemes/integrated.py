@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {"operator": "independent", "priority": "dso"}
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` with the integrated scheme."""
-    p = check_params("integrated", params, DEFAULTS, DEFAULTS)
+    p = check_params("integrated", params, DEFAULTS)
     need = case.tso_need_mw if case.brp_need_mw is None else case.tso_need_mw + case.brp_need_mw
-    return joint(case, "integrated", p, other="platform", need=need, operator_actor="platform")
+    actor = "tso" if p["operator"] == "incumbent" else "platform"
+    return joint(case, "integrated", p, other="platform", need=need, operator_actor=actor)

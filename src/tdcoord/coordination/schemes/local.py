@@ -11,29 +11,39 @@ Reading:
 
 1. per feeder, the DSO clears its LinDistFlow limits (baseline violations) with the offers
    below it (buyer ``dso:<id>``);
-2. if ``residual_to_tso`` (default), the residual quantities are filtered for distribution
+2. if ``residual_to_tso`` (default), what is left goes to the TSO —
+   ``interface_offer="pass_through"``: every residual step, filtered for distribution
    feasibility around the post-DSO state (:mod:`tdcoord.coordination.feasibility`, rule
-   ``proportional``) and handed to the TSO — ``interface_offer="pass_through"``: every step,
-   lumped at the interface bus; ``"aggregated"``: one curve per interface and direction
-   (:func:`tdcoord.coordination.interface_offer.interface_offer_curve` when available; else the
-   feasibility-filtered merit order of the feeder, steps sorted by price), disaggregated by
-   the DSO after the TSO clears;
+   ``proportional``) and lumped at the interface bus; ``"aggregated"``: one exact curve per
+   interface and interval (:mod:`tdcoord.coordination.aggregated`), the TSO's accepted net
+   quantity disaggregated by the DSO by re-solving its feeder LP at that exchange. With
+   ``residual_to_tso=False`` (GB World C) DSO offers stay local: the TSO clears with
+   transmission-connected offers only;
 3. the TSO clears its need on its view (transmission only; the DSO activations are known to it
-   as a committed schedule), with T-connected offers and the residual distribution offers.
+   as a committed schedule).
 
-``priority="tso"`` swaps the order: the TSO clears first on the baseline-filtered offers, then
-the DSOs clear their needs with what is left.
+``priority="tso"`` swaps the order: the TSO clears first on offers filtered (or aggregated)
+around the baseline, then the DSOs clear their needs with what is left. ``operator``
+(``independent``: an IDSO platform runs the distribution markets; ``single_platform``: one
+platform runs both) changes only who runs the markets (message routing, ``platform`` actor).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
 import numpy as np
 
+from tdcoord.coordination.aggregated import (
+    FeederCurves,
+    curve_injectors,
+    disaggregate,
+    feeder_curves,
+)
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.clearing import ClearingResult
+from tdcoord.coordination.clearing import ClearingResult, Margins
 from tdcoord.coordination.feasibility import filter_feeder
 from tdcoord.coordination.injectors import Injectors, Prior, prior_from_activation
 from tdcoord.coordination.messages import MessageLog
@@ -42,14 +52,17 @@ from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
     dso_clear,
+    dso_market,
+    note_operator,
     offer_payload,
     scatter,
     send_activations,
     send_offers,
     tso_clear,
+    tso_market,
 )
 from tdcoord.coordination.views import TsoView, dso_view, tso_view
-from tdcoord.grid.tables import FloatArray
+from tdcoord.grid.tables import FloatArray, IntArray
 
 DEFAULTS: dict[str, Any] = {
     "interface_offer": "pass_through",
@@ -61,86 +74,133 @@ DEFAULTS: dict[str, Any] = {
 
 def dso_stage(
     case: ClearingCase, inj: Injectors, log: MessageLog, prior: Prior | None = None,
-    feeders: tuple[int, ...] | None = None,
+    feeders: tuple[int, ...] | None = None, operator: str = "incumbent",
 ) -> tuple[FloatArray, list[ClearingResult]]:
-    """Every DSO clears its own needs; returns activations per offer row and the results."""
+    """Every DSO clears its own needs (market run by the DSO, or by the platform when the
+    operator is not the incumbent); returns activations per offer row and the results."""
     act = np.zeros_like(case.offers.quantity_mw)
     results = []
     for f in feeders if feeders is not None else range(case.n_feeders):
         view = dso_view(case, f, inj)
-        send_offers(log, case, view.offers, case.feeder_label(f))
+        market = dso_market(case, f, operator)
+        send_offers(log, case, view.offers, market)
         res = dso_clear(case, view, prior=prior)
         a = scatter(case, view.offers, res.activation_mw)
-        send_activations(log, case, a, case.feeder_label(f))
+        send_activations(log, case, a, market)
         act += a
         results.append(res)
     return act, results
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class ResidualOffer:
+    """What the TSO receives from the DSOs, and what the DSOs keep to disaggregate."""
+
+    view: TsoView
+    curves: tuple[FeederCurves, ...] = ()
+    owner: IntArray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
 def residual_view(
     case: ClearingCase, inj: Injectors, used: FloatArray, prior: Prior, how: str,
-    log: MessageLog,
+    log: MessageLog, feeders: tuple[int, ...] | None = None,
 ) -> TsoView:
-    """The TSO's view of the residual offers: T-connected ones plus, per feeder, the
-    feasibility-filtered residual (pass-through or aggregated)."""
+    """The TSO's view of the residual offers (see :func:`residual_offer`)."""
+    return residual_offer(case, inj, used, prior, how, log, feeders).view
+
+
+def residual_offer(
+    case: ClearingCase, inj: Injectors, used: FloatArray, prior: Prior, how: str,
+    log: MessageLog, feeders: tuple[int, ...] | None = None,
+) -> ResidualOffer:
+    """T-connected offers plus, per feeder (``feeders``: those that forward; default all),
+    either its feasibility-filtered residual steps (``pass_through``) or its exact aggregated
+    interface curve (``aggregated``, :mod:`tdcoord.coordination.aggregated`)."""
     residual = inj.with_cap(np.maximum(inj.cap - used[inj.offer_row], 0.0))
     parts = [residual.take(residual.feeder == -1)]
-    for f in range(case.n_feeders):
+    forward = tuple(range(case.n_feeders)) if feeders is None else feeders
+    if how == "aggregated":
+        margins = Margins()
+        fcs = [feeder_curves(case, f, residual, prior, margins) for f in forward]
+        virt, owner = curve_injectors(case, fcs)
+        for f in forward:
+            mine = virt.take(owner == f)
+            log.send(case.feeder_label(f), "tso", "aggregated_offer",
+                     {"dir": mine.direction, "q": mine.cap, "p": mine.price})
+        parts.append(virt)
+        return ResidualOffer(tso_view(case, Injectors.concat(parts)), tuple(fcs), owner)
+    for f in forward:
         filt = filter_feeder(case, f, residual, prior)
         mine = filt.take(filt.feeder == f)
-        if how == "aggregated":
-            mine = mine.take(np.lexsort((mine.offer_row, mine.price[:, 0])))
-            log.send(case.feeder_label(f), "tso", "aggregated_offer",
-                     {"q": mine.cap.sum(axis=0), "steps": [mine.price, mine.cap]})
-        else:
-            log.send(case.feeder_label(f), "tso", "offers", offer_payload(mine, case))
+        log.send(case.feeder_label(f), "tso", "offers", offer_payload(mine, case))
         parts.append(mine)
-    return tso_view(case, Injectors.concat(parts))
+    return ResidualOffer(tso_view(case, Injectors.concat(parts)))
+
+
+def tso_stage(
+    case: ClearingCase, offer: ResidualOffer, log: MessageLog, prior: Prior | None = None,
+    buyer: str = "tso",
+) -> tuple[FloatArray, ClearingResult]:
+    """The TSO clears its view; accepted curve quantities are disaggregated by each DSO.
+
+    Returns the TSO's activations per offer row of the case and the TSO clearing result."""
+    res = tso_clear(case, offer.view, prior=prior)
+    act = scatter(case, offer.view.offers, res.activation_mw)
+    if offer.curves:
+        virt = offer.view.offers.take(offer.view.offers.offer_row < 0)
+        v_act = res.activation_mw[offer.view.offers.offer_row < 0]
+        margins = Margins()
+        for fc in offer.curves:
+            mine = offer.owner == fc.feeder_index
+            delta = (virt.direction[mine, None] * v_act[mine]).sum(axis=0)
+            label = case.feeder_label(fc.feeder_index)
+            log.send(buyer, label, "accepted_quantity", delta)
+            a = disaggregate(case, fc, delta, margins)
+            send_activations(log, case, a, label)
+            act += a
+    send_activations(log, case, np.where((case.offers.feeder == -1)[:, None], act, 0.0), buyer)
+    if not offer.curves:
+        send_activations(log, case, np.where((case.offers.feeder >= 0)[:, None], act, 0.0),
+                         buyer)
+    return act, res
 
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` with the local scheme."""
-    p = check_params("local", params, DEFAULTS, DEFAULTS)
+    p = check_params("local", params, DEFAULTS)
     t0 = time.perf_counter()
     log = MessageLog()
+    buyer = tso_market(p["operator"])
+    note_operator(log, case, p["operator"])
     inj = all_offers(case)
-    statuses = []
-    slacks = []
-    if p["priority"] == "tso" and p["residual_to_tso"]:
-        zero = prior_from_activation(case, np.zeros_like(case.offers.quantity_mw))
-        view = residual_view(case, inj, np.zeros_like(inj.cap), zero, p["interface_offer"], log)
-        tres = tso_clear(case, view)
-        t_act = scatter(case, view.offers, tres.activation_mw)
-        send_activations(log, case, t_act, "tso")
+    o = case.offers
+    if p["priority"] == "tso":
+        # TSO first on the baseline (the DSOs forward everything, filtered or aggregated around
+        # the baseline), then each DSO clears its needs with what is left.
+        zero = prior_from_activation(case, np.zeros_like(o.quantity_mw))
+        fwd = None if p["residual_to_tso"] else ()
+        offer = residual_offer(case, inj, np.zeros_like(inj.cap), zero, p["interface_offer"],
+                               log, fwd)
+        t_act, tres = tso_stage(case, offer, log, buyer=buyer)
         left = inj.with_cap(np.maximum(inj.cap - t_act, 0.0))
-        d_act, dres = dso_stage(case, left, log, prior=prior_from_activation(case, t_act))
+        d_act, dres = dso_stage(case, left, log, prior=prior_from_activation(case, t_act),
+                                operator=p["operator"])
         statuses = [tres.status, *[r.status for r in dres]]
         slacks = [tres.slacks, *[r.slacks for r in dres]]
-        dlmp = {f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)}
-        lmp, red = tres.lmp_eur_per_mwh, tres.redispatch_mw
     else:
-        d_act, dres = dso_stage(case, inj, log)
-        statuses = [r.status for r in dres]
-        slacks = [r.slacks for r in dres]
-        dlmp = {f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)}
+        d_act, dres = dso_stage(case, inj, log, operator=p["operator"])
         prior = prior_from_activation(case, d_act)
-        t_inj = inj.take(inj.feeder == -1) if not p["residual_to_tso"] else None
-        if t_inj is not None:
-            view = tso_view(case, t_inj)
-        else:
-            view = residual_view(case, inj, d_act, prior, p["interface_offer"], log)
-        tres = tso_clear(case, view, prior=prior)
-        t_act = scatter(case, view.offers, tres.activation_mw)
-        send_activations(log, case, t_act, "tso")
-        statuses.append(tres.status)
-        slacks.append(tres.slacks)
-        lmp, red = tres.lmp_eur_per_mwh, tres.redispatch_mw
+        fwd = None if p["residual_to_tso"] else ()
+        offer = residual_offer(case, inj, d_act, prior, p["interface_offer"], log, fwd)
+        t_act, tres = tso_stage(case, offer, log, prior=prior, buyer=buyer)
+        statuses = [*[r.status for r in dres], tres.status]
+        slacks = [*[r.slacks for r in dres], tres.slacks]
+    dlmp = {f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)}
     parts: list[tuple[str, FloatArray]] = [("tso", t_act)]
-    o = case.offers
     for f in range(case.n_feeders):
         parts.append((case.feeder_label(f), np.where((o.feeder == f)[:, None], d_act, 0.0)))
     return make_outcome(
         case, "local", p, status=worst_status(*statuses), parts=parts, messages=log,
-        compute_s=time.perf_counter() - t0, iterations=1, gen_redispatch_mw=red,
-        lmp_eur_per_mwh=lmp, dlmp_eur_per_mwh=dlmp, slacks=slacks,
+        compute_s=time.perf_counter() - t0, iterations=1, gen_redispatch_mw=tres.redispatch_mw,
+        lmp_eur_per_mwh=tres.lmp_eur_per_mwh, dlmp_eur_per_mwh=dlmp, slacks=slacks,
     )

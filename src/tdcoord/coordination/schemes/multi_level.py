@@ -28,11 +28,12 @@ from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
+    note_operator,
     scatter,
     send_activations,
-    tso_clear,
+    tso_market,
 )
-from tdcoord.coordination.schemes.local import dso_stage, residual_view
+from tdcoord.coordination.schemes.local import dso_stage, residual_offer, tso_stage
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.tables import BoolArray
 
@@ -61,7 +62,7 @@ def layers(feeder: Feeder) -> list[BoolArray]:
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` bottom-up."""
-    p = check_params("multi_level", params, DEFAULTS, DEFAULTS)
+    p = check_params("multi_level", params, DEFAULTS)
     t0 = time.perf_counter()
     log = MessageLog()
     inj = all_offers(case)
@@ -86,13 +87,14 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
             statuses.append(res.status)
             slacks.append(res.slacks)
     left = inj.with_cap(np.maximum(inj.cap - low_act, 0.0))
-    mv_act, dres = dso_stage(case, left, log, prior=prior_from_activation(case, low_act))
+    op = p["operator"]
+    note_operator(log, case, op)
+    mv_act, dres = dso_stage(case, left, log, prior=prior_from_activation(case, low_act),
+                             operator=op)
     d_act = low_act + mv_act
     prior = prior_from_activation(case, d_act)
-    view = residual_view(case, inj, d_act, prior, p["interface_offer"], log)
-    tres = tso_clear(case, view, prior=prior)
-    t_act = scatter(case, view.offers, tres.activation_mw)
-    send_activations(log, case, t_act, "tso")
+    offer = residual_offer(case, inj, d_act, prior, p["interface_offer"], log)
+    t_act, tres = tso_stage(case, offer, log, prior=prior, buyer=tso_market(op))
     parts = [("tso", t_act)] + [
         (case.feeder_label(f), np.where((o.feeder == f)[:, None], d_act, 0.0))
         for f in range(case.n_feeders)

@@ -26,10 +26,13 @@ from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
     dso_clear,
+    dso_market,
+    note_operator,
     scatter,
     send_activations,
     send_offers,
     tso_clear,
+    tso_market,
 )
 from tdcoord.coordination.views import dso_view, tso_view
 
@@ -38,7 +41,7 @@ DEFAULTS: dict[str, Any] = {"operator": "incumbent"}
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` with the shared-balancing scheme."""
-    p = check_params("shared_balancing", params, DEFAULTS, DEFAULTS)
+    p = check_params("shared_balancing", params, DEFAULTS)
     t0 = time.perf_counter()
     log = MessageLog()
     inj = all_offers(case)
@@ -46,23 +49,26 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     parts = []
     statuses, slacks, dlmp = [], [], {}
     o = case.offers
+    op = p["operator"]
+    note_operator(log, case, op)
     for f in range(case.n_feeders):
+        market = dso_market(case, f, op)
         log.send("tso", case.feeder_label(f), "schedule", case.baseline_import_mw[f])
         view = dso_view(case, f, inj)
-        send_offers(log, case, view.offers, case.feeder_label(f))
+        send_offers(log, case, view.offers, market)
         res = dso_clear(case, view, target_mw=np.zeros(T))
         a = scatter(case, view.offers, res.activation_mw)
-        send_activations(log, case, a, case.feeder_label(f))
+        send_activations(log, case, a, market)
         parts.append((case.feeder_label(f), np.where((o.feeder == f)[:, None], a, 0.0)))
         statuses.append(res.status)
         slacks.append(res.slacks)
         dlmp[f] = res.dlmp_eur_per_mwh[f]
     t_inj = inj.take(inj.feeder == -1)
-    send_offers(log, case, t_inj, "tso")
+    send_offers(log, case, t_inj, tso_market(op))
     tview = tso_view(case, t_inj)
     tres = tso_clear(case, tview)
     t_act = scatter(case, tview.offers, tres.activation_mw)
-    send_activations(log, case, t_act, "tso")
+    send_activations(log, case, t_act, tso_market(op))
     return make_outcome(
         case, "shared_balancing", p, status=worst_status(tres.status, *statuses),
         parts=[("tso", t_act), *parts], messages=log, compute_s=time.perf_counter() - t0,

@@ -28,10 +28,13 @@ from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
+    dso_market,
+    note_operator,
     scatter,
     send_activations,
     send_offers,
     tso_clear,
+    tso_market,
 )
 from tdcoord.coordination.views import tso_view
 from tdcoord.grid.tables import FloatArray
@@ -40,7 +43,7 @@ DEFAULTS: dict[str, Any] = {"operator": "incumbent"}
 
 
 def traffic_light(
-    case: ClearingCase, t_act: FloatArray, log: MessageLog
+    case: ClearingCase, t_act: FloatArray, log: MessageLog, operator: str = "incumbent"
 ) -> tuple[FloatArray, list[str]]:
     """Each DSO keeps the most of the TSO's activations its feeder allows."""
     o = case.offers
@@ -50,7 +53,8 @@ def traffic_light(
         rows = np.flatnonzero(o.feeder == f)
         if not rows.size or not (t_act[rows] > 1e-9).any():
             continue
-        log.send("tso", case.feeder_label(f), "activation_request", t_act[rows])
+        log.send(tso_market(operator), dso_market(case, f, operator), "activation_request",
+                 t_act[rows])
         inj = offer_injectors(case, rows, t_act[rows])
         # Maximise kept activation: negative cost (weight 1 + price share keeps cheap ones).
         inj = inj.with_cap(t_act[rows])
@@ -59,21 +63,23 @@ def traffic_light(
         kept = np.minimum(res.activation_mw, t_act[rows])
         allowed[rows] = kept
         vetoed = t_act[rows] - kept
-        log.send(case.feeder_label(f), "tso", "veto", vetoed)
+        log.send(dso_market(case, f, operator), tso_market(operator), "veto", vetoed)
         statuses.append(res.status)
     return allowed, statuses
 
 
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` with TSO-first, DSO-validation."""
-    p = check_params("tso_first_dso_validation", params, DEFAULTS, DEFAULTS)
+    p = check_params("tso_first_dso_validation", params, DEFAULTS)
     t0 = time.perf_counter()
     log = MessageLog()
+    op = p["operator"]
+    note_operator(log, case, op)
     inj = all_offers(case)
-    send_offers(log, case, inj, "tso")
+    send_offers(log, case, inj, tso_market(op))
     tres = tso_clear(case, tso_view(case, inj))
     t_act = scatter(case, tso_view(case, inj).offers, tres.activation_mw)
-    allowed, st1 = traffic_light(case, t_act, log)
+    allowed, st1 = traffic_light(case, t_act, log, op)
     vetoed = (t_act - allowed) > 1e-9
     iterations = 1
     if vetoed.any():
@@ -81,10 +87,10 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
         view2 = tso_view(case, inj.with_cap(cap))
         tres = tso_clear(case, view2)
         t2 = scatter(case, view2.offers, tres.activation_mw)
-        allowed, st2 = traffic_light(case, t2, log)
+        allowed, st2 = traffic_light(case, t2, log, op)
         st1 += st2
         iterations = 2
-    send_activations(log, case, allowed, "tso")
+    send_activations(log, case, allowed, tso_market(op))
     return make_outcome(
         case, "tso_first_dso_validation", p, status=worst_status(tres.status, *st1),
         parts=[("tso", allowed)], messages=log, compute_s=time.perf_counter() - t0,
