@@ -73,6 +73,19 @@ class Margins:
     voltage_pu: float = 0.005
 
 
+def interface_limit_mw(case: ClearingCase, f: int, margins: Margins | None = None) -> FloatArray:
+    r"""Active-power limit ``(T,)`` of feeder ``f``'s T–D transformer in the linear model.
+
+    The transformer limits apparent power, :math:`P^2 + Q^2 \le S_{max}^2`; with the reactive
+    import ``Q_t`` of the baseline (activations move active power) and the rating margin,
+    :math:`|P_t| \le \sqrt{((1 - m) S_{max})^2 - Q_t^2}` (0 when Q alone fills the rating).
+    """
+    m = margins or Margins()
+    s_max = float(case.interface_rating_mva[f]) * (1.0 - m.rating_frac)
+    q = case.feeder_q_mvar[f].sum(axis=0)
+    return np.asarray(np.sqrt(np.maximum(s_max**2 - q**2, 0.0)), dtype=np.float64)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class ClearingSpec:
     """What one clearing LP contains (see module docstring)."""
@@ -419,7 +432,13 @@ def build(
     fms = {f: feeder_model(case, f) for f in spec.feeders}
     for f in spec.feeders:
         _feeder(c, f, fms[f])
-    for f in sorted(spec.interface_bounds):
+    bounds = dict(spec.interface_bounds)
+    for f in spec.feeders:  # a modelled feeder brings its T–D transformer along
+        if f not in bounds and np.isfinite(case.interface_rating_mva[f]):
+            lim = interface_limit_mw(case, f)
+            bounds[f] = (-lim, lim)
+    c.spec = dataclasses.replace(spec, interface_bounds=bounds)
+    for f in sorted(bounds):
         _interface(c, f)
     for f in sorted(spec.feeder_targets):
         _target(c, f)

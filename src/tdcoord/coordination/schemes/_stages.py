@@ -9,7 +9,12 @@ import numpy as np
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.catalogue import PARAM_SCHEMES
-from tdcoord.coordination.clearing import ClearingResult, ClearingSpec, Margins, clear
+from tdcoord.coordination.clearing import (
+    ClearingResult,
+    ClearingSpec,
+    clear,
+    interface_limit_mw,
+)
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors, Prior, offer_injectors
 from tdcoord.coordination.messages import MessageLog
@@ -161,9 +166,8 @@ def dso_clear(
     """The DSO's market on its feeder: its limits, its T–D interface rating (with the clearing's
     rating margin) and, if given, an interface target."""
     f = view.feeder_index
-    T = case.n_periods
-    rating = float(case.interface_rating_mva[f]) * (1.0 - Margins().rating_frac)
-    bounds = {f: (np.full(T, -rating), np.full(T, rating))} if np.isfinite(rating) else {}
+    lim = interface_limit_mw(case, f)
+    bounds = {f: (-lim, lim)} if np.isfinite(case.interface_rating_mva[f]) else {}
     spec = ClearingSpec(
         injectors=view.offers,
         feeders=(f,),
