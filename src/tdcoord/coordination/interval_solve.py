@@ -117,6 +117,10 @@ def solve_by_interval(lp: LinearProgram, col_interval: IntArray, T: int) -> LpSo
             warm.update_col_bounds(slice(None), block.col_lower, block.col_upper)
             warm.update_row_bounds(slice(None), block.row_lower, block.row_upper)
             sol = warm.solve()
+            if sol.status != "optimal":
+                # a warm start without presolve can stall on badly scaled slack prices: the
+                # interval is re-solved cold before any status is reported
+                sol = WarmLp(block, method="simplex").solve()
         else:
             warm = WarmLp(block, method="simplex")
             first = block.A

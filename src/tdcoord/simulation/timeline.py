@@ -10,10 +10,10 @@ settlement) as one chain, the same for every model compared:
    changes its local constraints need (the day-ahead flexibility market below).
 2. **Day-ahead flexibility market** under the model's scheme, on the day-ahead forecast
    (DSO needs from the forecast baseline; transmission congestion of the schedule).
-3. **Real-time market** under the same scheme, after gate closure, on the actual operating point
-   with the day-ahead activations committed (they leave the offers and enter the baseline). The
-   TSO need is the real-time mismatch: actual net demand − the schedule − the net injection the
-   day-ahead activations added.
+3. **Intraday and real-time markets** under the same scheme, each after its gate closure, on the
+   intraday forecast and then the actual operating point, with the earlier stages' activations
+   committed (they leave the offers and enter the baseline). The TSO need is the mismatch at that
+   stage: net demand − the schedule − the net injection the earlier activations added.
 4. **Activation**: accepted offers become requests to the DERs
    (:mod:`tdcoord.simulation.activation`), whose state carries over the day (no depleted
    battery is called); non-delivery and delay are seeded. What is delivered (not what was
@@ -49,7 +49,21 @@ from tdcoord.simulation.day import Day, OperatingPoint
 from tdcoord.simulation.stages import Stage, assert_no_lookahead, information_cutoff
 
 #: Stages at which a flexibility market clears, in order.
-MARKET_STAGES: tuple[str, ...] = ("day_ahead", "real_time")
+MARKET_STAGES: tuple[str, ...] = ("day_ahead", "intraday", "real_time")
+
+
+def _schedule_exchange(
+    log: MessageLog, day: Day, case: ClearingCase, kind: str, outcome: Outcome | None = None
+) -> None:
+    """Schedule exchange (seed 000 §3.2): the TSO sends every DSO the scheduled import of its
+    feeders (``schedule``); after the day-ahead flexibility market each DSO sends back the
+    changed exchange (``schedule_change``)."""
+    for f, fd in enumerate(day.grid.feeders):
+        dso = f"dso:{fd.id}"
+        if outcome is None:
+            log.send("tso", dso, kind, case.baseline_import_mw[f].round(6).tolist())
+        else:
+            log.send(dso, "tso", kind, outcome.interface_mw[f].round(6).tolist())
 
 
 def day_ahead_schedule(day: Day, *, nodal: bool) -> FloatArray:
@@ -263,19 +277,32 @@ def run_model_day(
     :func:`tdcoord.simulation.stages.stages_for`) time-stamp each market's decisions at its gate
     closure; the real-time market checks that it only uses what was decided before its own."""
     pen = penalties or Penalties()
-    da_case = _case(day, day.points["day_ahead"], offers, gen_schedule_mw, pen)
-    da = run_scheme(scheme, da_case, params)
-    if stages is not None:
-        intervals = np.arange(day.n_intervals)
-        decided = information_cutoff(stages["day_ahead"], intervals)
-        assert_no_lookahead(stages["real_time"], intervals, decided, "day-ahead activation")
-    left = np.maximum(offers.quantity_mw - da.activation_mw, 0.0)
-    rt_point = _committed(day.actual, da_case, da.activation_mw)
-    rt_case = _case(day, rt_point, offers.with_quantity(left), gen_schedule_mw, pen)
-    rt = run_scheme(scheme, rt_case, params)
-    total = np.minimum(da.activation_mw + rt.activation_mw, offers.quantity_mw)
     day_case = _case(day, day.actual, offers, gen_schedule_mw, pen)
-    merged = merge_outcomes(day_case, {"day_ahead": da, "real_time": rt}, total)
+    log = MessageLog()
+    _schedule_exchange(log, day, day_case, "schedule")
+    outcomes: dict[str, Outcome] = {}
+    done = np.zeros_like(offers.quantity_mw)
+    decided: FloatArray | None = None
+    intervals = np.arange(day.n_intervals)
+    for name in MARKET_STAGES:
+        if stages is not None and decided is not None:
+            # the earlier markets' activations enter this stage's baseline: they must have been
+            # decided before this stage's information cut-off
+            assert_no_lookahead(stages[name], intervals, decided, "earlier-stage activation")
+        point = _committed(day.points[name], day_case, done)
+        left = np.maximum(offers.quantity_mw - done, 0.0)
+        case = _case(day, point, offers.with_quantity(left), gen_schedule_mw, pen)
+        outcomes[name] = run_scheme(scheme, case, params)
+        done = np.minimum(done + outcomes[name].activation_mw, offers.quantity_mw)
+        if stages is not None:
+            decided = information_cutoff(stages[name], intervals)
+        if name == "day_ahead":
+            # DSOs tell the TSO how their local markets changed the scheduled exchange
+            _schedule_exchange(log, day, _case(day, point, offers, gen_schedule_mw, pen),
+                               "schedule_change", outcomes[name])
+    total = done
+    merged = merge_outcomes(day_case, outcomes, total)
+    merged.messages.extend(log)
     # Activation: requests per DER (pro rata inside aggregated offers), run through the models.
     fleet = day.fleet
     models = [fleet.models[t] for t in fleet.models]
@@ -295,7 +322,7 @@ def run_model_day(
         model_id=model_id,
         scheme=scheme,
         params=dict(params),
-        stages={"day_ahead": da, "real_time": rt},
+        stages=outcomes,
         case=day_case,
         outcome=merged,
         delivered_outcome=delivered,
