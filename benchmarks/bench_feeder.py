@@ -92,7 +92,7 @@ def best(fn: Callable[[], float], repeat: int = 5) -> float:
 def main() -> None:
     case = case123()
     print(f"feeder: {case.feeder.n_node} nodes × {T} periods, {case.n_offers} offers")
-    warm = WarmDistFlow(case)  # iterates the loss factors once; facets pruned (headroom 1)
+    warm = WarmDistFlow(case, FeederOptions(prune_facets=True))  # facets pruned (opt-in)
     program = warm.program
     print(f"LP: {program.lp.n_col} columns, {program.lp.n_row} rows, nnz {program.lp.A.nnz}")
 

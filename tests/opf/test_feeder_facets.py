@@ -41,13 +41,27 @@ def test_box_bounds_the_flows_and_prunes_unreachable_facets() -> None:
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scale=st.floats(0.2, 2.0), rating=st.floats(0.5, 5.0), sgen=st.floats(0.0, 3.0))
-def test_pruning_never_changes_the_optimum(scale: float, rating: float, sgen: float) -> None:
+@given(scale=st.floats(0.2, 2.0), headroom=st.floats(1.05, 3.0), sgen=st.floats(0.0, 3.0))
+def test_pruning_keeps_the_optimum_without_overload(
+    scale: float, headroom: float, sgen: float
+) -> None:
+    """Pruning is exact while no thermal slack is used (ratings above the largest flow)."""
+    rating = headroom * 1.3 * max(4.0 * scale, sgen * 4.0)
     f = chain(4, load_mw=1.0, rating=rating, sgen_mw=sgen)
     case = FeederCase.build(f, price_eur_per_mwh=50.0, load_scale=scale)
     a, b = solve_distflow(case, FULL), solve_distflow(case, PRUNED)
     assert a.status == b.status
     assert b.objective == pytest.approx(a.objective, rel=1e-7, abs=1e-6)
+
+
+def test_pruning_limitation_under_heavy_overload() -> None:
+    """Known limitation (docs/opf_feeder.md): with 8 MW through 3 MVA branches the overload
+    slack lets flows leave the box and a dropped facet would have bound — the pruned optimum is
+    lower. This is why pruning is off by default."""
+    f = chain(4, load_mw=1.0, rating=3.0, sgen_mw=1.0)
+    case = FeederCase.build(f, price_eur_per_mwh=50.0, load_scale=2.0)
+    a, b = solve_distflow(case, FULL), solve_distflow(case, PRUNED)
+    assert b.objective < a.objective - 1.0
 
 
 def test_warm_object_rebuilds_when_data_leave_the_box() -> None:

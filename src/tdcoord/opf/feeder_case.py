@@ -125,8 +125,10 @@ class FeederOptions:
     #: that can be infeasible, as in the published formulations (e.g. Mieth & Dvorkin's).
     slacks: bool = True
     #: Leave out polygon facets that no feasible flow can reach (:mod:`tdcoord.opf.feeder_facets`);
-    #: exact, and it shrinks the thermal rows, usually the largest family.
-    prune_facets: bool = True
+    #: it shrinks the thermal rows, usually the largest family. Off by default: it is exact only
+    #: while no thermal-overload slack is used (a heavily overloaded case can lose a binding
+    #: facet — a known limitation, see docs/opf_feeder.md).
+    prune_facets: bool = False
 
     def facets(self) -> FacetPolygon:
         """The polygon in use."""
