@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -119,3 +120,29 @@ def test_every_catalogue_model_runs_on_the_default_study() -> None:
     for r in c.runs:
         assert r.day.kpis["status"] in ("optimal", "optimal_with_slacks"), r.entry.id
         assert abs(r.settlement.residual_eur) < 1e-6
+
+
+def test_needs_given_in_the_study_replace_the_derived_ones() -> None:
+    """Issue 5 item 5: needs may be given in the study instead of derived."""
+    from tdcoord.comparison.spec import NeedsSpec
+
+    study = load_study(SMALL)
+    T = study.fleet.n_intervals
+    given = study.compare.model_copy(
+        update={"models": ["eu.central"], "events": [],
+                "needs": NeedsSpec(tso_mw=[0.0] * T, dso_mw={})}
+    )
+    c = run_comparison(study.model_copy(update={"compare": given}))
+    case = c.runs[0].day.case
+    np.testing.assert_array_equal(case.tso_need_mw, np.zeros(T))
+    assert case.dso_need_mw is not None and not case.dso_need_mw.any()
+
+
+def test_given_needs_of_the_wrong_length_are_rejected() -> None:
+    from tdcoord.comparison.spec import NeedsSpec
+    from tdcoord.errors import StudyError
+
+    study = load_study(SMALL)
+    bad = study.compare.model_copy(update={"needs": NeedsSpec(tso_mw=[1.0, 2.0])})
+    with pytest.raises(StudyError, match="tso_mw"):
+        run_comparison(study.model_copy(update={"compare": bad}))

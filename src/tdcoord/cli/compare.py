@@ -37,6 +37,7 @@ def compare(
     """Run named coordination models on the same study day; print and write the KPIs."""
 
     def body() -> None:
+        from rich import box
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
         from rich.table import Table
 
@@ -77,15 +78,14 @@ def compare(
             print_json(json.loads(paths["kpis.json"].read_text()))
             return
         title = f"study {spec.name}: {len(kpis)} models, {result.day.n_intervals} intervals"
-        table = Table(title=title)
+        table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1))
         table.add_column("model", no_wrap=True)
-        table.add_column("scheme", no_wrap=True)
         for _, label in TABLE_KPIS:
             table.add_column(label, justify="right")
         for r in result.runs:
             k = kpis[r.entry.id]
             cells = (_fmt(k.get(key, "")) for key, _ in TABLE_KPIS)
-            table.add_row(r.entry.id, r.entry.scheme, *cells)
+            table.add_row(r.entry.id, *cells)
         console.print(table)
         console.print(f"results written to {out}/ ({', '.join(sorted(paths))})")
 

@@ -30,7 +30,7 @@ from tdcoord.simulation.activation import ResponseModel
 from tdcoord.simulation.day import Day, build_day
 from tdcoord.simulation.day_events import EventLog, apply_events, load_events
 from tdcoord.simulation.stages import Stage, StudyClock, stages_for
-from tdcoord.simulation.timeline import ModelDay, day_ahead_schedule, run_model_day
+from tdcoord.simulation.timeline import GivenNeeds, ModelDay, day_ahead_schedule, run_model_day
 from tdcoord.study import Study
 
 #: Preset regions whose day-ahead energy market is nodal (LMP); the others clear zonally.
@@ -84,6 +84,41 @@ class Comparison:
             k["wall_s"] = r.wall_s
             out[r.entry.id] = k
         return out
+
+
+def given_needs(spec: CompareSpec, day: Day) -> GivenNeeds | None:
+    """The study's given needs as arrays (checked against the day and the feeders)."""
+    from tdcoord.errors import StudyError
+
+    n = spec.needs
+    if n.tso_mw is None and n.dso_mw is None:
+        return None
+    T = day.n_intervals
+    tso = None
+    if n.tso_mw is not None:
+        if len(n.tso_mw) != T:
+            raise StudyError(
+                f"compare.needs.tso_mw has {len(n.tso_mw)} values for {T} intervals",
+                where="compare.needs.tso_mw", fix="give one MW value per interval of the day",
+            )
+        tso = np.asarray(n.tso_mw, dtype=np.float64)
+    dso = None
+    if n.dso_mw is not None:
+        ids = [f.id for f in day.grid.feeders]
+        dso = np.zeros((len(ids), T))
+        for fid, values in n.dso_mw.items():
+            if fid not in ids:
+                raise StudyError(
+                    f"no feeder {fid!r}", where="compare.needs.dso_mw",
+                    fix=f"use feeder ids of the grid, e.g. {ids[:3]}",
+                )
+            if len(values) != T:
+                raise StudyError(
+                    f"{len(values)} values for {T} intervals", where=f"compare.needs.dso_mw.{fid}",
+                    fix="give one MW value per interval of the day",
+                )
+            dso[ids.index(fid)] = values
+    return GivenNeeds(tso, dso)
 
 
 def resolve_models(models: Sequence[str] | str) -> tuple[ModelEntry, ...]:
@@ -177,6 +212,8 @@ def run_comparison(
     day = build_day(
         grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed
     )
+    events = load_events(spec.events, day)  # bad events and needs fail before any solver call
+    needs = given_needs(spec, day)
     offers, members = _offers(study, fleet, preset, day)
     schedule = day_ahead_schedule(day, nodal=preset.region in NODAL_REGIONS)
     stage_list = stages_for(preset, StudyClock(T, dt * 60.0))
@@ -187,7 +224,6 @@ def run_comparison(
         delivery_fraction=spec.delivery_fraction,
         delay_intervals=spec.delay_intervals,
     )
-    events = load_events(spec.events, day)
     setup_s = time.perf_counter() - t0
     runs: list[ModelRun] = []
     for k, entry in enumerate(entries):
@@ -207,6 +243,7 @@ def run_comparison(
             ac=spec.validation == "ac",
             members=members,
             stages=stages,
+            needs=needs,
         )
         settlement = settle_model((day, offers, members, preset), md)
         log = apply_events(day, md, events) if events else None

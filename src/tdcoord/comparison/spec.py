@@ -11,6 +11,7 @@
       validation: ac                          # ac (pandapower on every feeder) or dc (skip AC)
       penalties: {voll_eur_per_mwh: 10000}    # prices of unresolved violations (all models)
       events: []                              # emergencies (docs/simulation.md)
+      needs: {tso_mw: null, dso_mw: null}     # given needs instead of derived ones (optional)
 """
 
 from __future__ import annotations
@@ -48,6 +49,20 @@ class PenaltySpec(BaseModel):
     voltage_eur_per_pu_h: float = Field(default=1_000_000.0, gt=0)
 
 
+class NeedsSpec(BaseModel):
+    """Needs given in the study instead of derived (MW per interval of the day).
+
+    ``tso_mw``: the system imbalance the TSO must resolve (+ = short, needs up), replacing the
+    mismatch derived from forecasts against the schedule at every stage; ``dso_mw``: per feeder
+    id, the DSO need (+ = more injection needed in the feeder), replacing the need derived from
+    the feeder model (feeders not listed: no DSO need).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    tso_mw: list[float] | None = None
+    dso_mw: dict[str, list[float]] | None = None
+
+
 class CompareSpec(BaseModel):
     """How ``tdcoord compare`` runs a study (see module doc)."""
 
@@ -60,3 +75,4 @@ class CompareSpec(BaseModel):
     validation: Literal["ac", "dc"] = "ac"
     penalties: PenaltySpec = Field(default_factory=PenaltySpec)
     events: list[dict[str, Any]] = Field(default_factory=list)
+    needs: NeedsSpec = Field(default_factory=NeedsSpec)

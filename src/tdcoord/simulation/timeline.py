@@ -105,13 +105,23 @@ def tso_need_mw(point: OperatingPoint, gen_schedule_mw: FloatArray) -> FloatArra
     return np.asarray(point.net_demand_mw() - gen_schedule_mw.sum(axis=0), dtype=np.float64)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class GivenNeeds:
+    """Needs given by the study instead of derived: TSO ``(T,)``, DSO ``(n_feeder, T)``."""
+
+    tso_mw: FloatArray | None = None
+    dso_mw: FloatArray | None = None
+
+
 def _case(
     day: Day,
     point: OperatingPoint,
     offers: OfferBook,
     gen_schedule_mw: FloatArray,
     penalties: Penalties,
+    needs: GivenNeeds | None = None,
 ) -> ClearingCase:
+    given = needs or GivenNeeds()
     return ClearingCase(
         grid=day.grid,
         dt_h=day.dt_h,
@@ -120,8 +130,11 @@ def _case(
         load_mw=point.load_mw,
         feeder_p_mw=point.feeder_p_mw,
         feeder_q_mvar=point.feeder_q_mvar,
-        tso_need_mw=tso_need_mw(point, gen_schedule_mw),
+        tso_need_mw=(
+            tso_need_mw(point, gen_schedule_mw) if given.tso_mw is None else given.tso_mw
+        ),
         penalties=penalties,
+        dso_need_mw=given.dso_mw,
     )
 
 
@@ -272,12 +285,13 @@ def run_model_day(
     ac: bool = True,
     members: sp.csr_matrix | None = None,
     stages: Mapping[str, Stage] | None = None,
+    needs: GivenNeeds | None = None,
 ) -> ModelDay:
     """Run one model through the day (see module doc). ``stages`` (from
     :func:`tdcoord.simulation.stages.stages_for`) time-stamp each market's decisions at its gate
     closure; the real-time market checks that it only uses what was decided before its own."""
     pen = penalties or Penalties()
-    day_case = _case(day, day.actual, offers, gen_schedule_mw, pen)
+    day_case = _case(day, day.actual, offers, gen_schedule_mw, pen, needs)
     log = MessageLog()
     _schedule_exchange(log, day, day_case, "schedule")
     outcomes: dict[str, Outcome] = {}
@@ -291,15 +305,17 @@ def run_model_day(
             assert_no_lookahead(stages[name], intervals, decided, "earlier-stage activation")
         point = _committed(day.points[name], day_case, done)
         left = np.maximum(offers.quantity_mw - done, 0.0)
-        case = _case(day, point, offers.with_quantity(left), gen_schedule_mw, pen)
+        case = _case(day, point, offers.with_quantity(left), gen_schedule_mw, pen, needs)
         outcomes[name] = run_scheme(scheme, case, params)
         done = np.minimum(done + outcomes[name].activation_mw, offers.quantity_mw)
         if stages is not None:
             decided = information_cutoff(stages[name], intervals)
         if name == "day_ahead":
             # DSOs tell the TSO how their local markets changed the scheduled exchange
-            _schedule_exchange(log, day, _case(day, point, offers, gen_schedule_mw, pen),
-                               "schedule_change", outcomes[name])
+            _schedule_exchange(
+                log, day, _case(day, point, offers, gen_schedule_mw, pen, needs),
+                "schedule_change", outcomes[name],
+            )
     total = done
     merged = merge_outcomes(day_case, outcomes, total)
     merged.messages.extend(log)
