@@ -118,15 +118,13 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
                 "actual_mw": r.day.delivered_outcome.interface_mw[f],
                 "scheduled_mw": o.interface_schedule_mw[f],
             }))
-        v = r.day.validation.violations
-        if len(v):
-            vv = v[v["kind"].astype(str).str.contains("voltage")]
-            if len(vv):
-                volts.append(pd.DataFrame({
-                    "model_id": mid, "feeder_id": vv["network"].astype(str),
-                    "node_id": vv["element"].astype(str), "interval": vv["interval"],
-                    "v_pu": vv["value"].astype(float),
-                }))
+        for fd, v_pu in zip(c.grid.feeders, r.day.validation.feeder_v_pu, strict=False):
+            volts.append(pd.DataFrame({
+                "model_id": mid, "feeder_id": fd.id,
+                "node_id": np.repeat(fd.nodes.id, T),
+                "interval": np.tile(np.arange(T), fd.n_node),
+                "v_pu": v_pu.ravel(),
+            }).dropna())
         if len(o.activations):
             g = o.activations.assign(mwh=o.activations["mw"] * c.day.dt_h)
             keys = ["der_type", "product_id", "buyer", "direction"]

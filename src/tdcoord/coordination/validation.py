@@ -28,6 +28,7 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.injectors import Prior, prior_from_activation
 from tdcoord.coordination.network_model import transmission_model
 from tdcoord.coordination.outcome import Outcome
+from tdcoord.grid.tables import FloatArray
 from tdcoord.grid.validate import (
     FeederFlow,
     NodeInjections,
@@ -51,6 +52,9 @@ class ValidationReport:
     surplus_mwh: float
     not_converged: int
     violations: pd.DataFrame
+    #: AC voltage magnitude per node row and interval of every feeder, ``(n_node, T)`` (NaN
+    #: where the power flow did not converge); empty without AC validation.
+    feeder_v_pu: tuple[FloatArray, ...] = ()
 
     @property
     def overload_mwh(self) -> float:
@@ -103,9 +107,13 @@ def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -
     f_over = 0.0
     v_dev = 0.0
     n_nc = 0
+    volts: list[FloatArray] = []
     if ac and case.n_feeders:
+        volts = [np.full((fd.n_node, case.n_periods), np.nan) for fd in case.grid.feeders]
         for f, t, flow in ac_flows(case, prior):
             fd = case.grid.feeders[f]
+            if flow.converged:
+                volts[f][:, t] = flow.v_pu
             for v in feeder_violations(fd, flow, float(case.interface_rating_mva[f])):
                 if v.kind == "not_converged":
                     n_nc += 1
@@ -160,4 +168,5 @@ def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -
         surplus_mwh=surplus,
         not_converged=n_nc,
         violations=pd.DataFrame(rows, columns=list(VIOLATION_COLUMNS)),
+        feeder_v_pu=tuple(volts),
     )
