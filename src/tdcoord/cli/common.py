@@ -62,3 +62,13 @@ def _clean(value: Any) -> Any:
 def print_json(payload: dict[str, Any]) -> None:
     """Write strict JSON (RFC 8259: no NaN/Infinity) to stdout."""
     sys.stdout.write(json.dumps(_clean(payload), indent=2, allow_nan=False) + "\n")
+
+
+def fmt_value(value: Any) -> str:
+    """A JSON value for a table cell: floats to 4 decimals, long series cut after 4 values."""
+    if isinstance(value, list):
+        head = ", ".join(fmt_value(v) for v in value[:4])
+        return "[" + head + (", …]" if len(value) > 4 else "]")
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.4f}"
+    return str(value)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import typer
 
-from tdcoord.cli.common import console, print_json, run_guarded
+from tdcoord.cli.common import console, fmt_value, print_json, run_guarded
 
 
 def dc(
@@ -66,14 +65,6 @@ def dc(
     run_guarded(body)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v) for v in value[:4]) + (", …]" if len(value) > 4 else "]")
-    if isinstance(value, float) and math.isfinite(value):
-        return f"{value:.4f}"
-    return str(value)
-
-
 def _print_table(payload: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -81,7 +72,7 @@ def _print_table(payload: dict[str, Any]) -> None:
     colour = "green" if status == "optimal" else "red"
     console.print(
         f"DC-OPF ({payload['convention']}): [bold {colour}]{status}[/], "
-        f"objective {_fmt(payload['objective'])}, {payload['periods']} period(s) "
+        f"objective {fmt_value(payload['objective'])}, {payload['periods']} period(s) "
         f"({payload['solver']} {payload['solver_version']} {payload['method']}, "
         f"{payload['time_s'] * 1e3:.1f} ms)"
     )
@@ -89,8 +80,8 @@ def _print_table(payload: dict[str, Any]) -> None:
     for bus, p in payload["prices"].items():
         table.add_row(
             bus,
-            *(_fmt(p[k]) for k in ("total", "energy", "congestion", "loss")),
-            _fmt(p["price_set_by_slack"]),
+            *(fmt_value(p[k]) for k in ("total", "energy", "congestion", "loss")),
+            fmt_value(p["price_set_by_slack"]),
         )
     console.print(table)
     if payload["binding"]:
@@ -99,9 +90,9 @@ def _print_table(payload: dict[str, Any]) -> None:
             lines.add_row(
                 str(b["id"]),
                 str(b.get("period", 0)),
-                _fmt(b["flow_mw"]),
-                _fmt(b["limit_mw"]),
-                _fmt(b["dual"]),
+                fmt_value(b["flow_mw"]),
+                fmt_value(b["limit_mw"]),
+                fmt_value(b["dual"]),
             )
         console.print(lines)
     for s in payload["slacks"]:

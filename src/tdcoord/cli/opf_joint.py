@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import typer
 
-from tdcoord.cli.common import console, print_json, run_guarded
+from tdcoord.cli.common import console, fmt_value, print_json, run_guarded
 
 
 def joint(
@@ -80,12 +79,7 @@ def joint(
     run_guarded(body)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v) for v in value[:4]) + (", …]" if len(value) > 4 else "]")
-    if isinstance(value, float) and math.isfinite(value):
-        return f"{value:.4f}"
-    return str(value)
+COMPONENTS = ("total", "energy", "congestion", "loss", "voltage")
 
 
 def _print_table(payload: dict[str, Any]) -> None:
@@ -95,23 +89,23 @@ def _print_table(payload: dict[str, Any]) -> None:
     colour = "green" if status == "optimal" else "red"
     console.print(
         f"joint T+D OPF ({payload['method']}): [bold {colour}]{status}[/], objective "
-        f"{_fmt(payload['objective'])}, {payload['periods']} period(s), {payload['iterations']} "
-        f"iterations ({payload['solver']} {payload['solver_version']}, "
+        f"{fmt_value(payload['objective'])}, {payload['periods']} period(s), "
+        f"{payload['iterations']} iterations ({payload['solver']} {payload['solver_version']}, "
         f"{payload['time_s'] * 1e3:.1f} ms)"
     )
     itf = Table("feeder", "bus", "flow MW", "rating MVA", "congestion price")
     for fid, v in payload["interfaces"].items():
         itf.add_row(
-            fid, str(v["transmission_bus"]), _fmt(v["flow_mw"]), _fmt(v["rating_mva"]),
-            _fmt(v["congestion_price"]),
+            fid, str(v["transmission_bus"]), fmt_value(v["flow_mw"]), fmt_value(v["rating_mva"]),
+            fmt_value(v["congestion_price"]),
         )
     console.print(itf)
     prices = Table("bus / node", "price", "energy", "congestion", "loss", "voltage", "by slack")
     for key, p in payload["prices"].items():
         prices.add_row(
             key,
-            *(_fmt(p.get(k, 0.0)) for k in ("total", "energy", "congestion", "loss", "voltage")),
-            _fmt(p["price_set_by_slack"]),
+            *(fmt_value(p.get(k, 0.0)) for k in COMPONENTS),
+            fmt_value(p["price_set_by_slack"]),
         )
     console.print(prices)
     for s in payload["slacks"]:
