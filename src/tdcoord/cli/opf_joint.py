@@ -20,7 +20,7 @@ def joint(
         "pandapower:create_cigre_network_mv",
     ),
     per_bus: str = typer.Option(
-        "1", "--per-bus", help="Feeder copies per load bus: a whole number or 'auto'"
+        "auto", "--per-bus", help="Feeder copies per load bus: 'auto' or a whole number"
     ),
     periods: int = typer.Option(1, "--periods", min=1, help="Repeat the static case N periods"),
     convention: str = typer.Option("powermodels", "--convention", help="powermodels|matpower"),
