@@ -146,3 +146,26 @@ def test_given_needs_of_the_wrong_length_are_rejected() -> None:
     bad = study.compare.model_copy(update={"needs": NeedsSpec(tso_mw=[1.0, 2.0])})
     with pytest.raises(StudyError, match="tso_mw"):
         run_comparison(study.model_copy(update={"compare": bad}))
+
+
+def test_imbalance_is_settled_against_the_intraday_position(small: Comparison) -> None:
+    """Issue 6: imbalance = metered − (intraday position + requested), at the single price."""
+    from tdcoord.comparison.run import bundle_matrix
+    from tdcoord.settlement.imbalance_price import single_imbalance_price
+
+    assert small.day_ahead_price_eur_per_mwh is not None
+    _, bundles = bundle_matrix(small.offers, small.members)
+    dt = small.day.dt_h
+    for r in small.runs:
+        s = r.settlement
+        assert s.imbalance_mw is not None
+        metered = bundles @ (small.day.der_baseline_mw + r.day.response.delivered_mw)
+        position = bundles @ small.day.der_forecast_mw["intraday"]
+        expected = metered - (position + s.delivery.requested_mw)
+        np.testing.assert_allclose(s.imbalance_mw, expected, atol=1e-9)
+        price = single_imbalance_price(small.day_ahead_price_eur_per_mwh, r.day.outcome.activations)
+        paid = s.transactions.loc[s.transactions["item"] == "imbalance", "amount_eur"].sum()
+        assert paid == pytest.approx(float((price * expected.sum(axis=0)).sum() * dt), abs=1e-6)
+        k = small.kpis()[r.entry.id]
+        assert k["imbalance_mwh"] == pytest.approx(float(np.abs(expected).sum() * dt))
+        assert abs(k["settlement_residual_eur"]) < 1e-6

@@ -25,12 +25,13 @@ from tdcoord.grid.model import GridModel
 from tdcoord.grid.tables import FloatArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.rules import Preset
+from tdcoord.settlement.imbalance_price import single_imbalance_price
 from tdcoord.settlement.run import Settlement, settle_run
-from tdcoord.simulation.activation import ResponseModel
+from tdcoord.simulation.activation import ResponseModel, min_duration_intervals
 from tdcoord.simulation.day import Day, build_day
 from tdcoord.simulation.day_events import EventLog, apply_events, load_events
 from tdcoord.simulation.stages import Stage, StudyClock, stages_for
-from tdcoord.simulation.timeline import GivenNeeds, ModelDay, day_ahead_schedule, run_model_day
+from tdcoord.simulation.timeline import GivenNeeds, ModelDay, day_ahead_market, run_model_day
 from tdcoord.study import Study
 
 #: Preset regions whose day-ahead energy market is nodal (LMP); the others clear zonally.
@@ -64,6 +65,8 @@ class Comparison:
     gen_schedule_mw: FloatArray
     runs: tuple[ModelRun, ...]
     setup_s: float
+    day_ahead_price_eur_per_mwh: FloatArray | None = None
+    """Demand-weighted day-ahead price per interval (the imbalance reference price)."""
 
     def kpis(self) -> dict[str, dict[str, Any]]:
         """KPIs per model id (plus settlement and timing keys)."""
@@ -71,6 +74,13 @@ class Comparison:
         for r in self.runs:
             k = dict(r.day.kpis)
             k["settlement_residual_eur"] = r.settlement.residual_eur
+            imb = r.settlement.imbalance_mw
+            dt = self.day.dt_h
+            k["imbalance_mwh"] = 0.0 if imb is None else float(np.abs(imb).sum() * dt)
+            tx = r.settlement.transactions
+            k["imbalance_paid_by_brps_eur"] = -float(
+                tx.loc[tx["item"] == "imbalance", "amount_eur"].sum()
+            )
             stacking = r.settlement.stacking
             k["stacking_conflicts"] = 0 if stacking is None else len(stacking.conflicts)
             if r.events is not None:
@@ -141,9 +151,16 @@ def bundle_matrix(offers: OfferBook, members: sp.csr_matrix) -> tuple[list[str],
 
 
 def settle_model(
-    comparison_inputs: tuple[Day, OfferBook, sp.csr_matrix, Preset], md: ModelDay
+    comparison_inputs: tuple[Day, OfferBook, sp.csr_matrix, Preset],
+    md: ModelDay,
+    day_ahead_price_eur_per_mwh: FloatArray | None = None,
 ) -> Settlement:
-    """Settle one model: metered = baseline + delivered per seller (DER or bundle)."""
+    """Settle one model: metered = baseline + delivered per seller (DER or bundle).
+
+    With the day-ahead price given, imbalance is settled too: each seller's BRP position is its
+    intraday forecast (``Day.der_forecast_mw``), the price the single imbalance price of
+    :func:`tdcoord.settlement.imbalance_price.single_imbalance_price` from the TSO's activations.
+    """
     day, offers, members, preset = comparison_inputs
     names, bundles = bundle_matrix(offers, members)
     base = np.asarray(bundles @ day.der_baseline_mw)
@@ -157,6 +174,15 @@ def settle_model(
     # Value stacking: what each seller can deliver per direction caps what all its buyers get
     # (no MW sold twice; priority DSO congestion before TSO balancing).
     flex = day.flexibility
+    imbalance: dict[str, Any] = {}
+    if day_ahead_price_eur_per_mwh is not None:
+        forecast = day.der_forecast_mw.get("intraday", day.der_baseline_mw)
+        imbalance = {
+            "imbalance_price_eur_per_mwh": single_imbalance_price(
+                day_ahead_price_eur_per_mwh, md.outcome.activations
+            ),
+            "position_mw": np.asarray(bundles @ forecast),
+        }
     return settle_run(
         acts,
         metered,
@@ -169,6 +195,17 @@ def settle_model(
         capacity_up_mw=np.asarray(bundles @ flex.up_mw),
         capacity_down_mw=np.asarray(bundles @ flex.down_mw),
         priority="dso_first",
+        **imbalance,
+    )
+
+
+def study_min_duration(products: Sequence[str], interval_min: float) -> int:
+    """Minimum activation run (intervals) of the study's products: the strictest one, since a
+    DER's requests from several products add up to one run."""
+    from tdcoord.market.products import get_product
+
+    return max(
+        min_duration_intervals(get_product(p).min_duration_min, interval_min) for p in products
     )
 
 
@@ -215,7 +252,8 @@ def run_comparison(
     events = load_events(spec.events, day)  # bad events and needs fail before any solver call
     needs = given_needs(spec, day)
     offers, members = _offers(study, fleet, preset, day)
-    schedule = day_ahead_schedule(day, nodal=preset.region in NODAL_REGIONS)
+    market = day_ahead_market(day, nodal=preset.region in NODAL_REGIONS)
+    schedule = market.schedule_mw
     stage_list = stages_for(preset, StudyClock(T, dt * 60.0))
     stages: dict[str, Stage] = {s.name: s for s in stage_list}
     penalties = Penalties(**spec.penalties.model_dump())
@@ -223,6 +261,7 @@ def run_comparison(
         non_delivery_prob=spec.non_delivery_probability,
         delivery_fraction=spec.delivery_fraction,
         delay_intervals=spec.delay_intervals,
+        min_duration_intervals=study_min_duration(study.market.products, dt * 60.0),
     )
     setup_s = time.perf_counter() - t0
     runs: list[ModelRun] = []
@@ -245,13 +284,16 @@ def run_comparison(
             stages=stages,
             needs=needs,
         )
-        settlement = settle_model((day, offers, members, preset), md)
+        settlement = settle_model(
+            (day, offers, members, preset), md, market.price_eur_per_mwh
+        )
         log = apply_events(day, md, events) if events else None
         runs.append(ModelRun(entry, md, settlement, log, time.perf_counter() - t1))
     if progress is not None:
         progress("done", len(entries), len(entries))
     return Comparison(
-        study, grid, fleet, preset, day, offers, members, schedule, tuple(runs), setup_s
+        study, grid, fleet, preset, day, offers, members, schedule, tuple(runs), setup_s,
+        market.price_eur_per_mwh,
     )
 
 

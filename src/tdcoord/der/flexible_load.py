@@ -117,7 +117,19 @@ class FlexibleLoad:
         return int(self.demand_mw.shape[1])
 
     def _cumcaps(self, dt: float) -> tuple[FloatArray, FloatArray]:
-        """Cumulative shift capacities (MWh) up and down, with a leading zero column."""
+        """Cumulative shift capacities (MWh) up and down, with a leading zero column.
+
+        They depend on the profile and ``dt`` only (not on the state), so they are computed once
+        and handed on to the unit's later states by :meth:`apply`.
+        """
+        cache: dict[float, tuple[FloatArray, FloatArray]] = self.__dict__.setdefault(
+            "_cumcaps_cache", {}
+        )
+        if dt not in cache:
+            cache[dt] = self._cumcaps_uncached(dt)
+        return cache[dt]
+
+    def _cumcaps_uncached(self, dt: float) -> tuple[FloatArray, FloatArray]:
         assert self.p_max_mw is not None
         s = self.shift_max_mw[:, None]
         up_cap = np.minimum(s, self.p_max_mw[:, None] - self.demand_mw) * dt
@@ -183,4 +195,6 @@ class FlexibleLoad:
         c = np.clip(cb - a, lo, hi)
         d = self.demand_mw[:, self.t] if self.t < self.n_profile else 0.0
         backlog = self.backlog_mwh + (d - c) * dt
-        return dataclasses.replace(self, backlog_mwh=backlog, t=self.t + 1)
+        nxt = dataclasses.replace(self, backlog_mwh=backlog, t=self.t + 1)
+        nxt.__dict__["_cumcaps_cache"] = self.__dict__["_cumcaps_cache"]  # same profile and dt
+        return nxt

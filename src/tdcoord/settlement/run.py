@@ -52,6 +52,7 @@ class Settlement:
 
     ``statements`` (party, counterparty, item, interval, mwh, amount_eur; + = receives),
     ``totals`` net per party, ``residual_eur`` the balance residual (0 up to rounding),
+    ``imbalance_mw`` (U × T; + = long) when imbalance was settled, else None,
     ``transactions`` (payer → payee), ``baseline_mw`` (U × T), ``delivery``, ``stacking``
     (None without capacities), ``balance`` (per item and per role).
     """
@@ -64,6 +65,7 @@ class Settlement:
     delivery: Delivery
     stacking: StackingResult | None
     balance: BalanceCheck
+    imbalance_mw: FloatArray | None = None
 
 
 def _to_injection(
@@ -118,6 +120,7 @@ def settle_run(
     penalty: PenaltyRule | None = None,
     imbalance_price_eur_per_mwh: npt.ArrayLike | None = None,
     imbalance_counterparty: str = "tso",
+    position_mw: npt.ArrayLike | None = None,
     availability: pd.DataFrame | None = None,
     der_aggregator: Mapping[str, str] | None = None,
     aggregator_fee_share: float = 0.0,
@@ -143,7 +146,9 @@ def settle_run(
     * ``pricing`` — per-product override of the preset rule (``"pay_as_clear"`` / ``"pay_as_bid"``).
     * ``penalty`` — :class:`PenaltyRule` (default factor 1.5, no floor).
     * ``imbalance_price_eur_per_mwh`` — scalar or (T,); None = no imbalance settlement. Deviations
-      are measured against ``schedule_mw`` if given, else against the baseline.
+      are measured against the BRP's final position ``position_mw`` (U, T) if given, else
+      ``schedule_mw``, else the baseline, corrected by the requested activations (imbalance
+      adjustment, EB GL Art. 49): ``I = metered − (position + requested)``.
     * ``availability`` — reserved capacity rows (``settle.AVAILABILITY_COLUMNS``).
     * ``der_aggregator`` — BRP/aggregator per DER for imbalance (default: from the activations
       and availability rows; DERs without one are their own BRP ``der:<id>``).
@@ -160,6 +165,9 @@ def settle_run(
     sched = _to_injection(schedule_mw, "schedule_mw", meter_convention)
     hist = _to_injection(history_mw, "history_mw", meter_convention, ndim=3)
     before = _to_injection(before_mw, "before_mw", meter_convention, ndim=1)
+    position = _to_injection(position_mw, "position_mw", meter_convention)
+    if position is not None:
+        position = as_grid(position, "position_mw", m.shape)
 
     # 1. prices on the activations as cleared
     rules = pricing_by_row(book, the_preset, pricing)
@@ -230,6 +238,7 @@ def settle_run(
     delivery = measure_delivery(book, der_ids, m, baseline, dt, sched)
 
     # 5. money
+    imbalance: FloatArray | None = None
     parts = [
         activation_items(delivery.per_activation, penalty or PenaltyRule()),
         availability_items(availability, dt),
@@ -246,9 +255,14 @@ def settle_run(
             )
         brp.update(der_aggregator or {})
         party = [aggregator_party(brp[d]) if d in brp else der_party(d) for d in der_ids]
+        imbalance = (
+            delivery.imbalance_mw
+            if position is None
+            else m - (position + delivery.requested_mw)
+        )
         parts.append(
             imbalance_items(
-                delivery.imbalance_mw,
+                imbalance,
                 party,
                 imbalance_price_eur_per_mwh,
                 dt,
@@ -270,4 +284,5 @@ def settle_run(
         delivery=delivery,
         stacking=stacking,
         balance=check,
+        imbalance_mw=imbalance,
     )

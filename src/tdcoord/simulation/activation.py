@@ -281,6 +281,10 @@ class ActivationResult:
     baseline_p_mw: FloatArray
     realised_p_mw: FloatArray
     models: tuple[Any, ...]
+    available_up_mw: FloatArray
+    """Up-flexibility each DER reported at each interval, from the state reached by then."""
+    available_down_mw: FloatArray
+    """Down-flexibility reported likewise (magnitude)."""
 
     @property
     def undelivered_mw(self) -> FloatArray:
@@ -345,12 +349,16 @@ def activate(
     cut = np.zeros((n, k))
     delivered = np.zeros((n, k))
     base = np.zeros((n, k))
+    avail_up = np.zeros((n, k))
+    avail_down = np.zeros((n, k))
     offs = np.cumsum([0] + [m.n_units for m in models])
     current: list[Any] = list(models)
     for t in range(k):
         for g, m in enumerate(current):
             rows = slice(int(offs[g]), int(offs[g + 1]))
             f = m.flexibility(_check_horizon(m), dt_h).first()
+            avail_up[rows, t] = f.up_mw[:, 0]
+            avail_down[rows, t] = f.down_mw[:, 0]
             ok = np.clip(eff[rows, t], -f.down_mw[:, 0], f.up_mw[:, 0])
             cut[rows, t] = eff[rows, t] - ok
             delivered[rows, t] = factor[rows, t] * ok
@@ -370,4 +378,6 @@ def activate(
         baseline_p_mw=base,
         realised_p_mw=base + delivered,
         models=tuple(current),
+        available_up_mw=avail_up,
+        available_down_mw=avail_down,
     )

@@ -63,6 +63,9 @@ class Day:
     der_baseline_mw: FloatArray
     points: dict[str, OperatingPoint]
     season: str
+    der_forecast_mw: dict[str, FloatArray] = dataclasses.field(default_factory=dict)
+    """The DER baseline ``(n_der, T)`` as forecast at each stage (PV with the stage's error):
+    the intraday one is the BRP's final position in imbalance settlement."""
 
     @cached_property
     def flexibility(self) -> Flexibility:
@@ -99,6 +102,7 @@ def build_day(
     is_pv = np.asarray(fleet.der_type == "pv")
     cfg = forecast_config or ForecastConfig()
     points: dict[str, OperatingPoint] = {}
+    der_forecast: dict[str, FloatArray] = {}
     for stage in STAGES:
         load_f = forecast(t_load, stage, quantity="load", config=cfg, seed=seed)
         der_f = base.copy()
@@ -122,7 +126,8 @@ def build_day(
             fp.append(np.asarray(p))
             fq.append(np.asarray(q))
         points[stage] = OperatingPoint(np.asarray(load_f), tuple(fp), tuple(fq))
-    return Day(grid, fleet, T, dt_h, base, points, season)
+        der_forecast[stage] = der_f
+    return Day(grid, fleet, T, dt_h, base, points, season, der_forecast)
 
 
 def describe(day: Day) -> dict[str, Any]:

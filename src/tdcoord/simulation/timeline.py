@@ -14,10 +14,12 @@ settlement) as one chain, the same for every model compared:
    intraday forecast and then the actual operating point, with the earlier stages' activations
    committed (they leave the offers and enter the baseline). The TSO need is the mismatch at that
    stage: net demand − the schedule − the net injection the earlier activations added.
-4. **Activation**: accepted offers become requests to the DERs
-   (:mod:`tdcoord.simulation.activation`), whose state carries over the day (no depleted
-   battery is called); non-delivery and delay are seeded. What is delivered (not what was
-   bought) is validated.
+4. **Activation**: each stage's accepted offers become requests to the DERs, split pro rata to
+   the flexibility each member still has; the requests accumulate into a plan whose DER state
+   sets the next stage's offers (:mod:`tdcoord.simulation.residual`: no depleted battery is
+   offered). The plan runs through the DER models (:mod:`tdcoord.simulation.activation`), whose
+   state carries over the day; non-delivery and delay are seeded. What is delivered (not what
+   was bought) is validated.
 5. **Validation** by AC power flow on every feeder and interval and DC flow on transmission,
    **KPIs**, and **settlement** (metered = baseline + delivered; the metered-schedule baseline).
 
@@ -44,8 +46,9 @@ from tdcoord.coordination.validation import ValidationReport, validate_outcome
 from tdcoord.grid.tables import FloatArray
 from tdcoord.kpi.metrics import compute_kpis
 from tdcoord.market.offers import OfferBook
-from tdcoord.simulation.activation import ActivationResult, ResponseModel, activate
+from tdcoord.simulation.activation import ActivationResult, ResponseModel, activate, fleet_ids
 from tdcoord.simulation.day import Day, OperatingPoint
+from tdcoord.simulation.residual import rescaled_quantities, residual_flexibility
 from tdcoord.simulation.stages import Stage, assert_no_lookahead, information_cutoff
 
 #: Stages at which a flexibility market clears, in order.
@@ -66,13 +69,27 @@ def _schedule_exchange(
             log.send(dso, "tso", kind, outcome.interface_mw[f].round(6).tolist())
 
 
-def day_ahead_schedule(day: Day, *, nodal: bool) -> FloatArray:
-    """Transmission generator schedule ``(n_gen, T)`` from the day-ahead energy market."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class DayAheadMarket:
+    """The day-ahead energy market's result: generator schedule ``(n_gen, T)`` and the
+    demand-weighted system price per interval ``(T,)`` — the reference price of imbalance
+    settlement (:mod:`tdcoord.settlement.imbalance_price`)."""
+
+    schedule_mw: FloatArray
+    price_eur_per_mwh: FloatArray
+
+
+def day_ahead_market(day: Day, *, nodal: bool) -> DayAheadMarket:
+    """Day-ahead energy market on the day-ahead forecast (see module doc, step 1).
+
+    The system price is the LMP weighted by each bus's demand (transmission loads + feeder
+    imports): on a copper plate every LMP is the same and this is the zonal price.
+    """
     from tdcoord.opf.dcopf import solve_dcopf
 
     tr = day.grid.transmission
     if tr is None:
-        return np.zeros((0, day.n_intervals))
+        return DayAheadMarket(np.zeros((0, day.n_intervals)), np.zeros(day.n_intervals))
     da = day.points["day_ahead"]
     if not nodal:
         # Copper plate: no line limits (an infinite rating).
@@ -97,7 +114,23 @@ def day_ahead_schedule(day: Day, *, nodal: bool) -> FloatArray:
         withdrawal_mw=with_w,
         period_hours=day.dt_h,
     )
-    return np.asarray(res.dispatch_mw.T, dtype=np.float64)
+    demand = with_w.copy()
+    if len(tr.loads):
+        np.add.at(demand.T, tr.bus_rows(tr.loads.bus), da.load_mw)
+    weight = np.maximum(demand, 0.0)
+    total = weight.sum(axis=1)
+    lmp = res.lmp
+    price = np.where(
+        total > 0, (lmp * weight).sum(axis=1) / np.where(total > 0, total, 1.0), lmp.mean(axis=1)
+    )
+    return DayAheadMarket(
+        np.asarray(res.dispatch_mw.T, dtype=np.float64), np.asarray(price, dtype=np.float64)
+    )
+
+
+def day_ahead_schedule(day: Day, *, nodal: bool) -> FloatArray:
+    """Transmission generator schedule ``(n_gen, T)`` from the day-ahead energy market."""
+    return day_ahead_market(day, nodal=nodal).schedule_mw
 
 
 def tso_need_mw(point: OperatingPoint, gen_schedule_mw: FloatArray) -> FloatArray:
@@ -294,20 +327,34 @@ def run_model_day(
     day_case = _case(day, day.actual, offers, gen_schedule_mw, pen, needs)
     log = MessageLog()
     _schedule_exchange(log, day, day_case, "schedule")
+    models = list(day.fleet.models.values())
+    memb = members if members is not None else offer_members(offers, fleet_ids(models))
+    flex = day.flexibility
+    available = flex  # what the DERs can still do, from their state under the plan so far
+    plan = np.zeros_like(flex.up_mw)
     outcomes: dict[str, Outcome] = {}
     done = np.zeros_like(offers.quantity_mw)
     decided: FloatArray | None = None
     intervals = np.arange(day.n_intervals)
-    for name in MARKET_STAGES:
+    for k, name in enumerate(MARKET_STAGES):
         if stages is not None and decided is not None:
             # the earlier markets' activations enter this stage's baseline: they must have been
             # decided before this stage's information cut-off
             assert_no_lookahead(stages[name], intervals, decided, "earlier-stage activation")
         point = _committed(day.points[name], day_case, done)
         left = np.maximum(offers.quantity_mw - done, 0.0)
+        if k > 0:
+            # offers rebuilt from the DER state the committed plan leads to (no depleted
+            # battery is offered, let alone called)
+            left = rescaled_quantities(offers, memb, left, flex, available)
         case = _case(day, point, offers.with_quantity(left), gen_schedule_mw, pen, needs)
         outcomes[name] = run_scheme(scheme, case, params)
-        done = np.minimum(done + outcomes[name].activation_mw, offers.quantity_mw)
+        accepted = outcomes[name].activation_mw
+        req, _, _ = der_requests(offers, memb, accepted, available.up_mw, available.down_mw)
+        plan = plan + req
+        done = np.minimum(done + accepted, offers.quantity_mw)
+        if k + 1 < len(MARKET_STAGES):
+            available = residual_flexibility(models, plan, day.dt_h, response=response)
         if stages is not None:
             decided = information_cutoff(stages[name], intervals)
         if name == "day_ahead":
@@ -319,14 +366,9 @@ def run_model_day(
     total = done
     merged = merge_outcomes(day_case, outcomes, total)
     merged.messages.extend(log)
-    # Activation: requests per DER (pro rata inside aggregated offers), run through the models.
-    fleet = day.fleet
-    models = [fleet.models[t] for t in fleet.models]
-    ids = tuple(i for m in models for i in m.ids)
-    memb = members if members is not None else offer_members(offers, ids)
-    flex = day.flexibility
-    req, _, _ = der_requests(offers, memb, total, flex.up_mw, flex.down_mw)
-    result = activate(models, req, day.dt_h, start_interval=0, response=response, seed=seed)
+    # Activation: the plan (requests per DER, pro rata inside aggregated offers at each stage)
+    # run through the DER models; non-delivery and delay are seeded.
+    result = activate(models, plan, day.dt_h, start_interval=0, response=response, seed=seed)
     ratio = offer_delivery_ratio(offers, memb, result)
     delivered = dataclasses.replace(merged, activation_mw=total * ratio)
     delivered = dataclasses.replace(
