@@ -4,7 +4,7 @@
 * Feeders: net load per node = baseline − activated injection (P and Q); every (feeder,
   interval) is one AC power flow (pandapower). Feeders are independent below their roots, so
   one pandapower network holding every feeder is built once
-  (:func:`tdcoord.grid.validate._batch_net`, one load per node) and solved once per interval
+  (:func:`tdcoord.grid.validate.batch_net`, one load per node) and solved once per interval
   with the loads of that interval (:func:`ac_flows`); an interval that does not converge is
   re-run feeder by feeder (:func:`tdcoord.grid.validate.run_feeders`) to isolate the feeder
   that fails. Violations by :func:`~tdcoord.grid.validate.feeder_violations`. Overload
@@ -32,8 +32,8 @@ from tdcoord.grid.tables import FloatArray
 from tdcoord.grid.validate import (
     FeederFlow,
     NodeInjections,
-    _batch_net,
-    _feeder_results,
+    batch_net,
+    feeder_flows_from,
     feeder_violations,
     run_feeders,
 )
@@ -77,7 +77,7 @@ def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlo
     q = [case.feeder_q_mvar[f] - prior.feeder_q_mvar[f] for f in range(len(feeders))]
     first = [NodeInjections(p_mw=p[f][:, 0].copy(), q_mvar=q[f][:, 0].copy())
              for f in range(len(feeders))]
-    net, spans = _batch_net(feeders, first)
+    net, spans = batch_net(feeders, first)
     p_all = np.vstack(p)  # (Σ n_node, T), in the order of the network's loads
     q_all = np.vstack(q)
     out: list[tuple[int, int, FeederFlow]] = []
@@ -88,7 +88,7 @@ def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlo
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pp.runpp(net, init="flat", calculate_voltage_angles=False, numba=False)
-            flows = _feeder_results(net, feeders, spans, True)
+            flows = feeder_flows_from(net, feeders, spans, True)
         except pp.LoadflowNotConverged:
             one = {
                 f"{fd.id}": NodeInjections(p_mw=p[f][:, t].copy(), q_mvar=q[f][:, t].copy())

@@ -108,9 +108,12 @@ def default_injections(feeder: Feeder) -> NodeInjections:
     )
 
 
-def _batch_net(
+def batch_net(
     feeders: Sequence[Feeder], injections: Sequence[NodeInjections]
 ) -> tuple[Any, list[Any]]:
+    """One pandapower network holding every feeder as its own island (one external grid each,
+    one load per node), and per feeder the spans of its buses, lines and transformers — solved
+    once for all feeders, then read back with :func:`feeder_flows_from`."""
     import pandapower as pp
 
     net = pp.create_empty_network(sn_mva=feeders[0].base_mva, f_hz=F_HZ)
@@ -162,9 +165,11 @@ def _batch_net(
     return net, spans
 
 
-def _feeder_results(
+def feeder_flows_from(
     net: Any, feeders: Sequence[Feeder], spans: list[Any], converged: bool
 ) -> list[FeederFlow]:
+    """Voltages, branch loadings and losses per feeder from a solved :func:`batch_net`
+    (zeros with ``converged=False``)."""
     out = []
     for k, (f, (buses, line_rows, lines, imp_rows, imps)) in enumerate(
         zip(feeders, spans, strict=True)
@@ -273,7 +278,7 @@ def run_feeders(
                     f"injections of feeder {f.id!r} must have one value per node ({f.n_node})",
                     fix="give p_mw and q_mvar arrays in the feeder's node order",
                 )
-        net, spans = _batch_net(batch, inj)
+        net, spans = batch_net(batch, inj)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -282,7 +287,7 @@ def run_feeders(
         except pp.LoadflowNotConverged:
             converged = False
         if converged or len(batch) == 1:
-            flows.extend(_feeder_results(net, batch, spans, converged))
+            flows.extend(feeder_flows_from(net, batch, spans, converged))
         else:  # isolate the feeder that fails: solve one by one
             for f in batch:
                 flows.extend(run_feeders([f], injections, batch_size=1))
