@@ -22,7 +22,9 @@ Two algorithms give the same optimum:
 
 ``monolithic`` — the stacked program of :mod:`tdcoord.opf.joint_build`, one solve (dual simplex,
 or HiGHS IPX with crossover above :data:`tdcoord.opf.dcopf.IPM_THRESHOLD_COLUMNS` columns);
-``benders`` — per-period masters with feeder value-function cuts (:mod:`tdcoord.opf.joint_benders`).
+``benders`` — per-period masters with feeder value-function cuts (:mod:`tdcoord.opf.joint_benders`);
+``screened`` — lossless feeders only: row-and-column generation in injection space, the master
+holding only the feeder rows and slack columns that bind (:mod:`tdcoord.opf.joint_screened`).
 
 Result: :class:`tdcoord.opf.joint_result.JointResult`.
 """
@@ -55,7 +57,7 @@ from tdcoord.opf.lp import LpSolution, Method, solve
 
 __all__ = ["JointCase", "JointInputError", "JointResult", "joint_case", "solve_joint"]
 
-Algorithm = Literal["monolithic", "benders", "auto"]
+Algorithm = Literal["monolithic", "benders", "screened", "auto"]
 
 
 def _slice(sol: LpSolution, cols: slice, rows: slice, objective: float) -> LpSolution:
@@ -174,6 +176,17 @@ def iterate_losses(case: JointCase, solve_at: SolveAt) -> JointResult:
     )
 
 
+def screened_supported(case: JointCase) -> bool:
+    """True when ``algorithm="screened"`` applies to ``case`` (see its module)."""
+    from tdcoord.opf.joint_screened import check_supported
+
+    try:
+        check_supported(case)
+    except OptimizationError:
+        return False
+    return True
+
+
 def solve_joint(
     case: JointCase,
     *,
@@ -184,22 +197,31 @@ def solve_joint(
 ) -> JointResult:
     """Solve the joint T+D OPF of ``case`` (see the module docstring).
 
-    ``algorithm="auto"`` uses ``benders`` when nothing couples the transmission periods (no
-    storage, no ramps) and the problem is large (over 20,000 columns), else ``monolithic``.
+    ``algorithm="auto"`` on a large problem (over 20,000 columns) uses ``screened`` when it
+    applies (lossless feeders, linear costs, no norm-cost offers: :func:`screened_supported`),
+    else ``benders`` when nothing couples the transmission periods (no storage, no ramps); small
+    problems go to ``monolithic``.
     ``gap_tol`` / ``max_rounds`` control the decomposed solve.
     """
-    if algorithm not in ("auto", "monolithic", "benders"):
+    if algorithm not in ("auto", "monolithic", "benders", "screened"):
         raise OptimizationError(
             f"unknown joint algorithm {algorithm!r}",
             where="solve_joint",
-            fix="use 'auto', 'monolithic' or 'benders'",
+            fix="use 'auto', 'monolithic', 'benders' or 'screened'",
         )
     if algorithm == "auto":
         n_col = case.n_periods * sum(8 * c.feeder.n_node for c in case.feeder_cases) + (
             case.n_periods * 4 * case.transmission.n_bus
         )
         coupled = len(case.transmission.storage) > 0
-        algorithm = "benders" if (n_col > 20_000 and not coupled) else "monolithic"
+        if n_col > 20_000 and screened_supported(case):
+            algorithm = "screened"
+        else:
+            algorithm = "benders" if (n_col > 20_000 and not coupled) else "monolithic"
+    if algorithm == "screened":
+        from tdcoord.opf.joint_screened import solve_screened
+
+        return solve_screened(case)
     if algorithm == "benders":
         from tdcoord.opf.joint_benders import solve_benders
 

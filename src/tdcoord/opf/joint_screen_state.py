@@ -1,0 +1,267 @@
+"""State of the screened joint T+D OPF (:mod:`tdcoord.opf.joint_screened`): masters and registers.
+
+:class:`Screen` holds the master programs (one per period when nothing couples periods, else one
+for the horizon; transmission DC-OPF rows of :func:`tdcoord.opf.dcopf.build_dcopf` with each
+feeder's base import ``p_net`` moved to its interface bus's demand) and the registers of the
+generated feeder columns and rows. :func:`add_columns` appends columns with their entries in the
+balance rows (``+e_p``: an injection lowers the feeder's import) and in the generated rows of the
+same feeder and period; :func:`add_rows` appends rows with their entries on every injection
+column of that feeder and period and on their slack columns (:func:`ensure_slacks`, one column
+per branch, interface or node, shared by the facets of a branch exactly as in
+:mod:`tdcoord.opf.feeder_lp`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from tdcoord.grid.tables import FloatArray, IntArray
+from tdcoord.opf import dcopf
+from tdcoord.opf.dcopf import DcOpfModel
+from tdcoord.opf.joint_case import JointCase
+from tdcoord.opf.joint_master import (
+    INJECTIONS,
+    OFFER_P,
+    OFFER_Q,
+    S_OVER,
+    S_SUB,
+    V_DN,
+    V_UP,
+    Entries,
+    GrowingLp,
+    concat,
+    injection_coefficients,
+    pairs,
+)
+from tdcoord.opf.joint_sensitivity import FeederGroup
+from tdcoord.opf.lp import LinearProgram, LpSolution
+
+
+@dataclasses.dataclass
+class ScreenStats:
+    """What the screening did: rounds, rows and columns added (by kind), timings."""
+
+    rounds: int = 0
+    rows_added: dict[str, int] = dataclasses.field(default_factory=dict)
+    columns_added: dict[str, int] = dataclasses.field(default_factory=dict)
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def add(self, what: dict[str, int], key: str, n: int) -> None:
+        """Count ``n`` more of ``key``."""
+        what[key] = what.get(key, 0) + int(n)
+
+    def clock(self, key: str, t0: float) -> float:
+        """Add the time since ``t0`` to ``key``; return now."""
+        now = time.perf_counter()
+        self.timings[key] = self.timings.get(key, 0.0) + now - t0
+        return now
+
+
+@dataclasses.dataclass
+class Screen:
+    """State of one screened solve (masters, generated columns and rows)."""
+
+    case: JointCase
+    model: DcOpfModel
+    groups: tuple[FeederGroup, ...]
+    group_of: IntArray
+    local_of: IntArray
+    masters: list[GrowingLp]
+    itf_row: IntArray
+    cols: Entries
+    rows: Entries
+    stats: ScreenStats
+
+    @property
+    def T(self) -> int:  # noqa: N802 (the number of periods, as in the math)
+        """Periods."""
+        return self.case.n_periods
+
+    @property
+    def per_period(self) -> bool:
+        """One master per period."""
+        return len(self.masters) > 1 or self.model.decomposed
+
+    def master_of(self, t: IntArray) -> IntArray:
+        """Master of each period."""
+        return t if self.per_period else np.zeros_like(t)
+
+    def balance_row(self, f: IntArray, t: IntArray) -> IntArray:
+        """Row of the interface-bus balance of feeder f in period t (in its master)."""
+        bal = self.model.lp.row_blocks["balance"].start
+        t_loc = np.zeros_like(t) if self.per_period else t
+        return np.asarray(bal + t_loc * self.case.transmission.n_bus + self.itf_row[f])
+
+    def key_base(self) -> int:
+        """Multiplier of ``ft`` in element keys."""
+        return 1 + max(g.n_node for g in self.groups)
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def build_masters(case: JointCase, model: DcOpfModel, groups: Sequence[FeederGroup],
+             itf_row: IntArray) -> list[GrowingLp]:
+    T, B = case.n_periods, case.transmission.n_bus
+    p_net = np.zeros((T, B))
+    for g in groups:
+        pn = g.p_net.reshape(len(g.feeders), T)
+        for k, f in enumerate(g.feeders.tolist()):  # one add per feeder (setup)
+            p_net[:, itf_row[f]] += pn[k]
+    bal = model.lp.row_blocks["balance"]
+
+    def shifted(lp: LinearProgram, extra: FloatArray) -> LinearProgram:
+        lo, hi = lp.row_lower.copy(), lp.row_upper.copy()
+        lo[bal] += extra
+        hi[bal] += extra
+        return dataclasses.replace(lp, row_lower=lo, row_upper=hi)
+
+    if model.decomposed:
+        lps = [shifted(dcopf._period_lp(model, t), p_net[t]) for t in range(T)]
+    else:
+        lps = [shifted(model.lp, p_net.ravel())]
+    return [GrowingLp(lp, method="simplex", devex=True) for lp in lps]
+
+
+def offer_columns(case: JointCase) -> tuple[Entries, FloatArray, FloatArray, FloatArray]:
+    T, dt = case.n_periods, case.period_hours
+    parts, cost, lo, hi = [], [], [], []
+    t = np.arange(T)
+    for f, c in enumerate(case.feeder_cases):  # gather each feeder's few offers (setup)
+        k = c.n_offers
+        if k == 0:
+            continue
+        node = np.repeat(c.offer_row, T)
+        tt = np.tile(t, k)
+        which = np.repeat(np.arange(k), T)  # the offer's index, kept in ``facet``
+        parts.append(
+            Entries.new(k * T, kind=OFFER_P, f=f, t=tt, elem=node, facet=which, e_p=1.0)
+        )
+        cost.append((c.offer_cost_eur_per_mwh * dt).ravel())
+        lo.append(c.offer_p_min_mw.ravel())
+        hi.append(c.offer_p_max_mw.ravel())
+        free = (c.offer_q_min_mvar < c.offer_q_max_mvar).ravel()
+        if free.any():
+            parts.append(Entries.new(int(free.sum()), kind=OFFER_Q, f=f, t=tt[free],
+                                     elem=node[free], facet=which[free], e_q=1.0))
+            cost.append(np.zeros(int(free.sum())))
+            lo.append(c.offer_q_min_mvar.ravel()[free])
+            hi.append(c.offer_q_max_mvar.ravel()[free])
+    if not parts:
+        return Entries.new(0), np.zeros(0), np.zeros(0), np.zeros(0)
+    return concat(parts), np.concatenate(cost), np.concatenate(lo), np.concatenate(hi)
+
+
+def _place(s: Screen, new: Entries, sizes: list[int]) -> None:
+    """Assign master and position to new entries (appended after ``sizes``)."""
+    new.master = s.master_of(new.t)
+    new.local = np.empty(len(new), dtype=np.int64)
+    for m in np.unique(new.master).tolist():
+        sel = np.flatnonzero(new.master == m)
+        new.local[sel] = sizes[m] + np.arange(len(sel))
+
+
+def add_columns(s: Screen, new: Entries, cost: FloatArray, lo: FloatArray, hi: FloatArray) -> None:
+    """Append columns with their entries in the balance rows and the generated rows."""
+    if len(new) == 0:
+        return
+    _place(s, new, [m.lp.n_col for m in s.masters])
+    inj = np.isin(new.kind, INJECTIONS)
+    bal_c = np.flatnonzero(inj & (new.e_p != 0))
+    r_i, c_i = pairs(s.rows.ft(s.T), np.where(inj, new.ft(s.T), -1))
+    vals = injection_coefficients(s.rows, new, r_i, c_i, s.groups, s.group_of,
+                                  s.case.options.facets())
+    row = np.concatenate([s.balance_row(new.f[bal_c], new.t[bal_c]), s.rows.local[r_i]])
+    col = np.concatenate([bal_c, c_i])
+    val = np.concatenate([new.e_p[bal_c], vals])
+    for m in np.unique(new.master).tolist():
+        sel = np.flatnonzero(new.master == m)
+        pos = np.full(len(new), -1)
+        pos[sel] = np.arange(len(sel))
+        keep = new.master[col] == m
+        A = sp.csc_matrix((val[keep], (row[keep], pos[col[keep]])),
+                          shape=(s.masters[m].lp.n_row, len(sel)))
+        s.masters[m].add_columns(cost[sel], lo[sel], hi[sel], A)
+    s.cols.extend(new)
+
+
+def add_rows(s: Screen, new: Entries, lo: FloatArray, hi: FloatArray,
+             slack: tuple[IntArray, IntArray, FloatArray]) -> None:
+    """Append rows with their entries on the injection columns and on ``slack`` = (new row,
+    column index in ``s.cols``, value)."""
+    if len(new) == 0:
+        return
+    _place(s, new, [m.lp.n_row for m in s.masters])
+    inj = np.isin(s.cols.kind, INJECTIONS)
+    r_i, c_i = pairs(new.ft(s.T), np.where(inj, s.cols.ft(s.T), -1))
+    vals = injection_coefficients(new, s.cols, r_i, c_i, s.groups, s.group_of,
+                                  s.case.options.facets())
+    r_s, c_s, v_s = slack
+    row = np.concatenate([r_i, r_s])
+    col = s.cols.local[np.concatenate([c_i, c_s])]
+    val = np.concatenate([vals, v_s])
+    for m in np.unique(new.master).tolist():
+        sel = np.flatnonzero(new.master == m)
+        pos = np.full(len(new), -1)
+        pos[sel] = np.arange(len(sel))
+        keep = new.master[row] == m
+        A = sp.csr_matrix((val[keep], (pos[row[keep]], col[keep])),
+                          shape=(len(sel), s.masters[m].lp.n_col))
+        s.masters[m].add_rows(A, lo[sel], hi[sel])
+    s.rows.extend(new)
+
+
+def ensure_slacks(s: Screen, kind: IntArray, f: IntArray, t: IntArray, elem: IntArray) -> IntArray:
+    """Column index (register) of each requested slack column, creating the missing ones."""
+    KB, T = s.key_base(), s.T
+
+    def keys(k: IntArray, ff: IntArray, tt: IntArray, el: IntArray) -> IntArray:
+        return np.asarray(((ff * T + tt) * 8 + k) * KB + el + 1, dtype=np.int64)
+
+    want = keys(kind, f, t, elem)
+    slack = np.flatnonzero(s.cols.kind >= S_OVER)
+    have = keys(s.cols.kind[slack], s.cols.f[slack], s.cols.t[slack], s.cols.elem[slack])
+    missing = np.unique(want[~np.isin(want, have)])
+    if missing.size:
+        el = missing % KB - 1
+        rest = missing // KB
+        k = rest % 8
+        ft = rest // 8
+        opts, dt = s.case.options, s.case.period_hours
+        price = np.where(np.isin(k, (S_OVER, S_SUB)), opts.thermal_penalty, opts.voltage_penalty)
+        new = Entries.new(len(missing), kind=k, f=ft // T, t=ft % T, elem=el)
+        add_columns(s, new, price * dt, np.zeros(len(missing)), np.full(len(missing), np.inf))
+        for name in ("s_over", "s_sub", "v_up", "v_dn"):
+            code = {"s_over": S_OVER, "s_sub": S_SUB, "v_up": V_UP, "v_dn": V_DN}[name]
+            s.stats.add(s.stats.columns_added, name, int(np.sum(k == code)))
+        slack = np.flatnonzero(s.cols.kind >= S_OVER)
+        have = keys(s.cols.kind[slack], s.cols.f[slack], s.cols.t[slack],
+                    s.cols.elem[slack])
+    order = np.argsort(have)
+    return np.asarray(slack[order[np.searchsorted(have[order], want)]], dtype=np.int64)
+
+
+def read_values(s: Screen, sols: Sequence[LpSolution]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Column values and row duals of the register, balance duals per feeder-period (f·T + t)."""
+    x = np.zeros(len(s.cols))
+    y = np.zeros(len(s.rows))
+    for m, sol in enumerate(sols):
+        c = s.cols.master == m
+        x[c] = sol.x[s.cols.local[c]]
+        r = s.rows.master == m
+        y[r] = sol.row_duals[s.rows.local[r]]
+    F, T = s.case.n_feeders, s.T
+    f = np.repeat(np.arange(F), T)
+    t = np.tile(np.arange(T), F)
+    rows = s.balance_row(f, t)
+    mast = s.master_of(t)
+    y_bal = np.zeros(F * T)
+    for m, sol in enumerate(sols):
+        sel = mast == m
+        y_bal[sel] = sol.row_duals[rows[sel]]
+    return x, y, y_bal
