@@ -1,7 +1,15 @@
 """Feeder OPF timings: warm vs cold LinDistFlow re-solves, SOCP via Clarabel native vs cvxpy.
 
-Run: ``.venv/bin/python benchmarks/bench_feeder.py`` (not part of the tests; needs ``cvxpy`` for
-the last comparison: ``uv pip install --python .venv/bin/python cvxpy``).
+Run: ``.venv/bin/python benchmarks/bench_feeder.py [--lp-only]`` (not part of the tests; needs
+``cvxpy`` for the last comparison: ``uv pip install --python .venv/bin/python cvxpy``).
+
+LinDistFlow part: for the stacked warm program (one HiGHS object) and the per-period one (one
+per period, :class:`tdcoord.opf.lp.BlockWarmLp`), the cold solve and warm re-solves after price,
+offer-bound and load changes (all periods or one), split into HiGHS, solve (HiGHS + copying the
+solution out), read (result incl. DLMPs) and the DLMP decomposition alone (wall clock, best of
+the repeats), and the CPU time of the whole solve + read + DLMP — the ratio uses CPU time, which
+a machine shared with other jobs does not inflate. Ratios are against the stacked cold solve +
+read + DLMP (what ``solve_distflow_at`` costs).
 
 The 123-node feeder: pandapower has no IEEE 123-bus feeder, so this builds one from
 ``pandapower.networks.case33bw``: three full copies of its 32 non-root nodes plus the first 26
@@ -13,6 +21,7 @@ profile and price curve, 12 DER offers. Reference (performance-notes.md, "Feeder
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 
@@ -21,13 +30,18 @@ import numpy as np
 from tdcoord.grid.components import FeederBranchTable, LoadTable, NodeTable
 from tdcoord.grid.io.source import load_grid
 from tdcoord.grid.model import Feeder, make_feeder
-from tdcoord.opf.distflow import WarmDistFlow, cold_equivalent
+from tdcoord.opf.distflow import WarmDistFlow
+from tdcoord.opf.dlmp import DlmpKkt, decompose
 from tdcoord.opf.feeder_case import FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.feeder_conic import solve_conic
-from tdcoord.opf.feeder_lp import build_program
-from tdcoord.opf.lp import solve
+from tdcoord.opf.feeder_lp import build_program, period_labels
+from tdcoord.opf.feeder_result import read_result
+from tdcoord.opf.lp import BlockWarmLp, solve
 
 T = 24
+_HOURS = np.arange(T)
+#: Daily load profile (also the price shape).
+PROFILE = 0.7 + 0.4 * np.sin((_HOURS - 6) / 24 * 2 * np.pi).clip(0) + 0.1 * (_HOURS >= 17)
 
 
 def feeder123() -> Feeder:
@@ -74,8 +88,7 @@ def feeder123() -> Feeder:
 
 def case123() -> FeederCase:
     f = feeder123()
-    hours = np.arange(T)
-    profile = 0.7 + 0.4 * np.sin((hours - 6) / 24 * 2 * np.pi).clip(0) + 0.1 * (hours >= 17)
+    profile = PROFILE
     price = 40 + 30 * profile
     ends = f.nodes.id[np.isin(f.nodes.id % 1000, [17, 32, 24, 21])]
     offers = FlexOffers(node=ends[:12], p_min_mw=0.0, p_max_mw=0.3,
@@ -89,50 +102,110 @@ def best(fn: Callable[[], float], repeat: int = 5) -> float:
     return min(fn() for _ in range(repeat))
 
 
+def cold_split(warm: WarmDistFlow, per_period: bool) -> dict[str, float]:
+    """Cold solve of the warm object's current program (seconds): ``cpu`` = CPU time of solve +
+    read + DLMP; wall ``highs``, ``solve`` (incl. copying the solution out), ``read``, ``dlmp``."""
+    program = warm.current_program
+    c0, t0 = time.process_time(), time.perf_counter()
+    if per_period:
+        T = warm.case.n_periods
+        lp = program.lp
+        sol = BlockWarmLp(lp, period_labels(lp.col_blocks, T), period_labels(lp.row_blocks, T),
+                          method="simplex").solve(lean=True)
+    else:
+        sol = solve(program.lp)
+    t1 = time.perf_counter()
+    res = read_result(program, warm.case, warm.options, status=sol.status, x=sol.x,
+                      row_duals=sol.row_duals, cone_term=None, solver=sol.solver,
+                      solver_version=sol.solver_version, time_s=sol.time_s, iterations=1)
+    t2, cpu = time.perf_counter(), time.process_time() - c0
+    decompose(program, warm.case, res.row_duals)  # the DLMP part of the read (LU included)
+    return {"cpu": cpu, "highs": sol.time_s, "solve": t1 - t0, "read": t2 - t1,
+            "dlmp": time.perf_counter() - t2}
+
+
+def warm_split(warm: WarmDistFlow, change: Callable[[], None], kkt: DlmpKkt,
+               repeat: int) -> dict[str, float]:
+    """Warm re-solves after `change`, best of `repeat` for every entry separately (seconds):
+    ``cpu`` = CPU time of ``solve()``, wall ``highs`` / ``solve`` / ``read`` from
+    ``warm.last_timing_s``, ``dlmp`` = the decomposition alone (cached factorisation)."""
+    rows: list[dict[str, float]] = []
+    for _ in range(repeat):
+        change()
+        c0 = time.process_time()
+        res = warm.solve()
+        cpu = time.process_time() - c0
+        assert res.ok
+        t1 = time.perf_counter()
+        decompose(warm.current_program, warm.case, res.row_duals, kkt=kkt)
+        rows.append({"cpu": cpu, **warm.last_timing_s, "dlmp": time.perf_counter() - t1})
+    return {key: min(r[key] for r in rows) for key in rows[0]}
+
+
+def ms(v: float) -> str:
+    return f"{v * 1e3:7.2f}"
+
+
+def warm_table(case: FeederCase, per_period: bool, repeat: int) -> None:
+    """Cold and warm timings of one warm mode (stacked or one HiGHS per period)."""
+    label = "per period" if per_period else "stacked"
+    warm = WarmDistFlow(case, FeederOptions(prune_facets=True), per_period=per_period)
+    warm.solve()
+    kkt = DlmpKkt.of(warm.current_program, warm.case)
+    rng = np.random.default_rng(0)
+    k = case.n_offers
+
+    def price_all() -> None:
+        warm.set_price(case.price_eur_per_mwh * rng.uniform(0.8, 1.2, T))
+
+    def price_one() -> None:
+        price = warm.case.price_eur_per_mwh.copy()
+        price[rng.integers(T)] *= rng.uniform(0.8, 1.2)
+        warm.set_price(price)
+
+    def bounds_all() -> None:
+        warm.set_offer_bounds(0.0, rng.uniform(0.1, 0.4, k))
+
+    def bounds_one() -> None:
+        hi = warm.case.offer_p_max_mw.copy()
+        hi[:, rng.integers(T)] = rng.uniform(0.1, 0.4, k)
+        warm.set_offer_bounds(warm.case.offer_p_min_mw, hi)
+
+    def load_all() -> None:
+        warm.set_load_scale(PROFILE * rng.uniform(0.95, 1.05, T))
+
+    def best_cold(pp: bool) -> dict[str, float]:
+        rows = [cold_split(warm, pp) for _ in range(3)]
+        return {key: min(r[key] for r in rows) for key in rows[0]}
+
+    cold, ref = best_cold(per_period), best_cold(False)
+    print(f"\n[{label}] LP {warm.current_program.lp.n_row} rows × "
+          f"{warm.current_program.lp.n_col} columns; ms, best of {repeat}; ratios against the "
+          f"stacked cold solve (CPU {ms(ref['cpu'])}, HiGHS {ms(ref['highs'])})")
+    print(f"{'':28s} {'CPU':>7s} {'HiGHS':>7s} {'solve':>7s} {'read':>7s} {'DLMP':>7s} "
+          f"{'ratio':>7s} {'HiGHS ratio':>11s}")
+
+    def line(what: str, r: dict[str, float]) -> None:
+        print(f"{what:28s} {ms(r['cpu'])} {ms(r['highs'])} {ms(r['solve'])} {ms(r['read'])} "
+              f"{ms(r['dlmp'])} {ref['cpu'] / r['cpu']:6.1f}× {ref['highs'] / r['highs']:10.1f}×")
+
+    line("cold (solve + read + DLMP)", cold)
+    for what, change in (("warm, price (all periods)", price_all),
+                         ("warm, price (one period)", price_one),
+                         ("warm, offer bounds (all)", bounds_all),
+                         ("warm, offer bounds (one)", bounds_one),
+                         ("warm, load scale (all)", load_all)):
+        line(what, warm_split(warm, change, kkt, repeat))
+
+
 def main() -> None:
     case = case123()
-    print(f"feeder: {case.feeder.n_node} nodes × {T} periods, {case.n_offers} offers")
-    warm = WarmDistFlow(case, FeederOptions(prune_facets=True))  # facets pruned (opt-in)
-    program = warm.program
-    print(f"LP: {program.lp.n_col} columns, {program.lp.n_row} rows, nnz {program.lp.A.nnz}")
-
-    def cold_total() -> float:
-        t0 = time.perf_counter()
-        cold_equivalent(warm)
-        return time.perf_counter() - t0
-
-    def cold_solver() -> float:
-        return solve(warm.current_program.lp).time_s
-
-    rng = np.random.default_rng(0)
-
-    solver_s: dict[str, list[float]] = {"price": [], "bounds": []}
-
-    def warm_price() -> float:
-        warm.set_price(case.price_eur_per_mwh * rng.uniform(0.8, 1.2, T))
-        t0 = time.perf_counter()
-        solver_s["price"].append(warm.solve().time_s)
-        return time.perf_counter() - t0
-
-    def warm_bounds() -> float:
-        warm.set_offer_bounds(0.0, rng.uniform(0.1, 0.4, case.n_offers))
-        t0 = time.perf_counter()
-        solver_s["bounds"].append(warm.solve().time_s)
-        return time.perf_counter() - t0
-
-    warm.solve()
-    t_cold, t_cold_solver = best(cold_total), best(cold_solver)
-    t_price, t_bounds = best(warm_price), best(warm_bounds)
-    print(f"LinDistFlow cold (solve + read + DLMP):  {t_cold * 1e3:8.2f} ms "
-          f"(HiGHS alone {t_cold_solver * 1e3:.2f} ms)")
-    print(f"warm after price change:                 {t_price * 1e3:8.2f} ms  "
-          f"ratio cold/warm {t_cold / t_price:5.1f}×")
-    print(f"warm after offer-bound change:           {t_bounds * 1e3:8.2f} ms  "
-          f"ratio cold/warm {t_cold / t_bounds:5.1f}×")
-    for what, times in solver_s.items():
-        best_s = min(times)
-        print(f"  HiGHS alone, warm after {what} change: {best_s * 1e3:6.2f} ms  "
-              f"ratio cold/warm (solver only) {t_cold_solver / best_s:5.1f}×")
+    print(f"feeder: {case.feeder.n_node} nodes × {T} periods, {case.n_offers} offers "
+          "(facets pruned, FeederOptions(prune_facets=True))")
+    for per_period in (False, True):
+        warm_table(case, per_period, repeat=15)
+    if "--lp-only" in sys.argv:
+        return
 
     socp = build_program(case, FeederOptions(), model="socp")
 
@@ -177,7 +250,6 @@ def main() -> None:
     t_cvx = best(via_cvxpy, 3)
     print(f"SOCP same model through cvxpy+Clarabel:  {t_cvx * 1e3:8.2f} ms  "
           f"ratio native/cvxpy {t_native / t_cvx:4.2f}")
-    print(f"SOCP / LP cold ratio: {t_native / t_cold:4.1f}×")
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ def solve_by_interval(lp: LinearProgram, col_interval: IntArray, T: int) -> LpSo
             warm = WarmLp(block, method="simplex")
             first = block.A
             sol = warm.solve()
-            warm._h.setOptionValue("presolve", "off")  # later intervals start from a basis
+            warm.set_presolve(False)  # later intervals start from a basis
         last = sol
         iterations += sol.iterations
         time_s += sol.time_s
@@ -172,7 +172,7 @@ class IntervalSolver:
             for cols, rows in zip(self._cols, self._rows, strict=True)
         ]
         for w in self._warm:  # warm re-solves from a basis: presolve only costs time
-            w._h.setOptionValue("presolve", "off")
+            w.set_presolve(False)
         self._sol: list[LpSolution | None] = [None] * T
 
     def set_row_bounds(self, rows: IntArray, lower: FloatArray, upper: FloatArray) -> None:

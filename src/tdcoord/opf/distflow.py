@@ -36,8 +36,13 @@ balance holds with the exact DistFlow losses at the solution, and the DLMP conta
 marginal-loss component (Papavasiliou 2018).
 
 Warm re-solves (:class:`WarmDistFlow`): prices, offer bounds and loads change only costs and
-bounds, so one HiGHS object is kept and re-solved from its basis (:class:`tdcoord.opf.lp.WarmLp`);
-the loss point stays that of the last cold solve.
+bounds, so HiGHS is kept and re-solved from its basis; the loss point stays that of the last cold
+solve. By default one :class:`tdcoord.opf.lp.WarmLp` holds the whole horizon; no row couples
+two periods, so ``per_period=True`` makes every period its own HiGHS object
+(:class:`tdcoord.opf.lp.BlockWarmLp`) and a change re-solves only the periods it touches
+(faster when few periods change, slower when all do: ``benchmarks/bench_feeder.py``). The DLMP
+stationarity block depends on the matrix only and is factorised once
+(:class:`tdcoord.opf.dlmp.DlmpKkt`).
 
 A case with a norm cost (:attr:`FlexOffers.norm_weight`, the s·‖√C·g‖₂ term of Mieth & Dvorkin)
 is solved by Clarabel (:mod:`tdcoord.opf.feeder_conic`) instead of HiGHS.
@@ -45,17 +50,19 @@ is solved by Clarabel (:mod:`tdcoord.opf.feeder_conic`) instead of HiGHS.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tdcoord.grid.tables import FloatArray
+from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf import lp as lpmod
+from tdcoord.opf.dlmp import DlmpKkt
 from tdcoord.opf.feeder_case import FeederCase, FeederInputError, FeederOptions, _grid
 from tdcoord.opf.feeder_conic import solve_conic
 from tdcoord.opf.feeder_facets import flow_box
-from tdcoord.opf.feeder_lp import FeederProgram, LossPoint, _tm, build_program
+from tdcoord.opf.feeder_lp import FeederProgram, LossPoint, _tm, build_program, period_labels
 from tdcoord.opf.feeder_result import FeederResult, read_result
 
 __all__ = [
@@ -86,12 +93,12 @@ def _solve_program(
 
 def _from_lp(
     program: FeederProgram, case: FeederCase, options: FeederOptions, sol: lpmod.LpSolution,
-    iterations: int,
+    iterations: int, kkt: DlmpKkt | None = None,
 ) -> FeederResult:
     return read_result(
         program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
         cone_term=None, solver=sol.solver, solver_version=sol.solver_version, time_s=sol.time_s,
-        iterations=iterations,
+        iterations=iterations, kkt=kkt,
     )
 
 
@@ -160,11 +167,14 @@ class WarmDistFlow:
 
     The first solve (the constructor) iterates the loss factors; later :meth:`solve` calls keep
     that loss point and only change costs and bounds (no rebuild, simplex warm start).
+    ``per_period=True`` keeps one HiGHS object per period and re-solves only the periods whose
+    data changed (:attr:`pending_periods`); ``False`` (default) keeps one for the whole horizon.
     """
 
     def __init__(
         self, case: FeederCase, options: FeederOptions | None = None, *,
         method: lpmod.Method = "simplex",
+        per_period: bool = False,
     ) -> None:
         self.options = options if options is not None else FeederOptions()
         if case.has_norm_cost:
@@ -185,7 +195,10 @@ class WarmDistFlow:
             facet_headroom=WARM_FACET_HEADROOM,
         )
         self._method: lpmod.Method = method
-        self._warm = lpmod.WarmLp(self.program.lp, method=method)
+        self.per_period = per_period
+        self.last_timing_s: dict[str, float] = {}
+        self._warm = self._new_warm()
+        self._kkt = DlmpKkt.of(self.program, case)
 
     def set_price(self, price_eur_per_mwh: ArrayLike) -> None:
         """Change the root price (scalar or per period)."""
@@ -234,14 +247,39 @@ class WarmDistFlow:
             self.case, self.options, model="lindistflow", loss_point=self.loss_point,
             facet_headroom=WARM_FACET_HEADROOM,
         )
-        self._warm = lpmod.WarmLp(self.program.lp, method=self._method)
+        self._warm = self._new_warm()
+        self._kkt = DlmpKkt.of(self.program, self.case)
         return True
 
+    def _new_warm(self) -> lpmod.WarmLp | lpmod.BlockWarmLp:
+        """One HiGHS object per period (no row couples periods) or one for the whole program."""
+        lp, T = self.program.lp, self.case.n_periods
+        if self.per_period and T > 1:
+            cols = period_labels(lp.col_blocks, T)
+            rows = period_labels(lp.row_blocks, T)
+            return lpmod.BlockWarmLp(lp, cols, rows, method=self._method)
+        return lpmod.WarmLp(lp, method=self._method)
+
     def solve(self) -> FeederResult:
-        """Re-solve from the current basis."""
+        """Re-solve from the current basis (per period: only the periods changed since the last
+        solve). :attr:`last_timing_s` splits the wall time into ``highs`` (the solver),
+        ``solve`` (solver + copying the solution out) and ``read`` (result + DLMPs)."""
+        t0 = time.perf_counter()
         program = _with_lp(self.program, self._warm.lp)
-        sol = self._warm.solve()
-        return _from_lp(program, self.case, self.options, sol, 1)
+        sol = self._warm.solve(lean=True)
+        t1 = time.perf_counter()
+        result = _from_lp(program, self.case, self.options, sol, 1, self._kkt)
+        self.last_timing_s = {"highs": sol.time_s, "solve": t1 - t0,
+                              "read": time.perf_counter() - t1}
+        return result
+
+    @property
+    def pending_periods(self) -> IntArray:
+        """Periods the next :meth:`solve` re-solves: per period, those whose data changed since
+        their last solve; stacked (``per_period=False`` or one period), all of them."""
+        if isinstance(self._warm, lpmod.BlockWarmLp):
+            return np.flatnonzero(self._warm.dirty).astype(np.int64)
+        return np.arange(self.case.n_periods, dtype=np.int64)
 
     @property
     def current_program(self) -> FeederProgram:

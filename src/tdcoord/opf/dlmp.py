@@ -40,7 +40,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from tdcoord.errors import OptimizationError
-from tdcoord.grid.tables import FloatArray
+from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder_case import FeederCase
 from tdcoord.opf.feeder_lp import FeederProgram
 
@@ -66,6 +66,76 @@ def _rng(s: slice) -> np.ndarray:
     return np.arange(s.start, s.stop)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class DlmpKkt:
+    """The part of the decomposition that depends only on the program's matrix.
+
+    A price, bound or load change leaves ``A`` as it is, so a warm re-solve
+    (:class:`~tdcoord.opf.distflow.WarmDistFlow`) builds this once — the sparse LU of the square
+    stationarity block ``A_{U,C}ᵀ`` and the source blocks ``A_{root|thermal|vlim,C}ᵀ`` — and
+    each :func:`decompose` is then one triangular solve pair and three sparse products. The
+    factorisation does not depend on the basis or the active set: ``A_{U,C}`` holds equality
+    rows and free columns only. :meth:`fits` checks (by identity) that a program still has the
+    matrix it was built from.
+    """
+
+    A: sp.csr_matrix
+    lu: spla.SuperLU
+    src_root: sp.csr_matrix
+    src_thermal: sp.csr_matrix
+    src_vlimit: sp.csr_matrix
+    cols: IntArray
+    pb: IntArray
+    qb: IntArray
+    root_rows: IntArray
+    thermal: IntArray
+    vlimit: IntArray
+    n_node: int
+    n_periods: int
+
+    @classmethod
+    def of(cls, program: FeederProgram, case: FeederCase) -> DlmpKkt:
+        """Factorise the stationarity block of ``program`` (once per matrix)."""
+        lp = program.lp
+        n, T = case.feeder.n_node, case.n_periods
+        cb, rb = lp.col_blocks, lp.row_blocks
+        C = np.concatenate([_rng(cb["p_flow"]), _rng(cb["q_flow"]), _rng(cb["w"])])
+        pb, qb = _rng(rb["p_balance"]), _rng(rb["q_balance"])
+        is_root = (np.arange(T * n) % n) == 0
+        U = np.concatenate([pb[~is_root], qb[~is_root], _rng(rb["v_drop"])])
+        AC = sp.csr_matrix(sp.csc_matrix(lp.A)[:, C].T)  # |C| × rows
+        ACc = AC.tocsc()
+        root_rows = np.concatenate([pb[is_root], qb[is_root]])
+        th, vl = _rng(rb["thermal"]), _rng(rb["v_limit"])
+
+        def block(rows: np.ndarray) -> sp.csr_matrix:
+            return sp.csr_matrix(-ACc[:, rows])
+
+        return cls(
+            A=lp.A,
+            lu=spla.splu(sp.csc_matrix(ACc[:, U])),
+            src_root=block(root_rows),
+            src_thermal=block(th),
+            src_vlimit=block(vl),
+            cols=C,
+            pb=pb,
+            qb=qb,
+            root_rows=root_rows,
+            thermal=th,
+            vlimit=vl,
+            n_node=n,
+            n_periods=T,
+        )
+
+    def fits(self, program: FeederProgram, case: FeederCase) -> bool:
+        """True when ``program`` still has the matrix (and shape) this was built from."""
+        return (
+            program.lp.A is self.A
+            and case.feeder.n_node == self.n_node
+            and case.n_periods == self.n_periods
+        )
+
+
 def decompose(
     program: FeederProgram,
     case: FeederCase,
@@ -73,44 +143,34 @@ def decompose(
     cone_term: FloatArray | None = None,
     *,
     tol: float = 1e-6,
+    kkt: DlmpKkt | None = None,
 ) -> DlmpComponents:
-    """Decompose the balance duals of a solved feeder program (see the module docstring)."""
-    lp = program.lp
+    """Decompose the balance duals of a solved feeder program (see the module docstring).
+
+    ``kkt`` (:class:`DlmpKkt`, optional) reuses the factorisation of an earlier call on a program
+    with the same matrix; it is rebuilt when it does not fit.
+    """
+    if kkt is None or not kkt.fits(program, case):
+        kkt = DlmpKkt.of(program, case)
     n, T = case.feeder.n_node, case.n_periods
     dt = case.dt_h
-    cb, rb = lp.col_blocks, lp.row_blocks
     y = np.asarray(row_duals, dtype=np.float64)
-    C = np.concatenate([_rng(cb["p_flow"]), _rng(cb["q_flow"]), _rng(cb["w"])])
-    pb, qb = _rng(rb["p_balance"]), _rng(rb["q_balance"])
-    is_root = (np.arange(T * n) % n) == 0
-    U = np.concatenate([pb[~is_root], qb[~is_root], _rng(rb["v_drop"])])
-    A = lp.A.tocsr()
-    AC = sp.csc_matrix(A[:, C]).T.tocsr()  # |C| × rows
-    M = sp.csc_matrix(AC[:, U])
-    lam = y[pb].reshape(T, n)
-    mu = y[qb].reshape(T, n)
-
-    def source(rows: np.ndarray, values: FloatArray) -> FloatArray:
-        return np.asarray(-(AC[:, rows] @ values), dtype=np.float64)
-
-    root_rows = np.concatenate([pb[is_root], qb[is_root]])
+    lam = y[kkt.pb].reshape(T, n)
+    mu = y[kkt.qb].reshape(T, n)
     energy_vals = np.concatenate(
         [case.price_eur_per_mwh * dt, np.full(T, case.q_price_eur_per_mvarh * dt)]
     )
-    actual_root = y[root_rows]
-    th = _rng(rb["thermal"])
-    vl = _rng(rb["v_limit"])
-    cone = np.zeros(len(C)) if cone_term is None else -np.asarray(cone_term)[C]
+    actual_root = y[kkt.root_rows]
+    cone = np.zeros(len(kkt.cols)) if cone_term is None else -np.asarray(cone_term)[kkt.cols]
     rhs = np.column_stack(
         [
-            source(root_rows, energy_vals),
-            source(root_rows, actual_root - energy_vals) + source(th, y[th]),
-            source(vl, y[vl]),
+            kkt.src_root @ energy_vals,
+            kkt.src_root @ (actual_root - energy_vals) + kkt.src_thermal @ y[kkt.thermal],
+            kkt.src_vlimit @ y[kkt.vlimit],
             cone,
         ]
     )
-    lu = spla.splu(M)
-    sol = lu.solve(rhs)
+    sol = kkt.lu.solve(rhs)
     m_nr = T * (n - 1)
 
     def node_grid(col: FloatArray, root_value: FloatArray) -> FloatArray:

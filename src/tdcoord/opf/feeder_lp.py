@@ -35,12 +35,14 @@ Loss factors (LinDistFlow with losses): the active loss of branch b,
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from tdcoord.errors import OptimizationError
 from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder_case import FeederCase, FeederOptions, incidence
 from tdcoord.opf.feeder_facets import FlowBox, flow_box, reachable_facets
@@ -91,6 +93,26 @@ class FeederProgram:
     loss_point: LossPoint | None
     facet_box: FlowBox | None = None
     """The flow box the facets were pruned with (None: all facets kept)."""
+
+
+def period_labels(blocks: Mapping[str, slice], T: int) -> IntArray:
+    """The period of every column (or row) of a program whose blocks are all period-major.
+
+    A block of ``T·s`` entries holds entry ``t·s + i`` for period t (module docstring), so its
+    label is ``position // s``. Used to split the program into per-period LPs
+    (:class:`~tdcoord.opf.lp.BlockWarmLp`).
+    """
+    parts = []
+    for name, sl in blocks.items():
+        size = sl.stop - sl.start
+        if size % T:
+            raise OptimizationError(
+                f"block {name!r} has {size} entries, not a multiple of {T} periods",
+                where="feeder program",
+                fix="build the program with build_program (every family is per period)",
+            )
+        parts.append(np.arange(size, dtype=np.int64) // max(size // T, 1))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 # -- constraint families (pure functions of the case; return sparse blocks) ----------------------

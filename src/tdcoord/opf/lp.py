@@ -457,15 +457,28 @@ def _model_status_name(h: Any) -> str:
     return str(h.getModelStatus()).rsplit(".", 1)[-1]
 
 
-def _run(h: Any, lp: LinearProgram) -> LpSolution:
+def _option(h: Any, name: str) -> Any:
+    """An option's current value (highspy returns ``(status, value)``)."""
+    got = h.getOptionValue(name)
+    return got[1] if isinstance(got, tuple) else got
+
+
+def _vec(values: Sequence[float], n: int) -> FloatArray:
+    """A HiGHS solution vector (a Python list) as a float array; ``fromiter`` is 3× faster than
+    ``asarray`` on a list and gives the same values."""
+    return np.fromiter(values, dtype=np.float64, count=len(values))
+
+
+def _run(h: Any, lp: LinearProgram, *, lean: bool = False) -> LpSolution:
     t0 = time.perf_counter()
     h.run()
     name = _model_status_name(h)
     if name == "kUnboundedOrInfeasible":
         # Presolve could not tell; one re-run without presolve decides (then restore the option).
+        before = _option(h, "presolve")
         h.setOptionValue("presolve", "off")
         h.run()
-        h.setOptionValue("presolve", "choose")
+        h.setOptionValue("presolve", before)
         name = _model_status_name(h)
     elapsed = time.perf_counter() - t0
     status: Status = _STATUS_MAP.get(name, "error")
@@ -475,10 +488,21 @@ def _run(h: Any, lp: LinearProgram) -> LpSolution:
     sol = h.getSolution()
     n, m = lp.n_col, lp.n_row
     nan_n, nan_m = np.full(n, np.nan), np.full(m, np.nan)
-    x = np.asarray(sol.col_value, dtype=np.float64) if sol.value_valid else nan_n
-    act = np.asarray(sol.row_value, dtype=np.float64) if sol.value_valid else nan_m
-    yr = np.asarray(sol.row_dual, dtype=np.float64) if sol.dual_valid else nan_m.copy()
-    yc = np.asarray(sol.col_dual, dtype=np.float64) if sol.dual_valid else nan_n.copy()
+    x = _vec(sol.col_value, n) if sol.value_valid else nan_n
+    yr = _vec(sol.row_dual, m) if sol.dual_valid else nan_m.copy()
+    if lean:
+        # Derived instead of copied (each copy of a HiGHS vector is a Python list): the row
+        # activity A·x and the reduced costs c + Hx − Aᵀy (stationarity), equal to HiGHS's to
+        # rounding.
+        act = np.asarray(lp.A @ x, dtype=np.float64) if sol.value_valid else nan_m
+        if sol.dual_valid and sol.value_valid:
+            grad = lp.cost if lp.hessian is None else lp.cost + lp.hessian @ x
+            yc = np.asarray(grad - lp.A.T @ yr, dtype=np.float64)
+        else:
+            yc = nan_n.copy()
+    else:
+        act = _vec(sol.row_value, m) if sol.value_valid else nan_m
+        yc = _vec(sol.col_dual, n) if sol.dual_valid else nan_n.copy()
     if name == "kModelEmpty":
         x, act, yr, yc = np.zeros(n), np.zeros(m), np.zeros(m), np.zeros(n)
     objective = float(info.objective_function_value) if status == "optimal" else float("nan")
@@ -549,9 +573,11 @@ class WarmLp:
         method: Method = "auto",
         time_limit_s: float | None = None,
         devex: bool = False,
+        presolve: bool = True,
     ) -> None:
         self._h = _new_highs()
         _configure(self._h, method, time_limit_s)
+        self.set_presolve(presolve)
         if devex:
             # Devex pricing instead of dual steepest edge: after a row is added or a basis is
             # set, HiGHS recomputes the exact DSE weights (one solve per row, ~0.5 s on a
@@ -561,6 +587,19 @@ class WarmLp:
         _pass_model(self._h, lp)
         self._lp = lp
         self._solved = False
+
+    def set_presolve(self, on: bool) -> None:
+        """Switch HiGHS presolve on (``"choose"``, the default) or off for later solves.
+
+        HiGHS skips presolve anyway when it holds a valid basis; switching it off also makes a
+        solve whose basis was invalidated (or the first one) start from the slack basis instead.
+        """
+        self._h.setOptionValue("presolve", "choose" if on else "off")
+
+    @property
+    def presolve(self) -> bool:
+        """True unless presolve was switched off (:meth:`set_presolve`)."""
+        return bool(_option(self._h, "presolve") != "off")
 
     @property
     def solved(self) -> bool:
@@ -648,7 +687,220 @@ class WarmLp:
             row_upper=_readonly(np.concatenate([lp.row_upper, up])),
         )
 
-    def solve(self) -> LpSolution:
-        """Re-solve from the current basis (the first call is a cold solve)."""
+    def solve(self, *, lean: bool = False) -> LpSolution:
+        """Re-solve from the current basis (the first call is a cold solve).
+
+        ``lean=True`` copies only the primal values and row duals out of HiGHS and derives
+        ``row_activity = A x`` and ``col_duals = c + Hx − Aᵀy`` (equal to rounding; two vector
+        copies fewer — they dominate a warm re-solve that takes a few iterations).
+        """
         self._solved = True
-        return _run(self._h, self._lp)
+        return _run(self._h, self._lp, lean=lean)
+
+
+# ---------------------------------------------------------------------------------------------
+# Block-diagonal warm re-solve
+# ---------------------------------------------------------------------------------------------
+def _changed(mask: NDArray[np.bool_]) -> NDArray[np.intp]:
+    """Positions of the entries an update really changes (the others leave their block clean)."""
+    return np.flatnonzero(mask)
+
+
+class BlockWarmLp:
+    """A block-diagonal LP kept warm as independent :class:`WarmLp` blocks.
+
+    ``col_block[j]`` / ``row_block[i]`` give the block (0..K−1) of every column and row; every
+    matrix entry must join a row and a column of the same block (checked). Without coupling the
+    optimum of the whole is the union of the blocks' optima (the Lagrangian separates), so each
+    block is its own HiGHS object: an update marks only the blocks whose data it changes, and
+    :meth:`solve` re-solves only those (the others keep their last solution). Small LPs also
+    restart cheaply. Same update interface as :class:`WarmLp`; :attr:`lp` tracks the whole
+    program, so ``solve(block.lp)`` is the equivalent cold solve.
+    """
+
+    def __init__(
+        self,
+        lp: LinearProgram,
+        col_block: ArrayLike,
+        row_block: ArrayLike,
+        *,
+        method: Method = "auto",
+        time_limit_s: float | None = None,
+        presolve: bool = True,
+    ) -> None:
+        cb = np.asarray(col_block, dtype=np.int64).reshape(-1)
+        rb = np.asarray(row_block, dtype=np.int64).reshape(-1)
+        if cb.shape != (lp.n_col,) or rb.shape != (lp.n_row,):
+            raise OptimizationError(
+                f"block labels for {cb.size} columns / {rb.size} rows, the LP has "
+                f"{lp.n_col} / {lp.n_row}",
+                where="BlockWarmLp",
+                fix="give one block label per column and per row",
+            )
+        if lp.is_qp:
+            raise OptimizationError(
+                "BlockWarmLp takes linear programs only",
+                where="BlockWarmLp",
+                fix="use WarmLp for a QP",
+            )
+        if min(cb.min(initial=0), rb.min(initial=0)) < 0:
+            raise OptimizationError(
+                "negative block label", where="BlockWarmLp", fix="label blocks 0..K-1"
+            )
+        coo = lp.A.tocoo()
+        crossing = np.flatnonzero(rb[coo.row] != cb[coo.col])
+        if crossing.size:
+            i = int(crossing[0])
+            raise OptimizationError(
+                f"row {int(coo.row[i])} (block {int(rb[coo.row[i]])}) has an entry in column "
+                f"{int(coo.col[i])} (block {int(cb[coo.col[i]])}): the LP is not block-diagonal",
+                where="BlockWarmLp",
+                fix="solve a coupled program with WarmLp",
+            )
+        n_blocks = int(max(cb.max(initial=-1), rb.max(initial=-1))) + 1
+        order_c = np.argsort(cb, kind="stable")
+        order_r = np.argsort(rb, kind="stable")
+        self._cols = np.split(order_c, np.cumsum(np.bincount(cb, minlength=n_blocks))[:-1])
+        self._rows = np.split(order_r, np.cumsum(np.bincount(rb, minlength=n_blocks))[:-1])
+        self._col_block, self._row_block = cb, rb
+        self._local_col = np.empty(lp.n_col, dtype=np.int64)
+        self._local_row = np.empty(lp.n_row, dtype=np.int64)
+        for cols, rows in zip(self._cols, self._rows, strict=True):
+            self._local_col[cols] = np.arange(cols.size)
+            self._local_row[rows] = np.arange(rows.size)
+        csr = lp.A.tocsr()
+        self._blocks = [
+            WarmLp(
+                LinearProgram(
+                    cost=lp.cost[cols],
+                    A=sp.csr_matrix(csr[rows][:, cols]),
+                    row_lower=lp.row_lower[rows],
+                    row_upper=lp.row_upper[rows],
+                    col_lower=lp.col_lower[cols],
+                    col_upper=lp.col_upper[cols],
+                ),
+                method=method,
+                time_limit_s=time_limit_s,
+                presolve=presolve,
+            )
+            for cols, rows in zip(self._cols, self._rows, strict=True)
+        ]
+        self._lp = lp
+        self._dirty = np.ones(n_blocks, dtype=bool)
+        self._last: list[LpSolution | None] = [None] * n_blocks
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of blocks."""
+        return len(self._blocks)
+
+    @property
+    def lp(self) -> LinearProgram:
+        """The whole program with every update applied so far."""
+        return self._lp
+
+    @property
+    def dirty(self) -> NDArray[np.bool_]:
+        """Blocks the next :meth:`solve` re-solves (changed since their last solve)."""
+        return self._dirty.copy()
+
+    def set_presolve(self, on: bool) -> None:
+        """:meth:`WarmLp.set_presolve` on every block."""
+        for b in self._blocks:
+            b.set_presolve(on)
+
+    def _scatter(
+        self, idx: NDArray[np.int32], labels: IntArray, local: IntArray, *values: FloatArray
+    ) -> list[tuple[int, IntArray, list[FloatArray]]]:
+        """Group an update by block: (block, local positions, value slices)."""
+        lab = labels[idx]
+        out = []
+        for k in np.unique(lab).tolist():
+            sel = np.flatnonzero(lab == k)
+            out.append((int(k), local[idx[sel]], [v[sel] for v in values]))
+            self._dirty[k] = True
+        return out
+
+    def update_costs(self, cols: slice | ArrayLike, values: ArrayLike) -> None:
+        """Set ``cost[cols] = values`` (marks the blocks touched)."""
+        idx = _idx(cols, self._lp.n_col)
+        v = _broadcast(values, idx.size, "cost", "update_costs")
+        ch = _changed(self._lp.cost[idx] != v)
+        for k, loc, (vk,) in self._scatter(idx[ch], self._col_block, self._local_col, v[ch]):
+            self._blocks[k].update_costs(loc, vk)
+        cost = self._lp.cost.copy()
+        cost[idx] = v
+        self._lp = dataclasses.replace(self._lp, cost=_readonly(cost))
+
+    def update_col_bounds(
+        self, cols: slice | ArrayLike, lower: ArrayLike, upper: ArrayLike
+    ) -> None:
+        """Set the bounds of columns ``cols`` (marks the blocks touched)."""
+        idx = _idx(cols, self._lp.n_col)
+        lo = _broadcast(lower, idx.size, "lower bound", "update_col_bounds")
+        up = _broadcast(upper, idx.size, "upper bound", "update_col_bounds")
+        ch = _changed((self._lp.col_lower[idx] != lo) | (self._lp.col_upper[idx] != up))
+        for k, loc, (lk, uk) in self._scatter(
+            idx[ch], self._col_block, self._local_col, lo[ch], up[ch]
+        ):
+            self._blocks[k].update_col_bounds(loc, lk, uk)
+        cl, cu = self._lp.col_lower.copy(), self._lp.col_upper.copy()
+        cl[idx], cu[idx] = lo, up
+        self._lp = dataclasses.replace(self._lp, col_lower=_readonly(cl), col_upper=_readonly(cu))
+
+    def update_row_bounds(
+        self, rows: slice | ArrayLike, lower: ArrayLike, upper: ArrayLike
+    ) -> None:
+        """Set the bounds of rows ``rows`` (marks the blocks touched)."""
+        idx = _idx(rows, self._lp.n_row)
+        lo = _broadcast(lower, idx.size, "lower bound", "update_row_bounds")
+        up = _broadcast(upper, idx.size, "upper bound", "update_row_bounds")
+        ch = _changed((self._lp.row_lower[idx] != lo) | (self._lp.row_upper[idx] != up))
+        for k, loc, (lk, uk) in self._scatter(
+            idx[ch], self._row_block, self._local_row, lo[ch], up[ch]
+        ):
+            self._blocks[k].update_row_bounds(loc, lk, uk)
+        rl, ru = self._lp.row_lower.copy(), self._lp.row_upper.copy()
+        rl[idx], ru[idx] = lo, up
+        self._lp = dataclasses.replace(self._lp, row_lower=_readonly(rl), row_upper=_readonly(ru))
+
+    def solve(self, *, lean: bool = False) -> LpSolution:
+        """Re-solve the changed blocks from their bases and assemble the whole solution.
+
+        Status: ``"optimal"`` when every block is; otherwise the first block's failing status
+        (its arrays NaN). ``time_s`` (HiGHS time) and ``iterations`` sum over the blocks solved
+        in this call.
+        """
+        iterations, elapsed = 0, 0.0
+        for k in np.flatnonzero(self._dirty).tolist():
+            sol = self._blocks[k].solve(lean=lean)
+            self._last[k] = sol
+            iterations += sol.iterations
+            elapsed += sol.time_s
+        self._dirty[:] = False
+        sols = [s for s in self._last if s is not None]
+        assert len(sols) == self.n_blocks  # every block was dirty before its first solve
+        lp = self._lp
+        x, yc = np.empty(lp.n_col), np.empty(lp.n_col)
+        yr, act = np.empty(lp.n_row), np.empty(lp.n_row)
+        for sol, cols, rows in zip(sols, self._cols, self._rows, strict=True):
+            x[cols], yc[cols] = sol.x, sol.col_duals
+            yr[rows], act[rows] = sol.row_duals, sol.row_activity
+        bad = next((s for s in sols if s.status != "optimal"), None)
+        status: Status = "optimal" if bad is None else bad.status
+        objective = (
+            float(lp.offset + sum(s.objective for s in sols)) if bad is None else float("nan")
+        )
+        return LpSolution(
+            status=status,
+            objective=objective,
+            x=x,
+            row_duals=yr,
+            col_duals=yc,
+            row_activity=act,
+            solver="highs",
+            solver_version=_version(),
+            time_s=elapsed,
+            iterations=iterations,
+            model_status="kOptimal" if bad is None else bad.model_status,
+        )
