@@ -35,7 +35,7 @@ def test_merit_curve_equals_parametric_lp(seed: int) -> None:
     price = rng.uniform(0.0, 60.0, k)
     load_p = np.array([0.0, 1.0, 1.0, 1.0, 1.0]) * rng.uniform(0.3, 0.9)
     load_q = 0.2 * load_p
-    def sandwich(rng):  # type: ignore[no-untyped-def]
+    def sandwich(rng, known):  # type: ignore[no-untyped-def]
         return interface_offer_curve(fd_m, load_p, load_q, node, direction, qty, price,
                                      dt_h=case.dt_h, x_range=rng)
 

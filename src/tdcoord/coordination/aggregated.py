@@ -31,17 +31,20 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import Margins
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors, Prior, virtual_injectors
-from tdcoord.coordination.interface_offer import InterfaceCurve, curve_of_program
+from tdcoord.coordination.interface_offer import InterfaceCurve, ParametricLp, sandwich_curve
 from tdcoord.coordination.interval_solve import row_intervals
 from tdcoord.coordination.network_model import FeederModel, feeder_model
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.tables import BoolArray, FloatArray, IntArray
 from tdcoord.opf.feeder_case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.feeder_lp import build_program
-from tdcoord.opf.lp import LinearProgram, solve
+from tdcoord.opf.lp import LinearProgram
 
 #: Accepted quantities below this (MW) are not disaggregated.
 QTY_TOL_MW = 1e-7
+
+#: The 12-facet polygon of the curve LP (``FeederOptions`` default).
+_POLYGON = FacetPolygon.regular(12)
 
 
 def margined_feeder(
@@ -65,13 +68,18 @@ def margined_feeder(
 class FeederPrograms:
     """The curve LP of one feeder for every interval, built once: the LP of
     :func:`~tdcoord.coordination.interface_offer.interface_offer_curve` over all intervals is
-    block diagonal (period-major columns and rows), so each interval's LP is a slice of it."""
+    block diagonal (period-major columns and rows), so each interval's LP is a slice of it.
+
+    ``same_matrix``: every interval's block has the same matrix (same feeder, same offer
+    columns; only costs and bounds differ), so one warm HiGHS object serves all intervals
+    (:meth:`solver`, :meth:`load`)."""
 
     lp: LinearProgram
     cols: tuple[IntArray, ...]
     rows: tuple[IntArray, ...]
     root_col: tuple[int, ...]  # position of p_root in each interval's columns
     offer_cols: tuple[IntArray, ...]  # positions of the offer steps in each interval's columns
+    same_matrix: bool = False
 
     def block(self, t: int) -> LinearProgram:
         """Interval ``t``'s LP."""
@@ -82,6 +90,50 @@ class FeederPrograms:
             row_upper=lp.row_upper[r], col_lower=lp.col_lower[c], col_upper=lp.col_upper[c],
             hessian=None, offset=0.0, col_blocks={}, row_blocks={},
         )
+
+    def solver(self, t: int) -> ParametricLp:
+        """A warm parametric solver holding interval ``t``'s LP."""
+        return ParametricLp(self.block(t), self.root_col[t])
+
+    def load(self, par: ParametricLp | None, t: int) -> ParametricLp:
+        """``par`` switched to interval ``t`` (costs and bounds only, basis kept) when the
+        matrices are shared, else a new solver for ``t``."""
+        if par is None or not self.same_matrix:
+            return self.solver(t)
+        c, r = self.cols[t], self.rows[t]
+        lp = self.lp
+        par.load(lp.cost[c], lp.col_lower[c], lp.col_upper[c], lp.row_lower[r], lp.row_upper[r])
+        return par
+
+
+def _local_index(group: IntArray, T: int) -> IntArray:
+    """Position of each element inside its group (groups in ascending element order)."""
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=T)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    loc = np.empty(group.size, dtype=np.int64)
+    loc[order] = np.arange(group.size) - np.repeat(starts, counts)
+    return loc
+
+
+def _blocks_share_matrix(A: sp.csr_matrix, col_t: IntArray, row_t: IntArray, T: int) -> bool:
+    """True when every interval's block ``A[rows_t][:, cols_t]`` is the same matrix."""
+    if len(set(np.bincount(col_t, minlength=T).tolist())) != 1:
+        return False
+    if len(set(np.bincount(row_t, minlength=T).tolist())) != 1:
+        return False
+    coo = sp.coo_matrix(A)
+    t_of = col_t[coo.col]
+    per_t = np.bincount(t_of, minlength=T)
+    if len(set(per_t.tolist())) != 1:
+        return False
+    lr, lc = _local_index(row_t, T)[coo.row], _local_index(col_t, T)[coo.col]
+    order = np.lexsort((lc, lr, t_of))
+    k = int(per_t[0])
+    return all(
+        bool((a[order].reshape(T, k) == a[order].reshape(T, k)[:1]).all())
+        for a in (lr, lc, coo.data)
+    )
 
 
 def feeder_programs(
@@ -121,7 +173,10 @@ def feeder_programs(
     k = offers.n
     offer_cols = tuple(np.searchsorted(c, offer.start + t * k + np.arange(k))
                        for t, c in enumerate(cols))
-    return FeederPrograms(lp, cols, rows, root_col, offer_cols)
+    same = (len(set(root_col)) == 1
+            and all(np.array_equal(o, offer_cols[0]) for o in offer_cols)
+            and _blocks_share_matrix(lp.A, col_t, row_t, T))
+    return FeederPrograms(lp, cols, rows, root_col, offer_cols, same)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -134,6 +189,7 @@ class FeederCurves:
     load_p_mw: FloatArray  # post-DSO net load (n_node, T)
     load_q_mvar: FloatArray
     programs: FeederPrograms | None  # None: the feeder has no active-power step
+    solver: ParametricLp | None = None  # the warm solver the curves were computed on
 
 
 def _feasible_points(
@@ -142,24 +198,25 @@ def _feasible_points(
     """Which node-injection changes ``u`` (n_node, M) keep the hard, margined LinDistFlow limits
     of the curve LP (squared voltages, 12-facet polygon on every rated branch and on the
     substation), with a small safety tolerance (so "feasible" here implies feasible there)."""
-    w = load_p[:, None] - u
-    wq = np.repeat(load_q[:, None], u.shape[1], axis=1)
-    v2 = fd_m.v_root_pu**2 - (fm.v_sens_p @ w + fm.v_sens_q @ wq)
+    w = load_p[:, None] - u  # net withdrawals (n_node, M); reactive ones do not change
     tol = 1e-6
+    v2 = (fd_m.v_root_pu**2 - fm.v_sens_q @ load_q)[:, None] - fm.v_sens_p @ w
     ok = (v2[1:] >= fd_m.nodes.v_min_pu[1:, None] ** 2 + tol).all(axis=0)
     ok &= (v2[1:] <= fd_m.nodes.v_max_pu[1:, None] ** 2 - tol).all(axis=0)
-    poly = FacetPolygon.regular(12)
-    P = np.asarray(fm.down @ w)
-    Q = np.asarray(fm.down @ wq)
     rating = fd_m.branches.rating_mva
     rated = np.isfinite(rating)
-    flows = [(P[rated], Q[rated], rating[rated][:, None])]
+    P = np.asarray(fm.down @ w)[rated]
+    Q = np.asarray(fm.down @ load_q)[rated]
+    s_max = rating[rated]
     if np.isfinite(fd_m.substation_rating_mva):
-        flows.append((w.sum(axis=0)[None, :], wq.sum(axis=0)[None, :],
-                      np.array([[fd_m.substation_rating_mva]])))
-    for pp_, qq, s_max in flows:
-        for ap, aq, a_s in zip(poly.a_p, poly.a_q, poly.a_s, strict=True):
-            ok &= (ap * pp_ + aq * qq <= a_s * s_max - tol * (1.0 + s_max)).all(axis=0)
+        P = np.vstack([P, w.sum(axis=0)[None, :]])
+        Q = np.append(Q, load_q.sum())
+        s_max = np.append(s_max, fd_m.substation_rating_mva)
+    poly = _POLYGON  # all facets × all rated flows × all points at once
+    lhs = np.asarray(poly.a_p)[:, None, None] * P[None] + (
+        np.asarray(poly.a_q)[:, None] * Q[None, :])[:, :, None]
+    rhs = np.asarray(poly.a_s)[:, None] * s_max[None, :] - tol * (1.0 + s_max)[None, :]
+    ok &= (lhs <= rhs[:, :, None]).all(axis=(0, 1))
     return np.asarray(ok, dtype=bool)
 
 
@@ -181,7 +238,8 @@ def _merit_side(
 def merit_curve(
     case: ClearingCase, f: int, fm: FeederModel, fd_m: Feeder, load_p: FloatArray,
     load_q: FloatArray, node: IntArray, direction: IntArray, qty: FloatArray,
-    price: FloatArray, sandwich: Callable[[tuple[float, float]], InterfaceCurve],
+    price: FloatArray,
+    sandwich: Callable[[tuple[float, float], tuple[float, float, float]], InterfaceCurve],
 ) -> InterfaceCurve | None:
     """Exact ``V`` of one interval without a network LP, when it applies.
 
@@ -192,8 +250,9 @@ def merit_curve(
     (the dispatch between breakpoints interpolates feasible ones, and the feasible set is
     convex) — so it *is* ``V``. The exact part runs from the reference to the last feasible
     breakpoint on each side; the rest of the range, if any, comes from the parametric LP
-    (``sandwich(x_range)``: :func:`curve_of_program` on this interval's LP). ``None``: the fast
-    path does not apply.
+    (``sandwich(x_range, known)``: :func:`sandwich_curve` on this interval's LP, ``known`` the
+    supporting line at the junction, from the merit piece next to it). ``None``: the fast path
+    does not apply.
     """
     up = direction > 0
     if up.any() and (~up).any() and price[up].min() + price[~up].min() < 0:
@@ -203,8 +262,8 @@ def merit_curve(
     dt = case.dt_h
     qu, cu, uu = _merit_side(price[up], qty[up], node[up], +1, n)
     qd, cd, ud = _merit_side(price[~up], qty[~up], node[~up], -1, n)
-    ok_u = _feasible_points(fm, fd_m, load_p, load_q, uu)
-    ok_d = _feasible_points(fm, fd_m, load_p, load_q, ud)
+    ok = _feasible_points(fm, fd_m, load_p, load_q, np.concatenate([uu, ud], axis=1))
+    ok_u, ok_d = ok[: uu.shape[1]], ok[uu.shape[1]:]
     if not (ok_u[0] and ok_d[0]):
         return None
     ku = int(np.argmin(ok_u)) if not ok_u.all() else ok_u.size  # leading feasible points
@@ -212,13 +271,17 @@ def merit_curve(
     xs = np.concatenate([(ref - qu[:ku])[::-1], ref + qd[1:kd]])
     vs = np.concatenate([(cu[:ku] * dt)[::-1], cd[1:kd] * dt])
     solves = 0
+    # the merit pieces next to the LP parts give their supporting lines (one-sided derivatives
+    # of V are subgradients): the LP need not be solved again at the junction
+    slope = np.diff(vs) / np.diff(xs) if xs.size > 1 else np.full(1, np.nan)
     if ku < qu.size:  # beyond the last feasible up breakpoint: parametric LP
-        left = sandwich((-np.inf, float(xs[0])))
+        left = sandwich((-np.inf, float(xs[0])), (float(xs[0]), float(vs[0]), float(slope[0])))
         solves += left.n_solves
         if left.ok:
             xs, vs = np.concatenate([left.x_mw[:-1], xs]), np.concatenate([left.cost_eur[:-1], vs])
     if kd < qd.size:
-        right = sandwich((float(xs[-1]), np.inf))
+        right = sandwich((float(xs[-1]), np.inf),
+                         (float(xs[-1]), float(vs[-1]), float(slope[-1])))
         solves += right.n_solves
         if right.ok:
             xs, vs = np.concatenate([xs, right.x_mw[1:]]), np.concatenate([vs, right.cost_eur[1:]])
@@ -226,12 +289,28 @@ def merit_curve(
     return InterfaceCurve(fd_m.id, xs[keep], vs[keep], ref, dt, "optimal", solves)
 
 
+def _baseline_feasible(par: ParametricLp, base: float) -> bool:
+    """Whether the baseline exchange is in the feasible range of the loaded LP, decided as
+    :attr:`InterfaceCurve.baseline_feasible` decides it (to the rounding of the range ends) but
+    with one LP solve when it is (and three when not) instead of the whole curve."""
+    if par(base) is not None:
+        return True
+    lo, hi = par.range_end(+1.0), par.range_end(-1.0)
+    if lo is None or hi is None:
+        return False
+    tol = 1e-9 * (1.0 + abs(lo) + abs(hi))
+    return lo - tol <= base <= hi + tol
+
+
 def feeder_curves(
     case: ClearingCase, f: int, residual: Injectors, prior: Prior, margins: Margins
 ) -> FeederCurves:
     """``V_ft`` for every interval of feeder ``f`` (residual steps, post-DSO state): the merit
     order where it is exact (:func:`merit_curve`), the parametric LP elsewhere (on the
-    interval's slice of one LP built for all intervals, :func:`feeder_programs`)."""
+    interval's slice of one LP built for all intervals, :func:`feeder_programs`, on one warm
+    solver per feeder). Intervals whose baseline exchange is outside the feasible range get no
+    curve (checked before the curve is computed); intervals with the same loads and offers as an
+    earlier one share its curve."""
     fd = margined_feeder(case.grid.feeders[f], margins, float(case.interface_rating_mva[f]))
     fm = feeder_model(case, f)
     mine = residual.take((residual.feeder == f) & ~residual.reactive)
@@ -246,26 +325,41 @@ def feeder_curves(
             fix="report this: tdcoord.opf.feeder_lp changed its column layout",
         )
     curves: list[InterfaceCurve | None] = []
+    par: ParametricLp | None = None  # one warm solver for all intervals of the feeder
+    seen: dict[bytes, InterfaceCurve | None] = {}  # identical inputs give the identical curve
     for t in range(case.n_periods):  # one curve per interval
         live = mine.cap[:, t] > QTY_TOL_MW
         if not live.any() or progs is None:
             curves.append(None)
             continue
+        key = b"".join(np.ascontiguousarray(a).tobytes() for a in (
+            load_p[:, t], load_q[:, t], mine.cap[:, t], mine.price[:, t]))
+        if key in seen:
+            curves.append(seen[key])
+            continue
         base = float(load_p[:, t].sum())
 
         def sandwich(
-            rng: tuple[float, float] | None, t: int = t, base: float = base
+            rng: tuple[float, float] | None, known: tuple[float, float, float] | None = None,
+            t: int = t, base: float = base,
         ) -> InterfaceCurve:
+            nonlocal par
             assert progs is not None
-            return curve_of_program(progs.block(t), progs.root_col[t], base, fd.id, dt,
-                                    x_range=rng)
+            par = progs.load(par, t)
+            return sandwich_curve(par, base, fd.id, dt, x_range=rng, known=known)
 
         data = (mine.node[live], mine.direction[live], mine.cap[live, t], mine.price[live, t])
         cur = merit_curve(case, f, fm, fd, load_p[:, t], load_q[:, t], *data, sandwich)
         if cur is None:
+            par = progs.load(par, t)
+            if not _baseline_feasible(par, base):  # the curve would be dropped: skip it
+                seen[key] = None
+                curves.append(None)
+                continue
             cur = sandwich(None)
-        curves.append(cur if cur.baseline_feasible else None)
-    return FeederCurves(f, tuple(curves), mine, load_p, load_q, progs)
+        seen[key] = cur if cur.baseline_feasible else None
+        curves.append(seen[key])
+    return FeederCurves(f, tuple(curves), mine, load_p, load_q, progs, par)
 
 
 def curve_injectors(case: ClearingCase, fcs: list[FeederCurves]) -> tuple[Injectors, IntArray]:
@@ -315,18 +409,17 @@ def disaggregate(
     out = np.zeros_like(case.offers.quantity_mw)
     mine = fc.offers
     progs = fc.programs
+    par = fc.solver
     for t in np.flatnonzero(np.abs(delta_mw) > QTY_TOL_MW).tolist():  # accepted intervals only
         cur = fc.curves[t]
         if cur is None or progs is None:
             continue
         x = float(np.clip(cur.reference_mw - delta_mw[t], cur.x_min_mw, cur.x_max_mw))
-        lp = progs.block(t)
-        lo, up = lp.col_lower.copy(), lp.col_upper.copy()
-        lo[progs.root_col[t]] = up[progs.root_col[t]] = x
-        sol = solve(dataclasses.replace(lp, col_lower=lo, col_upper=up), method="simplex")
-        if not sol.ok:  # cannot happen inside the curve's range; deliver nothing, never fail
+        par = progs.load(par, t)
+        sol = par.solution_at(x)
+        if sol is None:  # cannot happen inside the curve's range; deliver nothing, never fail
             continue
-        p = sol.x[progs.offer_cols[t]]
+        p = sol[1][progs.offer_cols[t]]
         a = np.clip(p * mine.direction, 0.0, mine.cap[:, t])
         np.add.at(out[:, t], mine.offer_row, a)
     return out
