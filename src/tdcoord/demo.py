@@ -2,8 +2,8 @@
 
 1. Build the coupled grid, summarise it, validate it by AC power flow (``grid_info.json``,
    ``grid_check.json``).
-2. Run the study day under every model of the study's ``compare.models`` (twelve named models
-   covering the ten canonical schemes by default): day-ahead and real-time flexibility markets,
+2. Run the study day under every model of the study's ``compare.models`` (fourteen named models
+   covering the ten canonical schemes by default): day-ahead, intraday and real-time markets,
    DER activation, AC validation, KPIs, settlement — and write ``kpis.json``, the CSV tables and
    the self-contained ``report.html`` (:mod:`tdcoord.comparison.outputs`).
 """

@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: The default comparison when a study names no models: twelve named models over nine of the ten
-#: canonical schemes (the slow aggregated-interface and decentralized variants left out; run them
-#: by id or with ``--all``).
+#: The default comparison when a study names no models: fourteen named models over all ten
+#: canonical schemes (the slow decentralized ``common`` variant left out; run it by id or with
+#: ``--all``).
 DEFAULT_MODELS: tuple[str, ...] = (
     "au.sip",
     "au.hybrid",
@@ -36,6 +36,8 @@ DEFAULT_MODELS: tuple[str, ...] = (
     "gb.world_d",
     "ca.hybrid_b",
     "ferc2222.tso",
+    "au.tstp",
+    "eu.multi_level",
 )
 
 
