@@ -67,6 +67,10 @@ class ValidationReport:
         return len(self.violations)
 
 
+#: pandapower ``recycle`` options for a time series where only loads change.
+_RECYCLE_LOADS = {"bus_pq": True, "trafo": False, "gen": False}
+
+
 def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlow]]:
     """AC power flow of every (feeder, interval) after the injection changes ``prior``."""
     import pandapower as pp
@@ -81,15 +85,31 @@ def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlo
     p_all = np.vstack(p)  # (Σ n_node, T), in the order of the network's loads
     q_all = np.vstack(q)
     out: list[tuple[int, int, FeederFlow]] = []
+    warm = False  # pandapower's internal matrices of the previous interval can be reused
     for t in range(T):  # one power flow of every feeder per interval
         net.load["p_mw"] = p_all[:, t]
         net.load["q_mvar"] = q_all[:, t]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                pp.runpp(net, init="flat", calculate_voltage_angles=False, numba=False)
+                if warm:
+                    # same topology, new loads: only the bus injections are rebuilt and Newton
+                    # starts from the previous interval's voltages
+                    pp.runpp(net, recycle=_RECYCLE_LOADS, numba=False)
+                else:
+                    pp.runpp(
+                        net,
+                        init="flat",
+                        calculate_voltage_angles=False,
+                        numba=False,
+                        recycle=_RECYCLE_LOADS,  # keeps the internal matrices for the next one
+                    )
+            if not net.converged:
+                raise pp.LoadflowNotConverged(f"interval {t}")
             flows = feeder_flows_from(net, feeders, spans, True)
+            warm = True
         except pp.LoadflowNotConverged:
+            warm = False
             one = {
                 f"{fd.id}": NodeInjections(p_mw=p[f][:, t].copy(), q_mvar=q[f][:, t].copy())
                 for f, fd in enumerate(feeders)

@@ -81,8 +81,17 @@ class DerModel(Protocol):
 # --------------------------------------------------------------------------- validation helpers
 
 
+#: Id tuples already checked (by identity; each entry keeps its tuple alive, so an ``id`` is
+#: never reused while cached). A model's state update re-runs ``__post_init__`` with the same
+#: tuple every interval; this skips re-checking thousands of ids each time.
+_CHECKED_IDS: dict[int, tuple[str, ...]] = {}
+_CHECKED_IDS_MAX = 256
+
+
 def as_ids(kind: str, ids: Sequence[str]) -> tuple[str, ...]:
     """Unit ids as a tuple of unique, non-empty strings."""
+    if _CHECKED_IDS.get(id(ids)) is ids:
+        return ids  # the same, already checked tuple
     out = tuple(str(i) for i in ids)
     if not out:
         raise DerError(f"{kind} has no units", where=kind, fix="pass at least one unit id")
@@ -92,6 +101,9 @@ def as_ids(kind: str, ids: Sequence[str]) -> tuple[str, ...]:
         seen: set[str] = set()
         dup = next(i for i in out if i in seen or seen.add(i))  # type: ignore[func-returns-value]
         raise DerError(f"duplicate unit id {dup!r}", where=kind, fix="make unit ids unique")
+    if len(_CHECKED_IDS) >= _CHECKED_IDS_MAX:
+        _CHECKED_IDS.pop(next(iter(_CHECKED_IDS)))
+    _CHECKED_IDS[id(out)] = out
     return out
 
 

@@ -165,36 +165,45 @@ def batch_net(
     return net, spans
 
 
+def _branch_results(table: Any) -> tuple[Any, FloatArray, FloatArray]:
+    """Index, apparent power (max of both ends, MVA) and losses (MW) of a pandapower result
+    table, as arrays (read once per power flow, not per feeder)."""
+    s_mva = np.maximum(
+        np.hypot(table.p_from_mw.to_numpy(), table.q_from_mvar.to_numpy()),
+        np.hypot(table.p_to_mw.to_numpy(), table.q_to_mvar.to_numpy()),
+    )
+    return table.index, s_mva, table.pl_mw.to_numpy()
+
+
 def feeder_flows_from(
     net: Any, feeders: Sequence[Feeder], spans: list[Any], converged: bool
 ) -> list[FeederFlow]:
     """Voltages, branch loadings and losses per feeder from a solved :func:`batch_net`
     (zeros with ``converged=False``)."""
     out = []
+    if converged:
+        vm = net.res_bus.vm_pu.to_numpy()
+        line_idx, line_s, line_loss = _branch_results(net.res_line)
+        imp_idx, imp_s, imp_loss = _branch_results(net.res_impedance)
+        ext_p = net.res_ext_grid.p_mw.to_numpy()
+        ext_q = net.res_ext_grid.q_mvar.to_numpy()
     for k, (f, (buses, line_rows, lines, imp_rows, imps)) in enumerate(
         zip(feeders, spans, strict=True)
     ):
-        n_br = len(f.branches)
-        s_mva = np.zeros(n_br)
-        losses = 0.0
+        s_mva = np.zeros(len(f.branches))
         if converged:
-            v = net.res_bus.vm_pu.to_numpy()[buses]
+            v = vm[buses]
+            losses = 0.0
             if len(lines):
-                res = net.res_line.loc[lines]
-                s_mva[line_rows] = np.maximum(
-                    np.hypot(res.p_from_mw.to_numpy(), res.q_from_mvar.to_numpy()),
-                    np.hypot(res.p_to_mw.to_numpy(), res.q_to_mvar.to_numpy()),
-                )
-                losses += float(res.pl_mw.sum())
+                pos = line_idx.get_indexer(lines)
+                s_mva[line_rows] = line_s[pos]
+                losses += float(line_loss[pos].sum())
             if len(imps):
-                res = net.res_impedance.loc[imps]
-                s_mva[imp_rows] = np.maximum(
-                    np.hypot(res.p_from_mw.to_numpy(), res.q_from_mvar.to_numpy()),
-                    np.hypot(res.p_to_mw.to_numpy(), res.q_to_mvar.to_numpy()),
-                )
-                losses += float(res.pl_mw.sum())
-            root_p = float(net.res_ext_grid.p_mw.iloc[k])
-            root_q = float(net.res_ext_grid.q_mvar.iloc[k])
+                pos = imp_idx.get_indexer(imps)
+                s_mva[imp_rows] = imp_s[pos]
+                losses += float(imp_loss[pos].sum())
+            root_p = float(ext_p[k])
+            root_q = float(ext_q[k])
         else:
             v = np.full(f.n_node, np.nan)
             root_p = root_q = math.nan
