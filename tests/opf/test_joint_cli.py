@@ -66,3 +66,21 @@ def test_joint_attaches_feeders(coupled_file: Path, tmp_path: Path) -> None:
     flows = [v["flow_mw"] for v in payload["interfaces"].values()]
     assert 90.0 < sum(flows) < 91.0  # the 90 MW load plus the feeders' losses
 
+
+
+@pytest.mark.parametrize("periods", ["1", "3"])
+def test_joint_screened_equals_monolithic(coupled_file: Path, periods: str) -> None:
+    runner = CliRunner()
+    base = ["joint", str(coupled_file), "--lossless", "--json", "--periods", periods]
+    mono = runner.invoke(app, [*base, "--algorithm", "monolithic"])
+    scr = runner.invoke(app, [*base, "--algorithm", "screened"])
+    assert mono.exit_code == 0 and scr.exit_code == 0, scr.output
+    a, b = json.loads(mono.stdout), json.loads(scr.stdout)
+    assert b["method"] == "screened" and b["status"] == a["status"]
+    assert b["objective"] == pytest.approx(a["objective"], rel=1e-7)
+    assert b["prices"]["f0/3"]["total"] == pytest.approx(a["prices"]["f0/3"]["total"], abs=1e-6)
+
+
+def test_joint_screened_needs_lossless(coupled_file: Path) -> None:
+    out = CliRunner().invoke(app, ["joint", str(coupled_file), "--algorithm", "screened"])
+    assert out.exit_code == 2 and "lossless" in out.output

@@ -24,7 +24,12 @@ def joint(
     ),
     periods: int = typer.Option(1, "--periods", min=1, help="Repeat the static case N periods"),
     convention: str = typer.Option("powermodels", "--convention", help="powermodels|matpower"),
-    algorithm: str = typer.Option("auto", "--algorithm", help="auto | monolithic | benders"),
+    algorithm: str = typer.Option(
+        "auto",
+        "--algorithm",
+        help="auto | monolithic | benders | screened (screened: row-and-column generation, "
+        "needs --lossless)",
+    ),
     lossless: bool = typer.Option(False, "--lossless", help="Feeders without losses"),
     facets: int = typer.Option(12, "--facets", help="Facets of the apparent-power polygons"),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON"),
@@ -38,11 +43,11 @@ def joint(
         from tdcoord.opf.feeder_case import FeederOptions
         from tdcoord.opf.joint import joint_case, solve_joint
 
-        if algorithm not in ("auto", "monolithic", "benders"):
+        if algorithm not in ("auto", "monolithic", "benders", "screened"):
             raise SourceError(
                 f"unknown algorithm {algorithm!r}",
                 where="--algorithm",
-                fix="use auto, monolithic or benders",
+                fix="use auto, monolithic, benders or screened",
             )
         n_per: int | str = "auto"
         if per_bus != "auto":

@@ -35,6 +35,7 @@ INJECTIONS = (OFFER_P, OFFER_Q, SHED, CURTAIL)
 THERMAL, SUB, VOLT = range(3)
 
 _FIELDS = ("kind", "f", "t", "elem", "facet", "master", "local")
+_ALL = (*_FIELDS, "e_p", "e_q")
 
 
 @dataclasses.dataclass
@@ -70,11 +71,11 @@ class Entries:
 
     def take(self, idx: IntArray | np.ndarray) -> Entries:
         """A subset."""
-        return Entries(**{k: v[idx] for k, v in dataclasses.asdict(self).items()})
+        return Entries(**{k: getattr(self, k)[idx] for k in _ALL})
 
     def extend(self, other: Entries) -> None:
         """Append ``other`` in place."""
-        for k in dataclasses.asdict(self):
+        for k in _ALL:
             setattr(self, k, np.concatenate([getattr(self, k), getattr(other, k)]))
 
     def ft(self, T: int) -> IntArray:
@@ -83,11 +84,10 @@ class Entries:
 
 
 def concat(parts: Sequence[Entries]) -> Entries:
-    """One register from several."""
-    out = Entries.new(0)
-    for p in parts:
-        out.extend(p)
-    return out
+    """One register from several (one concatenation per field)."""
+    if not parts:
+        return Entries.new(0)
+    return Entries(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in _ALL})
 
 
 def pairs(row_keys: IntArray, col_keys: IntArray) -> tuple[IntArray, IntArray]:

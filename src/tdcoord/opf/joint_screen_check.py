@@ -1,10 +1,13 @@
 """Screening checks of :mod:`tdcoord.opf.joint_screened`: omitted rows and columns, vectorised.
 
-Per feeder group (:class:`~tdcoord.opf.joint_sensitivity.FeederGroup`) and round:
+Per feeder group (:class:`~tdcoord.opf.joint_sensitivity.FeederGroup`), round and chunk of
+feeder-periods (:func:`group_views`: a :class:`GroupView` of ≤ CHUNK feeder-periods, so the dense
+(chunk × node) temporaries stay in cache and no (F_g·T × node) array is allocated per round):
 
 * :func:`feeder_state` — flows, squared voltages, root import at the master's dispatch
-  (injections scattered into a sparse (F_g·T × n) matrix, one sparse × dense product per
+  (injections scattered into a sparse (chunk × n) matrix, one sparse × dense product per
   quantity) and the values of the generated slack columns;
+* :func:`pricing_candidates` — the feeder-periods where a column can price out at all;
 * :func:`node_prices` — ``π_p = y_bal − (K_p D) − k_sub,p + N S_r`` and ``π_q = −(K_q D) − k_sub,q
   + N S_x`` with ``K`` the generated thermal-facet duals summed per branch (``a_p κ``, ``a_q κ``),
   ``k_sub`` the interface-facet ones and ``N`` the voltage-row duals (omitted rows: zero), i.e.
@@ -39,7 +42,10 @@ from tdcoord.opf.joint_sensitivity import FeederGroup
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class GroupView:
-    """The generated columns and rows of one group, with group-local feeder-period rows."""
+    """The generated columns and rows of some feeder-periods of one group.
+
+    View row ``i`` is the group-local feeder-period ``ft[i]`` (``f_local·T + t``); ``col_lft`` and
+    ``row_lft`` give the view row of each selected register entry."""
 
     group: FeederGroup
     T: int
@@ -48,20 +54,58 @@ class GroupView:
     col_lft: IntArray
     rows: IntArray
     row_lft: IntArray
+    ft: IntArray | slice
+    """Group-local feeder-period of each view row (``slice(None)``: all, in order)."""
 
     @property
     def n_ft(self) -> int:
-        """Feeder-periods of the group."""
-        return len(self.group.feeders) * self.T
+        """Feeder-periods in the view."""
+        if isinstance(self.ft, slice):
+            return len(self.group.feeders) * self.T
+        return len(self.ft)
+
+    @property
+    def lft(self) -> IntArray:
+        """Group-local feeder-period of each view row, as an array."""
+        if isinstance(self.ft, slice):
+            return np.arange(self.n_ft, dtype=np.int64)
+        return self.ft
+
+    def subset(self, keep: np.ndarray) -> GroupView:
+        """The view restricted to the view rows where ``keep`` (bool, n_ft) holds."""
+        pos = np.full(self.n_ft, -1, dtype=np.int64)
+        idx = np.flatnonzero(keep)
+        pos[idx] = np.arange(len(idx))
+        c = pos[self.col_lft] >= 0
+        r = pos[self.row_lft] >= 0
+        return GroupView(self.group, self.T, self.cols[c], pos[self.col_lft[c]], self.rows[r],
+                         pos[self.row_lft[r]], self.lft[idx])
 
 
-def group_view(cols: Entries, rows: Entries, group: FeederGroup, g: int, group_of: IntArray,
-               local_of: IntArray, T: int) -> GroupView:
-    """Select the group's register entries."""
-    c = np.flatnonzero(group_of[cols.f] == g)
-    r = np.flatnonzero(group_of[rows.f] == g)
-    return GroupView(group, T, c, local_of[cols.f[c]] * T + cols.t[c], r,
-                     local_of[rows.f[r]] * T + rows.t[r])
+def group_views(cols: Entries, rows: Entries, group: FeederGroup, g: int, group_of: IntArray,
+                local_of: IntArray, T: int, lft: IntArray, chunk: int) -> list[GroupView]:
+    """Views of the group-local feeder-periods ``lft`` (sorted), ``chunk`` of them per view
+    (so that a view's dense (chunk × node) arrays stay in cache)."""
+    n_ft = len(group.feeders) * T
+    pos = np.full(n_ft, -1, dtype=np.int64)
+    pos[lft] = np.arange(len(lft))
+    out: list[GroupView] = []
+    parts: list[tuple[IntArray, IntArray, IntArray]] = []
+    for reg in (cols, rows):
+        idx = np.flatnonzero(group_of[reg.f] == g)
+        p = pos[local_of[reg.f[idx]] * T + reg.t[idx]]
+        keep = p >= 0
+        idx, p = idx[keep], p[keep]
+        order = np.argsort(p, kind="stable")
+        idx, p = idx[order], p[order]
+        bounds = np.searchsorted(p, np.arange(0, len(lft) + chunk, chunk))
+        parts.append((idx, p, bounds))
+    (ci, cp, cb), (ri, rp, rb) = parts
+    for k, start in enumerate(range(0, len(lft), chunk)):
+        c0, c1, r0, r1 = cb[k], cb[k + 1], rb[k], rb[k + 1]
+        out.append(GroupView(group, T, ci[c0:c1], cp[c0:c1] - start, ri[r0:r1], rp[r0:r1] - start,
+                             lft[start:start + chunk]))
+    return out
 
 
 def _scatter(v: GroupView, cols: Entries, x: FloatArray, kinds: tuple[int, ...],
@@ -87,6 +131,8 @@ class FeederState:
     v_dn: FloatArray
     inj_p: sp.csr_matrix
     inj_q: sp.csr_matrix
+    any_voltage_slack: bool = True
+    """False when no voltage slack column is nonzero (``v_up``, ``v_dn`` all zero)."""
 
 
 def feeder_state(v: GroupView, cols: Entries, x: FloatArray) -> FeederState:
@@ -95,16 +141,17 @@ def feeder_state(v: GroupView, cols: Entries, x: FloatArray) -> FeederState:
     n, m = g.n_node, g.n_branch
     inj_p = _scatter(v, cols, x, INJECTIONS, cols.e_p, n)
     inj_q = _scatter(v, cols, x, INJECTIONS, cols.e_q, n)
-    P, Q, w, p_root, q_root = g.state(inj_p, inj_q)
+    P, Q, w, p_root, q_root = g.state(inj_p, inj_q, v.ft)
     one = np.ones(len(x))
+    v_up = np.asarray(_scatter(v, cols, x, (V_UP,), one, n).toarray())
+    v_dn = np.asarray(_scatter(v, cols, x, (V_DN,), one, n).toarray())
     s_sub = np.asarray(_scatter(v, cols, x, (S_SUB,), one, 1).toarray()).ravel()
     return FeederState(
         P=P, Q=Q, w=w, p_root=p_root, q_root=q_root,
         s_over=np.asarray(_scatter(v, cols, x, (S_OVER,), one, m).toarray()),
         s_sub=s_sub,
-        v_up=np.asarray(_scatter(v, cols, x, (V_UP,), one, n).toarray()),
-        v_dn=np.asarray(_scatter(v, cols, x, (V_DN,), one, n).toarray()),
-        inj_p=inj_p, inj_q=inj_q,
+        v_up=v_up, v_dn=v_dn, inj_p=inj_p, inj_q=inj_q,
+        any_voltage_slack=bool(np.any(v_up) or np.any(v_dn)),
     )
 
 
@@ -157,6 +204,20 @@ def node_prices(v: GroupView, rows: Entries, y: FloatArray, y_bal: FloatArray,
     )
 
 
+def pricing_candidates(v: GroupView, rows: Entries, y: FloatArray, y_bal: FloatArray,
+                       opts: FeederOptions, dt: float, rel_tol: float) -> np.ndarray:
+    """View rows where an omitted column can price out (bool, n_ft).
+
+    Without a generated row of nonzero dual, π_p is the interface price ``y_bal`` at every node
+    and π_q = 0, so shedding prices out only if ``voll·Δt − y_bal`` and curtailment only if
+    ``c_curt·Δt + y_bal`` is below the tolerance of :func:`priced_columns`."""
+    dual = np.bincount(v.row_lft[y[v.rows] != 0], minlength=v.n_ft) > 0
+    c_shed, c_curt = opts.voll * dt, opts.curtailment_price * dt
+    shed = c_shed - y_bal < -rel_tol * max(1.0, c_shed)
+    curt = c_curt + y_bal < -rel_tol * max(1.0, c_curt)
+    return np.asarray(dual | shed | curt)
+
+
 def _present(keys: IntArray, existing: IntArray) -> np.ndarray:
     return np.isin(keys, existing)
 
@@ -174,19 +235,22 @@ def violated_rows(
     out: list[tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]] = []
     rated = np.flatnonzero(np.isfinite(g.rating_mva))
     if rated.size:
-        best = np.full((v.n_ft, rated.size), -np.inf)
-        arg = np.zeros((v.n_ft, rated.size), dtype=np.int64)
-        P, Q, so = st.P[:, rated], st.Q[:, rated], st.s_over[:, rated]
+        every = rated.size == g.n_branch  # (no column copies when every branch is rated)
+        P, Q, so = (a if every else a[:, rated] for a in (st.P, st.Q, st.s_over))
         cap = g.rating_mva[rated][None, :] + so
-        for k in range(poly.n_facets):  # K facets, each over all feeder-periods and branches
-            viol = poly.a_p[k] * P + poly.a_q[k] * Q - poly.a_s[k] * cap
-            better = viol > best
-            best[better] = viol[better]
-            arg[better] = k
-        ft, j = np.nonzero(best > tol)
-        out.append((np.full(len(ft), THERMAL), ft, rated[j], arg[ft, j], best[ft, j]))
+        # facet k gives at most |a_k|·(|(P, Q)| − ρ_k·cap), ρ_k = a_s,k / |a_k|: only entries
+        # with |(P, Q)| > min ρ · cap can violate a facet (by more than tol > 0)
+        rho = float(np.min(poly.a_s / np.hypot(poly.a_p, poly.a_q)))
+        ft, j = np.nonzero(np.hypot(P, Q) > rho * cap)
+        p, q, c = P[ft, j], Q[ft, j], cap[ft, j]
+        viol = poly.a_p[:, None] * p + poly.a_q[:, None] * q - poly.a_s[:, None] * c
+        arg = np.argmax(viol, axis=0) if len(ft) else np.zeros(0, dtype=np.int64)
+        best = viol[arg, np.arange(len(ft))]
+        hit = best > tol
+        out.append((np.full(int(hit.sum()), THERMAL), ft[hit], rated[j[hit]], arg[hit],
+                    best[hit]))
     if np.any(np.isfinite(g.sub_rating_mva)):
-        sub = np.repeat(g.sub_rating_mva, v.T) + st.s_sub
+        sub = g.sub_rating_mva[v.lft // v.T] + st.s_sub
         viol = (
             poly.a_p[:, None] * st.p_root[None, :] + poly.a_q[:, None] * st.q_root[None, :]
             - poly.a_s[:, None] * sub[None, :]
@@ -195,13 +259,14 @@ def violated_rows(
         worst = viol[k, np.arange(v.n_ft)]
         ft = np.flatnonzero(worst > tol)
         out.append((np.full(len(ft), SUB), ft, np.full(len(ft), -1), k[ft], worst[ft]))
-    w = st.w - st.v_up + st.v_dn
-    viol_v = np.maximum(g.w_min[None, :] - w, w - g.w_max[None, :])
+    w = st.w - st.v_up + st.v_dn if st.any_voltage_slack else st.w
+    viol_v = np.subtract(g.w_min[None, :], w)
+    np.maximum(viol_v, w - g.w_max[None, :], out=viol_v)
     viol_v[:, 0] = -np.inf
-    node = np.argmax(viol_v, axis=1)
-    worst_v = viol_v[np.arange(v.n_ft), node]
-    ft = np.flatnonzero(worst_v > tol)
-    out.append((np.full(len(ft), VOLT), ft, node[ft], np.full(len(ft), -1), worst_v[ft]))
+    ft = np.flatnonzero(np.max(viol_v, axis=1) > tol)  # then the worst node of those rows
+    node = np.argmax(viol_v[ft], axis=1)
+    worst_v = viol_v[ft, node]
+    out.append((np.full(len(ft), VOLT), ft, node, np.full(len(ft), -1), worst_v))
     kind, lft, elem, facet, viol = (np.concatenate(a) for a in zip(*out, strict=True))
     keys = ((lft * 8 + kind) * (g.n_node + 1) + elem + 1) * 64 + facet + 1
     keep = ~_present(keys, present)
@@ -219,10 +284,11 @@ def priced_columns(
     have = np.isin(cols.kind[v.cols], (SHED, CURTAIL))
     present = (v.col_lft[have] * 8 + cols.kind[v.cols][have]) * n + cols.elem[v.cols][have]
     active = pr.active
+    shed_cap, shed_ratio, curt_cap = g.injection_bounds(v.lft)
     parts = []
     for code, bound, reduced in (
-        (SHED, g.shed_cap, opts.voll * dt - active - g.shed_ratio * pr.reactive),
-        (CURTAIL, g.curt_cap, opts.curtailment_price * dt + active),
+        (SHED, shed_cap, opts.voll * dt - active - shed_ratio * pr.reactive),
+        (CURTAIL, curt_cap, opts.curtailment_price * dt + active),
     ):
         cost = opts.voll * dt if code == SHED else opts.curtailment_price * dt
         ft, at = np.nonzero((bound > 0) & (reduced < -rel_tol * max(1.0, cost)))

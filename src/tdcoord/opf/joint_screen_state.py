@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,6 +50,8 @@ class ScreenStats:
     rounds: int = 0
     rows_added: dict[str, int] = dataclasses.field(default_factory=dict)
     columns_added: dict[str, int] = dataclasses.field(default_factory=dict)
+    checked: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Feeder-periods evaluated (summed over rounds) and master solves."""
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def add(self, what: dict[str, int], key: str, n: int) -> None:
@@ -76,6 +79,10 @@ class Screen:
     cols: Entries
     rows: Entries
     stats: ScreenStats
+    dirty_masters: set[int] = dataclasses.field(default_factory=set)
+    """Masters changed since their last solve."""
+    prev: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    """Column values, row duals and balance duals of the last check."""
 
     @property
     def T(self) -> int:  # noqa: N802 (the number of periods, as in the math)
@@ -157,12 +164,18 @@ def offer_columns(case: JointCase) -> tuple[Entries, FloatArray, FloatArray, Flo
     return concat(parts), np.concatenate(cost), np.concatenate(lo), np.concatenate(hi)
 
 
+def _by_master(master: IntArray) -> list[tuple[int, IntArray]]:
+    """(master, indices in ascending order) per master present (one stable sort)."""
+    order = np.argsort(master, kind="stable")
+    cut = np.flatnonzero(np.diff(master[order])) + 1
+    return [(int(master[g[0]]), g) for g in np.split(order, cut)] if len(order) else []
+
+
 def _place(s: Screen, new: Entries, sizes: list[int]) -> None:
     """Assign master and position to new entries (appended after ``sizes``)."""
     new.master = s.master_of(new.t)
     new.local = np.empty(len(new), dtype=np.int64)
-    for m in np.unique(new.master).tolist():
-        sel = np.flatnonzero(new.master == m)
+    for m, sel in _by_master(new.master):
         new.local[sel] = sizes[m] + np.arange(len(sel))
 
 
@@ -179,14 +192,17 @@ def add_columns(s: Screen, new: Entries, cost: FloatArray, lo: FloatArray, hi: F
     row = np.concatenate([s.balance_row(new.f[bal_c], new.t[bal_c]), s.rows.local[r_i]])
     col = np.concatenate([bal_c, c_i])
     val = np.concatenate([new.e_p[bal_c], vals])
-    for m in np.unique(new.master).tolist():
-        sel = np.flatnonzero(new.master == m)
-        pos = np.full(len(new), -1)
+    pos = np.empty(len(new), dtype=np.int64)
+    groups = _by_master(new.master)
+    for _, sel in groups:
         pos[sel] = np.arange(len(sel))
-        keep = new.master[col] == m
+    entries = dict(_by_master(new.master[col]))
+    for m, sel in groups:
+        keep = entries.get(m, np.zeros(0, dtype=np.int64))
         A = sp.csc_matrix((val[keep], (row[keep], pos[col[keep]])),
                           shape=(s.masters[m].lp.n_row, len(sel)))
         s.masters[m].add_columns(cost[sel], lo[sel], hi[sel], A)
+        s.dirty_masters.add(int(m))
     s.cols.extend(new)
 
 
@@ -205,14 +221,17 @@ def add_rows(s: Screen, new: Entries, lo: FloatArray, hi: FloatArray,
     row = np.concatenate([r_i, r_s])
     col = s.cols.local[np.concatenate([c_i, c_s])]
     val = np.concatenate([vals, v_s])
-    for m in np.unique(new.master).tolist():
-        sel = np.flatnonzero(new.master == m)
-        pos = np.full(len(new), -1)
+    pos = np.empty(len(new), dtype=np.int64)
+    groups = _by_master(new.master)
+    for _, sel in groups:
         pos[sel] = np.arange(len(sel))
-        keep = new.master[row] == m
+    entries = dict(_by_master(new.master[row]))
+    for m, sel in groups:
+        keep = entries.get(m, np.zeros(0, dtype=np.int64))
         A = sp.csr_matrix((val[keep], (pos[row[keep]], col[keep])),
                           shape=(len(sel), s.masters[m].lp.n_col))
         s.masters[m].add_rows(A, lo[sel], hi[sel])
+        s.dirty_masters.add(int(m))
     s.rows.extend(new)
 
 
@@ -246,22 +265,54 @@ def ensure_slacks(s: Screen, kind: IntArray, f: IntArray, t: IntArray, elem: Int
     return np.asarray(slack[order[np.searchsorted(have[order], want)]], dtype=np.int64)
 
 
+#: Warm-start each period's first master solve from the previous period's basis.
+WARM_CHAIN = True
+
+
+def solve_masters(
+    s: Screen, last: Sequence[LpSolution], pool: Executor | None = None
+) -> list[LpSolution]:
+    """Solve the masters changed since their last solve (all the first time); the others keep
+    their last solution (same program, same optimum). With ``pool`` the masters are solved
+    concurrently (independent HiGHS objects; highspy releases the GIL while solving, and the
+    result does not depend on the order)."""
+    todo = list(range(len(s.masters))) if not last else sorted(s.dirty_masters)
+    sols: list[LpSolution | None] = list(last) if last else [None] * len(s.masters)
+    if not last and pool is None and s.per_period and WARM_CHAIN:
+        # first solve, one master per period: start period t from period t−1's optimal basis
+        # (same rows and columns, loads a quarter-hour apart) instead of a cold start
+        for m in todo:
+            this, before = s.masters[m], sols[m - 1] if m else None
+            if before is not None and before.status == "optimal" and (
+                s.masters[m - 1].lp.n_row, s.masters[m - 1].lp.n_col
+            ) == (this.lp.n_row, this.lp.n_col):
+                this.set_basis(s.masters[m - 1].basis())
+            sols[m] = this.solve()
+        s.stats.add(s.stats.checked, "master_solves", len(todo))
+        todo = []
+    if pool is not None and len(todo) > 1:
+        for m, sol in zip(todo, pool.map(lambda k: s.masters[k].solve(), todo), strict=True):
+            sols[m] = sol
+    else:
+        for m in todo:
+            sols[m] = s.masters[m].solve()
+    s.stats.add(s.stats.checked, "master_solves", len(todo))
+    s.dirty_masters.clear()
+    return [sol for sol in sols if sol is not None]
+
+
 def read_values(s: Screen, sols: Sequence[LpSolution]) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Column values and row duals of the register, balance duals per feeder-period (f·T + t)."""
-    x = np.zeros(len(s.cols))
-    y = np.zeros(len(s.rows))
-    for m, sol in enumerate(sols):
-        c = s.cols.master == m
-        x[c] = sol.x[s.cols.local[c]]
-        r = s.rows.master == m
-        y[r] = sol.row_duals[s.rows.local[r]]
+    xs = np.concatenate([sol.x for sol in sols])
+    ys = np.concatenate([sol.row_duals for sol in sols])
+    x_off = np.concatenate([[0], np.cumsum([len(sol.x) for sol in sols])[:-1]]).astype(np.int64)
+    y_off = np.concatenate(
+        [[0], np.cumsum([len(sol.row_duals) for sol in sols])[:-1]]
+    ).astype(np.int64)
+    x = xs[x_off[s.cols.master] + s.cols.local]
+    y = ys[y_off[s.rows.master] + s.rows.local]
     F, T = s.case.n_feeders, s.T
     f = np.repeat(np.arange(F), T)
     t = np.tile(np.arange(T), F)
-    rows = s.balance_row(f, t)
-    mast = s.master_of(t)
-    y_bal = np.zeros(F * T)
-    for m, sol in enumerate(sols):
-        sel = mast == m
-        y_bal[sel] = sol.row_duals[rows[sel]]
-    return x, y, y_bal
+    y_bal = ys[y_off[s.master_of(t)] + s.balance_row(f, t)]
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), y_bal

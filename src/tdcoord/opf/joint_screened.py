@@ -11,8 +11,10 @@ row and no slack column (lazy constraints, as in security-constrained OPF: Stott
 2009, "DC power flow revisited", §V; Bertsimas & Tsitsiklis 1997, ch. 4.2/6.1 for row and column
 generation). Each round:
 
-1. solve the masters (one per period when nothing couples periods, else one), warm;
-2. **rows**: evaluate every omitted row at the dispatch, vectorised over all feeders and periods;
+1. solve the masters (one per period when nothing couples periods, else one), warm; only those
+   changed since their last solve;
+2. **rows**: evaluate every omitted row at the dispatch, vectorised over the feeder-periods whose
+   inputs changed since the last round (:func:`dirty_feeder_periods`; all in round 1), in chunks;
    add the most violated facet per branch, the most violated interface facet and the worst
    voltage per feeder and period (violation > ``tol``) with their slack columns at the penalty of
    the full formulation;
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -56,9 +59,10 @@ from tdcoord.opf.joint_master import (
 from tdcoord.opf.joint_result import JointResult
 from tdcoord.opf.joint_screen_check import (
     feeder_state,
-    group_view,
+    group_views,
     node_prices,
     priced_columns,
+    pricing_candidates,
     violated_rows,
 )
 from tdcoord.opf.joint_screen_result import screened_result
@@ -71,8 +75,10 @@ from tdcoord.opf.joint_screen_state import (
     ensure_slacks,
     offer_columns,
     read_values,
+    solve_masters,
 )
 from tdcoord.opf.joint_sensitivity import feeder_groups
+from tdcoord.opf.lp import LpSolution
 
 #: Violation (MVA, pu²) above which an omitted row is added.
 ROW_TOL = 1e-6
@@ -80,6 +86,8 @@ ROW_TOL = 1e-6
 COL_TOL = 1e-7
 #: Columns added per feeder, period and round at most (the most negative reduced costs first).
 MAX_COLUMNS_PER_FEEDER_PERIOD = 16
+#: Feeder-periods evaluated together (dense (CHUNK × node) arrays of ~2 MB: cache-sized).
+CHUNK = 2048
 
 
 def check_supported(case: JointCase) -> None:
@@ -113,44 +121,98 @@ def check_supported(case: JointCase) -> None:
 
 
 
+def dirty_feeder_periods(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> np.ndarray:
+    """Feeder-periods (f·T + t, bool) whose check can differ from the last round's: a column
+    value, a row dual or the interface price changed, or a row / column was added there (new
+    register entries count as changed). Elsewhere the last check found nothing and, with the
+    same inputs, would find nothing again."""
+    n_ft = s.case.n_feeders * s.T
+    if s.prev is None:
+        return np.ones(n_ft, dtype=bool)
+    x0, y0, yb0 = s.prev
+    ch_x = np.ones(len(x), dtype=bool)
+    ch_x[: len(x0)] = x[: len(x0)] != x0
+    ch_y = np.ones(len(y), dtype=bool)
+    ch_y[: len(y0)] = y[: len(y0)] != y0
+    dirty = np.asarray(y_bal != yb0)
+    dirty[s.cols.ft(s.T)[ch_x]] = True
+    dirty[s.rows.ft(s.T)[ch_y]] = True
+    return dirty
+
+
+def _check_group(
+    s: Screen, g: int, lft: IntArray, x: FloatArray, y: FloatArray, y_bal: FloatArray
+) -> tuple[tuple[IntArray, ...], tuple[IntArray, ...]]:
+    """Rows (kind, local ft, elem, facet) and columns (kind, local ft, node) to add for the
+    group-local feeder-periods ``lft``, chunk by chunk (in the order of a full check)."""
+    grp, T, dt = s.groups[g], s.T, s.case.period_hours
+    opts, poly = s.case.options, s.case.options.facets()
+    rows_out: list[tuple[IntArray, ...]] = []
+    cols_out: list[tuple[IntArray, ...]] = []
+    glob = grp.feeders[lft // T] * T + lft % T
+    for v in group_views(s.cols, s.rows, grp, g, s.group_of, s.local_of, T, lft, CHUNK):
+        st = feeder_state(v, s.cols, x)
+        kind, vl, elem, facet, _ = violated_rows(v, st, s.rows, poly, ROW_TOL)
+        rows_out.append((kind, v.lft[vl], elem, facet))
+        if not opts.slacks:
+            continue
+        yb = y_bal[glob[np.searchsorted(lft, v.lft)]]
+        cand = pricing_candidates(v, s.rows, y, yb, opts, dt, COL_TOL)
+        if not cand.any():
+            continue
+        w = v.subset(cand)
+        pr = node_prices(w, s.rows, y, yb[cand], poly)
+        ck, cl, node, _ = priced_columns(w, s.cols, pr, opts, dt,
+                                         MAX_COLUMNS_PER_FEEDER_PERIOD, COL_TOL)
+        cols_out.append((ck, w.lft[cl], node))
+    empty = np.zeros(0, dtype=np.int64)
+    r = tuple(np.concatenate([a[i] for a in rows_out] + [empty]) for i in range(4))
+    order = np.lexsort((r[2], r[1], r[0]))  # kind, then feeder-period, then element
+    c = tuple(np.concatenate([a[i] for a in cols_out] + [empty]) for i in range(3))
+    return tuple(a[order] for a in r), c
+
+
 def _round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> bool:
-    """One screening pass over every group; add what is violated or prices out. True if any."""
+    """One screening pass over the feeder-periods that may have changed (every one in the first
+    round); add what is violated or prices out. True if anything was added."""
     case, T, dt = s.case, s.T, s.case.period_hours
     opts, poly = case.options, case.options.facets()
     col_parts: list[Entries] = []
     col_data: list[tuple[FloatArray, FloatArray]] = []
     row_parts: list[Entries] = []
     row_bounds: list[tuple[FloatArray, FloatArray]] = []
+    dirty = dirty_feeder_periods(s, x, y, y_bal)
+    s.prev = (x, y, y_bal)
     for g, grp in enumerate(s.groups):
-        v = group_view(s.cols, s.rows, grp, g, s.group_of, s.local_of, T)
-        st = feeder_state(v, s.cols, x)
-        kind, lft, elem, facet, _ = violated_rows(v, st, s.rows, poly, ROW_TOL)
-        f, t = grp.feeders[lft // T], lft % T
+        lft = np.flatnonzero(dirty[(grp.feeders[:, None] * T + np.arange(T)).ravel()])
+        s.stats.add(s.stats.checked, "feeder_periods", len(lft))
+        if not len(lft):
+            continue
+        (kind, lft_r, elem, facet), (ck, clft, node) = _check_group(s, g, lft, x, y, y_bal)
+        f, t = grp.feeders[lft_r // T], lft_r % T
         row_parts.append(Entries.new(len(kind), kind=kind, f=f, t=t, elem=elem, facet=facet))
         lo = np.full(len(kind), -np.inf)
         hi = np.full(len(kind), np.inf)
         k = np.maximum(facet, 0)
         e = np.maximum(elem, 0)
         th, su, vo = kind == THERMAL, kind == SUB, kind == VOLT
-        hi[th] = (poly.a_s[k[th]] * grp.rating_mva[e[th]] - poly.a_p[k[th]] * grp.p0[lft[th], e[th]]
-                  - poly.a_q[k[th]] * grp.q0[lft[th], e[th]])
-        hi[su] = (poly.a_s[k[su]] * grp.sub_rating_mva[lft[su] // T]
-                  - poly.a_p[k[su]] * grp.p_net[lft[su]] - poly.a_q[k[su]] * grp.q_net[lft[su]])
-        lo[vo] = grp.w_min[e[vo]] - grp.w0[lft[vo], e[vo]]
-        hi[vo] = grp.w_max[e[vo]] - grp.w0[lft[vo], e[vo]]
+        lt = lft_r
+        hi[th] = (poly.a_s[k[th]] * grp.rating_mva[e[th]] - poly.a_p[k[th]] * grp.p0[lt[th], e[th]]
+                  - poly.a_q[k[th]] * grp.q0[lt[th], e[th]])
+        hi[su] = (poly.a_s[k[su]] * grp.sub_rating_mva[lt[su] // T]
+                  - poly.a_p[k[su]] * grp.p_net[lt[su]] - poly.a_q[k[su]] * grp.q_net[lt[su]])
+        lo[vo] = grp.w_min[e[vo]] - grp.w0[lt[vo], e[vo]]
+        hi[vo] = grp.w_max[e[vo]] - grp.w0[lt[vo], e[vo]]
         row_bounds.append((lo, hi))
         if not opts.slacks:
             continue
-        pr = node_prices(v, s.rows, y, y_bal[(grp.feeders[:, None] * T + np.arange(T)).ravel()],
-                         poly)
-        ck, clft, node, _ = priced_columns(v, s.cols, pr, opts, dt,
-                                           MAX_COLUMNS_PER_FEEDER_PERIOD, COL_TOL)
         shed = ck == SHED
-        e_q = np.where(shed, grp.shed_ratio[clft, node], 0.0)
+        shed_cap, shed_ratio, curt_cap = grp.injection_bounds_at(clft, node)
+        e_q = np.where(shed, shed_ratio, 0.0)
         col_parts.append(Entries.new(len(ck), kind=ck, f=grp.feeders[clft // T], t=clft % T,
                                      elem=node, e_p=np.where(shed, 1.0, -1.0), e_q=e_q))
         cost = np.where(shed, opts.voll, opts.curtailment_price) * dt
-        cap = np.where(shed, grp.shed_cap[clft, node], grp.curt_cap[clft, node])
+        cap = np.where(shed, shed_cap, curt_cap)
         col_data.append((cost, cap))
     cols = concat(col_parts)
     if len(cols):
@@ -207,30 +269,38 @@ def start(case: JointCase, stats: ScreenStats) -> Screen:
 
 
 def solve_screened_stats(
-    case: JointCase, *, max_rounds: int = 1000
+    case: JointCase, *, max_rounds: int = 1000, workers: int = 1
 ) -> tuple[JointResult, ScreenStats]:
-    """Solve ``case`` by screening (module docstring); the result and what the screening did."""
+    """Solve ``case`` by screening (module docstring); the result and what the screening did.
+
+    ``workers`` threads solve the per-period masters concurrently (1: one after the other; the
+    result is the same optimum). highspy releases the GIL while solving, but the moonshot's
+    masters are small (~20 ms), two workers were not measured faster on a shared 2-core machine,
+    and with one worker the first solve of each period starts from the previous period's basis
+    (:func:`~tdcoord.opf.joint_screen_state.solve_masters`) — hence the default 1."""
     stats = ScreenStats()
     t0 = time.perf_counter()
     s = start(case, stats)
+    sols: list[LpSolution] = []
     t0 = stats.clock("build_s", t0)
-    while True:
-        sols = [m.solve() for m in s.masters]
-        stats.rounds += 1
-        t0 = stats.clock("solve_s", t0)
-        if any(sol.status != "optimal" for sol in sols):
-            break
-        x, y, y_bal = read_values(s, sols)
-        added = _round(s, x, y, y_bal)
-        t0 = stats.clock("check_s", t0)
-        if not added:
-            break
-        if stats.rounds >= max_rounds:
-            raise OptimizationError(
-                f"screening did not converge in {max_rounds} rounds",
-                where="solve_screened",
-                fix="raise max_rounds or use algorithm='monolithic'",
-            )
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        while True:
+            sols = solve_masters(s, sols, pool if workers > 1 else None)
+            stats.rounds += 1
+            t0 = stats.clock("solve_s", t0)
+            if any(sol.status != "optimal" for sol in sols):
+                break
+            x, y, y_bal = read_values(s, sols)
+            added = _round(s, x, y, y_bal)
+            t0 = stats.clock("check_s", t0)
+            if not added:
+                break
+            if stats.rounds >= max_rounds:
+                raise OptimizationError(
+                    f"screening did not converge in {max_rounds} rounds",
+                    where="solve_screened",
+                    fix="raise max_rounds or use algorithm='monolithic'",
+                )
     result = screened_result(s, sols)
     stats.clock("prices_s", t0)
     timings = {k: stats.timings.get(k, 0.0) for k in ("build_s", "solve_s", "check_s", "prices_s")}
