@@ -20,9 +20,14 @@ from tdcoord.cli.common import _clean
 
 
 def run_demo(
-    out: str | Path = "out/demo", study_path: str | Path | None = None, *, compare: bool = True
+    out: str | Path = "out/demo",
+    study_path: str | Path | None = None,
+    *,
+    compare: bool = True,
+    jobs: int = 0,
 ) -> dict[str, object]:
-    """Run the default study and return the check summary."""
+    """Run the default study and return the check summary (``jobs``: worker processes for the
+    models, 0 = one per core)."""
     from tdcoord.grid.summary import grid_check, grid_info
     from tdcoord.grid.validate import validate
     from tdcoord.study import load_study
@@ -67,6 +72,7 @@ def run_demo(
             out=str(folder),
             json_out=False,
             no_report=False,
+            jobs=jobs,
         )
     console.print(f"grid summary written to {folder}/grid_info.json and {folder}/grid_check.json")
     return check

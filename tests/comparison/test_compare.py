@@ -169,3 +169,19 @@ def test_imbalance_is_settled_against_the_intraday_position(small: Comparison) -
         k = small.kpis()[r.entry.id]
         assert k["imbalance_mwh"] == pytest.approx(float(np.abs(expected).sum() * dt))
         assert abs(k["settlement_residual_eur"]) < 1e-6
+
+
+def test_worker_processes_give_the_same_numbers(small: Comparison) -> None:
+    """``--jobs 2`` runs the models in two forked workers: the same KPIs, bit for bit."""
+    two = run_comparison(load_study(SMALL), jobs=2)
+    a, b = small.kpis(), two.kpis()
+    assert list(a) == list(b)
+    for m in a:
+        for k, v in a[m].items():
+            if k not in TIMING_KEYS:
+                assert b[m][k] == v, (m, k)
+
+
+def test_bad_jobs_is_rejected() -> None:
+    result = runner.invoke(app, ["compare", str(SMALL), "--jobs", "-1", "--no-report"])
+    assert result.exit_code == 2 and "jobs" in result.output

@@ -1,4 +1,4 @@
-"""``tdcoord compare [STUDY] [--models id,id,… | --all] [--out DIR] [--json]``."""
+"""``tdcoord compare [STUDY] [--models id,id,… | --all] [--out DIR] [--json] [--jobs N]``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ def compare(
     out: str = typer.Option("out/compare", "--out", help="Folder for kpis.json, CSVs, report"),
     json_out: bool = typer.Option(False, "--json", help="Print kpis.json to stdout"),
     no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML report"),
+    jobs: int = typer.Option(
+        1, "--jobs", help="Models run in this many worker processes (0: one per core)"
+    ),
 ) -> None:
     """Run named coordination models on the same study day; print and write the KPIs."""
 
@@ -68,7 +71,7 @@ def compare(
             def progress(model_id: str, k: int, n: int) -> None:
                 bar.update(task, total=n, completed=k, description=f"model {model_id}")
 
-            result = run_comparison(spec, chosen, progress=progress)
+            result = run_comparison(spec, chosen, progress=progress, jobs=jobs)
             bar.update(task, description="validation done; writing outputs")
             paths = write_outputs(result, out, report=not no_report)
         kpis = result.kpis()

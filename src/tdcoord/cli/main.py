@@ -49,10 +49,13 @@ def main(
 def demo(
     out: str = typer.Option("out/demo", "--out", help="Folder for the results"),
     study: str | None = typer.Option(None, "--study", help="Study file (default: bundled)"),
+    jobs: int = typer.Option(
+        0, "--jobs", help="Models run in this many worker processes (0: one per core)"
+    ),
 ) -> None:
     """Run the bundled default study: the grid check, then a whole day under the default
     models with AC validation, settlement, kpis.json and the HTML report."""
     from tdcoord.cli.common import run_guarded
     from tdcoord.demo import run_demo
 
-    run_guarded(lambda: run_demo(out, study))
+    run_guarded(lambda: run_demo(out, study, jobs=jobs))

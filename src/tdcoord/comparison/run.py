@@ -31,7 +31,13 @@ from tdcoord.simulation.activation import ResponseModel, min_duration_intervals
 from tdcoord.simulation.day import Day, build_day
 from tdcoord.simulation.day_events import EventLog, apply_events, load_events
 from tdcoord.simulation.stages import Stage, StudyClock, stages_for
-from tdcoord.simulation.timeline import GivenNeeds, ModelDay, day_ahead_market, run_model_day
+from tdcoord.simulation.timeline import (
+    DayAheadMarket,
+    GivenNeeds,
+    ModelDay,
+    day_ahead_market,
+    run_model_day,
+)
 from tdcoord.study import Study
 
 #: Preset regions whose day-ahead energy market is nodal (LMP); the others clear zonally.
@@ -229,16 +235,66 @@ def _offers(
     return built.book, sp.csr_matrix(built.members)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class SharedDay:
+    """Everything every model of a comparison shares (built once, read-only)."""
+
+    day: Day
+    offers: OfferBook
+    members: sp.csr_matrix
+    preset: Preset
+    market: DayAheadMarket
+    stages: dict[str, Stage]
+    penalties: Penalties
+    response: ResponseModel
+    spec: CompareSpec
+    events: Any
+    needs: GivenNeeds | None
+
+
+def run_one_model(shared: SharedDay, entry: ModelEntry) -> ModelRun:
+    """One model through the shared day: markets, activation, validation, settlement, events."""
+    t1 = time.perf_counter()
+    sh = shared
+    md = run_model_day(
+        sh.day,
+        sh.offers,
+        sh.market.schedule_mw,
+        entry.id,
+        entry.scheme,
+        entry.params.as_dict(),
+        penalties=sh.penalties,
+        response=sh.response,
+        seed=sh.spec.seed,
+        ac=sh.spec.validation == "ac",
+        members=sh.members,
+        stages=sh.stages,
+        needs=sh.needs,
+    )
+    settlement = settle_model(
+        (sh.day, sh.offers, sh.members, sh.preset), md, sh.market.price_eur_per_mwh
+    )
+    log = apply_events(sh.day, md, sh.events) if sh.events else None
+    return ModelRun(entry, md, settlement, log, time.perf_counter() - t1)
+
+
 def run_comparison(
     study: Study,
     models: Sequence[str] | str | None = None,
     *,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> Comparison:
-    """Run ``models`` (default: the study's ``compare.models``) on the study day."""
+    """Run ``models`` (default: the study's ``compare.models``) on the study day.
+
+    ``jobs`` > 1 runs the models in that many worker processes
+    (:func:`tdcoord.comparison.jobs.run_models`); the numbers are the same as with one.
+    """
+    from tdcoord.comparison.jobs import check_jobs, run_models
     from tdcoord.der.fleet_spec import build_fleet
     from tdcoord.market.rules import load_preset
 
+    check_jobs(jobs)
     spec: CompareSpec = study.compare
     entries = resolve_models(models if models is not None else spec.models)
     t0 = time.perf_counter()
@@ -253,46 +309,31 @@ def run_comparison(
     needs = given_needs(spec, day)
     offers, members = _offers(study, fleet, preset, day)
     market = day_ahead_market(day, nodal=preset.region in NODAL_REGIONS)
-    schedule = market.schedule_mw
     stage_list = stages_for(preset, StudyClock(T, dt * 60.0))
-    stages: dict[str, Stage] = {s.name: s for s in stage_list}
-    penalties = Penalties(**spec.penalties.model_dump())
     response = ResponseModel(
         non_delivery_prob=spec.non_delivery_probability,
         delivery_fraction=spec.delivery_fraction,
         delay_intervals=spec.delay_intervals,
         min_duration_intervals=study_min_duration(study.market.products, dt * 60.0),
     )
+    shared = SharedDay(
+        day=day,
+        offers=offers,
+        members=members,
+        preset=preset,
+        market=market,
+        stages={s.name: s for s in stage_list},
+        penalties=Penalties(**spec.penalties.model_dump()),
+        response=response,
+        spec=spec,
+        events=events,
+        needs=needs,
+    )
+    day.flexibility  # noqa: B018  # computed once here, inherited by every model (and worker)
     setup_s = time.perf_counter() - t0
-    runs: list[ModelRun] = []
-    for k, entry in enumerate(entries):
-        if progress is not None:
-            progress(entry.id, k, len(entries))
-        t1 = time.perf_counter()
-        md = run_model_day(
-            day,
-            offers,
-            schedule,
-            entry.id,
-            entry.scheme,
-            entry.params.as_dict(),
-            penalties=penalties,
-            response=response,
-            seed=spec.seed,
-            ac=spec.validation == "ac",
-            members=members,
-            stages=stages,
-            needs=needs,
-        )
-        settlement = settle_model(
-            (day, offers, members, preset), md, market.price_eur_per_mwh
-        )
-        log = apply_events(day, md, events) if events else None
-        runs.append(ModelRun(entry, md, settlement, log, time.perf_counter() - t1))
-    if progress is not None:
-        progress("done", len(entries), len(entries))
+    runs = run_models(shared, entries, jobs=jobs, progress=progress)
     return Comparison(
-        study, grid, fleet, preset, day, offers, members, schedule, tuple(runs), setup_s,
+        study, grid, fleet, preset, day, offers, members, market.schedule_mw, runs, setup_s,
         market.price_eur_per_mwh,
     )
 
