@@ -30,7 +30,8 @@ bench: setup  ## peers (linopy, pyomo, cvxpy) come from the bench dependency gro
 	$(PY) benchmarks/bench_dcopf.py build
 	$(PY) benchmarks/bench_dcopf.py e2e
 	$(PY) benchmarks/bench_feeder.py
-	$(PY) benchmarks/bench_joint.py
+	$(PY) benchmarks/bench_joint.py scale
+	$(PY) benchmarks/bench_joint.py moonshot --sample 0
 
 clean:
 	rm -rf .venv out .pytest_cache .mypy_cache .ruff_cache
