@@ -836,33 +836,38 @@ class BlockWarmLp:
         self, cols: slice | ArrayLike, lower: ArrayLike, upper: ArrayLike
     ) -> None:
         """Set the bounds of columns ``cols`` (marks the blocks touched)."""
-        idx = _idx(cols, self._lp.n_col)
-        lo = _broadcast(lower, idx.size, "lower bound", "update_col_bounds")
-        up = _broadcast(upper, idx.size, "upper bound", "update_col_bounds")
-        ch = _changed((self._lp.col_lower[idx] != lo) | (self._lp.col_upper[idx] != up))
-        for k, loc, (lk, uk) in self._scatter(
-            idx[ch], self._col_block, self._local_col, lo[ch], up[ch]
-        ):
-            self._blocks[k].update_col_bounds(loc, lk, uk)
-        cl, cu = self._lp.col_lower.copy(), self._lp.col_upper.copy()
-        cl[idx], cu[idx] = lo, up
-        self._lp = dataclasses.replace(self._lp, col_lower=_readonly(cl), col_upper=_readonly(cu))
+        self._update_bounds("col", cols, lower, upper)
 
     def update_row_bounds(
         self, rows: slice | ArrayLike, lower: ArrayLike, upper: ArrayLike
     ) -> None:
         """Set the bounds of rows ``rows`` (marks the blocks touched)."""
-        idx = _idx(rows, self._lp.n_row)
-        lo = _broadcast(lower, idx.size, "lower bound", "update_row_bounds")
-        up = _broadcast(upper, idx.size, "upper bound", "update_row_bounds")
-        ch = _changed((self._lp.row_lower[idx] != lo) | (self._lp.row_upper[idx] != up))
-        for k, loc, (lk, uk) in self._scatter(
-            idx[ch], self._row_block, self._local_row, lo[ch], up[ch]
-        ):
-            self._blocks[k].update_row_bounds(loc, lk, uk)
-        rl, ru = self._lp.row_lower.copy(), self._lp.row_upper.copy()
-        rl[idx], ru[idx] = lo, up
-        self._lp = dataclasses.replace(self._lp, row_lower=_readonly(rl), row_upper=_readonly(ru))
+        self._update_bounds("row", rows, lower, upper)
+
+    def _update_bounds(
+        self, kind: str, where: slice | ArrayLike, lower: ArrayLike, upper: ArrayLike
+    ) -> None:
+        """Bounds of columns (``kind="col"``) or rows (``"row"``): the changed entries go to
+        their blocks, the whole program keeps the new values."""
+        name = f"update_{kind}_bounds"
+        idx = _idx(where, self._lp.n_col if kind == "col" else self._lp.n_row)
+        lo = _broadcast(lower, idx.size, "lower bound", name)
+        up = _broadcast(upper, idx.size, "upper bound", name)
+        old_lo, old_up = getattr(self._lp, f"{kind}_lower"), getattr(self._lp, f"{kind}_upper")
+        ch = _changed((old_lo[idx] != lo) | (old_up[idx] != up))
+        if kind == "col":
+            block, local = self._col_block, self._local_col
+        else:
+            block, local = self._row_block, self._local_row
+        for k, loc, (lk, uk) in self._scatter(idx[ch], block, local, lo[ch], up[ch]):
+            getattr(self._blocks[k], name)(loc, lk, uk)
+        new_lo, new_up = old_lo.copy(), old_up.copy()
+        new_lo[idx], new_up[idx] = lo, up
+        bounds: dict[str, Any] = {
+            f"{kind}_lower": _readonly(new_lo),
+            f"{kind}_upper": _readonly(new_up),
+        }
+        self._lp = dataclasses.replace(self._lp, **bounds)
 
     def solve(self, *, lean: bool = False) -> LpSolution:
         """Re-solve the changed blocks from their bases and assemble the whole solution.
