@@ -99,6 +99,10 @@ class MarketSpec(BaseModel):
     strategy: str = "cost_based"
     strategy_params: dict[str, float | list[float]] = Field(default_factory=dict)
     aggregate: Literal["node", "none"] = "node"
+    availability_price_eur_per_mw_h: dict[str, float] = Field(default_factory=dict)
+    """Availability price per capacity product (``availability: true``, e.g. ``capacity_nwa``):
+    what the buyer pays per MW reserved and hour on top of the utilisation (activation)
+    payment. A study assumption (DSO flexibility tenders publish both prices)."""
 
     @model_validator(mode="after")
     def _known_names(self) -> MarketSpec:
@@ -120,6 +124,24 @@ class MarketSpec(BaseModel):
             )
         if len(set(self.products)) != len(self.products):
             raise ValueError("a product is listed twice under market.products: list it once")
+        for pid, price in self.availability_price_eur_per_mw_h.items():
+            if pid not in self.products:
+                raise ValueError(
+                    f"availability price for {pid!r}, which is not in market.products: "
+                    "add the product or remove its price"
+                )
+            from tdcoord.market.products import get_product
+
+            if not get_product(pid).availability:
+                raise ValueError(
+                    f"product {pid!r} is not a capacity product (availability: false): "
+                    "availability prices apply to products such as capacity_nwa"
+                )
+            if not (price >= 0 and price < float("inf")):
+                raise ValueError(
+                    f"availability price {price!r} for {pid!r}: give a finite price >= 0 "
+                    "per MW and hour"
+                )
         if self.strategy not in available_strategies():
             raise ValueError(
                 f"unknown bidding strategy {self.strategy!r}: use one of "

@@ -83,6 +83,17 @@ def test_bad_study_is_one_line_error(tmp_path: Path) -> None:
         ("[congestion_dso, voltage_support]", "[congestion_dso, flex9]", "unknown product 'flex9'"),
         ("preset: nodes", "preset: nodes\n  strategy: greedy", "unknown bidding strategy"),
         ("customer_peak_kw: 40", "customer_peak_kw: -1", "greater than 0"),
+        (
+            "[congestion_dso, voltage_support]",
+            "[congestion_dso, voltage_support]\n  availability_price_eur_per_mw_h: {capacity_nwa: 5}",
+            "not in market.products",
+        ),
+        (
+            "[congestion_dso, voltage_support]",
+            "[congestion_dso, voltage_support]\n  availability_price_eur_per_mw_h: "
+            "{congestion_dso: 5}",
+            "not a capacity product",
+        ),
     ],
 )
 def test_study_sections_validated(tmp_path: Path, old: str, new: str, message: str) -> None:

@@ -185,3 +185,29 @@ def test_worker_processes_give_the_same_numbers(small: Comparison) -> None:
 def test_bad_jobs_is_rejected() -> None:
     result = runner.invoke(app, ["compare", str(SMALL), "--jobs", "-1", "--no-report"])
     assert result.exit_code == 2 and "jobs" in result.output
+
+
+def test_capacity_products_are_paid_for_what_the_day_ahead_market_reserved() -> None:
+    """Issue 6: availability + utilisation payments for capacity products."""
+    study = load_study(SMALL)
+    market = study.market.model_copy(
+        update={
+            "products": ["capacity_nwa"],
+            "availability_price_eur_per_mw_h": {"capacity_nwa": 5.0},
+        }
+    )
+    c = run_comparison(
+        study.model_copy(
+            update={"market": market, "compare": study.compare.model_copy(update={"events": []})}
+        ),
+        ["eu.central"],
+    )
+    (r,) = c.runs
+    da = r.day.stages["day_ahead"].activations
+    reserved_mwh = float(da.loc[da["product_id"] == "capacity_nwa", "mw"].sum()) * c.day.dt_h
+    assert reserved_mwh > 0
+    k = c.kpis()["eu.central"]
+    assert k["availability_paid_eur"] == pytest.approx(5.0 * reserved_mwh)
+    items = set(r.settlement.transactions["item"])
+    assert {"availability", "utilisation"} <= items
+    assert abs(k["settlement_residual_eur"]) < 1e-6

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from tdcoord.grid.tables import FloatArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.rules import Preset
 from tdcoord.settlement.imbalance_price import single_imbalance_price
+from tdcoord.settlement.reservation import reserved_availability
 from tdcoord.settlement.run import Settlement, settle_run
 from tdcoord.simulation.activation import ResponseModel, min_duration_intervals
 from tdcoord.simulation.day import Day, build_day
@@ -86,6 +87,9 @@ class Comparison:
             tx = r.settlement.transactions
             k["imbalance_paid_by_brps_eur"] = -float(
                 tx.loc[tx["item"] == "imbalance", "amount_eur"].sum()
+            )
+            k["availability_paid_eur"] = float(
+                tx.loc[tx["item"] == "availability", "amount_eur"].sum()
             )
             stacking = r.settlement.stacking
             k["stacking_conflicts"] = 0 if stacking is None else len(stacking.conflicts)
@@ -160,12 +164,15 @@ def settle_model(
     comparison_inputs: tuple[Day, OfferBook, sp.csr_matrix, Preset],
     md: ModelDay,
     day_ahead_price_eur_per_mwh: FloatArray | None = None,
+    availability_price_eur_per_mw_h: Mapping[str, float] | None = None,
 ) -> Settlement:
     """Settle one model: metered = baseline + delivered per seller (DER or bundle).
 
     With the day-ahead price given, imbalance is settled too: each seller's BRP position is its
     intraday forecast (``Day.der_forecast_mw``), the price the single imbalance price of
     :func:`tdcoord.settlement.imbalance_price.single_imbalance_price` from the TSO's activations.
+    Capacity products with an availability price are paid for what the day-ahead market reserved
+    (:func:`tdcoord.settlement.reservation.reserved_availability`).
     """
     day, offers, members, preset = comparison_inputs
     names, bundles = bundle_matrix(offers, members)
@@ -189,6 +196,12 @@ def settle_model(
             ),
             "position_mw": np.asarray(bundles @ forecast),
         }
+    reserved = None
+    if availability_price_eur_per_mw_h and "day_ahead" in md.stages:
+        reserved = reserved_availability(
+            md.stages["day_ahead"].activations, availability_price_eur_per_mw_h
+        )
+        reserved = reserved[reserved["der_id"].isin(set(names))]
     return settle_run(
         acts,
         metered,
@@ -201,6 +214,7 @@ def settle_model(
         capacity_up_mw=np.asarray(bundles @ flex.up_mw),
         capacity_down_mw=np.asarray(bundles @ flex.down_mw),
         priority="dso_first",
+        availability=reserved,
         **imbalance,
     )
 
@@ -250,6 +264,7 @@ class SharedDay:
     spec: CompareSpec
     events: Any
     needs: GivenNeeds | None
+    availability_price_eur_per_mw_h: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def run_one_model(shared: SharedDay, entry: ModelEntry) -> ModelRun:
@@ -272,7 +287,10 @@ def run_one_model(shared: SharedDay, entry: ModelEntry) -> ModelRun:
         needs=sh.needs,
     )
     settlement = settle_model(
-        (sh.day, sh.offers, sh.members, sh.preset), md, sh.market.price_eur_per_mwh
+        (sh.day, sh.offers, sh.members, sh.preset),
+        md,
+        sh.market.price_eur_per_mwh,
+        sh.availability_price_eur_per_mw_h,
     )
     log = apply_events(sh.day, md, sh.events) if sh.events else None
     return ModelRun(entry, md, settlement, log, time.perf_counter() - t1)
@@ -328,6 +346,7 @@ def run_comparison(
         spec=spec,
         events=events,
         needs=needs,
+        availability_price_eur_per_mw_h=dict(study.market.availability_price_eur_per_mw_h),
     )
     day.flexibility  # noqa: B018  # computed once here, inherited by every model (and worker)
     setup_s = time.perf_counter() - t0
