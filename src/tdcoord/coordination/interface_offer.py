@@ -263,8 +263,8 @@ class ParametricLp:
 
     def __init__(self, lp: lpmod.LinearProgram, col: int) -> None:
         self.n_col = lp.n_col
-        self._h = lpmod.WarmLp(lp, method="simplex")._h
-        self._h.setOptionValue("presolve", "off")  # every solve re-starts from a basis
+        warm = lpmod.WarmLp(lp, method="simplex", presolve=False)  # re-starts from a basis
+        self._h = warm.highs
         self.col = int(col)
         self._col_idx = np.array([self.col], dtype=np.int32)
         self._all = np.arange(lp.n_col, dtype=np.int32)

@@ -597,6 +597,13 @@ class WarmLp:
         self._h.setOptionValue("presolve", "choose" if on else "off")
 
     @property
+    def highs(self) -> Any:
+        """The HiGHS object itself, for callers that drive it directly in a hot loop (e.g. the
+        parametric interface-offer LP). Changes made through it bypass :attr:`lp`; callers
+        that do so must not use :meth:`update_costs` & co. afterwards."""
+        return self._h
+
+    @property
     def presolve(self) -> bool:
         """True unless presolve was switched off (:meth:`set_presolve`)."""
         return bool(_option(self._h, "presolve") != "off")
