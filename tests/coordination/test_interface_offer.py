@@ -19,7 +19,7 @@ from tdcoord.coordination.interface_offer import (
 )
 from tdcoord.grid.model import Feeder, make_feeder
 from tdcoord.market.offers import OfferBook
-from tdcoord.opf.feeder_case import FacetPolygon, FeederOptions, path_matrix
+from tdcoord.opf.feeder.case import FacetPolygon, FeederOptions, path_matrix
 from tests.grid.helpers import branches, loads, nodes
 
 
