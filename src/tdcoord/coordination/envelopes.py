@@ -7,7 +7,7 @@ limit ``I_d ≥ 0`` and an export limit ``E_d ≥ 0``. Any dispatch ``p_d ∈ [�
 injection, unity power factor) must keep the feeder within its voltage and thermal limits.
 
 Model (lossless LinDistFlow, Baran & Wu 1989; node rows j, branch b feeds node b + 1, path matrix
-``B`` and downstream matrix ``D = Bᵀ`` of :func:`tdcoord.opf.feeder.case.path_matrix`): with the
+``B`` and downstream matrix ``D = Bᵀ`` of :func:`tdcoord.grid.topology.path_matrix`): with the
 passive net load ``(p, q)`` per node and DER injections ``N p_der`` (``N`` the node selector)
 
 * branch flows ``P = D (p − N p_der)``, ``Q = D q``;
@@ -56,8 +56,9 @@ from numpy.typing import ArrayLike
 from tdcoord.errors import OptimizationError, TdcoordError
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.tables import FloatArray, IntArray
+from tdcoord.grid.topology import path_matrix
 from tdcoord.opf import lp as lpmod
-from tdcoord.opf.feeder.case import FacetPolygon, path_matrix
+from tdcoord.opf.feeder.case import FacetPolygon
 
 __all__ = [
     "CSIP_AUS_LIMITS",

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from tdcoord.grid.components import FeederBranchTable, LoadTable, NodeTable
 from tdcoord.grid.model import Feeder, make_feeder
-from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers, incidence, path_matrix
+from tdcoord.grid.topology import incidence, path_matrix
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.feeder.distflow import solve_distflow
 from tdcoord.opf.feeder.program import build_program
 from tdcoord.opf.feeder.socp import solve_socp

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tdcoord.grid.model import Feeder, make_feeder
-from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers, path_matrix
+from tdcoord.grid.topology import path_matrix
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.feeder.distflow import WarmDistFlow, cold_equivalent, solve_distflow_at
 from tdcoord.opf.feeder.dlmp import DlmpKkt, decompose
 from tdcoord.opf.feeder.program import build_program, period_labels

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from tdcoord.grid.components import FeederBranchTable, LoadTable, NodeTable
 from tdcoord.grid.model import Feeder, make_feeder
-from tdcoord.opf.feeder.case import FeederCase, path_matrix
+from tdcoord.grid.topology import path_matrix
+from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.joint.sensitivity import _tree
 
 

@@ -30,9 +30,9 @@ import dataclasses
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from tdcoord.arrays import frozen
 from tdcoord.errors import TdcoordError
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.tables import FloatArray, IntArray
@@ -42,12 +42,7 @@ class FeederInputError(TdcoordError, ValueError):
     """Invalid feeder-OPF input: shapes, offer nodes, bounds, prices, options."""
 
 
-def _ro(a: FloatArray) -> FloatArray:
-    a.flags.writeable = False
-    return a
-
-
-def _grid(value: ArrayLike, rows: int, periods: int, what: str) -> FloatArray:
+def broadcast_table(value: ArrayLike, rows: int, periods: int, what: str) -> FloatArray:
     """Broadcast a scalar, a per-row (rows,), a per-period (periods,) or a (rows, periods) array."""
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 0:
@@ -92,7 +87,7 @@ class FacetPolygon:
         c, s = np.cos(phi), np.sin(phi)
         scale = 1.0 / np.maximum(np.abs(c), np.abs(s))
         rhs = np.full(n_facets, np.cos(np.pi / n_facets))
-        return cls(_ro(c * scale), _ro(s * scale), _ro(rhs * scale))
+        return cls(frozen(c * scale), frozen(s * scale), frozen(rhs * scale))
 
     @classmethod
     def published12(cls) -> FacetPolygon:
@@ -101,7 +96,7 @@ class FacetPolygon:
         a_p = [1, 1, t, -t, -1, -1, -1, -1, -t, t, 1, 1]
         a_q = [t, 1, 1, 1, 1, t, -t, -1, -1, -1, -1, -t]
         a_s = [1, h, 1, 1, h, 1, 1, h, 1, 1, h, 1]
-        return cls(*(_ro(np.asarray(v, dtype=np.float64)) for v in (a_p, a_q, a_s)))
+        return cls(*(frozen(np.asarray(v, dtype=np.float64)) for v in (a_p, a_q, a_s)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,16 +240,16 @@ class FeederCase:
         price = np.broadcast_to(price, (T,)).astype(np.float64)
         n = feeder.n_node
         lp_ = (
-            _grid(load_p_mw, n, T, "load_p_mw")
+            broadcast_table(load_p_mw, n, T, "load_p_mw")
             if load_p_mw is not None
-            else feeder.node_load_mw()[:, None] * _grid(load_scale, n, T, "load_scale")
+            else feeder.node_load_mw()[:, None] * broadcast_table(load_scale, n, T, "load_scale")
         )
         lq_ = (
-            _grid(load_q_mvar, n, T, "load_q_mvar")
+            broadcast_table(load_q_mvar, n, T, "load_q_mvar")
             if load_q_mvar is not None
-            else feeder.node_load_mvar()[:, None] * _grid(load_scale, n, T, "load_scale")
+            else feeder.node_load_mvar()[:, None] * broadcast_table(load_scale, n, T, "load_scale")
         )
-        sc = _grid(sgen_scale, n, T, "sgen_scale")
+        sc = broadcast_table(sgen_scale, n, T, "sgen_scale")
         sp_ = feeder.node_sgen_mw()[:, None] * sc
         sq_ = feeder.node_sgen_mvar()[:, None] * sc
         off = offers if offers is not None else FlexOffers.empty()
@@ -268,11 +263,11 @@ class FeederCase:
                 fix="give node ids of the feeder",
             )
         rows = feeder.node_rows(node_ids)
-        pmin = _grid(off.p_min_mw, k, T, "offer p_min_mw")
-        pmax = _grid(off.p_max_mw, k, T, "offer p_max_mw")
-        qmin = _grid(off.q_min_mvar, k, T, "offer q_min_mvar")
-        qmax = _grid(off.q_max_mvar, k, T, "offer q_max_mvar")
-        cost = _grid(off.cost_eur_per_mwh, k, T, "offer cost_eur_per_mwh")
+        pmin = broadcast_table(off.p_min_mw, k, T, "offer p_min_mw")
+        pmax = broadcast_table(off.p_max_mw, k, T, "offer p_max_mw")
+        qmin = broadcast_table(off.q_min_mvar, k, T, "offer q_min_mvar")
+        qmax = broadcast_table(off.q_max_mvar, k, T, "offer q_max_mvar")
+        cost = broadcast_table(off.cost_eur_per_mwh, k, T, "offer cost_eur_per_mwh")
         weight: FloatArray | None = None
         if off.norm_weight is not None:
             weight = np.broadcast_to(np.asarray(off.norm_weight, dtype=np.float64), (k,)).copy()
@@ -342,33 +337,3 @@ class FeederCase:
             np.asarray(price_eur_per_mwh, dtype=np.float64), (self.n_periods,)
         ).copy()
         return dataclasses.replace(self, price_eur_per_mwh=price)
-
-
-# -- radial structure ------------------------------------------------------------------------------
-
-
-def incidence(feeder: Feeder) -> sp.csr_matrix:
-    """Node × branch incidence (n × n−1): +1 at the node a branch feeds, −1 at its parent."""
-    n = feeder.n_node
-    b = np.arange(n - 1)
-    rows = np.concatenate([b + 1, feeder.parent[1:]])
-    cols = np.concatenate([b, b])
-    vals = np.concatenate([np.ones(n - 1), -np.ones(n - 1)])
-    return sp.csr_matrix((vals, (rows, cols)), shape=(n, n - 1))
-
-
-def path_matrix(feeder: Feeder) -> sp.csr_matrix:
-    """Path matrix B (n × n−1): ``B[j, b] = 1`` when branch b lies on the path root → node j.
-
-    Its transpose is the downstream matrix D (``D[b, k] = 1``: node k is fed through branch b).
-    Flow conservation reads ``M·P = d`` with M the incidence without the root row, and
-    ``P = D·d``, so ``D = M⁻¹``; M is upper triangular (branches are root-first), so D comes from
-    one triangular solve.
-    """
-    n = feeder.n_node
-    if n == 1:
-        return sp.csr_matrix((1, 0))
-    reduced = incidence(feeder)[1:, :].tocsr()
-    down = sp.linalg.spsolve_triangular(reduced, np.eye(n - 1), lower=False)
-    dense = np.vstack([np.zeros((1, n - 1)), np.asarray(down).T])
-    return sp.csr_matrix(np.round(dense))

@@ -56,12 +56,18 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import ArrayLike
 
+from tdcoord.arrays import period_major
 from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf import lp as lpmod
-from tdcoord.opf.feeder.case import FeederCase, FeederInputError, FeederOptions, _grid
+from tdcoord.opf.feeder.case import (
+    FeederCase,
+    FeederInputError,
+    FeederOptions,
+    broadcast_table,
+)
 from tdcoord.opf.feeder.dlmp import DlmpKkt
 from tdcoord.opf.feeder.facets import flow_box
-from tdcoord.opf.feeder.program import FeederProgram, LossPoint, _tm, build_program, period_labels
+from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program, period_labels
 from tdcoord.opf.feeder.result import FeederResult, read_result
 from tdcoord.opf.lp.conic import solve_conic
 
@@ -107,9 +113,9 @@ def loss_point_from(result: FeederResult, case: FeederCase) -> LossPoint:
     f = case.feeder
     w_all = result.v_pu**2
     return LossPoint(
-        p_mw=_tm(result.p_flow_mw),
-        q_mvar=_tm(result.q_flow_mvar),
-        w_from=_tm(w_all[f.parent[1:]]),
+        p_mw=period_major(result.p_flow_mw),
+        q_mvar=period_major(result.q_flow_mvar),
+        w_from=period_major(w_all[f.parent[1:]]),
     )
 
 
@@ -210,17 +216,20 @@ class WarmDistFlow:
     def set_offer_bounds(self, p_min_mw: ArrayLike, p_max_mw: ArrayLike) -> None:
         """Change the offers' active-power bounds ((k,) or (k, T))."""
         k, T = self.case.n_offers, self.case.n_periods
-        lo, hi = _grid(p_min_mw, k, T, "p_min_mw"), _grid(p_max_mw, k, T, "p_max_mw")
+        lo = broadcast_table(p_min_mw, k, T, "p_min_mw")
+        hi = broadcast_table(p_max_mw, k, T, "p_max_mw")
         self.case = replace(self.case, offer_p_min_mw=lo, offer_p_max_mw=hi)
         self.case.check()
         if self._rebuild_if_outside_box():
             return
-        self._warm.update_col_bounds(self.program.lp.col_blocks["p_offer"], _tm(lo), _tm(hi))
+        self._warm.update_col_bounds(
+            self.program.lp.col_blocks["p_offer"], period_major(lo), period_major(hi)
+        )
 
     def set_load_scale(self, load_scale: ArrayLike) -> None:
         """Scale the feeder's loads (scalar, per period, or per node and period)."""
         f, T = self.case.feeder, self.case.n_periods
-        sc = _grid(load_scale, f.n_node, T, "load_scale")
+        sc = broadcast_table(load_scale, f.n_node, T, "load_scale")
         old_p, old_q = self.case.load_p_mw, self.case.load_q_mvar
         new_p = f.node_load_mw()[:, None] * sc
         new_q = f.node_load_mvar()[:, None] * sc
@@ -230,10 +239,10 @@ class WarmDistFlow:
         rb = self.program.lp.row_blocks
         for name, old, new in (("p_balance", old_p, new_p), ("q_balance", old_q, new_q)):
             rows = rb[name]
-            rhs = self._warm.lp.row_lower[rows] + _tm(new - old)
+            rhs = self._warm.lp.row_lower[rows] + period_major(new - old)
             self._warm.update_row_bounds(rows, rhs, rhs)
         cols = self.program.lp.col_blocks["shed"]
-        self._warm.update_col_bounds(cols, 0.0, np.maximum(_tm(new_p), 0.0))
+        self._warm.update_col_bounds(cols, 0.0, np.maximum(period_major(new_p), 0.0))
 
     def _rebuild_if_outside_box(self) -> bool:
         """Facets were pruned for the old data: if the new data can push a flow outside the box
@@ -299,4 +308,4 @@ def cold_equivalent(warm: WarmDistFlow) -> FeederResult:
 
 def flat(values: FloatArray) -> FloatArray:
     """(rows, T) → period-major vector (exposed for callers building updates)."""
-    return _tm(values)
+    return period_major(values)

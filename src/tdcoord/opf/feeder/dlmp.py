@@ -27,7 +27,7 @@ locational marginal prices", IEEE Trans. Smart Grid 9(5); Bai, Wang, Wang, Chen 
 "Distribution locational marginal pricing (DLMP) for congestion management and voltage support",
 IEEE Trans. Power Systems 33(4)):
 ``λ = π·1 − B·(a_pᵀκ) + 2·B·diag(r/S_base)·Bᵀ·ν`` with B the path matrix
-(:func:`tdcoord.opf.feeder.case.path_matrix`). The sum of the components is checked against the
+(:func:`tdcoord.grid.topology.path_matrix`). The sum of the components is checked against the
 balance duals; a mismatch above ``tol`` raises :class:`~tdcoord.errors.OptimizationError`.
 """
 

@@ -4,7 +4,7 @@ A branch's flow is the sum of what its downstream nodes withdraw (plus the losse
 ``P_b = Σ_{j ↓ b} (load_j − shed_j − sgen_j + curt_j − p_offer_j) + loss``, and likewise for Q.
 With every withdrawal inside its bounds (shedding ≤ load, curtailment ≤ static generation, offers
 within ``[p_min, p_max]``) the flow lies in the box ``[P_lo, P_hi] × [Q_lo, Q_hi]`` computed with
-the downstream matrix (:func:`tdcoord.opf.feeder.case.path_matrix`), widened by
+the downstream matrix (:func:`tdcoord.grid.topology.path_matrix`), widened by
 :data:`LOSS_MARGIN` of its largest magnitude for losses. Facet ``a_p P + a_q Q ≤ a_s S`` can bind
 only if the box reaches it, i.e. ``max_box(a_p P + a_q Q) ≥ a_s S``; the others are redundant (the
 row with its violation slack at zero is implied) and are left out of the program. This is the
@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.grid.tables import FloatArray, IntArray
-from tdcoord.opf.feeder.case import FacetPolygon, FeederCase, path_matrix
+from tdcoord.grid.topology import path_matrix
+from tdcoord.opf.feeder.case import FacetPolygon, FeederCase
 
 #: Relative widening of the flow box for losses (linearised or conic): losses above this share of
 #: a branch's largest flow are not physical for a distribution feeder.

@@ -42,22 +42,14 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from tdcoord.arrays import period_major, repeat_per_period
 from tdcoord.errors import OptimizationError
 from tdcoord.grid.tables import FloatArray, IntArray
-from tdcoord.opf.feeder.case import FeederCase, FeederOptions, incidence
+from tdcoord.grid.topology import incidence
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions
 from tdcoord.opf.feeder.facets import FlowBox, flow_box, reachable_facets
 from tdcoord.opf.lp import LinearProgram, LpBuilder
 from tdcoord.opf.lp.builder import SocSpec
-
-
-def _tm(a: FloatArray) -> FloatArray:
-    """(rows, T) → period-major flat vector."""
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64).T).ravel()
-
-
-def _blk(T: int, m: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
-    """Block-diagonal repetition of a per-period matrix over T periods."""
-    return sp.csr_matrix(sp.kron(sp.identity(T, format="csr"), m, format="csr"))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -124,9 +116,9 @@ def balance_blocks(
     )
     offer = sp.csr_matrix((np.ones(k), (case.offer_row, np.arange(k))), shape=(n, k))
     if reactive:
-        rhs = _tm(case.load_q_mvar - case.sgen_q_mvar)
+        rhs = period_major(case.load_q_mvar - case.sgen_q_mvar)
     else:
-        rhs = _tm(case.load_p_mw - case.sgen_p_mw)
+        rhs = period_major(case.load_p_mw - case.sgen_p_mw)
     return incidence(f), root, offer, rhs
 
 
@@ -276,17 +268,19 @@ def build_program(
     c_g = b.add_columns(
         "p_offer",
         T * k,
-        _tm(case.offer_p_min_mw),
-        _tm(case.offer_p_max_mw),
-        _tm(case.offer_cost_eur_per_mwh) * dt,
+        period_major(case.offer_p_min_mw),
+        period_major(case.offer_p_max_mw),
+        period_major(case.offer_cost_eur_per_mwh) * dt,
     )
-    c_h = b.add_columns("q_offer", T * k, _tm(case.offer_q_min_mvar), _tm(case.offer_q_max_mvar))
-    load_p = _tm(case.load_p_mw)
+    c_h = b.add_columns(
+        "q_offer", T * k, period_major(case.offer_q_min_mvar), period_major(case.offer_q_max_mvar)
+    )
+    load_p = period_major(case.load_p_mw)
     on = 1 if options.slacks else 0
     c_shed = b.add_columns("shed", on * T * n, 0.0, np.maximum(load_p, 0.0)[: on * T * n],
                            options.voll * dt)
     c_cur = b.add_columns(
-        "curtail", on * T * n, 0.0, np.maximum(_tm(case.sgen_p_mw), 0.0)[: on * T * n],
+        "curtail", on * T * n, 0.0, np.maximum(period_major(case.sgen_p_mw), 0.0)[: on * T * n],
         options.curtailment_price * dt,
     )
     c_vu = b.add_columns("v_up", on * T * m, 0.0, np.inf, options.voltage_penalty * dt)
@@ -311,7 +305,7 @@ def build_program(
         l_sq = (loss_point.p_mw**2 + loss_point.q_mvar**2) / loss_point.w_from
     else:
         a = beta = ax = bx = lbar_p = lbar_q = l_sq = np.zeros(T * m)
-    R = _blk(T, recv)
+    R = repeat_per_period(T, recv)
 
     # nodal balances
     for reactive in (False, True):
@@ -320,14 +314,16 @@ def build_program(
         own_loss, other_loss = (bx, ax) if reactive else (a, beta)
         lbar = lbar_q if reactive else lbar_p
         blocks = [
-            (c_q0 if reactive else c_p0, _blk(T, root)),
-            (flows_own, _blk(T, inc) - R @ sp.diags(own_loss)),
+            (c_q0 if reactive else c_p0, repeat_per_period(T, root)),
+            (flows_own, repeat_per_period(T, inc) - R @ sp.diags(own_loss)),
             (flows_other, -(R @ sp.diags(other_loss))),
-            (c_h if reactive else c_g, _blk(T, offer)),
+            (c_h if reactive else c_g, repeat_per_period(T, offer)),
         ]
         if reactive:
-            lp_ = _tm(case.load_p_mw)
-            ratio = np.divide(_tm(case.load_q_mvar), lp_, out=np.zeros_like(lp_), where=lp_ > 0)
+            lp_ = period_major(case.load_p_mw)
+            ratio = np.divide(
+                period_major(case.load_q_mvar), lp_, out=np.zeros_like(lp_), where=lp_ > 0
+            )
             if on:
                 blocks.append((c_shed, sp.diags(ratio)))
         elif on:
@@ -342,7 +338,7 @@ def build_program(
     wmat, _, _ = voltage_drop_blocks(case)
     rhs_v = np.where(np.tile(f.parent[1:], T) == 0, f.v_root_pu**2, 0.0) + z2 * l_sq
     vblocks: list[tuple[slice, Any]] = [
-        (c_w, _blk(T, wmat)),
+        (c_w, repeat_per_period(T, wmat)),
         (c_P, sp.diags(2.0 * r_b)),
         (c_Q, sp.diags(2.0 * x_b)),
     ]
@@ -364,9 +360,9 @@ def build_program(
     )
     keep = reachable_facets(box, poly, br.rating_mva, rated) if box is not None else None
     a_p, a_q, a_s, rhs_t = thermal_blocks(case, options, rated, keep)
-    th_blocks = [(c_P, _blk(T, a_p)), (c_Q, _blk(T, a_q))]
+    th_blocks = [(c_P, repeat_per_period(T, a_p)), (c_Q, repeat_per_period(T, a_q))]
     if on:
-        th_blocks.append((c_so, _blk(T, a_s)))
+        th_blocks.append((c_so, repeat_per_period(T, a_s)))
     b.add_rows(
         "thermal",
         th_blocks,
@@ -377,11 +373,11 @@ def build_program(
     if sub_limit:
         one = sp.csr_matrix(np.ones((1, 1)))
         sub_blocks = [
-            (c_p0, _blk(T, sp.csr_matrix(poly.a_p[:, None]) @ one)),
-            (c_q0, _blk(T, sp.csr_matrix(poly.a_q[:, None]) @ one)),
+            (c_p0, repeat_per_period(T, sp.csr_matrix(poly.a_p[:, None]) @ one)),
+            (c_q0, repeat_per_period(T, sp.csr_matrix(poly.a_q[:, None]) @ one)),
         ]
         if on:
-            sub_blocks.append((c_ss, _blk(T, sp.csr_matrix(-poly.a_s[:, None]))))
+            sub_blocks.append((c_ss, repeat_per_period(T, sp.csr_matrix(-poly.a_s[:, None]))))
         b.add_rows(
             "substation",
             sub_blocks,

@@ -4,7 +4,7 @@ For a radial feeder with lossless LinDistFlow (``FeederOptions(losses="none")``,
 :mod:`tdcoord.opf.feeder.program`) the balance and voltage-drop rows define the free columns
 uniquely. With ``d`` the net active withdrawal per node (load − static generation − injections)
 and ``d^q`` the reactive one, the downstream matrix ``D = Bᵀ`` (branch × node, 1 when the node is
-fed through the branch; :func:`tdcoord.opf.feeder.case.path_matrix`) gives
+fed through the branch; :func:`tdcoord.grid.topology.path_matrix`) gives
 
 .. math::
 
@@ -31,7 +31,8 @@ import scipy.sparse as sp
 
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.tables import FloatArray, IntArray
-from tdcoord.opf.feeder.case import FeederCase, path_matrix
+from tdcoord.grid.topology import path_matrix
+from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.joint.case import JointCase
 
 

@@ -61,6 +61,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from tdcoord.arrays import repeat_per_period
 from tdcoord.errors import OptimizationError
 from tdcoord.grid.model import Transmission
 from tdcoord.opf.lp.builder import LinearProgram, LpBuilder
@@ -101,10 +102,6 @@ class DcOpfModel:
     def decomposed(self) -> bool:
         """True when ``lp`` holds one period (solved period by period with warm updates)."""
         return self.lp_periods == 1
-
-
-def _kron(T: int, M: sp.csr_matrix | sp.spmatrix) -> sp.csr_matrix:
-    return sp.csr_matrix(sp.kron(sp.identity(T, format="csr"), M, format="csr"))
 
 
 def _bus_matrix(bus_rows: IntArray, n_bus: int) -> sp.csr_matrix:
@@ -160,19 +157,19 @@ def _add_balance(b: LpBuilder, m: DcOpfModelParts, c: dict[str, slice]) -> None:
     gen_at = _bus_matrix(tr.bus_rows(tr.generators.bus), B)
     sto_at = _bus_matrix(tr.bus_rows(tr.storage.bus), B)
     blocks: list[tuple[slice, Any]] = [
-        (c["p"], _kron(T, gen_at)),
-        (c["flow"], _kron(T, -Ct)),
-        (c["charge"], _kron(T, -sto_at)),
-        (c["discharge"], _kron(T, sto_at)),
+        (c["p"], repeat_per_period(T, gen_at)),
+        (c["flow"], repeat_per_period(T, -Ct)),
+        (c["charge"], repeat_per_period(T, -sto_at)),
+        (c["discharge"], repeat_per_period(T, sto_at)),
     ]
     if m.allow_slack:
         Ct_lim = sp.csr_matrix(Ct[:, m.limited])
         eye = sp.identity(B, format="csr")
         blocks += [
-            (c["overload_up"], _kron(T, -Ct_lim)),
-            (c["overload_down"], _kron(T, Ct_lim)),
-            (c["shed"], _kron(T, eye)),
-            (c["spill"], _kron(T, -eye)),
+            (c["overload_up"], repeat_per_period(T, -Ct_lim)),
+            (c["overload_down"], repeat_per_period(T, Ct_lim)),
+            (c["shed"], repeat_per_period(T, eye)),
+            (c["spill"], repeat_per_period(T, -eye)),
         ]
     demand = m.data.demand_mw[:T].ravel()
     b.add_rows("balance", blocks, demand, demand)
@@ -184,15 +181,18 @@ def _add_flow_definition(b: LpBuilder, m: DcOpfModelParts, c: dict[str, slice]) 
     L = net.n_branch
     bC = sp.csr_matrix(sp.diags(net.b_mw) @ net.incidence)
     blocks: list[tuple[slice, Any]] = [
-        (c["flow"], _kron(T, sp.identity(L, format="csr"))),
-        (c["theta"], _kron(T, -bC)),
+        (c["flow"], repeat_per_period(T, sp.identity(L, format="csr"))),
+        (c["theta"], repeat_per_period(T, -bC)),
     ]
     if m.allow_slack:
         sel = sp.csr_matrix(
             (np.ones(len(m.limited)), (m.limited, np.arange(len(m.limited)))),
             shape=(L, len(m.limited)),
         )
-        blocks += [(c["overload_up"], _kron(T, sel)), (c["overload_down"], _kron(T, -sel))]
+        blocks += [
+            (c["overload_up"], repeat_per_period(T, sel)),
+            (c["overload_down"], repeat_per_period(T, -sel)),
+        ]
     rhs = np.tile(-net.b_mw * net.shift_rad, T)
     b.add_rows("flow_def", blocks, rhs, rhs, n=T * L)
 
@@ -203,7 +203,7 @@ def _add_angle_limits(b: LpBuilder, m: DcOpfModelParts, c: dict[str, slice]) -> 
     Ca = sp.csr_matrix(net.incidence[net.angle_rows])
     b.add_rows(
         "angle_diff",
-        [(c["theta"], _kron(T, Ca))],
+        [(c["theta"], repeat_per_period(T, Ca))],
         np.tile(net.angle_min_rad, T),
         np.tile(net.angle_max_rad, T),
     )
@@ -218,7 +218,7 @@ def _add_pwl_epigraph(b: LpBuilder, m: DcOpfModelParts, c: dict[str, slice]) -> 
     A_z = sp.csr_matrix((-np.ones(K), (k, costs.seg_gen)), shape=(K, P))
     b.add_rows(
         "pwl_epigraph",
-        [(c["p"], _kron(T, A_p)), (c["pwl"], _kron(T, A_z))],
+        [(c["p"], repeat_per_period(T, A_p)), (c["pwl"], repeat_per_period(T, A_z))],
         -np.inf,
         np.tile(-costs.seg_intercept, T),
     )
@@ -231,8 +231,8 @@ def _add_storage(b: LpBuilder, m: DcOpfModelParts, c: dict[str, slice]) -> None:
     eye_S = sp.identity(S, format="csr")
     shift = sp.eye(T, k=-1, format="csr")
     A_e = sp.csr_matrix(sp.kron(sp.identity(T) - shift, eye_S, format="csr"))
-    A_c = _kron(T, sp.diags(-dt * np.asarray(st.eta_charge)))
-    A_d = _kron(T, sp.diags(dt / np.asarray(st.eta_discharge)))
+    A_c = repeat_per_period(T, sp.diags(-dt * np.asarray(st.eta_charge)))
+    A_d = repeat_per_period(T, sp.diags(dt / np.asarray(st.eta_discharge)))
     rhs = np.zeros(T * S)
     rhs[:S] = st.e_init_mwh
     b.add_rows(
