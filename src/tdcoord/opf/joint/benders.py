@@ -53,7 +53,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from tdcoord.grid.tables import FloatArray
+from tdcoord.opf.decomposition import Cut, ExchangeRun, MasterStep, SubproblemStep, exchange
 from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.feeder.program import FeederProgram, LossPoint
 from tdcoord.opf.feeder.result import FeederResult
@@ -68,6 +68,7 @@ from tdcoord.opf.joint.result import (
 from tdcoord.opf.lp import LinearProgram, LpBuilder, LpSolution, WarmLp
 from tdcoord.opf.transmission.build import DcOpfModel, period_lp
 from tdcoord.opf.transmission.extract import extract_result
+from tdcoord.types import FloatArray, IntArray
 
 #: Price of the elastic import mismatch of a feeder subproblem, per MWh.
 ELASTIC_PRICE = 1.0e6
@@ -184,29 +185,10 @@ def _initial_prices(
     return np.asarray(np.nan_to_num(lmp), dtype=np.float64).reshape(T, -1)
 
 
-def solve_benders(
-    case: JointCase,
-    loss_points: Sequence[LossPoint | None] | None = None,
-    *,
-    gap_tol: float = 1e-5,
-    max_rounds: int = 50,
-) -> tuple[JointResult, list[FeederResult]]:
-    """Decomposed joint solve (module docstring). Returns the result and the feeder results."""
-    t_build = time.perf_counter()
-    tr = case.transmission
-    if len(tr.storage) > 0:
-        raise JointInputError(
-            "storage couples the transmission periods: the per-period decomposition does not apply",
-            where="solve_joint(algorithm='benders')",
-            fix="use algorithm='monolithic'",
-        )
-    T, F, dt = case.n_periods, case.n_feeders, case.period_hours
-    model = build_transmission(case, per_period=True)
-    programs = build_feeders(case, loss_points)
-    feeders = [_Feeder(p, c) for p, c in zip(programs, case.feeder_cases, strict=True)]
-    rows = tr.bus_rows(case.interface_bus)
+def _build_masters(case: JointCase, model: DcOpfModel, rows: IntArray) -> list[WarmLp]:
+    """One master per period: transmission period t | p (F) | θ (F); −p in the balance rows."""
+    T, F = case.n_periods, case.n_feeders
     cap = np.array([_import_range(c) for c in case.feeder_cases])  # (F, T)
-    # masters: transmission period t | p (F) | θ (F); −p in the balance rows
     n_tr = model.lp.n_col
     bal = model.lp.row_blocks["balance"]
     masters: list[WarmLp] = []
@@ -226,31 +208,72 @@ def solve_benders(
         )
         lp, _, _ = stack_programs([ptr, empty], coupling)
         masters.append(WarmLp(lp, method="simplex", devex=True))
+    return masters
 
-    build_s = time.perf_counter() - t_build
 
-    t_solve = time.perf_counter()
-    lmp0 = _initial_prices(case, masters, model, F)
-    cut_p: list[list[FloatArray]] = [[] for _ in range(T)]
-    p_col = n_tr + np.arange(F)
-    th_col = n_tr + F + np.arange(F)
+class _Masters:
+    """The per-period masters as the master of :func:`tdcoord.opf.decomposition.exchange`."""
 
-    def add_cuts(p_hat: FloatArray, value: FloatArray, slope: FloatArray) -> None:
+    def __init__(self, masters: list[WarmLp], model: DcOpfModel, F: int) -> None:
+        self.masters, self.model, self.F = masters, model, F
+        self.n_tr = model.lp.n_col
+        self.p_col = self.n_tr + np.arange(F)
+        self.th_col = self.n_tr + F + np.arange(F)
+        self.n_seen = 0
+
+    def _add_cut(self, cut: Cut) -> None:
         """θ_ft − g_ft p_ft ≥ V_ft − g_ft p̂_ft for every f, t ((F, T) arrays)."""
-        n_col = masters[0].lp.n_col
-        for t in range(T):  # one row block per period
+        F, n_col = self.F, self.masters[0].lp.n_col
+        p_hat, value, slope = cut.point, cut.value, cut.slope
+        for t, m in enumerate(self.masters):  # one row block per period
             A = sp.csr_matrix(
                 (
                     np.concatenate([np.ones(F), -slope[:, t]]),
-                    (np.concatenate([np.arange(F), np.arange(F)]), np.concatenate([th_col, p_col])),
+                    (
+                        np.concatenate([np.arange(F), np.arange(F)]),
+                        np.concatenate([self.th_col, self.p_col]),
+                    ),
                 ),
                 shape=(F, n_col),
             )
-            masters[t].add_rows(A, value[:, t] - slope[:, t] * p_hat[:, t], np.inf)
-            cut_p[t].append(p_hat[:, t])
+            m.add_rows(A, value[:, t] - slope[:, t] * p_hat[:, t], np.inf)
 
-    # round 0: price exchange at the initial LMPs, nudged down and up: cuts on both sides of
-    # every response (a feeder without flexibility answers with one kink, found at once)
+    def step(self, cuts: Sequence[Cut]) -> MasterStep[list[LpSolution]]:
+        """Add the cuts not added yet, solve the period chain: bounds and proposal."""
+        for cut in cuts[self.n_seen :]:
+            self._add_cut(cut)
+        self.n_seen = len(cuts)
+        m_sols = _solve_chain(self.masters)
+        if any(s.status != "optimal" for s in m_sols):
+            return MasterStep(False, float("nan"), np.zeros((self.F, 0)), float("nan"), m_sols)
+        lb = float(sum(s.objective for s in m_sols))
+        p_hat = np.column_stack([s.x[self.p_col] for s in m_sols])  # (F, T)
+        tr_cost = float(sum(self.model.lp.objective_value(s.x[: self.n_tr]) for s in m_sols))
+        return MasterStep(True, lb, p_hat, tr_cost, m_sols)
+
+
+def _evaluate_feeders(
+    feeders: list[_Feeder], p_hat: FloatArray
+) -> SubproblemStep[list[LpSolution]]:
+    """Every feeder with its import fixed at ``p_hat`` (F, T): values and import prices."""
+    F, T = p_hat.shape
+    values = np.zeros((F, T))
+    slopes = np.zeros((F, T))
+    f_sols: list[LpSolution] = []
+    for f, fd in enumerate(feeders):  # one warm re-solve per feeder
+        sol, values[f] = fd.fixed(p_hat[f])
+        f_sols.append(sol)
+        slopes[f] = sol.col_duals[fd.root]
+    return SubproblemStep(all(s.status == "optimal" for s in f_sols), values, slopes, f_sols)
+
+
+def _price_exchange_cuts(
+    case: JointCase, feeders: list[_Feeder], lmp0: FloatArray, rows: IntArray
+) -> list[Cut]:
+    """Round 0: price responses at the initial LMPs, nudged down and up: cuts on both sides of
+    every response (a feeder without flexibility answers with one kink, found at once)."""
+    T, F, dt = case.n_periods, case.n_feeders, case.period_hours
+    cuts: list[Cut] = []
     for shift in (0.0, -PRICE_STEP, PRICE_STEP):
         p0 = np.zeros((F, T))
         v0 = np.zeros((F, T))
@@ -259,37 +282,62 @@ def solve_benders(
             price = lmp0[:, rows[f]] + shift
             _, v0[f], p0[f] = fd.respond(price)
             g0[f] = -price * dt
-        add_cuts(p0, v0, g0)
-    rounds = 0
-    gap = np.inf
-    m_sols: list[LpSolution] = []
-    f_sols: list[LpSolution] = []
-    ub = np.inf
-    while rounds < max_rounds:
-        rounds += 1
-        m_sols = _solve_chain(masters)
-        if any(s.status != "optimal" for s in m_sols):
-            break
-        lb = float(sum(s.objective for s in m_sols))
-        p_hat = np.column_stack([s.x[p_col] for s in m_sols])  # (F, T)
-        tr_cost = float(
-            sum(model.lp.objective_value(s.x[:n_tr]) for s in m_sols)
-        )
-        values = np.zeros((F, T))
-        slopes = np.zeros((F, T))
-        f_sols = []
-        for f, fd in enumerate(feeders):  # one warm re-solve per feeder
-            sol, values[f] = fd.fixed(p_hat[f])
-            f_sols.append(sol)
-            slopes[f] = sol.col_duals[fd.root]
-        ub = tr_cost + float(values.sum())
-        gap = (ub - lb) / max(1.0, abs(ub))
-        if gap <= gap_tol:
-            break
-        add_cuts(p_hat, values, slopes)
-    solve_s = time.perf_counter() - t_solve
+        cuts.append(Cut(p0, v0, g0))
+    return cuts
 
+
+def solve_benders(
+    case: JointCase,
+    loss_points: Sequence[LossPoint | None] | None = None,
+    *,
+    gap_tol: float = 1e-5,
+    max_rounds: int = 50,
+) -> tuple[JointResult, list[FeederResult]]:
+    """Decomposed joint solve (module docstring). Returns the result and the feeder results."""
+    t_build = time.perf_counter()
+    tr = case.transmission
+    if len(tr.storage) > 0:
+        raise JointInputError(
+            "storage couples the transmission periods: the per-period decomposition does not apply",
+            where="solve_joint(algorithm='benders')",
+            fix="use algorithm='monolithic'",
+        )
+    model = build_transmission(case, per_period=True)
+    programs = build_feeders(case, loss_points)
+    feeders = [_Feeder(p, c) for p, c in zip(programs, case.feeder_cases, strict=True)]
+    rows = tr.bus_rows(case.interface_bus)
+    masters = _Masters(_build_masters(case, model, rows), model, case.n_feeders)
+    build_s = time.perf_counter() - t_build
+
+    t_solve = time.perf_counter()
+    lmp0 = _initial_prices(case, masters.masters, model, case.n_feeders)
+    run = exchange(
+        masters.step,
+        lambda p_hat: _evaluate_feeders(feeders, p_hat),
+        gap_tol=gap_tol,
+        max_rounds=max_rounds,
+        initial_cuts=_price_exchange_cuts(case, feeders, lmp0, rows),
+    )
+    solve_s = time.perf_counter() - t_solve
+    timings = {"build_s": build_s, "solve_s": solve_s}
+    return _read_benders(case, model, feeders, rows, run, timings)
+
+
+def _read_benders(
+    case: JointCase,
+    model: DcOpfModel,
+    feeders: list[_Feeder],
+    rows: IntArray,
+    run: ExchangeRun[list[LpSolution], list[LpSolution]],
+    timings: dict[str, float],
+) -> tuple[JointResult, list[FeederResult]]:
+    """Transmission result from the last masters, feeder results from the last feeder solves
+    (duals from a price response at the final LMP)."""
     t_read = time.perf_counter()
+    F, T = case.n_feeders, case.n_periods
+    m_sols = run.master.payload if run.master is not None else []
+    f_sols = run.subproblems.payload if run.subproblems is not None else []
+    n_tr = model.lp.n_col
     ok = bool(m_sols) and all(s.status == "optimal" for s in m_sols) and len(f_sols) == F
     ok = ok and all(s.status == "optimal" for s in f_sols)
     tr_sols = [
@@ -314,13 +362,13 @@ def solve_benders(
         tr_res,
         results,
         congestion,
-        objective=ub,
+        objective=run.upper_bound,
         solver_status="optimal" if ok else "error",
         method="benders",
-        iterations=rounds,
+        iterations=run.rounds,
         loss_iterations=1,
-        timings={"build_s": build_s, "solve_s": solve_s, "prices_s": time.perf_counter() - t_read},
-        gap=float(gap),
+        timings={**timings, "prices_s": time.perf_counter() - t_read},
+        gap=float(run.gap),
     )
     return result, results
 
