@@ -34,6 +34,7 @@ from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import path_matrix
 from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.joint.case import JointCase
+from tdcoord.opf.linear import path_impedance
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -184,8 +185,8 @@ def _group(case: JointCase, members: IntArray) -> FeederGroup:
     r = f.branches.r_pu / f.base_mva
     x = f.branches.x_pu / f.base_mva
     down = np.ascontiguousarray(B.T)
-    s_r = 2.0 * (B * r[None, :]) @ B.T
-    s_x = 2.0 * (B * x[None, :]) @ B.T
+    s_r = path_impedance(B, 2.0 * r)  # = 2 B diag(r) Bᵀ (B is 0/1: the factor 2 is exact)
+    s_x = path_impedance(B, 2.0 * x)
     w_root = float(f.v_root_pu**2)
     T, n, m = case.n_periods, f.n_node, down.shape[0]
     n_ft = len(cases) * T
