@@ -22,7 +22,6 @@ from tdcoord.coordination.case import Penalties
 from tdcoord.coordination.catalogue import ModelEntry, get_model, list_models
 from tdcoord.der.fleet import Fleet
 from tdcoord.grid.model import GridModel
-from tdcoord.grid.tables import FloatArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.rules import Preset
 from tdcoord.settlement.imbalance_price import single_imbalance_price
@@ -40,6 +39,7 @@ from tdcoord.simulation.timeline import (
     run_model_day,
 )
 from tdcoord.study import Study
+from tdcoord.types import FloatArray
 
 #: Preset regions whose day-ahead energy market is nodal (LMP); the others clear zonally.
 NODAL_REGIONS: frozenset[str] = frozenset({"US"})

@@ -35,10 +35,10 @@ from tdcoord.coordination.interface_offer import InterfaceCurve, ParametricLp, s
 from tdcoord.coordination.interval_solve import row_intervals
 from tdcoord.coordination.network_model import FeederModel, feeder_model
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import BoolArray, FloatArray, IntArray
 from tdcoord.opf.feeder.case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.feeder.program import build_program
 from tdcoord.opf.lp import LinearProgram
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 #: Accepted quantities below this (MW) are not disaggregated.
 QTY_TOL_MW = 1e-7

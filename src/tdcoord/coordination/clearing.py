@@ -55,9 +55,9 @@ from tdcoord.coordination.network_model import (
     feeder_model,
     transmission_model,
 )
-from tdcoord.grid.tables import BoolArray, FloatArray
 from tdcoord.opf.feeder.case import FacetPolygon
 from tdcoord.opf.lp import LpBuilder, LpSolution
+from tdcoord.types import BoolArray, FloatArray
 
 #: A slack above this (MW, pu) counts as used.
 SLACK_TOL = 1e-7

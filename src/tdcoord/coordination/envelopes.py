@@ -55,11 +55,11 @@ from numpy.typing import ArrayLike
 
 from tdcoord.errors import OptimizationError, TdcoordError
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import path_matrix
 from tdcoord.opf import lp as lpmod
 from tdcoord.opf.feeder.case import FacetPolygon
 from tdcoord.opf.linear import voltage_sensitivity
+from tdcoord.types import FloatArray, IntArray
 
 __all__ = [
     "CSIP_AUS_LIMITS",

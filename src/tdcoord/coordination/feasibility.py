@@ -24,8 +24,8 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import ClearingSpec, Margins, _tk, build
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors, Prior
-from tdcoord.grid.tables import FloatArray
 from tdcoord.opf.lp import LpBuilder, solve
+from tdcoord.types import FloatArray
 
 RULES = ("proportional", "equal", "max_total")
 

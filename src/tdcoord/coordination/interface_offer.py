@@ -54,11 +54,11 @@ from numpy.typing import ArrayLike
 
 from tdcoord.errors import TdcoordError
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.opf import lp as lpmod
 from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.feeder.program import build_program
+from tdcoord.types import FloatArray, IntArray
 
 __all__ = [
     "InterfaceCurve",

@@ -30,10 +30,10 @@ import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import path_matrix
 from tdcoord.opf.linear import path_impedance
 from tdcoord.opf.transmission.network import dc_network
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

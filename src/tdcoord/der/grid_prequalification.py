@@ -53,7 +53,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from tdcoord.der.base import Flexibility, FloatArray, IntArray
+from tdcoord.der.base import Flexibility
 from tdcoord.der.errors import DerError
 from tdcoord.der.fleet import Fleet
 from tdcoord.der.prequalification import PrequalificationResult, TrafficLight
@@ -64,6 +64,7 @@ from tdcoord.opf.linear import (
     path_impedance_columns,
     voltage_drop,
 )
+from tdcoord.types import FloatArray, IntArray
 
 #: Documented agreement of LinDistFlow voltages with AC power flow on the bundled MV feeders
 #: (CIGRE MV, voltages >= 0.9 pu; the error grows with loading since losses are ignored: 0.065 pu

@@ -43,13 +43,13 @@ from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Outcome, worst_status
 from tdcoord.coordination.schemes import run_scheme
 from tdcoord.coordination.validation import ValidationReport, validate_outcome
-from tdcoord.grid.tables import FloatArray
 from tdcoord.kpi.metrics import compute_kpis
 from tdcoord.market.offers import OfferBook
 from tdcoord.simulation.activation import ActivationResult, ResponseModel, activate, fleet_ids
 from tdcoord.simulation.day import Day, OperatingPoint
 from tdcoord.simulation.residual import rescaled_quantities, residual_flexibility
 from tdcoord.simulation.stages import Stage, assert_no_lookahead, information_cutoff
+from tdcoord.types import FloatArray
 
 #: Stages at which a flexibility market clears, in order.
 MARKET_STAGES: tuple[str, ...] = ("day_ahead", "intraday", "real_time")

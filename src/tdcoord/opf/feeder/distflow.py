@@ -57,7 +57,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from tdcoord.arrays import period_major
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf import lp as lpmod
 from tdcoord.opf.feeder.case import (
     FeederCase,
@@ -70,6 +69,7 @@ from tdcoord.opf.feeder.facets import flow_box
 from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program, period_labels
 from tdcoord.opf.feeder.result import FeederResult, read_result
 from tdcoord.opf.lp.conic import solve_conic
+from tdcoord.types import FloatArray, IntArray
 
 __all__ = [
     "FeederCase",

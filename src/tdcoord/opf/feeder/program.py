@@ -44,12 +44,12 @@ import scipy.sparse as sp
 
 from tdcoord.arrays import period_major, repeat_per_period
 from tdcoord.errors import OptimizationError
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import incidence
 from tdcoord.opf.feeder.case import FeederCase, FeederOptions
 from tdcoord.opf.feeder.facets import FlowBox, flow_box, reachable_facets
 from tdcoord.opf.lp import LinearProgram, LpBuilder
 from tdcoord.opf.lp.builder import SocSpec
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -23,10 +23,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder.case import FacetPolygon
 from tdcoord.opf.joint.sensitivity import FeederGroup
 from tdcoord.opf.lp import WarmLp
+from tdcoord.types import FloatArray, IntArray
 
 # column kinds
 OFFER_P, OFFER_Q, SHED, CURTAIL, S_OVER, S_SUB, V_UP, V_DN = range(8)

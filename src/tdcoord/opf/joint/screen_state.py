@@ -21,7 +21,6 @@ from concurrent.futures import Executor
 import numpy as np
 import scipy.sparse as sp
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.joint.master import (
     INJECTIONS,
@@ -41,6 +40,7 @@ from tdcoord.opf.joint.sensitivity import FeederGroup
 from tdcoord.opf.lp import LinearProgram, LpSolution
 from tdcoord.opf.transmission import DcOpfModel
 from tdcoord.opf.transmission.build import period_lp
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass

@@ -40,7 +40,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from tdcoord.errors import OptimizationError
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.joint.master import (
     CURTAIL,
@@ -79,6 +78,7 @@ from tdcoord.opf.joint.screen_state import (
 from tdcoord.opf.joint.sensitivity import feeder_groups
 from tdcoord.opf.lp import LpSolution
 from tdcoord.opf.transmission.build import build_dcopf
+from tdcoord.types import FloatArray, IntArray
 
 #: Violation (MVA, pu²) above which an omitted row is added.
 ROW_TOL = 1e-6

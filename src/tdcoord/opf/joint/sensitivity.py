@@ -30,11 +30,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import path_matrix
 from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.linear import path_impedance
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
