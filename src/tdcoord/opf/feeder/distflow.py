@@ -264,9 +264,10 @@ class WarmDistFlow:
         """One HiGHS object per period (no row couples periods) or one for the whole program."""
         lp, T = self.program.lp, self.case.n_periods
         if self.per_period and T > 1:
-            cols = period_labels(lp.col_blocks, T)
-            rows = period_labels(lp.row_blocks, T)
-            return lpmod.BlockWarmLp(lp, cols, rows, method=self._method)
+            layout = self.program.layout(T)
+            return lpmod.BlockWarmLp(
+                lp, layout.col_period, layout.row_period, method=self._method
+            )
         return lpmod.WarmLp(lp, method=self._method)
 
     def solve(self) -> FeederResult:
