@@ -114,7 +114,7 @@ def _local_index(group: IntArray, T: int) -> IntArray:
     return loc
 
 
-def _blocks_share_matrix(A: sp.csr_matrix, col_t: IntArray, row_t: IntArray, T: int) -> bool:
+def blocks_share_matrix(A: sp.csr_matrix, col_t: IntArray, row_t: IntArray, T: int) -> bool:
     """True when every interval's block ``A[rows_t][:, cols_t]`` is the same matrix."""
     if len(set(np.bincount(col_t, minlength=T).tolist())) != 1:
         return False
@@ -163,7 +163,7 @@ def feeder_programs(
                        for t, c in enumerate(cols))
     same = (len(set(root_col)) == 1
             and all(np.array_equal(o, offer_cols[0]) for o in offer_cols)
-            and _blocks_share_matrix(lp.A, col_t, row_t, T))
+            and blocks_share_matrix(lp.A, col_t, row_t, T))
     return FeederPrograms(lp, cols, rows, root_col, offer_cols, same)
 
 

@@ -380,7 +380,9 @@ def _evaluate_end(oracle: ParametricLp, x: float, inward: float) -> tuple[float,
     )
 
 
-def _prune(xs: list[float], vs: list[float], tol: float) -> tuple[FloatArray, FloatArray]:
+def prune_breakpoints(
+    xs: list[float], vs: list[float], tol: float
+) -> tuple[FloatArray, FloatArray]:
     """Drop points that lie on the chord of their neighbours (not breakpoints)."""
     keep_x, keep_v = [xs[0]], [vs[0]]
     for i in range(1, len(xs) - 1):  # a few dozen points: not a hot path
@@ -638,7 +640,7 @@ def sandwich_curve(
     xs = sorted(points)
     vs = [points[x] for x in xs]
     scale = 1.0 + max(abs(v) for v in vs)
-    x_arr, v_arr = _prune(xs, vs, tol_eur * scale)
+    x_arr, v_arr = prune_breakpoints(xs, vs, tol_eur * scale)
     return InterfaceCurve(feeder_id, x_arr, v_arr, base, dt_h, "optimal",
                           oracle.n_solves - first)
 

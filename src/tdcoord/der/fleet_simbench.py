@@ -43,7 +43,7 @@ from tdcoord.types import FloatArray, IntArray
 BIOMASS_FUEL_EUR_PER_MWH = 80.0
 
 
-def _factors(
+def profile_factors(
     profiles: Profiles | None,
     names: Any,
     fallback: FloatArray,
@@ -98,7 +98,7 @@ def simbench_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
         for t, m in masks.items():
             m = m & (rated > 0) & (node >= 1)
             if m.any():
-                fac = _factors(grid.profiles, f.sgens.profile[m], pv_shape, start, T)
+                fac = profile_factors(grid.profiles, f.sgens.profile[m], pv_shape, start, T)
                 groups[t][0].append(rated[m])
                 groups[t][1].append(np.minimum(fac, 1.0) * rated[m][:, None])
                 groups[t][2].append(np.full(int(m.sum()), fi, dtype=np.int64))
@@ -106,7 +106,7 @@ def simbench_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
         lnode = f.node_rows(f.loads.bus)
         lm = (f.loads.p_mw > 0) & (lnode >= 1)
         if lm.any():
-            fac = _factors(grid.profiles, f.loads.profile[lm], res_shape, start, T)
+            fac = profile_factors(grid.profiles, f.loads.profile[lm], res_shape, start, T)
             groups["flexible_load"][0].append(np.asarray(f.loads.p_mw[lm], dtype=np.float64))
             groups["flexible_load"][1].append(fac * f.loads.p_mw[lm][:, None])
             groups["flexible_load"][2].append(np.full(int(lm.sum()), fi, dtype=np.int64))

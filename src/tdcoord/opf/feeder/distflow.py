@@ -66,7 +66,7 @@ from tdcoord.opf.feeder.case import (
 )
 from tdcoord.opf.feeder.dlmp import DlmpKkt
 from tdcoord.opf.feeder.facets import flow_box
-from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program, period_labels
+from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program
 from tdcoord.opf.feeder.result import FeederResult, read_result
 from tdcoord.opf.lp.conic import solve_conic
 from tdcoord.types import FloatArray, IntArray

@@ -172,7 +172,7 @@ def _check_group(
     return tuple(a[order] for a in r), c
 
 
-def _round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> bool:
+def screen_round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> bool:
     """One screening pass over the feeder-periods that may have changed (every one in the first
     round); add what is violated or prices out. True if anything was added."""
     case, T, dt = s.case, s.T, s.case.period_hours
@@ -291,7 +291,7 @@ def solve_screened_stats(
             if any(sol.status != "optimal" for sol in sols):
                 break
             x, y, y_bal = read_values(s, sols)
-            added = _round(s, x, y, y_bal)
+            added = screen_round(s, x, y, y_bal)
             t0 = stats.clock("check_s", t0)
             if not added:
                 break

@@ -146,7 +146,7 @@ def _signature(f: Feeder) -> tuple[bytes, ...]:
 _BLOCK = 4096
 
 
-def _tree(
+def tree_state(
     parent: IntArray, r: FloatArray, x: FloatArray, w_root: float, d: FloatArray, dq: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """``P = D d``, ``Q = D d^q``, the root imports ``1ᵀd``, ``1ᵀd^q`` and
@@ -199,7 +199,7 @@ def _group(case: JointCase, members: IntArray) -> FeederGroup:
         d = np.concatenate([c.load_p_mw - c.sgen_p_mw for c in blk], axis=1)
         dq = np.concatenate([c.load_q_mvar - c.sgen_q_mvar - _fixed_q(c) for c in blk], axis=1)
         b = slice(a * T, (a + len(blk)) * T)
-        P, Q, w, p_net[b], q_net[b] = _tree(parent, r, x, w_root, d, dq)
+        P, Q, w, p_net[b], q_net[b] = tree_state(parent, r, x, w_root, d, dq)
         p0[b], q0[b], w0[b] = P.T, Q.T, w.T
     return FeederGroup(
         feeders=members,
