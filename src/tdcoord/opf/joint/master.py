@@ -1,11 +1,11 @@
 """The growing master program of the screened joint T+D OPF: columns and rows added on demand.
 
 The masters are :class:`~tdcoord.opf.lp.WarmLp` objects that append columns
-(:meth:`~tdcoord.opf.lp.WarmLp.add_columns`, HiGHS ``addCols``: the basis is kept, new columns
-enter non-basic at a bound) and rows between warm re-solves. :class:`Entries` is the register of
-generated feeder columns or rows (struct of arrays: kind, feeder, period, element, facet,
-master, position), and :func:`pairs` joins rows and columns of the same feeder and period
-(vectorised, no Python loop over entries); :func:`injection_coefficients` gives the matrix entries of the injection columns in
+(:meth:`~tdcoord.opf.lp.WarmLp.add_columns`, HiGHS ``addCols``: the basis is kept, new columns enter
+non-basic at a bound) and rows between warm re-solves. :class:`Entries` is the register of generated
+feeder columns or rows (struct of arrays: kind, feeder, period, element, facet, master, position),
+and :func:`pairs` joins rows and columns of the same feeder and period (vectorised, no Python loop
+over entries); :func:`injection_coefficients` gives the matrix entries of the injection columns in
 the feeder rows from the sensitivities of :mod:`tdcoord.opf.joint.sensitivity`:
 
 * thermal facet k of branch b: ``−(a_p,k e_p + a_q,k e_q) D[b, node]``;
