@@ -24,11 +24,11 @@ from tdcoord.coordination.injectors import Injectors, offer_injectors, zero_prio
 from tdcoord.coordination.interface_offer import (
     InterfaceCurve,
     interface_offer_curve,
-    prune_breakpoints,
     sandwich_curve,
 )
 from tdcoord.grid.model import Feeder, make_feeder
 from tdcoord.opf import lp as lpmod
+from tdcoord.opf.lp.parametric import prune_breakpoints
 from tests.grid.helpers import branches, nodes
 
 from .cases import grid, offers

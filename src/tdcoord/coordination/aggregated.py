@@ -30,12 +30,13 @@ import scipy.sparse as sp
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import Margins
 from tdcoord.coordination.injectors import Injectors, Prior, virtual_injectors
-from tdcoord.coordination.interface_offer import InterfaceCurve, ParametricLp, sandwich_curve
+from tdcoord.coordination.interface_offer import InterfaceCurve, sandwich_curve
 from tdcoord.coordination.network_model import FeederModel, feeder_model
 from tdcoord.grid.model import Feeder
 from tdcoord.opf.feeder.case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.feeder.program import build_program
 from tdcoord.opf.lp import LinearProgram
+from tdcoord.opf.lp.parametric import ParametricLp
 from tdcoord.types import BoolArray, FloatArray, IntArray
 
 #: Accepted quantities below this (MW) are not disaggregated.
