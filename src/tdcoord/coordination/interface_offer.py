@@ -23,16 +23,17 @@ Algorithm (parametric LP by supporting lines — the "sandwich" form of the Eisn
 for one right-hand-side parameter): the range ends come from two LPs (``min/max p_root``). A solve
 at a fixed ``x`` returns ``V(x)`` and, as the reduced cost of the fixed ``p_root`` column, a
 subgradient ``g(x) ∈ ∂V(x)``, i.e. a supporting line ``L_x(z) = V(x) + g(x)(z − x)``. For an
-interval ``[a, b]`` with supporting lines ``L_a, L_b`` take their intersection ``m``; if
-``V(m) = L_a(m)`` (to ``tol_eur``) then ``V`` is linear on ``[a, m]`` and on ``[m, b]`` (a convex
-function between a chord and a supporting line that coincide) and ``m`` is a breakpoint;
-otherwise the new line at ``m`` splits the interval in two. Two distinct supporting lines of a
-convex function never share a slope, so every solve finds a new piece and the recursion ends after
-at most ``2·(pieces) + 1`` solves. Every solve reuses one HiGHS object and its basis
+interval ``[a, b]`` with supporting lines ``L_a, L_b`` take their intersection ``m``; if ``V(m) =
+L_a(m)`` (to ``tol_eur``) then ``V`` is linear on ``[a, m]`` and on ``[m, b]`` (a convex function
+between a chord and a supporting line that coincide) and ``m`` is a breakpoint; otherwise the new
+line at ``m`` splits the interval in two. Two distinct supporting lines of a convex function never
+share a slope, so every solve finds a new piece and the recursion ends after at most ``2·(pieces) +
+1`` solves. Every solve reuses one HiGHS object and its basis
 (:class:`~tdcoord.opf.lp.parametric.ParametricLp`, where the general algorithm lives:
-:func:`~tdcoord.opf.lp.parametric.value_function`): the range LPs change only the cost vector, each evaluation only the
-bounds of ``p_root``, and a caller with many intervals of the same matrix (the DSO's 96 curves,
-:mod:`tdcoord.coordination.aggregated`) swaps in the next interval's costs and bounds.
+:func:`~tdcoord.opf.lp.parametric.value_function`): the range LPs change only the cost vector, each
+evaluation only the bounds of ``p_root``, and a caller with many intervals of the same matrix (the
+DSO's 96 curves, :mod:`tdcoord.coordination.aggregated`) swaps in the next interval's costs and
+bounds.
 
 The curve as ordinary offers (:meth:`InterfaceCurve.steps`): relative to the reference exchange
 ``x_ref`` (the baseline exchange — all offers at zero, ``Σ`` net load for lossless LinDistFlow —
