@@ -62,6 +62,10 @@ class Comparison:
         """KPIs per model id (each run's :attr:`ModelRun.kpis`, a copy)."""
         return {r.entry.id: dict(r.kpis) for r in self.runs}
 
+    def kpi_frame(self) -> pd.DataFrame:
+        """Scalar KPIs as a table, one row per model (:func:`tdcoord.kpi.settled.kpi_frame`)."""
+        return settled.kpi_frame(self.kpis())
+
 
 def resolve_models(models: Sequence[str] | str) -> tuple[ModelEntry, ...]:
     """Catalogue entries of ``models`` (ids, or ``"all"``); unknown ids raise."""
@@ -103,5 +107,5 @@ def run_comparison(
 
 
 def kpi_frame(comparison: Comparison) -> pd.DataFrame:
-    """Scalar KPIs, one row per model (:func:`tdcoord.kpi.settled.kpi_frame`)."""
-    return settled.kpi_frame(comparison.kpis())
+    """Scalar KPIs, one row per model (:meth:`Comparison.kpi_frame`)."""
+    return comparison.kpi_frame()
