@@ -62,7 +62,7 @@ from tdcoord.coordination.network_model import (
 )
 from tdcoord.coordination.program import ClearingProgram, interval_major, per_interval
 from tdcoord.grid.tables import BoolArray, FloatArray, IntArray
-from tdcoord.opf.feeder_case import FacetPolygon
+from tdcoord.opf.feeder.case import FacetPolygon
 
 __all__ = [
     "SLACK_COLUMNS",

@@ -21,8 +21,8 @@ import pandas as pd
 
 from tdcoord.coordination.network_model import FeederModel
 from tdcoord.coordination.program import ClearingProgram
-from tdcoord.grid.tables import FloatArray
 from tdcoord.opf.lp import LpSolution
+from tdcoord.types import FloatArray
 
 #: A slack above this (MW, pu) counts as used.
 SLACK_TOL = 1e-7

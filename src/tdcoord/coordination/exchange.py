@@ -28,7 +28,7 @@ from tdcoord.coordination.clearing import ClearingResult, ClearingSpec, build, r
 from tdcoord.coordination.injectors import Injectors
 from tdcoord.coordination.interval_solve import IntervalSolver
 from tdcoord.coordination.program import ClearingProgram, interval_major, per_interval
-from tdcoord.grid.tables import FloatArray
+from tdcoord.types import FloatArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

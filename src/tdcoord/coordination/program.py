@@ -23,8 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.coordination.errors import CoordinationError
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.lp import LinearProgram, LpBuilder
+from tdcoord.types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     from tdcoord.coordination.case import ClearingCase

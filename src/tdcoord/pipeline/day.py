@@ -39,7 +39,6 @@ from tdcoord.coordination.outcome import Outcome, interface_after
 from tdcoord.coordination.schemes import run_scheme
 from tdcoord.coordination.validation import validate_outcome
 from tdcoord.der.base import Flexibility
-from tdcoord.grid.tables import FloatArray
 from tdcoord.kpi.metrics import compute_kpis
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.simulation.activation import activate
@@ -57,6 +56,7 @@ from tdcoord.simulation.timeline import (
     offer_delivery_ratio,
     schedule_exchange,
 )
+from tdcoord.types import FloatArray
 
 if TYPE_CHECKING:
     from tdcoord.coordination.catalogue import ModelEntry
