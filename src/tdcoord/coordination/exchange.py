@@ -12,12 +12,12 @@ exchange fixed (:class:`FeederExchange`), whose cost :math:`V_{ft}(\\hat x)` and
     \\theta_{ft} \\ge V_{ft}(\\hat x) + \\pi_{ft}\\,\\Delta t\\,(x_{ft} - \\hat x_{ft}),
 
 added to the master by :func:`add_exchange_cuts` (one row family ``cut<j>`` per exchange round,
-on the program's activation columns through the exchange matrix :math:`x = E a`).
+on the program's activation columns through the exchange matrix :math:`x = E a`). The loop itself
+is the generic exchange of :func:`tdcoord.opf.decomposition.exchange`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,23 +28,8 @@ from tdcoord.coordination.clearing import ClearingResult, ClearingSpec, build, r
 from tdcoord.coordination.injectors import Injectors
 from tdcoord.coordination.interval_solve import IntervalSolver
 from tdcoord.coordination.program import ClearingProgram, interval_major, per_interval
+from tdcoord.opf.decomposition import Cut
 from tdcoord.types import FloatArray
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class Cut:
-    """One round of optimality cuts ``θ ≥ intercept + slope·Δt·x`` per interface and interval
-    (``(n_x, T)`` each: slope in €/MWh, intercept in €)."""
-
-    slope_eur_per_mwh: FloatArray
-    intercept_eur: FloatArray
-
-    @classmethod
-    def at(
-        cls, value_eur: FloatArray, price_eur_per_mwh: FloatArray, x_mw: FloatArray, dt_h: float
-    ) -> Cut:
-        """The cut through value ``V(x̂)`` with slope ``π`` at the proposed exchange ``x̂``."""
-        return cls(price_eur_per_mwh, value_eur - price_eur_per_mwh * dt_h * x_mw)
 
 
 def add_exchange_cuts(
@@ -54,8 +39,10 @@ def add_exchange_cuts(
     cuts: Sequence[Cut],
 ) -> slice:
     """Add the value columns ``θ`` (``(n_x, T)``, cost 1, at least ``value_lower_eur``) and one
-    row family ``cut<j>`` per cut: :math:`\\theta - \\pi\\Delta t\\,E a \\ge b`. ``exchange`` is
-    ``E`` ``(n_x, n_injector)``. Returns the ``θ`` columns."""
+    row family ``cut<j>`` per cut (:class:`tdcoord.opf.decomposition.Cut`, slope in € per MW of
+    exchange in an interval, i.e. :math:`\\pi\\Delta t`):
+    :math:`\\theta - g\\,E a \\ge V(\\hat x) - g\\hat x`. ``exchange`` is ``E``
+    ``(n_x, n_injector)``. Returns the ``θ`` columns."""
     n_x, T = exchange.shape[0], c.n_periods
     theta = c.add_columns("theta", n_x, interval_major(value_lower_eur), np.inf, 1.0)
     if not cuts:
@@ -63,10 +50,10 @@ def add_exchange_cuts(
     xs = per_interval(T, exchange)
     for j, cut in enumerate(cuts):  # one block of rows per cut (a few dozen rounds)
         blocks = [
-            (c.activation, -sp.diags(interval_major(cut.slope_eur_per_mwh) * c.dt_h) @ xs),
+            (c.activation, -sp.diags(interval_major(cut.slope)) @ xs),
             (theta, sp.identity(n_x * T)),
         ]
-        c.add_rows(f"cut{j}", blocks, interval_major(cut.intercept_eur), np.inf)
+        c.add_rows(f"cut{j}", blocks, interval_major(cut.intercept), np.inf)
     return theta
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from tdcoord.arrays import period_major, repeat_per_period
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.opf.lp import LinearProgram, LpBuilder
 from tdcoord.types import FloatArray, IntArray
@@ -34,13 +35,15 @@ if TYPE_CHECKING:
 
 
 def interval_major(a: Any) -> FloatArray:
-    """``(n, T)`` → the interval-major flat vector ``(T·n,)`` of a family."""
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64).T).ravel()
+    """``(n, T)`` → the interval-major flat vector ``(T·n,)`` of a family
+    (:func:`tdcoord.arrays.period_major`)."""
+    return period_major(a)
 
 
 def per_interval(n_periods: int, m: Any) -> sp.csr_matrix:
-    """``I_T ⊗ m``: one interval's block ``m`` repeated for every interval (block diagonal)."""
-    return sp.csr_matrix(sp.kron(sp.identity(n_periods, format="csr"), sp.csr_matrix(m)))
+    """``I_T ⊗ m``: one interval's block ``m`` (dense or sparse) repeated for every interval
+    (block diagonal; :func:`tdcoord.arrays.repeat_per_period`)."""
+    return repeat_per_period(n_periods, sp.csr_matrix(m))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ import scipy.sparse as sp
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import ClearingResult, ClearingSpec, build, read_result
 from tdcoord.coordination.clearing import clear as clear_lp
-from tdcoord.coordination.exchange import Cut, FeederExchange, add_exchange_cuts
+from tdcoord.coordination.exchange import FeederExchange, add_exchange_cuts
 from tdcoord.coordination.injectors import Injectors, virtual_injectors
 from tdcoord.coordination.interval_solve import solve_by_interval
 from tdcoord.coordination.messages import MessageLog
@@ -51,6 +52,7 @@ from tdcoord.coordination.schemes._stages import (
 )
 from tdcoord.coordination.views import dso_view
 from tdcoord.grid.tables import FloatArray
+from tdcoord.opf.decomposition import Cut, MasterStep, SubproblemStep, exchange
 
 DEFAULTS: dict[str, Any] = {"variant": "centralized", "priority": "dso", "operator": "incumbent"}
 REL_TOL = 1e-5
@@ -179,82 +181,54 @@ def _master(case: ClearingCase, t_inj: Injectors) -> _Master:
 
 
 def _solve_master(
-    case: ClearingCase, m: _Master, cuts: list[Cut]
-) -> tuple[ClearingResult, float, float] | None:
-    """Master LP with the cuts so far: its result, lower bound and the TSO's own cost."""
+    case: ClearingCase, m: _Master, cuts: Sequence[Cut]
+) -> MasterStep[ClearingResult | None]:
+    """The TSO's LP with every cut so far: proposal x̂ (net change below each interface), lower
+    bound (its objective) and own cost (without θ)."""
+    nf = case.n_feeders
     c = build(case, m.spec)
     theta = add_exchange_cuts(c, m.exchange, m.value_lower_eur, cuts)
     lp = c.lp()
     sol = solve_by_interval(lp, c.column_interval(), c.n_periods)
     if not sol.ok:
-        return None
-    theta_val = sol.x[theta].reshape(c.n_periods, case.n_feeders).T
+        return MasterStep(False, np.nan, np.zeros((nf, c.n_periods)), np.nan, None)
+    theta_val = sol.x[theta].reshape(c.n_periods, nf).T
     lower = float(sol.objective)
-    return read_result(c, lp.cost, sol, 0.0), lower, lower - float(theta_val.sum())
+    res = read_result(c, lp.cost, sol, 0.0)
+    x_hat = res.activation_mw[m.k0 : m.k0 + nf] - res.activation_mw[m.k0 + nf :]
+    return MasterStep(True, lower, x_hat, lower - float(theta_val.sum()), res)
 
 
 def _ask_dsos(
     case: ClearingCase, log: MessageLog, dsos: list[FeederExchange], x_hat: FloatArray
-) -> tuple[list[ClearingResult], FloatArray, Cut]:
-    """Every DSO's result, cost ``(nf, T)`` and price of delivering ``x_hat`` (one round of
-    cuts)."""
+) -> SubproblemStep[list[ClearingResult]]:
+    """Every DSO's cost ``V_f(x̂_f)`` per interval and marginal price ``π_f`` of delivering
+    ``x_hat`` (the cut slope is ``π·Δt``: € per MW of exchange in one interval)."""
+    values = np.zeros((len(dsos), case.n_periods))
+    slopes = np.zeros((len(dsos), case.n_periods))
     subs = []
     for f, dso in enumerate(dsos):
         log.send("tso", case.feeder_label(f), "quantities", x_hat[f])
         sub = dso.deliver(x_hat[f])
-        subs.append(sub)
-        log.send(
-            case.feeder_label(f),
-            "tso",
-            "prices",
-            {"value": sub.interval_cost_eur, "price": sub.target_dual_eur_per_mwh[f]},
-        )
-    values = np.zeros((len(dsos), case.n_periods))
-    slopes = np.zeros((len(dsos), case.n_periods))
-    for f, sub in enumerate(subs):
         values[f] = sub.interval_cost_eur
         slopes[f] = sub.target_dual_eur_per_mwh[f]
-    return subs, values, Cut.at(values, slopes, x_hat, case.dt_h)
+        subs.append(sub)
+        log.send(case.feeder_label(f), "tso", "prices", {"value": values[f], "price": slopes[f]})
+    return SubproblemStep(True, values, slopes * case.dt_h, subs)
 
 
-@dataclasses.dataclass
-class _Exchange:
-    """State of the price/quantity exchange."""
-
-    iterations: int = 0
-    status: str = "not_converged"
-    best_upper_eur: float = np.inf
-    best: tuple[ClearingResult, list[ClearingResult]] | None = None
+def _converged(lower: float, upper: float, best_upper: float) -> bool:
+    """Stop when the best upper bound is within ``REL_TOL`` of the lower bound."""
+    return best_upper - lower <= REL_TOL * max(1.0, abs(best_upper))
 
 
-def _exchange(
-    case: ClearingCase, log: MessageLog, m: _Master, dsos: list[FeederExchange]
-) -> _Exchange:
-    """Benders rounds until upper − lower ≤ ``REL_TOL``·|upper| (or ``MAX_ITER``)."""
-    st = _Exchange()
-    cuts: list[Cut] = []
-    nf = case.n_feeders
-    for it in range(1, MAX_ITER + 1):
-        st.iterations = it
-        master = _solve_master(case, m, cuts)
-        if master is None:
-            st.status = "infeasible"
-            break
-        res, lower, tso_cost = master
-        x_hat = res.activation_mw[m.k0 : m.k0 + nf] - res.activation_mw[m.k0 + nf :]
-        subs, values, cut = _ask_dsos(case, log, dsos, x_hat)
-        upper = tso_cost + float(values.sum())
-        if upper < st.best_upper_eur:
-            st.best_upper_eur = upper
-            st.best = (res, subs)
-        cuts.append(cut)
-        if st.best_upper_eur - lower <= REL_TOL * max(1.0, abs(st.best_upper_eur)):
-            st.status = "optimal"
-            break
-    return st
+#: Exchange status → outcome status.
+_STATUS = {"converged": "optimal", "max_rounds": "not_converged", "master_failed": "infeasible"}
 
 
 def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
+    """The decentralized common market: the Benders price/quantity exchange of
+    :func:`tdcoord.opf.decomposition.exchange` between the TSO and every DSO (module docstring)."""
     t0 = time.perf_counter()
     log = MessageLog()
     inj = all_offers(case)
@@ -265,8 +239,13 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
     m = _master(case, t_inj)
     # Each DSO's feeder LP is built once; every exchange only moves its interface quantity.
     dsos = [FeederExchange(case, f, dso_view(case, f, inj).offers) for f in range(case.n_feeders)]
-    st = _exchange(case, log, m, dsos)
-    if st.best is None:
+    run = exchange(
+        lambda cuts: _solve_master(case, m, cuts),
+        lambda x_hat: _ask_dsos(case, log, dsos, x_hat),
+        max_rounds=MAX_ITER,
+        converged=_converged,
+    )
+    if run.best is None or run.best[0].payload is None:
         return make_outcome(
             case,
             "common",
@@ -275,15 +254,15 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
             parts=[],
             messages=log,
             compute_s=time.perf_counter() - t0,
-            iterations=st.iterations,
+            iterations=run.rounds,
         )
-    res, subs = st.best
+    res, subs = run.best[0].payload, run.best[1].payload
     act = scatter(case, t_inj, res.activation_mw[: m.k0])
     for f, sub in enumerate(subs):
         act += scatter(case, inj.take(inj.feeder == f), sub.activation_mw)
     send_activations(log, case, act, "tso")
     slack_frames = [res.slacks] + [s.slacks for s in subs]
-    stat = st.status
+    stat = _STATUS.get(run.status, "infeasible")
     if stat == "optimal" and any(len(s) for s in slack_frames):
         stat = "optimal_with_slacks"
     return make_outcome(
@@ -294,7 +273,7 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
         parts=_attribute(case, act, p["priority"], "tso"),
         messages=log,
         compute_s=time.perf_counter() - t0,
-        iterations=st.iterations,
+        iterations=run.rounds,
         gen_redispatch_mw=res.redispatch_mw,
         lmp_eur_per_mwh=res.lmp_eur_per_mwh,
         dlmp_eur_per_mwh={f: s.dlmp_eur_per_mwh[f] for f, s in enumerate(subs)},
