@@ -50,7 +50,7 @@ def dc(
             grid.transmission,
             convention=convention,
             n_periods=periods,
-            voll=voll,
+            voll_eur_per_mwh=voll,
             allow_slack=not no_slack,
             method=method,  # type: ignore[arg-type]
         )

@@ -104,17 +104,18 @@ class FeederOptions:
     """Modelling options and penalty prices (€/MWh, €/MVAh, €/(pu²·h)).
 
     Penalties are ordered so that the physical remedies come first: curtailment of static
-    generation (``curtailment_price``) < load shedding (``voll``) < limit violations.
+    generation (``curtailment_eur_per_mwh``) < load shedding (``voll_eur_per_mwh``) < limit
+    violations. Each name carries its unit (€ per MWh, per MVA·h, per pu²·h).
     """
 
     polygon: FacetPolygon | int = 12
     losses: str = "loss_factors"  # "none" (lossless LinDistFlow) | "loss_factors"
     loss_tol_mw: float = 1e-6
     loss_max_iter: int = 30
-    voll: float = 10_000.0
-    curtailment_price: float = 1_000.0
-    thermal_penalty: float = 100_000.0  # per MVA·h above the (polygonal) rating
-    voltage_penalty: float = 1_000_000.0  # per pu²·h of squared-voltage violation
+    voll_eur_per_mwh: float = 10_000.0
+    curtailment_eur_per_mwh: float = 1_000.0
+    overload_eur_per_mvah: float = 100_000.0  # per MVA·h above the (polygonal) rating
+    voltage_eur_per_pu2_h: float = 1_000_000.0  # per pu²·h of squared-voltage violation
     binding_tol: float = 1e-6
     #: False drops every slack column (shedding, curtailment, violations): a hard-limit model
     #: that can be infeasible, as in the published formulations (e.g. Mieth & Dvorkin's).
@@ -139,7 +140,12 @@ class FeederOptions:
                 where="FeederOptions.losses",
                 fix="use 'none' (lossless) or 'loss_factors'",
             )
-        for name in ("voll", "curtailment_price", "thermal_penalty", "voltage_penalty"):
+        for name in (
+            "voll_eur_per_mwh",
+            "curtailment_eur_per_mwh",
+            "overload_eur_per_mvah",
+            "voltage_eur_per_pu2_h",
+        ):
             if not getattr(self, name) > 0:
                 raise FeederInputError(
                     f"{name} must be > 0", where=f"FeederOptions.{name}", fix="give a price"

@@ -260,24 +260,26 @@ def read_result(
     v_up, v_dn = col("v_up", m), col("v_dn", m)
     s_over = col("s_over", len(rated))
     slacks: dict[str, list[dict[str, Any]]] = {
-        "load_shed_mw": _entries(shed > tol, shed, node_ids, "node", "mw", options.voll),
+        "load_shed_mw": _entries(
+            shed > tol, shed, node_ids, "node", "mw", options.voll_eur_per_mwh
+        ),
         "curtailment_mw": _entries(
-            curtail > tol, curtail, node_ids, "node", "mw", options.curtailment_price
+            curtail > tol, curtail, node_ids, "node", "mw", options.curtailment_eur_per_mwh
         ),
         "overvoltage_pu2": _entries(
-            v_up > tol, v_up, node_ids[1:], "node", "pu2", options.voltage_penalty
+            v_up > tol, v_up, node_ids[1:], "node", "pu2", options.voltage_eur_per_pu2_h
         ),
         "undervoltage_pu2": _entries(
-            v_dn > tol, v_dn, node_ids[1:], "node", "pu2", options.voltage_penalty
+            v_dn > tol, v_dn, node_ids[1:], "node", "pu2", options.voltage_eur_per_pu2_h
         ),
         "overload_mva": _entries(
-            s_over > tol, s_over, rated_ids, "branch", "mva", options.thermal_penalty
+            s_over > tol, s_over, rated_ids, "branch", "mva", options.overload_eur_per_mvah
         ),
     }
     if program.has_substation_limit and options.slacks:
         ss = x[cb["s_over_sub"]][None, :]
         slacks["substation_overload_mva"] = _entries(
-            ss > tol, ss, [int(node_ids[0])], "node", "mva", options.thermal_penalty
+            ss > tol, ss, [int(node_ids[0])], "node", "mva", options.overload_eur_per_mvah
         )
     slacks = {key: entries for key, entries in slacks.items() if entries}
     violated = any(key != "curtailment_mw" for key in slacks)

@@ -48,7 +48,7 @@ class JointCase:
     """Transmission loads (periods × loads) or None (static loads every period)."""
     convention: str = "powermodels"
     options: FeederOptions = dataclasses.field(default_factory=FeederOptions)
-    voll: float = 10_000.0
+    voll_eur_per_mwh: float = 10_000.0
 
     @property
     def n_feeders(self) -> int:
@@ -104,7 +104,7 @@ def joint_case(
     offers: Mapping[str, FlexOffers] | None = None,
     convention: str = "powermodels",
     options: FeederOptions | None = None,
-    voll: float = 10_000.0,
+    voll_eur_per_mwh: float = 10_000.0,
 ) -> JointCase:
     """Assemble and validate a joint case from a coupled grid.
 
@@ -126,8 +126,12 @@ def joint_case(
         raise JointInputError(
             f"period_hours must be > 0, got {period_hours}", where="period_hours", fix="e.g. 0.25"
         )
-    if not voll > 0:
-        raise JointInputError(f"voll must be > 0, got {voll}", where="voll", fix="e.g. 10000")
+    if not voll_eur_per_mwh > 0:
+        raise JointInputError(
+            f"voll_eur_per_mwh must be > 0, got {voll_eur_per_mwh}",
+            where="voll_eur_per_mwh",
+            fix="e.g. 10000",
+        )
     tr = grid.transmission
     if np.ndim(load_scale) > 1 or np.size(load_scale) not in (1, T):
         raise JointInputError(
@@ -174,7 +178,7 @@ def joint_case(
         load_mw=load,
         convention=convention,
         options=opts,
-        voll=float(voll),
+        voll_eur_per_mwh=float(voll_eur_per_mwh),
     )
 
 

@@ -224,9 +224,9 @@ def _group_results(
     off = idx[np.isin(cols.kind[idx], (OFFER_P, OFFER_Q))]
     off = off[np.argsort(s.local_of[cols.f[off]], kind="stable")]
     off_starts = _split(s.local_of[cols.f[off]], Fg)
-    price = {SHED: opts.voll, CURTAIL: opts.curtailment_price, V_UP: opts.voltage_penalty,
-             V_DN: opts.voltage_penalty, S_OVER: opts.thermal_penalty,
-             S_SUB: opts.thermal_penalty}
+    price = {SHED: opts.voll_eur_per_mwh, CURTAIL: opts.curtailment_eur_per_mwh,
+             V_UP: opts.voltage_eur_per_pu2_h, V_DN: opts.voltage_eur_per_pu2_h,
+             S_OVER: opts.overload_eur_per_mvah, S_SUB: opts.overload_eur_per_mvah}
     for a, f in enumerate(grp.feeders.tolist()):  # one result object per feeder (views)
         if status != "optimal":
             out[f] = _failed(s, f, status)

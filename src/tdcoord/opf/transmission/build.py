@@ -93,9 +93,9 @@ class DcOpfModel:
     limited: IntArray
     """Branch rows with a finite rating (those that get overload slacks)."""
     allow_slack: bool
-    voll: float
-    spill_cost: float
-    overload_penalty: float
+    voll_eur_per_mwh: float
+    spill_eur_per_mwh: float
+    overload_eur_per_mwh: float
     build_s: float
 
     @property
@@ -141,7 +141,7 @@ def _add_columns(b: LpBuilder, m: DcOpfModelParts) -> dict[str, slice]:
     cols["soc"] = b.add_columns("soc", T * S, 0.0, np.tile(st.e_max_mwh, T))
     n_slack = T * B if m.allow_slack else 0
     shed_max = np.maximum(data.demand_mw[:T], 0.0).ravel() if m.allow_slack else 0.0
-    cols["shed"] = b.add_columns("shed", n_slack, 0.0, shed_max, m.voll * dt)
+    cols["shed"] = b.add_columns("shed", n_slack, 0.0, shed_max, m.voll_eur_per_mwh * dt)
     cols["spill"] = b.add_columns("spill", n_slack, 0.0, np.inf, m.spill * dt)
     if costs.has_quadratic:
         b.add_quadratic(cols["p"], np.tile(2.0 * costs.c2 * dt, T))
@@ -275,7 +275,7 @@ class DcOpfModelParts:
     dt: float
     limited: IntArray
     allow_slack: bool
-    voll: float
+    voll_eur_per_mwh: float
     spill: float
     overload: float
 
@@ -296,9 +296,9 @@ def build_dcopf(
     ramp_mw_per_h: ArrayLike | None = None,
     period_hours: float = 1.0,
     storage_end: StorageEnd = "initial",
-    voll: float = DEFAULT_VOLL,
-    spill_cost: float = DEFAULT_SPILL_COST,
-    overload_penalty: float = DEFAULT_OVERLOAD_PENALTY,
+    voll_eur_per_mwh: float = DEFAULT_VOLL,
+    spill_eur_per_mwh: float = DEFAULT_SPILL_COST,
+    overload_eur_per_mwh: float = DEFAULT_OVERLOAD_PENALTY,
     allow_slack: bool = True,
     decompose_periods: bool | None = None,
 ) -> DcOpfModel:
@@ -320,7 +320,11 @@ def build_dcopf(
         period_hours=period_hours,
         storage_end=storage_end,
     )
-    for name, value in (("voll", voll), ("spill_cost", spill_cost), ("overload", overload_penalty)):
+    for name, value in (
+        ("voll_eur_per_mwh", voll_eur_per_mwh),
+        ("spill_eur_per_mwh", spill_eur_per_mwh),
+        ("overload_eur_per_mwh", overload_eur_per_mwh),
+    ):
         if not value > 0:
             raise OptimizationError(f"{name} must be positive, got {value}", where=name)
     coupled = len(tr.storage) > 0 or bool(np.any(np.isfinite(data.ramp_mw)))
@@ -341,9 +345,9 @@ def build_dcopf(
         dt=data.period_hours,
         limited=np.flatnonzero(np.isfinite(net.rating_mw)).astype(np.int64),
         allow_slack=allow_slack,
-        voll=float(voll),
-        spill=float(spill_cost),
-        overload=float(overload_penalty),
+        voll_eur_per_mwh=float(voll_eur_per_mwh),
+        spill=float(spill_eur_per_mwh),
+        overload=float(overload_eur_per_mwh),
     )
     b = LpBuilder()
     cols = _add_columns(b, parts)
@@ -363,9 +367,9 @@ def build_dcopf(
         lp_periods=T,
         limited=parts.limited,
         allow_slack=allow_slack,
-        voll=parts.voll,
-        spill_cost=parts.spill,
-        overload_penalty=parts.overload,
+        voll_eur_per_mwh=parts.voll_eur_per_mwh,
+        spill_eur_per_mwh=parts.spill,
+        overload_eur_per_mwh=parts.overload,
         build_s=time.perf_counter() - t0,
     )
 
