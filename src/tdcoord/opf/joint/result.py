@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from tdcoord.opf.feeder.program import FeederProgram
-from tdcoord.opf.feeder.result import FeederResult, read_result
+from tdcoord.opf.feeder.result import FeederResult, SolverAnswer, read_result
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.lp import LpSolution
 from tdcoord.opf.transmission import DcOpfResult
@@ -153,10 +153,8 @@ def feeder_result(
     fc = case.feeder_cases[f]
     row = int(case.transmission.bus_rows(case.interface_bus[f : f + 1])[0])
     priced = fc.with_price(lmp[:, row])
-    return read_result(
-        program, priced, case.options, status=sol.status, x=x, row_duals=y, cone_term=None,
-        solver=sol.solver, solver_version=sol.solver_version, time_s=0.0, iterations=0,
-    )
+    answer = SolverAnswer(sol.status, x, y, sol.solver, sol.solver_version, 0.0, 0)
+    return read_result(program, priced, case.options, answer)
 
 
 def interface_congestion_from_duals(
