@@ -62,6 +62,19 @@ def worst_status(sols: list[LpSolution]) -> str:
     return "optimal"
 
 
+def _hard_feasible(
+    model: DcOpfModel, method: Method, slacks: list[Slack], known: Mapping[int | None, bool]
+) -> bool:
+    """Whether the problem without slacks is feasible in every period that uses a slack (the
+    whole program when coupled); statuses in ``known`` are not re-checked."""
+    periods: list[int | None] = [None]
+    if model.decomposed:
+        periods = [*sorted({s.period for s in slacks})]
+    return all(
+        known[p] if p in known else feasible_without_slacks(model, method, p) for p in periods
+    )
+
+
 def extract_result(
     model: DcOpfModel,
     sols: list[LpSolution],
@@ -105,14 +118,7 @@ def extract_result(
     if model.allow_slack and status == "optimal":
         slacks, penalty, flagged = _slacks(model, x, mu, lmp)
         if slacks and check_hard:
-            periods: list[int | None] = [None]
-            if model.decomposed:
-                periods = [*sorted({s.period for s in slacks})]
-            known = hard_feasible or {}
-            feasible = all(
-                known[p] if p in known else feasible_without_slacks(model, method, p)
-                for p in periods
-            )
+            feasible = _hard_feasible(model, method, slacks, hard_feasible or {})
             status = "optimal" if feasible else "infeasible"
     rows_sto = len(tr.storage)
     binding = _binding(model, flow, mu) if status in ("optimal", "infeasible") else ()
