@@ -62,6 +62,7 @@ from tdcoord.opf.joint.build import build_feeders, build_transmission, stack_pro
 from tdcoord.opf.joint.case import JointCase, JointInputError
 from tdcoord.opf.joint.result import (
     JointResult,
+    SolveInfo,
     assemble_result,
     feeder_result,
     interface_congestion_from_duals,
@@ -395,13 +396,14 @@ def _read_benders(
         tr_res,
         results,
         congestion,
-        objective=run.upper_bound,
-        solver_status=status,
-        method="benders",
-        iterations=run.rounds,
-        loss_iterations=1,
-        timings={**timings, "prices_s": time.perf_counter() - t_read},
-        gap=float(run.gap),
+        SolveInfo(
+            objective=run.upper_bound,
+            solver_status=status,
+            method="benders",
+            iterations=run.rounds,
+            timings={**timings, "prices_s": time.perf_counter() - t_read},
+            gap=float(run.gap),
+        ),
     )
     return result, results
 

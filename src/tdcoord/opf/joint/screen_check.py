@@ -82,10 +82,13 @@ class GroupView:
                          pos[self.row_lft[r]], self.lft[idx])
 
 
-def group_views(cols: Entries, rows: Entries, group: FeederGroup, g: int, group_of: IntArray,
-                local_of: IntArray, T: int, lft: IntArray, chunk: int) -> list[GroupView]:
+def group_views(cols: Entries, rows: Entries, group: FeederGroup, g: int,
+                owner: tuple[IntArray, IntArray], T: int, lft: IntArray,
+                chunk: int) -> list[GroupView]:
     """Views of the group-local feeder-periods ``lft`` (sorted), ``chunk`` of them per view
-    (so that a view's dense (chunk × node) arrays stay in cache)."""
+    (so that a view's dense (chunk × node) arrays stay in cache). ``owner = (group_of,
+    local_of)``: each feeder's group and its position in it."""
+    group_of, local_of = owner
     n_ft = len(group.feeders) * T
     pos = np.full(n_ft, -1, dtype=np.int64)
     pos[lft] = np.arange(len(lft))

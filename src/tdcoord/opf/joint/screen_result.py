@@ -34,7 +34,7 @@ from tdcoord.opf.joint.master import (
     V_DN,
     V_UP,
 )
-from tdcoord.opf.joint.result import JointResult, assemble_result
+from tdcoord.opf.joint.result import JointResult, SolveInfo, assemble_result
 from tdcoord.opf.joint.screen_check import feeder_state, group_views, node_prices
 from tdcoord.opf.joint.screen_state import Screen, read_values
 from tdcoord.opf.joint.sensitivity import FeederGroup
@@ -131,7 +131,7 @@ def _evaluate(s: Screen, g: int, grp: FeederGroup, x: FloatArray, y: FloatArray,
     gain = float(np.max(np.hypot(poly.a_p, poly.a_q) / poly.a_s))
     y_loc = y_bal[(grp.feeders[:, None] * T + np.arange(T)).ravel()]
     lft_all = np.arange(n_ft, dtype=np.int64)
-    for v in group_views(s.cols, s.rows, grp, g, s.group_of, s.local_of, T, lft_all, CHUNK):
+    for v in group_views(s.cols, s.rows, grp, g, (s.group_of, s.local_of), T, lft_all, CHUNK):
         sl = slice(int(v.lft[0]), int(v.lft[-1]) + 1)  # the chunk's rows, contiguous
         st = feeder_state(v, s.cols, x)
         out.P[sl], out.Q[sl], out.p_root[sl], out.q_root[sl] = st.P, st.Q, st.p_root, st.q_root
@@ -345,6 +345,8 @@ def screened_result(s: Screen, sols: Sequence[LpSolution]) -> JointResult:
     done = [r for r in feeders if r is not None]
     return assemble_result(
         case, tr, done, congestion,
-        objective=float(sum(sol.objective for sol in sols)) if ok else float("nan"),
-        solver_status=status, method="screened", iterations=0, loss_iterations=1, timings={},
+        SolveInfo(
+            objective=float(sum(sol.objective for sol in sols)) if ok else float("nan"),
+            solver_status=status, method="screened", iterations=0, timings={},
+        ),
     )

@@ -150,7 +150,7 @@ def _check_group(
     rows_out: list[tuple[IntArray, ...]] = []
     cols_out: list[tuple[IntArray, ...]] = []
     glob = grp.feeders[lft // T] * T + lft % T
-    for v in group_views(s.cols, s.rows, grp, g, s.group_of, s.local_of, T, lft, CHUNK):
+    for v in group_views(s.cols, s.rows, grp, g, (s.group_of, s.local_of), T, lft, CHUNK):
         st = feeder_state(v, s.cols, x)
         kind, vl, elem, facet, _ = violated_rows(v, st, s.rows, poly, ROW_TOL)
         rows_out.append((kind, v.lft[vl], elem, facet))
