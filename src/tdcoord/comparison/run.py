@@ -22,13 +22,13 @@ from tdcoord.comparison.jobs import check_jobs, run_models
 from tdcoord.coordination.catalogue import ModelEntry, get_model, list_models
 from tdcoord.der.fleet import Fleet
 from tdcoord.grid.model import GridModel
-from tdcoord.grid.tables import FloatArray
 from tdcoord.kpi import settled
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.rules import Preset
 from tdcoord.pipeline import ModelRun, Progress, SharedDay, build_shared_day
 from tdcoord.simulation.day import Day
 from tdcoord.study import Study
+from tdcoord.types import FloatArray
 
 __all__ = [
     "Comparison",

@@ -61,8 +61,8 @@ from tdcoord.coordination.network_model import (
     transmission_model,
 )
 from tdcoord.coordination.program import ClearingProgram, interval_major, per_interval
-from tdcoord.grid.tables import BoolArray, FloatArray, IntArray
 from tdcoord.opf.feeder.case import FacetPolygon
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "SLACK_COLUMNS",

@@ -25,8 +25,8 @@ from tdcoord.coordination.clearing import ClearingSpec, Margins, build
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors, Prior
 from tdcoord.coordination.program import interval_major
-from tdcoord.grid.tables import FloatArray
 from tdcoord.opf.lp import LpBuilder, solve
+from tdcoord.types import FloatArray
 
 RULES = ("proportional", "equal", "max_total")
 

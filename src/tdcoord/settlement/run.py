@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from tdcoord.market.rules import Preset, load_preset
-from tdcoord.settlement._common import FloatArray, as_grid, check_activations, check_dt, der_index
+from tdcoord.settlement._common import as_grid, check_activations, check_dt, der_index
 from tdcoord.settlement.baselines import BaselineInputs, compute_baseline, get_baseline
 from tdcoord.settlement.delivery import Delivery, measure_delivery
 from tdcoord.settlement.errors import SettlementError
@@ -44,6 +44,7 @@ from tdcoord.settlement.settle import (
 )
 from tdcoord.settlement.statements import BalanceCheck, balance_check, party_totals, statements
 from tdcoord.settlement.value_stacking import StackingResult, stack_activations
+from tdcoord.types import FloatArray
 
 MeterConvention = Literal["injection", "consumption"]
 

@@ -31,10 +31,10 @@ from tdcoord.coordination.injectors import prior_from_activation
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Outcome, worst_status
 from tdcoord.coordination.validation import ValidationReport
-from tdcoord.grid.tables import FloatArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.simulation.activation import ActivationResult
 from tdcoord.simulation.day import Day, OperatingPoint
+from tdcoord.types import FloatArray
 
 #: Stages at which a flexibility market clears, in order.
 MARKET_STAGES: tuple[str, ...] = ("day_ahead", "intraday", "real_time")

@@ -51,8 +51,8 @@ from tdcoord.coordination.schemes._stages import (
     split_buyers,
 )
 from tdcoord.coordination.views import dso_view
-from tdcoord.grid.tables import FloatArray
 from tdcoord.opf.decomposition import Cut, MasterStep, SubproblemStep, exchange
+from tdcoord.types import FloatArray
 
 DEFAULTS: dict[str, Any] = {"variant": "centralized", "priority": "dso", "operator": "incumbent"}
 REL_TOL = 1e-5
