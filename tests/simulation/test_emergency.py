@@ -15,7 +15,7 @@ from tdcoord.simulation.events import check_events, parse_events
 from tdcoord.simulation.feeder_fault import downstream_nodes, isolate_fault
 from tdcoord.simulation.line_trip import trip_lines
 from tdcoord.simulation.records import check_no_bypass, record
-from tdcoord.simulation.tso_orders import request_support, shed_load
+from tdcoord.simulation.tso_orders import SupportArea, request_support, shed_load
 from tests.grid.helpers import branches, loads, nodes, three_bus
 
 DT = 0.25
@@ -264,13 +264,15 @@ def test_support_request_goes_through_the_dso_to_aggregators_and_is_delivered() 
         "f1",
         [0.6, 2.0],
         "up",
-        b.ids,
-        flex.up_mw,
-        flex.down_mw,
+        SupportArea(
+            b.ids,
+            flex.up_mw,
+            flex.down_mw,
+            price_eur_per_mwh=[50.0, 10.0, 30.0],
+            aggregator_of={"b1": "A", "b2": "A", "b3": "B"},
+        ),
         start_interval=72,
-        price_eur_per_mwh=[50.0, 10.0, 30.0],
         dso_limit_mw=[1.0, 1.0],
-        aggregator_of={"b1": "A", "b2": "A", "b3": "B"},
     )
     # merit order b2 (10) then b3 (30) then b1 (50)
     assert np.allclose(out.der_request_mw[:, 0], [0.0, 0.5, 0.1])
@@ -289,12 +291,11 @@ def test_support_request_goes_through_the_dso_to_aggregators_and_is_delivered() 
     # the per-DER requests run through the activation model and are delivered
     done = activate([b], out.der_request_mw, DT, start_interval=0)
     assert np.allclose(done.delivered_mw.sum(axis=0), out.granted_mw)
-    pro = request_support("f1", [0.55], "down", b.ids, flex.up_mw[:, :1], flex.down_mw[:, :1])
+    first = SupportArea(b.ids, flex.up_mw[:, :1], flex.down_mw[:, :1])
+    pro = request_support("f1", [0.55], "down", first)
     assert np.allclose(pro.der_request_mw[:, 0], -0.55 / 3)  # pro rata, equal down-flex
     with pytest.raises(SimulationError, match="not allowed"):
-        request_support(
-            "f1", [1.0], "up", b.ids, flex.up_mw[:, :1], flex.down_mw[:, :1], state="normal"
-        )
+        request_support("f1", [1.0], "up", first, state="normal")
 
 
 # --------------------------------------------------------------------------- events

@@ -39,7 +39,13 @@ from tdcoord.simulation.stages import (
     information_cutoff,
     stages_for,
 )
-from tdcoord.simulation.tso_orders import ShedResult, SupportResult, request_support, shed_load
+from tdcoord.simulation.tso_orders import (
+    ShedResult,
+    SupportArea,
+    SupportResult,
+    request_support,
+    shed_load,
+)
 
 __all__ = [
     "STAGE_NAMES",
@@ -62,6 +68,7 @@ __all__ = [
     "Stage",
     "State",
     "StudyClock",
+    "SupportArea",
     "SupportResult",
     "activate",
     "assert_no_lookahead",

@@ -43,7 +43,7 @@ from tdcoord.simulation.feeder_fault import isolate_fault
 from tdcoord.simulation.line_trip import trip_lines
 from tdcoord.simulation.records import Record, check_no_bypass
 from tdcoord.simulation.timeline import ModelDay
-from tdcoord.simulation.tso_orders import request_support, shed_load
+from tdcoord.simulation.tso_orders import SupportArea, request_support, shed_load
 
 EVENT_COLUMNS = ("stage", "interval", "event", "detail", "state", "shed_mwh")
 
@@ -160,9 +160,9 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             sel = np.flatnonzero(fleet.feeder == f)
             flex = day.flexibility
             ders = [str(d) for d in fleet.der_id[sel]]
+            area = SupportArea(ders, flex.up_mw[sel][:, ts], flex.down_mw[sel][:, ts])
             sup = request_support(
-                ev.feeder, np.full(ts.size, ev.mw), ev.direction, ders,
-                flex.up_mw[sel][:, ts], flex.down_mw[sel][:, ts], start_interval=int(ts[0]),
+                ev.feeder, np.full(ts.size, ev.mw), ev.direction, area, start_interval=int(ts[0])
             )
             shed = 0.0
             state = "alert" if float(sup.granted_mw.sum()) > 0 else "normal"
