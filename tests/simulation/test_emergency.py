@@ -12,7 +12,7 @@ from tdcoord.simulation.activation import activate, available_flexibility
 from tdcoord.simulation.emergency import Margins, check_action, classify, classify_series
 from tdcoord.simulation.errors import SimulationError
 from tdcoord.simulation.events import check_events, parse_events
-from tdcoord.simulation.feeder_fault import downstream_nodes, isolate_fault
+from tdcoord.simulation.feeder_fault import FaultArea, downstream_nodes, isolate_fault
 from tdcoord.simulation.line_trip import trip_lines
 from tdcoord.simulation.records import check_no_bypass, record
 from tdcoord.simulation.tso_orders import SupportArea, request_support, shed_load
@@ -202,7 +202,7 @@ def test_fault_section_islands_when_local_der_covers_it() -> None:
     row, load, gen, up, down = _arrays(f)
     up[row[3]] = 0.6  # battery at node 3 can add 0.6 MW
     down[row[3]] = 0.5
-    out = isolate_fault(f, 1, load, gen, up, down, dt_h=DT, start_interval=60)
+    out = isolate_fault(f, 1, FaultArea(load, gen, up, down), dt_h=DT, start_interval=60)
     assert out.islanded and out.states == ("alert",) * 4 and out.state_after == "restorative"
     assert np.allclose(out.islanded_served_mw, 0.6) and np.allclose(out.shed_mw, 0)
     assert np.allclose(out.island_redispatch_mw[row[3]], 0.5)  # 0.6 load − 0.1 PV
@@ -211,7 +211,7 @@ def test_fault_section_islands_when_local_der_covers_it() -> None:
     assert np.allclose(out.interface_before_mw, 0.9)
     assert out.energy_gap_mwh(DT) == pytest.approx(0.0)
     # the energy the island needs: 0.5 MW × 4 × 0.25 h = 0.5 MWh; 0.4 MWh is not enough
-    short = isolate_fault(f, 1, load, gen, up, down, dt_h=DT, energy_up_mwh=0.4)
+    short = isolate_fault(f, 1, FaultArea(load, gen, up, down, energy_up_mwh=0.4), dt_h=DT)
     assert not short.islanded and "runs out" in short.reason
 
 
@@ -219,7 +219,7 @@ def test_fault_section_is_shed_when_der_is_too_small() -> None:
     f = tree_feeder()
     row, load, gen, up, down = _arrays(f)
     up[row[3]] = 0.3  # 0.1 PV + 0.3 < 0.6 load
-    out = isolate_fault(f, 1, load, gen, up, down, dt_h=DT)
+    out = isolate_fault(f, 1, FaultArea(load, gen, up, down), dt_h=DT)
     assert not out.islanded and out.states == ("emergency",) * 4
     assert np.allclose(out.shed_mw, 0.6) and np.allclose(out.islanded_served_mw, 0)
     assert out.energy_gap_mwh(DT) == pytest.approx(0.0)
@@ -228,7 +228,7 @@ def test_fault_section_is_shed_when_der_is_too_small() -> None:
     # no grid-forming unit: even with enough flexibility the section cannot island
     up[row[3]] = 1.0
     gf = np.zeros(f.n_node, dtype=bool)
-    out = isolate_fault(f, 1, load, gen, up, down, dt_h=DT, grid_forming=gf)
+    out = isolate_fault(f, 1, FaultArea(load, gen, up, down, grid_forming=gf), dt_h=DT)
     assert not out.islanded and "grid-forming" in out.reason
 
 

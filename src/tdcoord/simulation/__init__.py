@@ -27,7 +27,12 @@ from tdcoord.simulation.events import (
     check_events,
     parse_events,
 )
-from tdcoord.simulation.feeder_fault import FaultResult, downstream_nodes, isolate_fault
+from tdcoord.simulation.feeder_fault import (
+    FaultArea,
+    FaultResult,
+    downstream_nodes,
+    isolate_fault,
+)
 from tdcoord.simulation.forecast import ForecastConfig, forecast, forecast_errors
 from tdcoord.simulation.line_trip import LineTripResult, trip_lines
 from tdcoord.simulation.records import check_no_bypass
@@ -54,6 +59,7 @@ __all__ = [
     "ActivationResult",
     "DsoSupport",
     "Event",
+    "FaultArea",
     "FaultResult",
     "FeederFault",
     "ForecastConfig",

@@ -150,32 +150,33 @@ def _island_decision(
     return True, "local DER covers the section load within its limits"
 
 
-def isolate_fault(
-    feeder: Feeder,
-    branch_id: int,
-    load_mw: npt.ArrayLike,
-    gen_mw: npt.ArrayLike,
-    up_mw: npt.ArrayLike,
-    down_mw: npt.ArrayLike,
-    *,
-    dt_h: float,
-    start_interval: int = 0,
-    energy_up_mwh: float = float("inf"),
-    grid_forming: npt.ArrayLike | None = None,
-) -> FaultResult:
-    """Isolate the section below ``branch_id`` and decide island or shed (see module doc).
+@dataclass(frozen=True, eq=False)
+class FaultArea:
+    """The feeder's nodes during a fault: load, local DER and static generation injection and
+    DER flexibility up/down (node rows × fault intervals, MW ≥ 0), the grid-forming flag per
+    node (default: any node with flexibility) and the stored energy the section can give
+    (``energy_up_mwh``, unlimited by default)."""
 
-    ``load_mw``, ``gen_mw`` (local DER and static generation injection), ``up_mw``, ``down_mw``
-    are node rows × fault intervals, MW ≥ 0.
-    """
+    load_mw: npt.ArrayLike
+    gen_mw: npt.ArrayLike
+    up_mw: npt.ArrayLike
+    down_mw: npt.ArrayLike
+    grid_forming: npt.ArrayLike | None = None
+    energy_up_mwh: float = float("inf")
+
+
+def isolate_fault(
+    feeder: Feeder, branch_id: int, area: FaultArea, *, dt_h: float, start_interval: int = 0
+) -> FaultResult:
+    """Isolate the section below ``branch_id`` and decide island or shed (see module doc)."""
     section = downstream_nodes(feeder, branch_id)
     n = feeder.n_node
-    load = _node_grid(load_mw, n, None, "load_mw")
+    load = _node_grid(area.load_mw, n, None, "load_mw")
     T = load.shape[1]
-    gen = _node_grid(gen_mw, n, T, "gen_mw")
-    up = _node_grid(up_mw, n, T, "up_mw")
-    down = _node_grid(down_mw, n, T, "down_mw")
-    gf = _grid_forming(grid_forming, up, down)
+    gen = _node_grid(area.gen_mw, n, T, "gen_mw")
+    up = _node_grid(area.up_mw, n, T, "up_mw")
+    down = _node_grid(area.down_mw, n, T, "down_mw")
+    gf = _grid_forming(area.grid_forming, up, down)
     L = load[section].sum(axis=0)
     G = gen[section].sum(axis=0)
     U = up[section].sum(axis=0)
@@ -185,7 +186,7 @@ def isolate_fault(
         bool(gf[section].any()),
         dt_h=dt_h,
         start_interval=start_interval,
-        energy_up_mwh=energy_up_mwh,
+        energy_up_mwh=area.energy_up_mwh,
     )
     delta = L - G  # > 0: more injection needed
     redispatch = np.zeros((n, T))
