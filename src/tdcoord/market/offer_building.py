@@ -183,6 +183,61 @@ def _empty_rejected() -> pd.DataFrame:
 # --------------------------------------------------------------------------- building
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OfferOptions:
+    """The optional choices of :func:`build_offers` (its keyword ``options``).
+
+    ``strategy`` (name or object) with ``strategy_params``; ``aggregate`` ``"node"`` (bundles
+    per aggregator, DER type and node, where the preset allows aggregation) or ``"none"``;
+    ``registry`` (only DERs active for a product offer it; ``None``: all); ``seed`` for
+    randomised strategies; ``flexibility`` (``fleet.flexibility(n_intervals, dt_h)``) when
+    already computed; cost ``assumptions``.
+    """
+
+    strategy: str | CostBased = "cost_based"
+    aggregate: Literal["node", "none"] = "node"
+    registry: Any = None
+    seed: int = 0
+    flexibility: Flexibility | None = None
+    assumptions: CostAssumptions | None = None
+    strategy_params: dict[str, Any] | None = None
+
+
+OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(OfferOptions))
+
+
+def _options(options: dict[str, Any]) -> OfferOptions:
+    unknown = sorted(set(options) - set(OPTION_NAMES))
+    if unknown:
+        raise MarketError(
+            f"unknown offer option(s) {unknown}",
+            where="build_offers",
+            fix=f"use {', '.join(OPTION_NAMES)}",
+        )
+    opt = OfferOptions(**options)
+    if opt.aggregate not in ("node", "none"):
+        raise MarketError(
+            f"aggregate = {opt.aggregate!r}", where="build_offers", fix="use 'node' or 'none'"
+        )
+    return opt
+
+
+def _market(fleet: Fleet, n_intervals: int, dt_h: float, pre: Preset, opt: OfferOptions) -> _Market:
+    """Strategy, flexibility (checked), costs and bundles shared by every product."""
+    strat = get_strategy(opt.strategy, **(opt.strategy_params or {}))
+    flex = opt.flexibility if opt.flexibility is not None else fleet.flexibility(n_intervals, dt_h)
+    if flex.up_mw.shape != (fleet.n_der, n_intervals):
+        raise MarketError(
+            f"flexibility has shape {flex.up_mw.shape}, expected ({fleet.n_der}, {n_intervals})",
+            where="build_offers",
+            fix="pass fleet.flexibility(n_intervals, dt_h)",
+        )
+    costs = der_costs(fleet, opt.assumptions)
+    agg_ok = opt.aggregate == "node" and pre.participation.aggregation_allowed.value
+    bundles = _bundles(fleet, agg_ok, pre.min_unit_in_aggregation_mw())
+    return _Market(fleet, pre, strat, bundles, flex, costs, opt.registry)
+
+
 def build_offers(
     fleet: Fleet,
     *,
@@ -190,45 +245,24 @@ def build_offers(
     dt_h: float,
     preset: Preset | str,
     products: Sequence[str | Product],
-    strategy: str | CostBased = "cost_based",
-    aggregate: Literal["node", "none"] = "node",
-    registry: Any = None,
-    seed: int = 0,
-    flexibility: Flexibility | None = None,
-    assumptions: CostAssumptions | None = None,
-    strategy_params: dict[str, Any] | None = None,
+    **options: Any,
 ) -> OfferSet:
-    """Offers of ``fleet`` for ``products`` under ``preset`` (see the module doc).
-
-    ``flexibility`` (``fleet.flexibility(n_intervals, dt_h)``) may be passed when already
-    computed; ``seed`` drives randomised strategies (``markup`` with a spread). Deterministic.
-    """
-    if aggregate not in ("node", "none"):
-        raise MarketError(
-            f"aggregate = {aggregate!r}", where="build_offers", fix="use 'node' or 'none'"
-        )
+    """Offers of ``fleet`` for ``products`` under ``preset`` (see the module doc); ``options``:
+    the fields of :class:`OfferOptions` (strategy, aggregation, registry, seed, …).
+    Deterministic (``seed`` drives randomised strategies, e.g. ``markup`` with a spread)."""
+    opt = _options(options)
     pre = preset if isinstance(preset, Preset) else load_preset(preset)
     prods = [p if isinstance(p, Product) else get_product(p) for p in products]
     if len({p.id for p in prods}) != len(prods):
         raise MarketError("a product is listed twice", where="build_offers", fix="list it once")
-    strat = get_strategy(strategy, **(strategy_params or {}))
-    flex = flexibility if flexibility is not None else fleet.flexibility(n_intervals, dt_h)
-    if flex.up_mw.shape != (fleet.n_der, n_intervals):
-        raise MarketError(
-            f"flexibility has shape {flex.up_mw.shape}, expected ({fleet.n_der}, {n_intervals})",
-            where="build_offers",
-            fix="pass fleet.flexibility(n_intervals, dt_h)",
-        )
-    costs = der_costs(fleet, assumptions)
-    rng = np.random.default_rng(seed)
-    agg_ok = aggregate == "node" and pre.participation.aggregation_allowed.value
-    bundles = _bundles(fleet, agg_ok, pre.min_unit_in_aggregation_mw())
+    market = _market(fleet, n_intervals, dt_h, pre, opt)
+    rng = np.random.default_rng(opt.seed)
     books: list[OfferBook] = []
     members: list[Any] = []
     denoms: list[FloatArray] = []
     rejected: list[pd.DataFrame] = []
     for prod in prods:
-        res = _product_offers(fleet, prod, pre, strat, bundles, flex, costs, registry, rng)
+        res = _product_offers(market, prod, rng)
         if res is None:
             rejected.append(_unavailable(prod, pre))
             continue
@@ -360,7 +394,7 @@ def _direction_steps(
     F_ok = np.where(low, 0.0, F)
     offered = np.asarray((total > _TOL).any(axis=1), dtype=bool)
     kept = np.asarray((F_ok > _TOL).any(axis=1), dtype=bool)
-    rej.append(_size_report(x.fleet, x.prod, x.pre, x.b, lbl, low, offered, kept, total, x.min_mw))
+    rej.append(_size_report(x, lbl, low, (offered, kept), total))
     prices = x.strat.prices(C, rng)  # (S, G, T)
     prices = np.clip(
         prices,
@@ -405,27 +439,33 @@ def _book(x: _Ctx, labels: list[str], steps: list[_Steps]) -> tuple[OfferBook, A
     return book, x.A[g_r], Fd[d_r, g_r]
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Market:
+    """What every product of one :func:`build_offers` call shares."""
+
+    fleet: Fleet
+    pre: Preset
+    strat: CostBased
+    b: _Bundles
+    flex: Flexibility
+    costs: dict[str, FloatArray]
+    registry: Any
+
+
 def _product_offers(
-    fleet: Fleet,
-    prod: Product,
-    pre: Preset,
-    strat: CostBased,
-    b: _Bundles,
-    flex: Flexibility,
-    costs: dict[str, FloatArray],
-    registry: Any,
-    rng: np.random.Generator,
+    m: _Market, prod: Product, rng: np.random.Generator
 ) -> tuple[OfferBook, Any, FloatArray, pd.DataFrame] | None:
     """Offers of ``fleet`` for one product (``None`` when the preset does not have it)."""
+    fleet, pre, strat, b, flex = m.fleet, m.pre, m.strat, m.b, m.flex
     if not pre.product_available(prod.id):
         return None
     n, T = fleet.n_der, flex.up_mw.shape[1]
-    ok, status = _eligible(fleet, prod, registry)
+    ok, status = _eligible(fleet, prod, m.registry)
     rej: list[pd.DataFrame] = []
     reg = _registry_rejections(fleet, prod, ok, status, T)
     if reg is not None:
         rej.append(reg)
-    ok, dirs = _directions(fleet, prod, flex, costs, ok)
+    ok, dirs = _directions(fleet, prod, flex, m.costs, ok)
     cols = np.flatnonzero(ok)
     A = sp.csr_matrix((np.ones(cols.size), (b.inv[cols], cols)), shape=(len(b.ids), n))
     min_mw = np.where(b.is_aggregate, pre.min_size_mw(prod.id), pre.min_size_standalone_mw(prod.id))
@@ -443,18 +483,16 @@ def _product_offers(
 
 
 def _size_report(
-    fleet: Fleet,
-    prod: Product,
-    pre: Preset,
-    b: _Bundles,
+    x: _Ctx,
     label: str,
     low: BoolArray,
-    offered: BoolArray,
-    kept: BoolArray,
+    offered_kept: tuple[BoolArray, BoolArray],
     total: FloatArray,
-    min_mw: FloatArray,
 ) -> pd.DataFrame:
-    """Rows for bundles dropped (``min_size``) or cut in some intervals (``min_size_partial``)."""
+    """Rows for bundles dropped (``min_size``) or cut in some intervals (``min_size_partial``);
+    ``offered_kept``: bundles with flexibility before and after the minimum size."""
+    fleet, prod, pre, b, min_mw = x.fleet, x.prod, x.pre, x.b, x.min_mw
+    offered, kept = offered_kept
     n_low = low.sum(axis=1)
     dropped = offered & ~kept
     partial = kept & (n_low > 0)
