@@ -29,7 +29,7 @@ from tdcoord.types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     from tdcoord.coordination.case import ClearingCase
-    from tdcoord.coordination.clearing import ClearingSpec
+    from tdcoord.coordination.clearing_spec import ClearingSpec
     from tdcoord.coordination.injectors import Prior
     from tdcoord.coordination.network_model import FeederModel, TransmissionModel
 
