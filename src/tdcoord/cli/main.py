@@ -9,6 +9,7 @@ from tdcoord.cli import compare as compare_cli
 from tdcoord.cli import fleet, grid, opf
 from tdcoord.cli import models as models_cli
 from tdcoord.cli.common import console, set_debug
+from tdcoord.cli.demo import demo as demo_command
 
 app = typer.Typer(
     name="tdcoord",
@@ -26,6 +27,7 @@ app.command("models", help="List every named coordination model of the catalogue
 app.command("compare", help="Run named coordination models side by side on a study day.")(
     compare_cli.compare
 )
+app.command("demo")(demo_command)
 
 
 def _version(value: bool) -> None:
@@ -43,19 +45,3 @@ def main(
 ) -> None:
     """tdcoord command line."""
     set_debug(debug)
-
-
-@app.command()
-def demo(
-    out: str = typer.Option("out/demo", "--out", help="Folder for the results"),
-    study: str | None = typer.Option(None, "--study", help="Study file (default: bundled)"),
-    jobs: int = typer.Option(
-        0, "--jobs", help="Models run in this many worker processes (0: one per core)"
-    ),
-) -> None:
-    """Run the bundled default study: the grid check, then a whole day under the default
-    models with AC validation, settlement, kpis.json and the HTML report."""
-    from tdcoord.cli.common import run_guarded
-    from tdcoord.demo import run_demo
-
-    run_guarded(lambda: run_demo(out, study, jobs=jobs))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import typer
 from rich.table import Table
 
-from tdcoord.cli.common import _clean, console, run_guarded
+from tdcoord.cli.common import console, print_json, run_guarded
 
 
 def _params_text(params: dict[str, object]) -> str:
@@ -28,8 +27,7 @@ def models(
 
         entries = list_models(load_catalogue(catalogue_file))
         if json_out:
-            payload = [_clean(e.to_dict()) for e in entries]
-            sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+            print_json([e.to_dict() for e in entries])
             return
         table = Table(title=f"coordination models ({len(entries)})")
         for col in ("id", "name", "region", "scheme", "params"):

@@ -16,8 +16,7 @@ def joint(
     feeders: str | None = typer.Option(
         None,
         "--feeders",
-        help="Feeder source attached below every load bus, e.g. "
-        "pandapower:create_cigre_network_mv",
+        help="Feeder source attached below every load bus, e.g. pandapower:create_cigre_network_mv",
     ),
     per_bus: str = typer.Option(
         "auto", "--per-bus", help="Feeder copies per load bus: 'auto' or a whole number"
@@ -101,7 +100,10 @@ def _print_table(payload: dict[str, Any]) -> None:
     itf = Table("feeder", "bus", "flow MW", "rating MVA", "congestion price")
     for fid, v in payload["interfaces"].items():
         itf.add_row(
-            fid, str(v["transmission_bus"]), fmt_value(v["flow_mw"]), fmt_value(v["rating_mva"]),
+            fid,
+            str(v["transmission_bus"]),
+            fmt_value(v["flow_mw"]),
+            fmt_value(v["rating_mva"]),
             fmt_value(v["congestion_price"]),
         )
     console.print(itf)
