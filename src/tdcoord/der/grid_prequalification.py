@@ -132,9 +132,9 @@ class FeederNetwork:
 
 
 def _profile_factors(grid: GridModel, names: Any, fallback: FloatArray, start: int) -> FloatArray:
-    from tdcoord.der.fleet_simbench import _factors
+    from tdcoord.der.fleet_simbench import profile_factors
 
-    return _factors(grid.profiles, names, fallback, start, fallback.size)
+    return profile_factors(grid.profiles, names, fallback, start, fallback.size)
 
 
 def operating_point(
