@@ -19,7 +19,7 @@ import pandas as pd
 from tdcoord.errors import GridError
 from tdcoord.grid.components import LoadTable, SgenTable
 from tdcoord.grid.io.classify import model_from_tables
-from tdcoord.grid.io.ppc import BR_STATUS, F_BUS, T_BUS, PpcTables, tables_from_ppc
+from tdcoord.grid.io.ppc import BR_STATUS, F_BUS, T_BUS, PpcNames, PpcTables, tables_from_ppc
 from tdcoord.grid.model import GridModel
 from tdcoord.grid.tables import IntArray
 
@@ -91,13 +91,15 @@ def ppc_tables(net: Any) -> tuple[PpcTables, dict[int, int]]:
         branch,
         gen,
         gencost,
-        bus_ids=np.where(rep >= 0, rep, -1 - np.arange(n_ppc)),
-        branch_ids=np.arange(len(branch), dtype=np.int64),
-        branch_names=names,
-        branch_is_transformer=is_trafo,
-        gen_ids=np.arange(len(gen), dtype=np.int64),
-        gen_names=gen_names,
-        keep_bus=keep_bus,
+        PpcNames(
+            bus_ids=np.where(rep >= 0, rep, -1 - np.arange(n_ppc)),
+            branch_ids=np.arange(len(branch), dtype=np.int64),
+            branch_names=names,
+            branch_is_transformer=is_trafo,
+            gen_ids=np.arange(len(gen), dtype=np.int64),
+            gen_names=gen_names,
+            keep_bus=keep_bus,
+        ),
     )
     kept_rating = rating[np.isin(np.arange(len(branch)), tables.branches.id)]
     tables = _replace_branches(tables, kept_rating)
