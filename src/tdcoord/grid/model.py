@@ -303,7 +303,7 @@ class GridModel:
 
     def fingerprint(self) -> str:
         """SHA-256 of the model's canonical JSON form (provenance of results)."""
-        from tdcoord.grid.io.native import to_json_text
+        from tdcoord.grid.serialize import to_json_text
 
         return hashlib.sha256(to_json_text(self).encode()).hexdigest()
 

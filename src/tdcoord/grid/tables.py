@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tdcoord.errors import GridError
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -53,9 +55,11 @@ class Table:
             if length is None:
                 length = len(array)
             elif len(array) != length:
-                raise ValueError(
+                raise GridError(
                     f"{type(self).__name__}: column {field.name!r} has {len(array)} rows, "
-                    f"expected {length}"
+                    f"expected {length}",
+                    where=type(self).__name__,
+                    fix="give every column of a table the same number of rows",
                 )
 
     @classmethod
@@ -81,7 +85,11 @@ class Table:
         """Build from a DataFrame holding (at least) every column of the table."""
         missing = [c for c in cls.columns() if c not in frame.columns]
         if missing:
-            raise ValueError(f"{cls.__name__}: missing columns {missing}")
+            raise GridError(
+                f"{cls.__name__}: missing columns {missing}",
+                where=cls.__name__,
+                fix="give every column of the table",
+            )
         return cls(**{c: frame[c].to_numpy() for c in cls.columns()})
 
     def to_dict(self) -> dict[str, list[Any]]:
