@@ -25,13 +25,38 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 
 from tdcoord.errors import InterruptedRunError, TdcoordError
 from tdcoord.json_output import dumps
 
-console = Console()
-err_console = Console(stderr=True)
+
+class LazyConsole:
+    """A ``rich.console.Console`` created on first use (keeps ``tdcoord --version`` fast)."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Any = None
+
+    def real(self) -> Any:
+        """The underlying rich Console (created now if needed)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.real(), name, value)
+
+
+console: Any = LazyConsole()
+err_console: Any = LazyConsole(stderr=True)
 
 _state = {"debug": False}
 
@@ -39,6 +64,28 @@ _state = {"debug": False}
 def set_debug(flag: bool) -> None:
     """Remember the global ``--debug`` flag."""
     _state["debug"] = flag
+
+
+def _warning_line(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    err_console.print(
+        "[yellow]warning:[/] " + _escape(str(message)), highlight=False, soft_wrap=True
+    )
+
+
+def show_warnings_as_lines() -> None:
+    """Print Python warnings (data repairs, plausibility notes) as one ``warning:`` line each,
+    without source lines (with ``--debug``: Python's own format)."""
+    import warnings
+
+    if not _state["debug"]:
+        warnings.showwarning = _warning_line
 
 
 def debug_enabled() -> bool:

@@ -8,7 +8,7 @@ from tdcoord import __version__
 from tdcoord.cli import compare as compare_cli
 from tdcoord.cli import fleet, grid, opf
 from tdcoord.cli import models as models_cli
-from tdcoord.cli.common import console, set_debug
+from tdcoord.cli.common import set_debug, show_warnings_as_lines
 from tdcoord.cli.demo import demo as demo_command
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
     "models, validation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: rich and pygments stay unimported (fast --help)
 )
 app.add_typer(grid.app, name="grid")
 app.add_typer(opf.app, name="opf")
@@ -32,7 +33,7 @@ app.command("demo")(demo_command)
 
 def _version(value: bool) -> None:
     if value:
-        console.print(f"tdcoord {__version__}")
+        typer.echo(f"tdcoord {__version__}")  # plain echo: rich is not imported for this
         raise typer.Exit()
 
 
@@ -45,3 +46,4 @@ def main(
 ) -> None:
     """tdcoord command line."""
     set_debug(debug)
+    show_warnings_as_lines()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from tdcoord.cli.common import console, print_json, run_guarded
+
+if TYPE_CHECKING:
+    pass
 
 
 def _params_text(params: dict[str, object]) -> str:
@@ -23,6 +26,8 @@ def models(
     """List every named TSO–DSO coordination model: id, name, region, scheme and parameters."""
 
     def body() -> None:
+        from rich.table import Table
+
         from tdcoord.coordination.catalogue import list_models, load_catalogue
 
         entries = list_models(load_catalogue(catalogue_file))

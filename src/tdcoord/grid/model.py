@@ -366,6 +366,10 @@ def _check_transmission(t: Transmission) -> None:
             where=f"generator ids {gen.id[upside][:5].tolist()}",
             fix="swap the limits",
         )
+    for col in ("cost_c0_per_h", "cost_c1_per_mwh", "cost_c2_per_mw2h"):
+        checks.check_all_finite(gen.column(col), gen.id, "generator", col)
+    checks.check_all_finite(t.pwl_costs.p_mw, t.pwl_costs.generator, "pwl cost", "p_mw")
+    checks.check_all_finite(t.pwl_costs.cost_per_h, t.pwl_costs.generator, "pwl cost", "cost")
     checks.check_plausible_transmission_power(t.loads.p_mw, t.loads.id, "load")
     checks.check_references(t.pwl_costs.generator, gen.id, "pwl cost", "generator")
     st = t.storage
