@@ -33,7 +33,7 @@ def dc(
         from tdcoord.cli.flags import CONVENTIONS, MAX_VOLL_PER_MWH, FlagCheck
         from tdcoord.errors import GridError
         from tdcoord.grid.io.source import load_grid
-        from tdcoord.opf.dcopf import solve_dcopf
+        from tdcoord.opf.transmission import solve_dcopf
 
         flags = FlagCheck()
         flags.choice("--method", method, ("auto", "simplex", "ipm"))

@@ -24,9 +24,9 @@ def feeder(
         from tdcoord.cli.flags import MAX_PRICE_PER_MWH, FlagCheck
         from tdcoord.errors import SourceError
         from tdcoord.grid.io.source import load_grid
-        from tdcoord.opf.distflow import solve_distflow
-        from tdcoord.opf.feeder_case import FeederCase, FeederOptions
-        from tdcoord.opf.socp import solve_socp
+        from tdcoord.opf.feeder.case import FeederCase, FeederOptions
+        from tdcoord.opf.feeder.distflow import solve_distflow
+        from tdcoord.opf.feeder.socp import solve_socp
 
         flags = FlagCheck()
         flags.choice("--model", model, ("lindistflow", "socp"))
