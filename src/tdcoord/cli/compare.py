@@ -80,7 +80,7 @@ def run_into(
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=console,
+        console=console.real(),
         disable=quiet,
         transient=True,
     ) as bar:
