@@ -44,7 +44,10 @@ class _DuplicateKeyLoader(yaml.SafeLoader):
 
 def load_yaml_text(text: str, cls: type[TdcoordError], name: str) -> tuple[Any, list[Issue]]:
     """Parse ``text``; returns (data, duplicate-key issues). Syntax errors raise ``cls``."""
-    loader = _DuplicateKeyLoader(text)
+    try:
+        loader = _DuplicateKeyLoader(text)
+    except yaml.YAMLError as exc:  # the reader rejects control characters at once
+        raise cls(f"{name} is not valid YAML: {exc}", fix="fix the YAML syntax") from exc
     loader.duplicates = []
     try:
         data = loader.get_single_data()

@@ -47,6 +47,9 @@ def check_jobs(jobs: int) -> int:
         raise StudyError(
             f"jobs = {jobs!r}", where="compare --jobs", fix="give 0 (one per core) or a count >= 1"
         )
+    from tdcoord.limits import check_limit
+
+    check_limit("max_jobs", int(jobs), "--jobs")
     return int(jobs)
 
 

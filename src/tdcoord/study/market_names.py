@@ -42,7 +42,9 @@ def _check_strategy(spec: MarketSpec, is_path: bool) -> None:
         )
     try:
         get_strategy(spec.strategy, **spec.strategy_params)
-        if not is_path:
+        if is_path:
+            load_preset(spec.preset)  # a user preset file is read and checked now
+        else:
             pre = load_preset(spec.preset)
             off = [p for p in spec.products if not pre.product_available(p)]
             if off:

@@ -67,6 +67,12 @@ def ppc_issues(
     if not (np.isfinite(base_mva) and base_mva > 0):
         out.append(Issue("baseMVA", f"baseMVA is {base_mva!r}", "give a positive number (100)"))
     bus_ids = bus[:, 0] if bus.shape[1] else np.zeros(0)
+    numbers, counts = np.unique(bus_ids, return_counts=True)
+    if (counts > 1).any():
+        dup = [int(n) for n in numbers[counts > 1][:5]]
+        out.append(
+            Issue(f"bus {dup}", f"duplicate bus numbers {dup}", "give every bus its own number")
+        )
     out += _column_issues(bus, BUS_FINITE, "bus", bus_ids)
     br_ids = np.arange(1, len(branch) + 1, dtype=np.float64)
     out += _column_issues(branch, BRANCH_FINITE, "branch", br_ids)
