@@ -30,6 +30,20 @@ _DTYPES: dict[str, Any] = {
 }
 
 
+def _numeric(raw: Any, dtype: Any, table: str, column: str) -> npt.NDArray[Any]:
+    """``raw`` as a flat array of ``dtype``; floats into an integer column must be whole."""
+    src = np.asarray(raw)
+    if np.dtype(dtype).kind in "iu" and src.dtype.kind == "f":
+        bad = ~np.isfinite(src) | (src != np.round(src))
+        if bad.any():
+            raise GridError(
+                f"{table} column {column!r} holds {src[bad].ravel()[0]!r}, not a whole number",
+                where=table,
+                fix=f"give whole numbers in {column}",
+            )
+    return np.array(src, dtype=dtype, copy=True).ravel()
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Table:
     """Base class: subclasses declare columns as dataclass fields annotated with an array alias."""
@@ -49,7 +63,7 @@ class Table:
                     [str(v) for v in np.asarray(raw, dtype=object).ravel()], dtype=object
                 )
             else:
-                array = np.array(raw, dtype=dtype, copy=True).ravel()
+                array = _numeric(raw, dtype, type(self).__name__, field.name)
             array.flags.writeable = False
             object.__setattr__(self, field.name, array)
             if length is None:

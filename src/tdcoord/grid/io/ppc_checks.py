@@ -59,6 +59,25 @@ def _column_issues(
     return out
 
 
+def _integer_issues(a: Array, columns: dict[int, str], table: str) -> list[Issue]:
+    out = []
+    for j, name in columns.items():
+        if a.shape[1] <= j:
+            continue
+        col = a[:, j]
+        bad = ~np.isfinite(col) | (col != np.round(col)) | (np.abs(col) > 2**53)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            out.append(
+                Issue(
+                    f"{table} row {row + 1}",
+                    f"{table} column {name} is {col[row]!r}",
+                    f"give a whole number in {name}",
+                )
+            )
+    return out
+
+
 def ppc_issues(
     base_mva: float, bus: Array, branch: Array, gen: Array, gencost: Array | None
 ) -> list[Issue]:
@@ -66,6 +85,14 @@ def ppc_issues(
     out = []
     if not (np.isfinite(base_mva) and base_mva > 0):
         out.append(Issue("baseMVA", f"baseMVA is {base_mva!r}", "give a positive number (100)"))
+    for table, a, cols in (
+        ("bus", bus, {0: "BUS_I", 1: "BUS_TYPE"}),
+        ("branch", branch, {0: "F_BUS", 1: "T_BUS"}),
+        ("gen", gen, {0: "GEN_BUS"}),
+    ):
+        out += _integer_issues(a, cols, table)
+    if out:
+        return out  # numbering broken: the other checks would name the wrong elements
     bus_ids = bus[:, 0] if bus.shape[1] else np.zeros(0)
     numbers, counts = np.unique(bus_ids, return_counts=True)
     if (counts > 1).any():
