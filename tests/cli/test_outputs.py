@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,10 +52,8 @@ def test_unwritable_target_fails_at_once(bad: str) -> None:
 def _children(pid: int) -> set[int]:
     out: set[int] = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):
             out |= {int(c) for c in (task / "children").read_text().split()}
-        except OSError:
-            pass
     return out
 
 
