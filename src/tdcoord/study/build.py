@@ -20,8 +20,10 @@ def build_grid(spec: GridSpec) -> GridModel:
     for k, att in enumerate(spec.feeders):
         feeder_model = load_grid(att.source)
         if not feeder_model.feeders:
+            from tdcoord.grid.io.classify import why_not_feeder
+
             raise StudyError(
-                f"{att.source} holds no radial feeder",
+                f"{att.source} holds no radial feeder: {why_not_feeder(feeder_model)}",
                 where=f"grid.feeders[{k}]",
                 fix="use a radial distribution source such as pandapower:case33bw",
             )
