@@ -119,8 +119,7 @@ def given_needs(spec: CompareSpec, day: Day) -> GivenNeeds | None:
         if len(n.tso_mw) != T:
             raise StudyError(
                 f"compare.needs.tso_mw has {len(n.tso_mw)} values for {T} intervals",
-                where="compare.needs.tso_mw",
-                fix="give one MW value per interval of the day",
+                where="compare.needs.tso_mw", fix="give one MW value per interval of the day",
             )
         tso = np.asarray(n.tso_mw, dtype=np.float64)
     dso = None
@@ -130,14 +129,12 @@ def given_needs(spec: CompareSpec, day: Day) -> GivenNeeds | None:
         for fid, values in n.dso_mw.items():
             if fid not in ids:
                 raise StudyError(
-                    f"no feeder {fid!r}",
-                    where="compare.needs.dso_mw",
+                    f"no feeder {fid!r}", where="compare.needs.dso_mw",
                     fix=f"use feeder ids of the grid, e.g. {ids[:3]}",
                 )
             if len(values) != T:
                 raise StudyError(
-                    f"{len(values)} values for {T} intervals",
-                    where=f"compare.needs.dso_mw.{fid}",
+                    f"{len(values)} values for {T} intervals", where=f"compare.needs.dso_mw.{fid}",
                     fix="give one MW value per interval of the day",
                 )
             dso[ids.index(fid)] = values
@@ -323,7 +320,9 @@ def run_comparison(
     fleet = build_fleet(grid, study.fleet)
     preset = load_preset(study.market.preset)
     T, dt = study.fleet.n_intervals, study.fleet.dt_h
-    day = build_day(grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed)
+    day = build_day(
+        grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed
+    )
     events = load_events(spec.events, day)  # bad events and needs fail before any solver call
     needs = given_needs(spec, day)
     offers, members = _offers(study, fleet, preset, day)
@@ -353,16 +352,7 @@ def run_comparison(
     setup_s = time.perf_counter() - t0
     runs = run_models(shared, entries, jobs=jobs, progress=progress)
     return Comparison(
-        study,
-        grid,
-        fleet,
-        preset,
-        day,
-        offers,
-        members,
-        market.schedule_mw,
-        runs,
-        setup_s,
+        study, grid, fleet, preset, day, offers, members, market.schedule_mw, runs, setup_s,
         market.price_eur_per_mwh,
     )
 

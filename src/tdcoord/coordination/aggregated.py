@@ -86,16 +86,9 @@ class FeederPrograms:
         c, r = self.cols[t], self.rows[t]
         lp = self.lp
         return LinearProgram(
-            cost=lp.cost[c],
-            A=sp.csr_matrix(lp.A[r][:, c]),
-            row_lower=lp.row_lower[r],
-            row_upper=lp.row_upper[r],
-            col_lower=lp.col_lower[c],
-            col_upper=lp.col_upper[c],
-            hessian=None,
-            offset=0.0,
-            col_blocks={},
-            row_blocks={},
+            cost=lp.cost[c], A=sp.csr_matrix(lp.A[r][:, c]), row_lower=lp.row_lower[r],
+            row_upper=lp.row_upper[r], col_lower=lp.col_lower[c], col_upper=lp.col_upper[c],
+            hessian=None, offset=0.0, col_blocks={}, row_blocks={},
         )
 
     def solver(self, t: int) -> ParametricLp:
@@ -156,16 +149,11 @@ def feeder_programs(
         p_max_mw=np.where(up[:, None], qty, 0.0),
         cost_eur_per_mwh=offers.price * offers.direction[:, None],
     )
-    fcase = FeederCase.build(
-        fd_m,
-        price_eur_per_mwh=np.zeros(T),
-        load_p_mw=load_p,
-        load_q_mvar=load_q,
-        sgen_scale=0.0,
-        offers=flex,
-        dt_h=dt_h,
-    )
-    lp = build_program(fcase, FeederOptions(losses="none", slacks=False), model="lindistflow").lp
+    fcase = FeederCase.build(fd_m, price_eur_per_mwh=np.zeros(T), load_p_mw=load_p,
+                             load_q_mvar=load_q,
+                             sgen_scale=0.0, offers=flex, dt_h=dt_h)
+    lp = build_program(fcase, FeederOptions(losses="none", slacks=False),
+                       model="lindistflow").lp
     col_t = np.full(lp.n_col, -1, dtype=np.int64)
     for blk in lp.col_blocks.values():  # period-major blocks
         width = blk.stop - blk.start
@@ -183,14 +171,11 @@ def feeder_programs(
     offer = lp.col_blocks["p_offer"]
     root_col = tuple(int(np.searchsorted(c, root.start + t)) for t, c in enumerate(cols))
     k = offers.n
-    offer_cols = tuple(
-        np.searchsorted(c, offer.start + t * k + np.arange(k)) for t, c in enumerate(cols)
-    )
-    same = (
-        len(set(root_col)) == 1
-        and all(np.array_equal(o, offer_cols[0]) for o in offer_cols)
-        and _blocks_share_matrix(lp.A, col_t, row_t, T)
-    )
+    offer_cols = tuple(np.searchsorted(c, offer.start + t * k + np.arange(k))
+                       for t, c in enumerate(cols))
+    same = (len(set(root_col)) == 1
+            and all(np.array_equal(o, offer_cols[0]) for o in offer_cols)
+            and _blocks_share_matrix(lp.A, col_t, row_t, T))
     return FeederPrograms(lp, cols, rows, root_col, offer_cols, same)
 
 
@@ -228,10 +213,8 @@ def _feasible_points(
         Q = np.append(Q, load_q.sum())
         s_max = np.append(s_max, fd_m.substation_rating_mva)
     poly = _POLYGON  # all facets × all rated flows × all points at once
-    lhs = (
-        np.asarray(poly.a_p)[:, None, None] * P[None]
-        + (np.asarray(poly.a_q)[:, None] * Q[None, :])[:, :, None]
-    )
+    lhs = np.asarray(poly.a_p)[:, None, None] * P[None] + (
+        np.asarray(poly.a_q)[:, None] * Q[None, :])[:, :, None]
     rhs = np.asarray(poly.a_s)[:, None] * s_max[None, :] - tol * (1.0 + s_max)[None, :]
     ok &= (lhs <= rhs[:, :, None]).all(axis=(0, 1))
     return np.asarray(ok, dtype=bool)
@@ -253,15 +236,8 @@ def _merit_side(
 
 
 def merit_curve(
-    case: ClearingCase,
-    f: int,
-    fm: FeederModel,
-    fd_m: Feeder,
-    load_p: FloatArray,
-    load_q: FloatArray,
-    node: IntArray,
-    direction: IntArray,
-    qty: FloatArray,
+    case: ClearingCase, f: int, fm: FeederModel, fd_m: Feeder, load_p: FloatArray,
+    load_q: FloatArray, node: IntArray, direction: IntArray, qty: FloatArray,
     price: FloatArray,
     sandwich: Callable[[tuple[float, float], tuple[float, float, float]], InterfaceCurve],
 ) -> InterfaceCurve | None:
@@ -287,7 +263,7 @@ def merit_curve(
     qu, cu, uu = _merit_side(price[up], qty[up], node[up], +1, n)
     qd, cd, ud = _merit_side(price[~up], qty[~up], node[~up], -1, n)
     ok = _feasible_points(fm, fd_m, load_p, load_q, np.concatenate([uu, ud], axis=1))
-    ok_u, ok_d = ok[: uu.shape[1]], ok[uu.shape[1] :]
+    ok_u, ok_d = ok[: uu.shape[1]], ok[uu.shape[1]:]
     if not (ok_u[0] and ok_d[0]):
         return None
     ku = int(np.argmin(ok_u)) if not ok_u.all() else ok_u.size  # leading feasible points
@@ -304,7 +280,8 @@ def merit_curve(
         if left.ok:
             xs, vs = np.concatenate([left.x_mw[:-1], xs]), np.concatenate([left.cost_eur[:-1], vs])
     if kd < qd.size:
-        right = sandwich((float(xs[-1]), np.inf), (float(xs[-1]), float(vs[-1]), float(slope[-1])))
+        right = sandwich((float(xs[-1]), np.inf),
+                         (float(xs[-1]), float(vs[-1]), float(slope[-1])))
         solves += right.n_solves
         if right.ok:
             xs, vs = np.concatenate([xs, right.x_mw[1:]]), np.concatenate([vs, right.cost_eur[1:]])
@@ -355,20 +332,16 @@ def feeder_curves(
         if not live.any() or progs is None:
             curves.append(None)
             continue
-        key = b"".join(
-            np.ascontiguousarray(a).tobytes()
-            for a in (load_p[:, t], load_q[:, t], mine.cap[:, t], mine.price[:, t])
-        )
+        key = b"".join(np.ascontiguousarray(a).tobytes() for a in (
+            load_p[:, t], load_q[:, t], mine.cap[:, t], mine.price[:, t]))
         if key in seen:
             curves.append(seen[key])
             continue
         base = float(load_p[:, t].sum())
 
         def sandwich(
-            rng: tuple[float, float] | None,
-            known: tuple[float, float, float] | None = None,
-            t: int = t,
-            base: float = base,
+            rng: tuple[float, float] | None, known: tuple[float, float, float] | None = None,
+            t: int = t, base: float = base,
         ) -> InterfaceCurve:
             nonlocal par
             assert progs is not None
@@ -419,9 +392,7 @@ def curve_injectors(case: ClearingCase, fcs: list[FeederCurves]) -> tuple[Inject
         owner.append(np.full(k, fc.feeder_index, dtype=np.int64))
     if not parts:
         empty = virtual_injectors(
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int64),
-            np.zeros((0, T)),
+            np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, T)),
             np.zeros((0, T)),
         )
         return empty, np.zeros(0, dtype=np.int64)

@@ -33,19 +33,15 @@ def baseline_schedule(
     tr = grid.transmission
     if tr is None:
         raise CoordinationError(
-            "a baseline schedule needs a transmission network",
-            where=grid.name,
+            "a baseline schedule needs a transmission network", where=grid.name,
             fix="give a coupled grid, or the schedule itself",
         )
     T = load_mw.shape[1]
     with_w = np.zeros((T, tr.n_bus))
     if len(grid.feeders):
         by_f = dict(
-            zip(
-                grid.interfaces.feeder.tolist(),
-                grid.interfaces.transmission_bus.tolist(),
-                strict=True,
-            )
+            zip(grid.interfaces.feeder.tolist(), grid.interfaces.transmission_bus.tolist(),
+                strict=True)
         )
         rows = tr.bus_rows(np.array([by_f[f.id] for f in grid.feeders], dtype=np.int64))
         np.add.at(with_w.T, rows, feeder_import_mw)
@@ -54,8 +50,7 @@ def baseline_schedule(
     )
     if not np.isfinite(res.dispatch_mw).all():
         raise CoordinationError(
-            f"the day-ahead DC-OPF has no solution (status {res.status})",
-            where=grid.name,
+            f"the day-ahead DC-OPF has no solution (status {res.status})", where=grid.name,
             fix="check loads against generation capacity",
         )
     return np.asarray(res.dispatch_mw.T, dtype=np.float64)
@@ -81,7 +76,9 @@ def build_case(
     T = offers.n_periods
     tr = grid.transmission
     if load_mw is None:
-        load_mw = np.repeat(tr.loads.p_mw[:, None], T, 1) if tr is not None else np.zeros((0, T))
+        load_mw = (
+            np.repeat(tr.loads.p_mw[:, None], T, 1) if tr is not None else np.zeros((0, T))
+        )
     if feeder_p_mw is None:
         feeder_p_mw = [
             np.repeat((f.node_load_mw() - f.node_sgen_mw())[:, None], T, 1) for f in grid.feeders
@@ -96,8 +93,7 @@ def build_case(
             gen_schedule_mw = np.zeros((0, T))
         else:
             imports = (
-                np.vstack([p.sum(axis=0) for p in feeder_p_mw])
-                if grid.feeders
+                np.vstack([p.sum(axis=0) for p in feeder_p_mw]) if grid.feeders
                 else np.zeros((0, T))
             )
             gen_schedule_mw = baseline_schedule(grid, np.asarray(load_mw), imports, dt_h)

@@ -106,14 +106,12 @@ class ClearingCase:
     def _shape(self, name: str, arr: FloatArray, shape: tuple[int, ...], fix: str) -> None:
         if arr.shape != shape:
             raise CoordinationError(
-                f"{name} has shape {arr.shape}, expected {shape}",
-                where=f"ClearingCase.{name}",
+                f"{name} has shape {arr.shape}, expected {shape}", where=f"ClearingCase.{name}",
                 fix=fix,
             )
         if not np.isfinite(arr).all():
             raise CoordinationError(
-                f"{name} contains NaN or infinite values",
-                where=f"ClearingCase.{name}",
+                f"{name} contains NaN or infinite values", where=f"ClearingCase.{name}",
                 fix="give finite numbers",
             )
 
@@ -121,14 +119,12 @@ class ClearingCase:
         g = self.grid
         if not (np.isfinite(self.dt_h) and self.dt_h > 0):
             raise CoordinationError(
-                f"dt_h must be > 0, got {self.dt_h}",
-                where="ClearingCase.dt_h",
+                f"dt_h must be > 0, got {self.dt_h}", where="ClearingCase.dt_h",
                 fix="e.g. 0.25 for 15-minute intervals",
             )
         if T < 1:
             raise CoordinationError(
-                "the offer book has no intervals",
-                where="ClearingCase.offers",
+                "the offer book has no intervals", where="ClearingCase.offers",
                 fix="give offers with one column per interval (OfferBook.empty(T) for none)",
             )
         n_gen = len(g.transmission.generators) if g.transmission is not None else 0
@@ -143,8 +139,7 @@ class ClearingCase:
             if len(arrs) != nf:
                 raise CoordinationError(
                     f"{name} has {len(arrs)} entries for {nf} feeders",
-                    where=f"ClearingCase.{name}",
-                    fix="give one (n_node, T) array per feeder",
+                    where=f"ClearingCase.{name}", fix="give one (n_node, T) array per feeder",
                 )
             for f, a in zip(g.feeders, arrs, strict=True):
                 self._shape(f"{name}[{f.id}]", a, (f.n_node, T), "node rows × intervals")
@@ -175,8 +170,7 @@ class ClearingCase:
             k = int(bad_f[0])
             raise CoordinationError(
                 f"offer refers to feeder index {int(o.feeder[k])}, the grid has "
-                f"{len(g.feeders)} feeders",
-                where=f"offer {o.offer_id[k]}",
+                f"{len(g.feeders)} feeders", where=f"offer {o.offer_id[k]}",
                 fix="use an index into GridModel.feeders (or -1 for transmission)",
             )
         bad_t = np.flatnonzero(t_rows & (o.node >= n_bus))
@@ -184,8 +178,7 @@ class ClearingCase:
             k = int(bad_t[0])
             raise CoordinationError(
                 f"transmission offer at bus row {int(o.node[k])}, the grid has {n_bus} buses",
-                where=f"offer {o.offer_id[k]}",
-                fix="use a transmission bus row",
+                where=f"offer {o.offer_id[k]}", fix="use a transmission bus row",
             )
         n_node = np.array([f.n_node for f in g.feeders] + [0], dtype=np.int64)
         bad_n = np.flatnonzero(~t_rows & (o.node >= n_node[np.where(t_rows, -1, o.feeder)]))
@@ -195,8 +188,7 @@ class ClearingCase:
                 f"offer at node row {int(o.node[k])} of feeder "
                 f"{g.feeders[int(o.feeder[k])].id!r}, which has "
                 f"{g.feeders[int(o.feeder[k])].n_node} nodes",
-                where=f"offer {o.offer_id[k]}",
-                fix="use a node row of the feeder (>= 1)",
+                where=f"offer {o.offer_id[k]}", fix="use a node row of the feeder (>= 1)",
             )
 
     # ------------------------------------------------------------------ derived

@@ -301,14 +301,12 @@ def _feeder(c: _Ctx, f: int, fm: FeederModel) -> None:
         info["v_lo"] = c.b.add_rows(
             f"v_lo:{f}",
             [*vblocks, (s_lo, sp.diags(_tk(np.repeat(2 * vlo[:, None], T, 1))))],
-            _tk(vlo[:, None] ** 2 - v2[nodes]),
-            np.inf,
+            _tk(vlo[:, None] ** 2 - v2[nodes]), np.inf,
         )
         info["v_hi"] = c.b.add_rows(
             f"v_hi:{f}",
             [*vblocks, (s_hi, sp.diags(_tk(np.repeat(-2 * vhi[:, None], T, 1))))],
-            -np.inf,
-            _tk(vhi[:, None] ** 2 - v2[nodes]),
+            -np.inf, _tk(vhi[:, None] ** 2 - v2[nodes]),
         )
         info["nodes"] = nodes
     rating = fd.branches.rating_mva
@@ -354,10 +352,8 @@ def _interface(c: _Ctx, f: int) -> None:
     s_hi = c.slack(f"itf_hi:{f}", "interface_overload", label, pen)
     s_lo = c.slack(f"itf_lo:{f}", "interface_overload", label, pen)
     rows = c.b.add_rows(
-        f"interface:{f}",
-        [(c.a, _kron(T, row)), (s_hi, -sp.identity(T)), (s_lo, sp.identity(T))],
-        np.asarray(lo) - imp,
-        np.asarray(hi) - imp,
+        f"interface:{f}", [(c.a, _kron(T, row)), (s_hi, -sp.identity(T)), (s_lo, sp.identity(T))],
+        np.asarray(lo) - imp, np.asarray(hi) - imp,
     )
     c.feeder_rows.setdefault(f, {})["interface"] = rows
 
@@ -371,10 +367,8 @@ def _target(c: _Ctx, f: int) -> None:
     d_dn = c.slack(f"dev_dn:{f}", "interface_deviation", label, pen)
     tgt = np.asarray(c.spec.feeder_targets[f], dtype=np.float64)
     c.feeder_rows.setdefault(f, {})["target"] = c.b.add_rows(
-        f"target:{f}",
-        [(c.a, _kron(T, row)), (d_up, sp.identity(T)), (d_dn, -sp.identity(T))],
-        tgt,
-        tgt,
+        f"target:{f}", [(c.a, _kron(T, row)), (d_up, sp.identity(T)), (d_dn, -sp.identity(T))],
+        tgt, tgt,
     )
 
 
@@ -389,10 +383,8 @@ def _lumped(c: _Ctx, f: int) -> None:
     lo = np.where(need > 0, need, -np.inf)
     hi = np.where(need < 0, need, np.inf)
     c.b.add_rows(
-        f"lumped:{f}",
-        [(c.a, _kron(T, row)), (s_p, sp.identity(T)), (s_n, -sp.identity(T))],
-        lo,
-        hi,
+        f"lumped:{f}", [(c.a, _kron(T, row)), (s_p, sp.identity(T)), (s_n, -sp.identity(T))],
+        lo, hi,
     )
 
 
@@ -481,17 +473,9 @@ def _read(
     n_gen = len(case.gen_schedule_mw)
     if sol.status != "optimal":
         return ClearingResult(
-            "infeasible",
-            float("nan"),
-            np.zeros((inj.n, T)),
-            np.zeros((n_gen, T)),
-            None,
-            {},
-            {},
-            np.full(T, np.nan),
-            pd.DataFrame(columns=list(SLACK_COLUMNS)),
-            sol.iterations,
-            elapsed,
+            "infeasible", float("nan"), np.zeros((inj.n, T)), np.zeros((n_gen, T)), None, {},
+            {}, np.full(T, np.nan), pd.DataFrame(columns=list(SLACK_COLUMNS)),
+            sol.iterations, elapsed,
         )
     x = sol.x
 
@@ -512,13 +496,8 @@ def _read(
             used = True
             v = float(vals[i, t])
             rows.append(
-                {
-                    "where": labels[i],
-                    "kind": kind,
-                    "interval": int(t),
-                    "value": v,
-                    "penalty_eur": v * price * dt,
-                }
+                {"where": labels[i], "kind": kind, "interval": int(t), "value": v,
+                 "penalty_eur": v * price * dt}
             )
     slacks = pd.DataFrame(rows, columns=list(SLACK_COLUMNS))
     y = sol.row_duals
@@ -540,7 +519,9 @@ def _read(
             val += lmp[case.interface_bus_row[f]][None, :] * dt
         if "nodes" in info:
             nodes = info["nodes"]
-            mu = y[info["v_lo"]].reshape(T, nodes.size).T + y[info["v_hi"]].reshape(T, nodes.size).T
+            mu = y[info["v_lo"]].reshape(T, nodes.size).T + y[info["v_hi"]].reshape(
+                T, nodes.size
+            ).T
             val += fm.v_sens_p[nodes].T @ mu
         if "branches" in info:
             brs = info["branches"]

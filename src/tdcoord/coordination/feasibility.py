@@ -40,9 +40,8 @@ def feeder_rows(
     c, _, _ = build(case, spec)
     lp = c.b.build()
     a = lp.col_blocks["a"]
-    rows = [
-        s for name, s in lp.row_blocks.items() if name.split(":")[0] in ("v_lo", "v_hi", "branch")
-    ]
+    rows = [s for name, s in lp.row_blocks.items() if name.split(":")[0] in
+            ("v_lo", "v_hi", "branch")]
     if not rows:
         return sp.csr_matrix((0, inj.n * case.n_periods)), np.zeros(0)
     idx = np.concatenate([np.arange(s.start, s.stop) for s in rows])
@@ -60,8 +59,7 @@ def feasible_caps(
     """Caps (flat, like ``q``) per the allocation ``rule`` (see module docstring)."""
     if rule not in RULES:
         raise CoordinationError(
-            f"unknown allocation rule {rule!r}",
-            where="envelope_rule",
+            f"unknown allocation rule {rule!r}", where="envelope_rule",
             fix=f"use one of {', '.join(RULES)}",
         )
     n = q.size

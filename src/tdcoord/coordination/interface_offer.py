@@ -474,16 +474,8 @@ def dispatch_at_exchange(
     ``x_mw`` (its cost is ``V(x_mw)``); ``None`` when ``x_mw`` is infeasible. This is how the
     DSO disaggregates the quantity the TSO accepted on its aggregated offer."""
     lp, col, _ = _program(
-        feeder,
-        load_p_mw,
-        load_q_mvar,
-        offer_node_row,
-        offer_direction,
-        offer_quantity_mw,
-        offer_price_eur_per_mwh,
-        options,
-        dt_h,
-        None,
+        feeder, load_p_mw, load_q_mvar, offer_node_row, offer_direction, offer_quantity_mw,
+        offer_price_eur_per_mwh, options, dt_h, None,
     )
     lo, up = lp.col_lower.copy(), lp.col_upper.copy()
     lo[col] = up[col] = float(x_mw)
@@ -525,16 +517,8 @@ def interface_offer_curve(
     line is tight. ``x_range``: compute ``V`` only on this part of the feasible range.
     """
     lp, col, base = _program(
-        feeder,
-        load_p_mw,
-        load_q_mvar,
-        offer_node_row,
-        offer_direction,
-        offer_quantity_mw,
-        offer_price_eur_per_mwh,
-        options,
-        dt_h,
-        baseline_mw,
+        feeder, load_p_mw, load_q_mvar, offer_node_row, offer_direction, offer_quantity_mw,
+        offer_price_eur_per_mwh, options, dt_h, baseline_mw,
     )
     return curve_of_program(
         lp, col, base, feeder.id, dt_h, tol_eur=tol_eur, max_solves=max_solves, x_range=x_range
@@ -555,12 +539,7 @@ def curve_of_program(
     """The sandwich algorithm of :func:`interface_offer_curve` on a built feeder LP whose column
     ``col`` is the root import (one interval)."""
     return sandwich_curve(
-        ParametricLp(lp, col),
-        base,
-        feeder_id,
-        dt_h,
-        tol_eur=tol_eur,
-        max_solves=max_solves,
+        ParametricLp(lp, col), base, feeder_id, dt_h, tol_eur=tol_eur, max_solves=max_solves,
         x_range=x_range,
     )
 
@@ -593,9 +572,8 @@ def sandwich_curve(
     first = oracle.n_solves
 
     def infeasible() -> InterfaceCurve:
-        return InterfaceCurve(
-            feeder_id, np.zeros(0), np.zeros(0), base, dt_h, "infeasible", oracle.n_solves - first
-        )
+        return InterfaceCurve(feeder_id, np.zeros(0), np.zeros(0), base, dt_h, "infeasible",
+                              oracle.n_solves - first)
 
     lo_req, hi_req = (-np.inf, np.inf) if x_range is None else map(float, x_range)
     if lo_req > hi_req:
@@ -624,15 +602,8 @@ def sandwich_curve(
     if a is None:
         a = _evaluate_end(oracle, x_lo, +x_tol)
     if span <= x_tol:
-        return InterfaceCurve(
-            feeder_id,
-            np.array([a[0]]),
-            np.array([a[1]]),
-            base,
-            dt_h,
-            "optimal",
-            oracle.n_solves - first,
-        )
+        return InterfaceCurve(feeder_id, np.array([a[0]]), np.array([a[1]]), base, dt_h,
+                              "optimal", oracle.n_solves - first)
     if b is None:
         b = _evaluate_end(oracle, x_hi, -x_tol)
     points = {a[0]: a[1], b[0]: b[1]}
@@ -668,7 +639,8 @@ def sandwich_curve(
     vs = [points[x] for x in xs]
     scale = 1.0 + max(abs(v) for v in vs)
     x_arr, v_arr = _prune(xs, vs, tol_eur * scale)
-    return InterfaceCurve(feeder_id, x_arr, v_arr, base, dt_h, "optimal", oracle.n_solves - first)
+    return InterfaceCurve(feeder_id, x_arr, v_arr, base, dt_h, "optimal",
+                          oracle.n_solves - first)
 
 
 def interface_curves_from_book(

@@ -45,12 +45,8 @@ def row_intervals(A: sp.csr_matrix, col_interval: IntArray) -> IntArray | None:
 
 
 def _block(
-    lp: LinearProgram,
-    cols: slice | IntArray,
-    rows: slice | IntArray,
-    A: sp.csr_matrix,
-    col_idx: IntArray | None = None,
-    row_idx: IntArray | None = None,
+    lp: LinearProgram, cols: slice | IntArray, rows: slice | IntArray, A: sp.csr_matrix,
+    col_idx: IntArray | None = None, row_idx: IntArray | None = None,
 ) -> LinearProgram:
     """One interval's block. With slices, ``A`` is already permuted to interval order
     (contiguous, block diagonal) and the block is a row slice of the CSR arrays with column
@@ -58,15 +54,9 @@ def _block(
     if col_idx is not None and row_idx is not None:
         sub = sp.csr_matrix(A[row_idx][:, col_idx])
         return LinearProgram(
-            cost=lp.cost[col_idx],
-            A=sub,
-            row_lower=lp.row_lower[row_idx],
-            row_upper=lp.row_upper[row_idx],
-            col_lower=lp.col_lower[col_idx],
-            col_upper=lp.col_upper[col_idx],
-            hessian=None,
-            offset=0.0,
-            col_blocks={},
+            cost=lp.cost[col_idx], A=sub, row_lower=lp.row_lower[row_idx],
+            row_upper=lp.row_upper[row_idx], col_lower=lp.col_lower[col_idx],
+            col_upper=lp.col_upper[col_idx], hessian=None, offset=0.0, col_blocks={},
             row_blocks={},
         )
     assert isinstance(cols, slice) and isinstance(rows, slice)
@@ -76,26 +66,16 @@ def _block(
         shape=(rows.stop - rows.start, cols.stop - cols.start),
     )
     return LinearProgram(
-        cost=lp.cost[cols],
-        A=sub,
-        row_lower=lp.row_lower[rows],
-        row_upper=lp.row_upper[rows],
-        col_lower=lp.col_lower[cols],
-        col_upper=lp.col_upper[cols],
-        hessian=None,
-        offset=0.0,
-        col_blocks={},
-        row_blocks={},
+        cost=lp.cost[cols], A=sub, row_lower=lp.row_lower[rows], row_upper=lp.row_upper[rows],
+        col_lower=lp.col_lower[cols], col_upper=lp.col_upper[cols], hessian=None, offset=0.0,
+        col_blocks={}, row_blocks={},
     )
 
 
 def _same(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
     return (
-        a.shape == b.shape
-        and a.nnz == b.nnz
-        and np.array_equal(a.indptr, b.indptr)
-        and np.array_equal(a.indices, b.indices)
-        and np.array_equal(a.data, b.data)
+        a.shape == b.shape and a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data)
     )
 
 
@@ -110,12 +90,8 @@ def solve_by_interval(lp: LinearProgram, col_interval: IntArray, T: int) -> LpSo
     A = sp.csr_matrix(sp.csr_matrix(lp.A)[row_perm][:, col_perm])
     A.sort_indices()
     perm = dataclasses.replace(
-        lp,
-        cost=lp.cost[col_perm],
-        A=A,
-        row_lower=lp.row_lower[row_perm],
-        row_upper=lp.row_upper[row_perm],
-        col_lower=lp.col_lower[col_perm],
+        lp, cost=lp.cost[col_perm], A=A, row_lower=lp.row_lower[row_perm],
+        row_upper=lp.row_upper[row_perm], col_lower=lp.col_lower[col_perm],
         col_upper=lp.col_upper[col_perm],
     )
     c_end = np.searchsorted(col_t[col_perm], np.arange(T + 1), side="left")
@@ -163,16 +139,8 @@ def solve_by_interval(lp: LinearProgram, col_interval: IntArray, T: int) -> LpSo
     if status != "optimal":
         objective = float("nan")
     return dataclasses.replace(
-        last,
-        status=status,
-        objective=objective,
-        x=x,
-        row_duals=yr,
-        col_duals=yc,
-        row_activity=act,
-        time_s=time_s,
-        iterations=iterations,
-        model_status=model_status,
+        last, status=status, objective=objective, x=x, row_duals=yr, col_duals=yc,
+        row_activity=act, time_s=time_s, iterations=iterations, model_status=model_status,
     )
 
 
@@ -248,14 +216,7 @@ class IntervalSolver:
             objective += sol.objective
         assert last is not None
         return dataclasses.replace(
-            last,
-            status=status,
-            objective=objective if status == "optimal" else float("nan"),
-            x=x,
-            row_duals=yr,
-            col_duals=yc,
-            row_activity=act,
-            time_s=time_s,
-            iterations=iterations,
-            model_status=model_status,
+            last, status=status, objective=objective if status == "optimal" else float("nan"),
+            x=x, row_duals=yr, col_duals=yc, row_activity=act, time_s=time_s,
+            iterations=iterations, model_status=model_status,
         )

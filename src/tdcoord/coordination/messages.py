@@ -31,10 +31,8 @@ class Message:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
-        return (
-            np.round(value.astype(np.float64), 6).tolist()
-            if value.dtype.kind == "f"
-            else (value.tolist())
+        return np.round(value.astype(np.float64), 6).tolist() if value.dtype.kind == "f" else (
+            value.tolist()
         )
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}

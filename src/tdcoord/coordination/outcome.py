@@ -25,18 +25,8 @@ from tdcoord.grid.tables import FloatArray
 
 STATUSES = ("optimal", "optimal_with_slacks", "infeasible", "not_converged")
 ACTIVATION_COLUMNS = (
-    "offer_row",
-    "offer_id",
-    "der_id",
-    "aggregator_id",
-    "der_type",
-    "product_id",
-    "interval",
-    "buyer",
-    "direction",
-    "mw",
-    "price_eur_per_mwh",
-    "cost_eur",
+    "offer_row", "offer_id", "der_id", "aggregator_id", "der_type", "product_id", "interval",
+    "buyer", "direction", "mw", "price_eur_per_mwh", "cost_eur",
 )
 
 
@@ -82,14 +72,9 @@ def _frame(case: ClearingCase, parts: Sequence[tuple[str, FloatArray]]) -> pd.Da
         frames.append(
             pd.DataFrame(
                 {
-                    "offer_row": k.astype(np.int64),
-                    **ids,
-                    "interval": t.astype(np.int64),
-                    "buyer": buyer,
-                    "direction": o.direction[k],
-                    "mw": mw,
-                    "price_eur_per_mwh": price,
-                    "cost_eur": price * mw * case.dt_h,
+                    "offer_row": k.astype(np.int64), **ids, "interval": t.astype(np.int64),
+                    "buyer": buyer, "direction": o.direction[k], "mw": mw,
+                    "price_eur_per_mwh": price, "cost_eur": price * mw * case.dt_h,
                 }
             )
         )
@@ -139,10 +124,8 @@ def make_outcome(
     if len(frame):
         for buyer, value in frame.groupby("buyer", sort=True)["cost_eur"].sum().items():
             cost[str(buyer)] = float(value)
-    red = (
-        gen_redispatch_mw
-        if gen_redispatch_mw is not None
-        else np.zeros((len(case.gen_schedule_mw), T))
+    red = gen_redispatch_mw if gen_redispatch_mw is not None else np.zeros(
+        (len(case.gen_schedule_mw), T)
     )
     if red.size:
         gen = case.grid.transmission.generators if case.grid.transmission else None

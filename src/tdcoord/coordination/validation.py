@@ -79,10 +79,8 @@ def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlo
     feeders = list(case.grid.feeders)
     p = [case.feeder_p_mw[f] - prior.feeder_p_mw[f] for f in range(len(feeders))]
     q = [case.feeder_q_mvar[f] - prior.feeder_q_mvar[f] for f in range(len(feeders))]
-    first = [
-        NodeInjections(p_mw=p[f][:, 0].copy(), q_mvar=q[f][:, 0].copy())
-        for f in range(len(feeders))
-    ]
+    first = [NodeInjections(p_mw=p[f][:, 0].copy(), q_mvar=q[f][:, 0].copy())
+             for f in range(len(feeders))]
     net, spans = batch_net(feeders, first)
     p_all = np.vstack(p)  # (Σ n_node, T), in the order of the network's loads
     q_all = np.vstack(q)
@@ -151,17 +149,9 @@ def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -
                 else:
                     amount = abs(v.value - v.limit) * dt
                     v_dev += amount
-                rows.append(
-                    {
-                        "network": fd.id,
-                        "kind": v.kind,
-                        "element": v.element,
-                        "interval": t,
-                        "value": v.value,
-                        "limit": v.limit,
-                        "amount": amount,
-                    }
-                )
+                rows.append({"network": fd.id, "kind": v.kind, "element": v.element,
+                             "interval": t, "value": v.value, "limit": v.limit,
+                             "amount": amount})
     t_over = 0.0
     red = outcome.gen_redispatch_mw
     need = case.tso_need_mw.copy()
@@ -172,17 +162,9 @@ def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -
     ens = float(np.maximum(-gap, 0.0).sum() * dt)
     surplus = float(np.maximum(gap, 0.0).sum() * dt)
     for ti in np.flatnonzero(np.abs(gap) > 1e-6).tolist():
-        rows.append(
-            {
-                "network": "system",
-                "kind": "imbalance",
-                "element": "balance",
-                "interval": ti,
-                "value": float(gap[ti]),
-                "limit": 0.0,
-                "amount": abs(float(gap[ti])) * dt,
-            }
-        )
+        rows.append({"network": "system", "kind": "imbalance", "element": "balance",
+                     "interval": ti, "value": float(gap[ti]), "limit": 0.0,
+                     "amount": abs(float(gap[ti])) * dt})
     if case.grid.transmission is not None:
         tm = transmission_model(case)
         bus = prior.bus_p_mw.copy()
@@ -194,17 +176,10 @@ def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -
         over = np.maximum(np.abs(t_flow) - tm.rating_mw[:, None], 0.0)
         t_over = float(over.sum() * dt)
         for i, t in zip(*np.nonzero(over > 1e-6), strict=True):  # violations only
-            rows.append(
-                {
-                    "network": "transmission",
-                    "kind": "overload",
-                    "element": tm.branch_names[i],
-                    "interval": int(t),
-                    "value": float(t_flow[i, t]),
-                    "limit": float(tm.rating_mw[i]),
-                    "amount": float(over[i, t]) * dt,
-                }
-            )
+            rows.append({"network": "transmission", "kind": "overload",
+                         "element": tm.branch_names[i], "interval": int(t),
+                         "value": float(t_flow[i, t]), "limit": float(tm.rating_mw[i]),
+                         "amount": float(over[i, t]) * dt})
     return ValidationReport(
         feeder_overload_mwh=f_over,
         transmission_overload_mwh=t_over,

@@ -67,8 +67,7 @@ def tso_view(case: ClearingCase, inj: Injectors, need_mw: FloatArray | None = No
     tr = case.grid.transmission
     if tr is None:
         raise CoordinationError(
-            "this scheme needs a transmission network",
-            where=case.grid.name,
+            "this scheme needs a transmission network", where=case.grid.name,
             fix="use a coupled grid (grid.coupling.attach_feeders)",
         )
     return TsoView(

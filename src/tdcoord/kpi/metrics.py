@@ -31,32 +31,12 @@ from tdcoord.coordination.validation import ValidationReport
 CURTAILABLE = ("pv", "wind", "renewable")
 
 KPI_KEYS = (
-    "total_cost",
-    "procurement_cost",
-    "tso_cost",
-    "dso_cost",
-    "welfare",
-    "unresolved_violations",
-    "unresolved_overload_mwh",
-    "unresolved_voltage_pu_h",
-    "energy_not_served_mwh",
-    "curtailment_mwh",
-    "activated_up_mwh",
-    "activated_down_mwh",
-    "double_activations",
-    "double_activation_mwh",
-    "counter_activations",
-    "counter_activation_mwh",
-    "interface_deviation_mwh",
-    "der_revenue",
-    "der_revenue_by_der",
-    "aggregator_revenue",
-    "messages",
-    "bytes",
-    "messages_by_pair",
-    "parties_per_der",
-    "compute_s",
-    "status",
+    "total_cost", "procurement_cost", "tso_cost", "dso_cost", "welfare", "unresolved_violations",
+    "unresolved_overload_mwh", "unresolved_voltage_pu_h", "energy_not_served_mwh",
+    "curtailment_mwh", "activated_up_mwh", "activated_down_mwh", "double_activations",
+    "double_activation_mwh", "counter_activations", "counter_activation_mwh",
+    "interface_deviation_mwh", "der_revenue", "der_revenue_by_der", "aggregator_revenue",
+    "messages", "bytes", "messages_by_pair", "parties_per_der", "compute_s", "status",
 )
 
 

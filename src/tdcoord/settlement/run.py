@@ -256,7 +256,9 @@ def settle_run(
         brp.update(der_aggregator or {})
         party = [aggregator_party(brp[d]) if d in brp else der_party(d) for d in der_ids]
         imbalance = (
-            delivery.imbalance_mw if position is None else m - (position + delivery.requested_mw)
+            delivery.imbalance_mw
+            if position is None
+            else m - (position + delivery.requested_mw)
         )
         parts.append(
             imbalance_items(

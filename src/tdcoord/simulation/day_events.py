@@ -102,11 +102,8 @@ def _transmission_balance(day: Day, md: ModelDay) -> tuple[Any, Any]:
     load = np.zeros((tr.n_bus, T))
     np.add.at(load, tr.bus_rows(tr.loads.bus), md.case.load_mw)
     np.add.at(load, md.case.interface_bus_row, md.delivered_outcome.interface_mw)
-    big = int(
-        np.argmax(
-            np.bincount(tr.bus_rows(tr.generators.bus), tr.generators.p_max_mw, minlength=tr.n_bus)
-        )
-    )
+    big = int(np.argmax(np.bincount(tr.bus_rows(tr.generators.bus), tr.generators.p_max_mw,
+                                    minlength=tr.n_bus)))
     gen[big] += load.sum(axis=0) - gen.sum(axis=0)
     return gen, load
 
@@ -135,30 +132,21 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             flex = day.flexibility
             node_m = day.fleet.node_matrix(f, fd.n_node)
             fault = isolate_fault(
-                fd,
-                ev.branch,
-                load[:, ts],
-                gen[:, ts],
-                np.asarray(node_m @ flex.up_mw)[:, ts],
-                np.asarray(node_m @ flex.down_mw)[:, ts],
-                dt_h=dt,
-                start_interval=int(ts[0]),
+                fd, ev.branch, load[:, ts], gen[:, ts],
+                np.asarray(node_m @ flex.up_mw)[:, ts], np.asarray(node_m @ flex.down_mw)[:, ts],
+                dt_h=dt, start_interval=int(ts[0]),
             )
             shed = float(fault.shed_mw.sum() * dt)
             state = fault.state_after if fault.islanded else worst(list(fault.states))
             msgs += list(fault.messages)
-            detail = (
-                f"{ev.feeder} branch {ev.branch}: "
-                + ("islanded (microgrid)" if fault.islanded else "section shed")
-                + f" — {fault.reason}"
-            )
+            detail = f"{ev.feeder} branch {ev.branch}: " + (
+                "islanded (microgrid)" if fault.islanded else "section shed"
+            ) + f" — {fault.reason}"
         elif isinstance(ev, LoadShedding):
             f = _feeder_index(day, ev.feeder)
             load, _ = _node_state(day, md, f)
             res_s = shed_load(
-                day.grid.feeders[f],
-                np.full(ts.size, ev.mw),
-                load[:, ts],
+                day.grid.feeders[f], np.full(ts.size, ev.mw), load[:, ts],
                 start_interval=int(ts[0]),
             )
             shed = float(res_s.executed_mw.sum() * dt)
@@ -173,13 +161,8 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             flex = day.flexibility
             ders = [str(d) for d in fleet.der_id[sel]]
             sup = request_support(
-                ev.feeder,
-                np.full(ts.size, ev.mw),
-                ev.direction,
-                ders,
-                flex.up_mw[sel][:, ts],
-                flex.down_mw[sel][:, ts],
-                start_interval=int(ts[0]),
+                ev.feeder, np.full(ts.size, ev.mw), ev.direction, ders,
+                flex.up_mw[sel][:, ts], flex.down_mw[sel][:, ts], start_interval=int(ts[0]),
             )
             shed = 0.0
             state = "alert" if float(sup.granted_mw.sum()) > 0 else "normal"
@@ -190,16 +173,8 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             )
         ens += shed
         states.append(state)
-        rows.append(
-            {
-                "stage": "real_time",
-                "interval": int(ts[0]),
-                "event": ev.kind,
-                "detail": detail,
-                "state": state,
-                "shed_mwh": shed,
-            }
-        )
+        rows.append({"stage": "real_time", "interval": int(ts[0]), "event": ev.kind,
+                     "detail": detail, "state": state, "shed_mwh": shed})
     check_no_bypass(msgs)
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     return EventLog(frame, tuple(msgs), ens, worst(states))

@@ -163,7 +163,9 @@ def _case(
         load_mw=point.load_mw,
         feeder_p_mw=point.feeder_p_mw,
         feeder_q_mvar=point.feeder_q_mvar,
-        tso_need_mw=(tso_need_mw(point, gen_schedule_mw) if given.tso_mw is None else given.tso_mw),
+        tso_need_mw=(
+            tso_need_mw(point, gen_schedule_mw) if given.tso_mw is None else given.tso_mw
+        ),
         penalties=penalties,
         dso_need_mw=given.dso_mw,
     )
@@ -358,11 +360,8 @@ def run_model_day(
         if name == "day_ahead":
             # DSOs tell the TSO how their local markets changed the scheduled exchange
             _schedule_exchange(
-                log,
-                day,
-                _case(day, point, offers, gen_schedule_mw, pen, needs),
-                "schedule_change",
-                outcomes[name],
+                log, day, _case(day, point, offers, gen_schedule_mw, pen, needs),
+                "schedule_change", outcomes[name],
             )
     total = done
     merged = merge_outcomes(day_case, outcomes, total)

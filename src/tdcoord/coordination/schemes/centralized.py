@@ -71,15 +71,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     send_activations(log, case, act, buyer)
     parts = split_buyers(case, act, need, other="tso")
     return make_outcome(
-        case,
-        "centralized",
-        p,
-        status=res.status,
-        parts=parts,
-        messages=log,
-        compute_s=time.perf_counter() - t0,
-        iterations=1,
-        gen_redispatch_mw=res.redispatch_mw,
-        lmp_eur_per_mwh=res.lmp_eur_per_mwh,
-        slacks=[res.slacks],
+        case, "centralized", p, status=res.status, parts=parts, messages=log,
+        compute_s=time.perf_counter() - t0, iterations=1, gen_redispatch_mw=res.redispatch_mw,
+        lmp_eur_per_mwh=res.lmp_eur_per_mwh, slacks=[res.slacks],
     )

@@ -58,10 +58,7 @@ MAX_ITER = 100
 def joint_spec(case: ClearingCase, inj: Injectors, need: FloatArray) -> ClearingSpec:
     """The joint LP: balance, lines, every feeder."""
     return ClearingSpec(
-        injectors=inj,
-        need_mw=need,
-        lines=case.grid.transmission is not None,
-        redispatch=True,
+        injectors=inj, need_mw=need, lines=case.grid.transmission is not None, redispatch=True,
         feeders=tuple(range(case.n_feeders)),
     )
 
@@ -84,13 +81,8 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
 
 
 def joint(
-    case: ClearingCase,
-    scheme: str,
-    p: dict[str, Any],
-    *,
-    other: str,
-    need: FloatArray | None = None,
-    operator_actor: str = "tso",
+    case: ClearingCase, scheme: str, p: dict[str, Any], *, other: str,
+    need: FloatArray | None = None, operator_actor: str = "tso",
 ) -> Outcome:
     """One joint LP over T and D (also used by ``integrated``)."""
     t0 = time.perf_counter()
@@ -100,28 +92,16 @@ def joint(
     if operator_actor != "tso":
         log.send("tso", operator_actor, "needs", case.tso_need_mw)
     for f in range(case.n_feeders):
-        log.send(
-            case.feeder_label(f),
-            operator_actor,
-            "feeder_model",
-            {"n_node": case.grid.feeders[f].n_node, "base": case.feeder_p_mw[f]},
-        )
+        log.send(case.feeder_label(f), operator_actor, "feeder_model",
+                 {"n_node": case.grid.feeders[f].n_node, "base": case.feeder_p_mw[f]})
     res = clear_lp(case, joint_spec(case, inj, case.tso_need_mw if need is None else need))
     act = scatter(case, inj, res.activation_mw)
     send_activations(log, case, act, operator_actor)
     return make_outcome(
-        case,
-        scheme,
-        p,
-        status=res.status,
-        parts=_attribute(case, act, p["priority"], other),
-        messages=log,
-        compute_s=time.perf_counter() - t0,
-        iterations=1,
-        gen_redispatch_mw=res.redispatch_mw,
-        lmp_eur_per_mwh=res.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh=res.dlmp_eur_per_mwh,
-        slacks=[res.slacks],
+        case, scheme, p, status=res.status, parts=_attribute(case, act, p["priority"], other),
+        messages=log, compute_s=time.perf_counter() - t0, iterations=1,
+        gen_redispatch_mw=res.redispatch_mw, lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+        dlmp_eur_per_mwh=res.dlmp_eur_per_mwh, slacks=[res.slacks],
     )
 
 
@@ -147,26 +127,21 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
         lo_val[f] = neg.sum(axis=0) * dt
     bus = case.interface_bus_row
     virt = virtual_injectors(
-        np.concatenate([bus, bus]),
-        np.concatenate([np.ones(nf), -np.ones(nf)]).astype(np.int64),
-        np.zeros((2 * nf, T)),
-        np.vstack([up_cap, dn_cap]),
+        np.concatenate([bus, bus]), np.concatenate([np.ones(nf), -np.ones(nf)]).astype(np.int64),
+        np.zeros((2 * nf, T)), np.vstack([up_cap, dn_cap]),
     )
     master_inj = Injectors.concat([t_inj, virt])
-    spec = ClearingSpec(injectors=master_inj, need_mw=case.tso_need_mw, lines=True, redispatch=True)
+    spec = ClearingSpec(
+        injectors=master_inj, need_mw=case.tso_need_mw, lines=True, redispatch=True
+    )
     # Each DSO's feeder LP is built once; every exchange only moves its interface quantity
     # (the bounds of its target rows) and re-solves warm, interval by interval.
     dsos = []
     for f in range(nf):
         view = dso_view(case, f, inj)
-        cf, tmf, fmsf = build(
-            case,
-            ClearingSpec(
-                injectors=view.offers,
-                feeders=(f,),
-                feeder_targets={f: np.zeros(T)},
-            ),
-        )
+        cf, tmf, fmsf = build(case, ClearingSpec(
+            injectors=view.offers, feeders=(f,), feeder_targets={f: np.zeros(T)},
+        ))
         lpf = cf.b.build()
         col_t = np.concatenate(cf.col_interval).astype(np.int64)
         dsos.append((cf, tmf, fmsf, lpf, IntervalSolver(lpf, col_t, T)))
@@ -185,10 +160,8 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
             n_cut = len(cuts_a)
             slope = np.stack(cuts_a)  # (n_cut, nf, T)
             m_up = sp.csr_matrix(
-                (
-                    np.concatenate([np.ones(nf), -np.ones(nf)]),
-                    (np.tile(np.arange(nf), 2), k0 + np.arange(2 * nf)),
-                ),
+                (np.concatenate([np.ones(nf), -np.ones(nf)]),
+                 (np.tile(np.arange(nf), 2), k0 + np.arange(2 * nf))),
                 shape=(nf, master_inj.n),
             )
             xs = _kron(T, m_up)
@@ -221,9 +194,8 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
             values[f] = sub.interval_cost_eur
             slopes[f] = sub.target_dual_eur_per_mwh[f]
             sub_acts.append(sub)
-            log.send(
-                case.feeder_label(f), "tso", "prices", {"value": values[f], "price": slopes[f]}
-            )
+            log.send(case.feeder_label(f), "tso", "prices",
+                     {"value": values[f], "price": slopes[f]})
             log_ts.append(sub.status)
         upper = tso_cost + float(values.sum())
         if upper < best_ub:
@@ -236,14 +208,8 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
             break
     if best is None:
         return make_outcome(
-            case,
-            "common",
-            p,
-            status="infeasible",
-            parts=[],
-            messages=log,
-            compute_s=time.perf_counter() - t0,
-            iterations=it,
+            case, "common", p, status="infeasible", parts=[], messages=log,
+            compute_s=time.perf_counter() - t0, iterations=it,
         )
     res, subs = best
     act = scatter(case, t_inj, res.activation_mw[:k0])
@@ -255,16 +221,9 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
     if stat == "optimal" and any(len(s) for s in slack_frames):
         stat = "optimal_with_slacks"
     return make_outcome(
-        case,
-        "common",
-        p,
-        status=stat,
-        parts=_attribute(case, act, p["priority"], "tso"),
-        messages=log,
-        compute_s=time.perf_counter() - t0,
-        iterations=it,
-        gen_redispatch_mw=res.redispatch_mw,
-        lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+        case, "common", p, status=stat, parts=_attribute(case, act, p["priority"], "tso"),
+        messages=log, compute_s=time.perf_counter() - t0, iterations=it,
+        gen_redispatch_mw=res.redispatch_mw, lmp_eur_per_mwh=res.lmp_eur_per_mwh,
         dlmp_eur_per_mwh={f: s.dlmp_eur_per_mwh[f] for f, s in enumerate(subs)},
         slacks=slack_frames,
     )

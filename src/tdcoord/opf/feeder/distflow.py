@@ -83,52 +83,28 @@ __all__ = [
 
 
 def _solve_program(
-    program: FeederProgram,
-    case: FeederCase,
-    options: FeederOptions,
-    iterations: int,
+    program: FeederProgram, case: FeederCase, options: FeederOptions, iterations: int,
     method: lpmod.Method,
 ) -> FeederResult:
     if program.cones is not None:
         sol = solve_conic(program.lp, program.cones)
         return read_result(
-            program,
-            case,
-            options,
-            status=sol.status,
-            x=sol.x,
-            row_duals=sol.row_duals,
-            cone_term=sol.cone_term,
-            solver=sol.solver,
-            solver_version=sol.solver_version,
-            time_s=sol.time_s,
-            iterations=iterations,
+            program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
+            cone_term=sol.cone_term, solver=sol.solver, solver_version=sol.solver_version,
+            time_s=sol.time_s, iterations=iterations,
         )
     lsol = lpmod.solve(program.lp, method=method)
     return _from_lp(program, case, options, lsol, iterations)
 
 
 def _from_lp(
-    program: FeederProgram,
-    case: FeederCase,
-    options: FeederOptions,
-    sol: lpmod.LpSolution,
-    iterations: int,
-    kkt: DlmpKkt | None = None,
+    program: FeederProgram, case: FeederCase, options: FeederOptions, sol: lpmod.LpSolution,
+    iterations: int, kkt: DlmpKkt | None = None,
 ) -> FeederResult:
     return read_result(
-        program,
-        case,
-        options,
-        status=sol.status,
-        x=sol.x,
-        row_duals=sol.row_duals,
-        cone_term=None,
-        solver=sol.solver,
-        solver_version=sol.solver_version,
-        time_s=sol.time_s,
-        iterations=iterations,
-        kkt=kkt,
+        program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
+        cone_term=None, solver=sol.solver, solver_version=sol.solver_version, time_s=sol.time_s,
+        iterations=iterations, kkt=kkt,
     )
 
 
@@ -202,10 +178,7 @@ class WarmDistFlow:
     """
 
     def __init__(
-        self,
-        case: FeederCase,
-        options: FeederOptions | None = None,
-        *,
+        self, case: FeederCase, options: FeederOptions | None = None, *,
         method: lpmod.Method = "simplex",
         per_period: bool = False,
     ) -> None:
@@ -224,10 +197,7 @@ class WarmDistFlow:
                 point = loss_point_from(first, case)
         self.loss_point = point
         self.program = build_program(
-            case,
-            self.options,
-            model="lindistflow",
-            loss_point=point,
+            case, self.options, model="lindistflow", loss_point=point,
             facet_headroom=WARM_FACET_HEADROOM,
         )
         self._method: lpmod.Method = method
@@ -283,10 +253,7 @@ class WarmDistFlow:
         prices = self._warm.lp.cost[self.program.lp.col_blocks["p_root"]] / self.case.dt_h
         self.case = self.case.with_price(prices)
         self.program = build_program(
-            self.case,
-            self.options,
-            model="lindistflow",
-            loss_point=self.loss_point,
+            self.case, self.options, model="lindistflow", loss_point=self.loss_point,
             facet_headroom=WARM_FACET_HEADROOM,
         )
         self._warm = self._new_warm()
@@ -311,11 +278,8 @@ class WarmDistFlow:
         sol = self._warm.solve(lean=True)
         t1 = time.perf_counter()
         result = _from_lp(program, self.case, self.options, sol, 1, self._kkt)
-        self.last_timing_s = {
-            "highs": sol.time_s,
-            "solve": t1 - t0,
-            "read": time.perf_counter() - t1,
-        }
+        self.last_timing_s = {"highs": sol.time_s, "solve": t1 - t0,
+                              "read": time.perf_counter() - t1}
         return result
 
     @property

@@ -277,22 +277,17 @@ def build_program(
     )
     load_p = period_major(case.load_p_mw)
     on = 1 if options.slacks else 0
-    c_shed = b.add_columns(
-        "shed", on * T * n, 0.0, np.maximum(load_p, 0.0)[: on * T * n], options.voll * dt
-    )
+    c_shed = b.add_columns("shed", on * T * n, 0.0, np.maximum(load_p, 0.0)[: on * T * n],
+                           options.voll * dt)
     c_cur = b.add_columns(
-        "curtail",
-        on * T * n,
-        0.0,
-        np.maximum(period_major(case.sgen_p_mw), 0.0)[: on * T * n],
+        "curtail", on * T * n, 0.0, np.maximum(period_major(case.sgen_p_mw), 0.0)[: on * T * n],
         options.curtailment_price * dt,
     )
     c_vu = b.add_columns("v_up", on * T * m, 0.0, np.inf, options.voltage_penalty * dt)
     c_vd = b.add_columns("v_dn", on * T * m, 0.0, np.inf, options.voltage_penalty * dt)
     c_so = b.add_columns("s_over", on * T * r, 0.0, np.inf, options.thermal_penalty * dt)
-    c_ss = b.add_columns(
-        "s_over_sub", on * T if sub_limit else 0, 0.0, np.inf, options.thermal_penalty * dt
-    )
+    c_ss = b.add_columns("s_over_sub", on * T if sub_limit else 0, 0.0, np.inf,
+                         options.thermal_penalty * dt)
     c_nc = b.add_columns("norm_cost", T if case.has_norm_cost else 0, 0.0, np.inf, dt)
 
     # losses (LinDistFlow with a loss point): coefficients per branch and period

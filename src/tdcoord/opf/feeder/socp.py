@@ -43,16 +43,8 @@ def solve_socp(
     program = build_program(case, options, model="socp")
     sol = solve_conic(program.lp, program.cones, tol=tol)
     result = read_result(
-        program,
-        case,
-        options,
-        status=sol.status,
-        x=sol.x,
-        row_duals=sol.row_duals,
-        cone_term=sol.cone_term,
-        solver=sol.solver,
-        solver_version=sol.solver_version,
-        time_s=sol.time_s,
-        iterations=sol.iterations,
+        program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
+        cone_term=sol.cone_term, solver=sol.solver, solver_version=sol.solver_version,
+        time_s=sol.time_s, iterations=sol.iterations,
     )
     return result

@@ -203,12 +203,8 @@ def _build_masters(case: JointCase, model: DcOpfModel, rows: IntArray) -> list[W
             shape=(ptr.n_row, n_tr + extra.n_col),
         )
         empty = LinearProgram(
-            cost=extra.cost,
-            A=sp.csr_matrix((0, extra.n_col)),
-            row_lower=np.zeros(0),
-            row_upper=np.zeros(0),
-            col_lower=extra.col_lower,
-            col_upper=extra.col_upper,
+            cost=extra.cost, A=sp.csr_matrix((0, extra.n_col)), row_lower=np.zeros(0),
+            row_upper=np.zeros(0), col_lower=extra.col_lower, col_upper=extra.col_upper,
         )
         lp, _, _ = stack_programs([ptr, empty], coupling)
         masters.append(WarmLp(lp, method="simplex", devex=True))
@@ -345,7 +341,8 @@ def _read_benders(
     ok = bool(m_sols) and all(s.status == "optimal" for s in m_sols) and len(f_sols) == F
     ok = ok and all(s.status == "optimal" for s in f_sols)
     tr_sols = [
-        _tr_solution(s, n_tr, model.lp.n_row, model.lp.objective_value(s.x[:n_tr])) for s in m_sols
+        _tr_solution(s, n_tr, model.lp.n_row, model.lp.objective_value(s.x[:n_tr]))
+        for s in m_sols
     ]
     tr_res = extract_result(model, tr_sols, "simplex", 0.0, 0.0, check_hard=False)
     results: list[FeederResult] = []

@@ -84,10 +84,8 @@ def stack_programs(
     if any(h is not None for h in hess):
         hessian = sp.csc_matrix(
             sp.block_diag(
-                [
-                    h if h is not None else sp.csc_matrix((p.n_col, p.n_col))
-                    for h, p in zip(hess, parts, strict=True)
-                ],
+                [h if h is not None else sp.csc_matrix((p.n_col, p.n_col)) for h, p in zip(
+                    hess, parts, strict=True)],
                 format="csc",
             )
         )
@@ -162,7 +160,9 @@ def build_joint(
     rows = bal.start + t_idx * B + itf_row[f_idx]
     cols = col_start[1 + f_idx] + root_start[f_idx] + t_idx
     n_row = sum(p.n_row for p in parts)
-    coupling = sp.coo_matrix((-np.ones(F * T), (rows, cols)), shape=(n_row, int(col_start[-1])))
+    coupling = sp.coo_matrix(
+        (-np.ones(F * T), (rows, cols)), shape=(n_row, int(col_start[-1]))
+    )
     lp, cs, rs = stack_programs(parts, coupling)
     return JointProgram(
         lp=lp,

@@ -152,8 +152,7 @@ def joint_case(
     cases = tuple(
         FeederCase.build(
             # (re-validating a feeder costs ~1 ms: replace only when the rating differs)
-            f
-            if f.substation_rating_mva == float(rating[k])
+            f if f.substation_rating_mva == float(rating[k])
             else dataclasses.replace(f, substation_rating_mva=float(rating[k])),
             price_eur_per_mwh=0.0,
             n_periods=T,

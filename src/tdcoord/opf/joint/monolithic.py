@@ -59,15 +59,12 @@ def _read_monolithic(
     tr_model = program.transmission
     ok = sol.status == "optimal"
     x = sol.x
-    tr_obj = tr_model.lp.objective_value(x[program.part_cols(0)]) if ok else float("nan")
+    tr_obj = (
+        tr_model.lp.objective_value(x[program.part_cols(0)]) if ok else float("nan")
+    )
     tr_sol = _slice(sol, program.part_cols(0), program.part_rows(0), tr_obj)
     tr_res = extract_result(
-        tr_model,
-        [tr_sol],
-        chosen,
-        0.0,
-        0.0,
-        check_hard=False,  # type: ignore[arg-type]
+        tr_model, [tr_sol], chosen, 0.0, 0.0, check_hard=False  # type: ignore[arg-type]
     )
     lmp = tr_res.lmp
     feeders: list[FeederResult] = []

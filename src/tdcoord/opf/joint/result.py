@@ -157,17 +157,8 @@ def feeder_result(
     row = int(case.transmission.bus_rows(case.interface_bus[f : f + 1])[0])
     priced = fc.with_price(lmp[:, row])
     return read_result(
-        program,
-        priced,
-        case.options,
-        status=sol.status,
-        x=x,
-        row_duals=y,
-        cone_term=None,
-        solver=sol.solver,
-        solver_version=sol.solver_version,
-        time_s=0.0,
-        iterations=0,
+        program, priced, case.options, status=sol.status, x=x, row_duals=y, cone_term=None,
+        solver=sol.solver, solver_version=sol.solver_version, time_s=0.0, iterations=0,
     )
 
 

@@ -78,28 +78,12 @@ class GroupView:
         pos[idx] = np.arange(len(idx))
         c = pos[self.col_lft] >= 0
         r = pos[self.row_lft] >= 0
-        return GroupView(
-            self.group,
-            self.T,
-            self.cols[c],
-            pos[self.col_lft[c]],
-            self.rows[r],
-            pos[self.row_lft[r]],
-            self.lft[idx],
-        )
+        return GroupView(self.group, self.T, self.cols[c], pos[self.col_lft[c]], self.rows[r],
+                         pos[self.row_lft[r]], self.lft[idx])
 
 
-def group_views(
-    cols: Entries,
-    rows: Entries,
-    group: FeederGroup,
-    g: int,
-    group_of: IntArray,
-    local_of: IntArray,
-    T: int,
-    lft: IntArray,
-    chunk: int,
-) -> list[GroupView]:
+def group_views(cols: Entries, rows: Entries, group: FeederGroup, g: int, group_of: IntArray,
+                local_of: IntArray, T: int, lft: IntArray, chunk: int) -> list[GroupView]:
     """Views of the group-local feeder-periods ``lft`` (sorted), ``chunk`` of them per view
     (so that a view's dense (chunk × node) arrays stay in cache)."""
     n_ft = len(group.feeders) * T
@@ -119,28 +103,13 @@ def group_views(
     (ci, cp, cb), (ri, rp, rb) = parts
     for k, start in enumerate(range(0, len(lft), chunk)):
         c0, c1, r0, r1 = cb[k], cb[k + 1], rb[k], rb[k + 1]
-        out.append(
-            GroupView(
-                group,
-                T,
-                ci[c0:c1],
-                cp[c0:c1] - start,
-                ri[r0:r1],
-                rp[r0:r1] - start,
-                lft[start : start + chunk],
-            )
-        )
+        out.append(GroupView(group, T, ci[c0:c1], cp[c0:c1] - start, ri[r0:r1], rp[r0:r1] - start,
+                             lft[start:start + chunk]))
     return out
 
 
-def _scatter(
-    v: GroupView,
-    cols: Entries,
-    x: FloatArray,
-    kinds: tuple[int, ...],
-    weight: FloatArray,
-    width: int,
-) -> sp.csr_matrix:
+def _scatter(v: GroupView, cols: Entries, x: FloatArray, kinds: tuple[int, ...],
+             weight: FloatArray, width: int) -> sp.csr_matrix:
     sel = np.isin(cols.kind[v.cols], kinds)
     idx = v.cols[sel]
     elem = np.maximum(cols.elem[idx], 0)
@@ -178,17 +147,10 @@ def feeder_state(v: GroupView, cols: Entries, x: FloatArray) -> FeederState:
     v_dn = np.asarray(_scatter(v, cols, x, (V_DN,), one, n).toarray())
     s_sub = np.asarray(_scatter(v, cols, x, (S_SUB,), one, 1).toarray()).ravel()
     return FeederState(
-        P=P,
-        Q=Q,
-        w=w,
-        p_root=p_root,
-        q_root=q_root,
+        P=P, Q=Q, w=w, p_root=p_root, q_root=q_root,
         s_over=np.asarray(_scatter(v, cols, x, (S_OVER,), one, m).toarray()),
         s_sub=s_sub,
-        v_up=v_up,
-        v_dn=v_dn,
-        inj_p=inj_p,
-        inj_q=inj_q,
+        v_up=v_up, v_dn=v_dn, inj_p=inj_p, inj_q=inj_q,
         any_voltage_slack=bool(np.any(v_up) or np.any(v_dn)),
     )
 
@@ -209,9 +171,8 @@ class NodePrices:
         return np.asarray(self.energy[:, None] + self.congestion + self.voltage)
 
 
-def node_prices(
-    v: GroupView, rows: Entries, y: FloatArray, y_bal: FloatArray, poly: FacetPolygon
-) -> NodePrices:
+def node_prices(v: GroupView, rows: Entries, y: FloatArray, y_bal: FloatArray,
+                poly: FacetPolygon) -> NodePrices:
     """π_p, π_q of every node of the group from the row duals ``y`` (register order) and the
     balance duals ``y_bal`` (group-local feeder-periods)."""
     g = v.group
@@ -223,7 +184,8 @@ def node_prices(
     b = np.maximum(rows.elem[v.rows], 0)
 
     def per_branch(coef: FloatArray) -> sp.csr_matrix:
-        return sp.csr_matrix((coef[facet[th]] * yr[th], (v.row_lft[th], b[th])), shape=(v.n_ft, m))
+        return sp.csr_matrix((coef[facet[th]] * yr[th], (v.row_lft[th], b[th])),
+                             shape=(v.n_ft, m))
 
     su = kind == SUB
     k_sub_p = np.bincount(v.row_lft[su], poly.a_p[facet[su]] * yr[su], minlength=v.n_ft)
@@ -242,15 +204,8 @@ def node_prices(
     )
 
 
-def pricing_candidates(
-    v: GroupView,
-    rows: Entries,
-    y: FloatArray,
-    y_bal: FloatArray,
-    opts: FeederOptions,
-    dt: float,
-    rel_tol: float,
-) -> np.ndarray:
+def pricing_candidates(v: GroupView, rows: Entries, y: FloatArray, y_bal: FloatArray,
+                       opts: FeederOptions, dt: float, rel_tol: float) -> np.ndarray:
     """View rows where an omitted column can price out (bool, n_ft).
 
     Without a generated row of nonzero dual, π_p is the interface price ``y_bal`` at every node
@@ -275,10 +230,8 @@ def violated_rows(
     Most violated facet per rated branch and per interface, worst voltage per feeder-period."""
     g = v.group
     present = (
-        ((v.row_lft * 8 + rows.kind[v.rows]) * (g.n_node + 1) + rows.elem[v.rows] + 1) * 64
-        + rows.facet[v.rows]
-        + 1
-    )
+        (v.row_lft * 8 + rows.kind[v.rows]) * (g.n_node + 1) + rows.elem[v.rows] + 1
+    ) * 64 + rows.facet[v.rows] + 1
     out: list[tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]] = []
     rated = np.flatnonzero(np.isfinite(g.rating_mva))
     if rated.size:
@@ -294,12 +247,12 @@ def violated_rows(
         arg = np.argmax(viol, axis=0) if len(ft) else np.zeros(0, dtype=np.int64)
         best = viol[arg, np.arange(len(ft))]
         hit = best > tol
-        out.append((np.full(int(hit.sum()), THERMAL), ft[hit], rated[j[hit]], arg[hit], best[hit]))
+        out.append((np.full(int(hit.sum()), THERMAL), ft[hit], rated[j[hit]], arg[hit],
+                    best[hit]))
     if np.any(np.isfinite(g.sub_rating_mva)):
         sub = g.sub_rating_mva[v.lft // v.T] + st.s_sub
         viol = (
-            poly.a_p[:, None] * st.p_root[None, :]
-            + poly.a_q[:, None] * st.q_root[None, :]
+            poly.a_p[:, None] * st.p_root[None, :] + poly.a_q[:, None] * st.q_root[None, :]
             - poly.a_s[:, None] * sub[None, :]
         )
         k = np.argmax(viol, axis=0)
@@ -321,13 +274,8 @@ def violated_rows(
 
 
 def priced_columns(
-    v: GroupView,
-    cols: Entries,
-    pr: NodePrices,
-    opts: FeederOptions,
-    dt: float,
-    max_per_ft: int,
-    rel_tol: float,
+    v: GroupView, cols: Entries, pr: NodePrices, opts: FeederOptions, dt: float,
+    max_per_ft: int, rel_tol: float,
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
     """Columns to add: (kind, group-local feeder-period, node, reduced cost), at most
     ``max_per_ft`` per feeder-period, the most negative reduced costs (then largest bound) first."""

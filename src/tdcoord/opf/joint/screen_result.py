@@ -71,27 +71,12 @@ def _failed(s: Screen, f: int, status: str) -> FeederResult:
     n, T = fd.n_node, s.T
     nan = np.full((n, T), np.nan)
     return FeederResult(
-        status=status,
-        objective=float("nan"),
-        model="lindistflow",
-        feeder_id=fd.id,
-        node_ids=[int(v) for v in fd.nodes.id],
-        branch_ids=[int(v) for v in fd.branches.id],
-        v_pu=nan,
-        p_flow_mw=nan[1:],
-        q_flow_mvar=nan[1:],
-        p_root_mw=np.full(T, np.nan),
-        q_root_mvar=np.full(T, np.nan),
-        losses_mw=np.full(T, np.nan),
-        p_offer_mw=np.full((0, T), np.nan),
-        q_offer_mvar=np.full((0, T), np.nan),
-        prices=None,
-        binding={},
-        slacks={},
-        solver="highs",
-        solver_version="",
-        time_s=0.0,
-        iterations=0,
+        status=status, objective=float("nan"), model="lindistflow", feeder_id=fd.id,
+        node_ids=[int(v) for v in fd.nodes.id], branch_ids=[int(v) for v in fd.branches.id],
+        v_pu=nan, p_flow_mw=nan[1:], q_flow_mvar=nan[1:], p_root_mw=np.full(T, np.nan),
+        q_root_mvar=np.full(T, np.nan), losses_mw=np.full(T, np.nan),
+        p_offer_mw=np.full((0, T), np.nan), q_offer_mvar=np.full((0, T), np.nan), prices=None,
+        binding={}, slacks={}, solver="highs", solver_version="", time_s=0.0, iterations=0,
     )
 
 
@@ -131,24 +116,14 @@ class _GroupArrays:
     volts: list[tuple[IntArray, IntArray, IntArray]]
 
 
-def _evaluate(
-    s: Screen, g: int, grp: FeederGroup, x: FloatArray, y: FloatArray, y_bal: FloatArray
-) -> _GroupArrays:
+def _evaluate(s: Screen, g: int, grp: FeederGroup, x: FloatArray, y: FloatArray,
+              y_bal: FloatArray) -> _GroupArrays:
     """State, binding limits and node prices of the group, chunk by chunk."""
     T, opts, poly = s.T, s.case.options, s.case.options.facets()
     n, m, Fg = grp.n_node, grp.n_branch, len(grp.feeders)
     n_ft = Fg * T
-    out = _GroupArrays(
-        np.empty((n_ft, n)),
-        np.empty((n_ft, m)),
-        np.empty((n_ft, m)),
-        np.empty(n_ft),
-        np.empty(n_ft),
-        [],
-        np.zeros(n_ft),
-        [],
-        [],
-    )
+    out = _GroupArrays(np.empty((n_ft, n)), np.empty((n_ft, m)), np.empty((n_ft, m)),
+                       np.empty(n_ft), np.empty(n_ft), [], np.zeros(n_ft), [], [])
     rated = np.flatnonzero(np.isfinite(grp.rating_mva))
     rating = grp.rating_mva[rated]
     tol = opts.binding_tol
@@ -166,11 +141,8 @@ def _evaluate(
             # the facets only where that bound reaches the binding threshold
             Pr, Qr = st.P[:, rated], st.Q[:, rated]
             ft, j = np.nonzero(gain * np.hypot(Pr, Qr) >= near[None, :])
-            util = np.max(
-                (poly.a_p[:, None] * Pr[ft, j] + poly.a_q[:, None] * Qr[ft, j]) / poly.a_s[:, None],
-                axis=0,
-                initial=-np.inf,
-            )
+            util = np.max((poly.a_p[:, None] * Pr[ft, j] + poly.a_q[:, None] * Qr[ft, j])
+                          / poly.a_s[:, None], axis=0, initial=-np.inf)
             hit = util >= near[j]
             out.thermal.append((v.lft[ft[hit]], j[hit], util[hit]))
         for side, mask in ((0, grp.w_max - tol <= st.w), (1, grp.w_min + tol >= st.w)):
@@ -187,15 +159,8 @@ def _evaluate(
 
 
 def _group_results(
-    s: Screen,
-    g: int,
-    grp: FeederGroup,
-    x: FloatArray,
-    y: FloatArray,
-    y_bal: FloatArray,
-    cost: FloatArray,
-    status: str,
-    out: list[FeederResult | None],
+    s: Screen, g: int, grp: FeederGroup, x: FloatArray, y: FloatArray, y_bal: FloatArray,
+    cost: FloatArray, status: str, out: list[FeederResult | None],
 ) -> FloatArray:
     """Fill ``out`` for the group's feeders; return their interface congestion from the
     interface-facet duals (F_g, T).
@@ -236,35 +201,17 @@ def _group_results(
         ft, j, util = (np.concatenate(a) for a in zip(*ev.thermal, strict=True))
         fk, tt = ft // T, ft % T
         order = np.lexsort((tt, j, fk))
-        for a, jj, t, u in zip(
-            fk[order].tolist(),
-            j[order].tolist(),
-            tt[order].tolist(),
-            util[order].tolist(),
-            strict=True,
-        ):
-            binding[a].append(
-                {
-                    "branch": branch_ids[int(rated[jj])],
-                    "period": t,
-                    "flow_mva": u,
-                    "rating_mva": float(grp.rating_mva[rated[jj]]),
-                }
-            )
+        for a, jj, t, u in zip(fk[order].tolist(), j[order].tolist(), tt[order].tolist(),
+                               util[order].tolist(), strict=True):
+            binding[a].append({"branch": branch_ids[int(rated[jj])], "period": t,
+                               "flow_mva": u, "rating_mva": float(grp.rating_mva[rated[jj]])})
     ft, j, side = (np.concatenate(a) for a in zip(*ev.volts, strict=True))
     fk, tt = ft // T, ft % T
     order = np.lexsort((tt, j, side, fk))
-    for a, jj, t, sd in zip(
-        fk[order].tolist(), j[order].tolist(), tt[order].tolist(), side[order].tolist(), strict=True
-    ):
-        vbinding[a].append(
-            {
-                "node": node_ids[jj],
-                "period": t,
-                "side": "lower" if sd else "upper",
-                "v_pu": float(V[a, t, jj]),
-            }
-        )
+    for a, jj, t, sd in zip(fk[order].tolist(), j[order].tolist(), tt[order].tolist(),
+                            side[order].tolist(), strict=True):
+        vbinding[a].append({"node": node_ids[jj], "period": t,
+                            "side": "lower" if sd else "upper", "v_pu": float(V[a, t, jj])})
     # slacks and offers from the register, grouped by feeder once
     cols = s.cols
     idx = np.flatnonzero(s.group_of[cols.f] == g)
@@ -277,21 +224,16 @@ def _group_results(
     off = idx[np.isin(cols.kind[idx], (OFFER_P, OFFER_Q))]
     off = off[np.argsort(s.local_of[cols.f[off]], kind="stable")]
     off_starts = _split(s.local_of[cols.f[off]], Fg)
-    price = {
-        SHED: opts.voll,
-        CURTAIL: opts.curtailment_price,
-        V_UP: opts.voltage_penalty,
-        V_DN: opts.voltage_penalty,
-        S_OVER: opts.thermal_penalty,
-        S_SUB: opts.thermal_penalty,
-    }
+    price = {SHED: opts.voll, CURTAIL: opts.curtailment_price, V_UP: opts.voltage_penalty,
+             V_DN: opts.voltage_penalty, S_OVER: opts.thermal_penalty,
+             S_SUB: opts.thermal_penalty}
     for a, f in enumerate(grp.feeders.tolist()):  # one result object per feeder (views)
         if status != "optimal":
             out[f] = _failed(s, f, status)
             continue
         fc = case.feeder_cases[f]
         slacks: dict[str, list[dict[str, Any]]] = {}
-        for c in sl[starts[a] : starts[a + 1]].tolist():
+        for c in sl[starts[a]:starts[a + 1]].tolist():
             kind = int(cols.kind[c])
             key, element, unit = _SLACK_KEYS[kind]
             e = int(cols.elem[c])
@@ -299,7 +241,7 @@ def _group_results(
             slacks.setdefault(key, []).append(
                 {element: name, "period": int(cols.t[c]), unit: float(x[c]), "price": price[kind]}
             )
-        mine = off[off_starts[a] : off_starts[a + 1]]
+        mine = off[off_starts[a]:off_starts[a + 1]]
         p_off = np.zeros((fc.n_offers, T))
         q_off = np.where(fc.offer_q_min_mvar == fc.offer_q_max_mvar, fc.offer_q_min_mvar, 0.0)
         for kind, arr in ((OFFER_P, p_off), (OFFER_Q, q_off)):
@@ -315,34 +257,14 @@ def _group_results(
             total = energy
         out[f] = FeederResult(
             status="optimal_with_slacks" if violated else "optimal",
-            objective=float(own[a]),
-            model="lindistflow",
-            feeder_id=fc.feeder.id,
-            node_ids=node_ids,
-            branch_ids=branch_ids,
-            v_pu=V[a].T,
-            p_flow_mw=P[a].T,
-            q_flow_mvar=Q[a].T,
-            p_root_mw=p_root[a],
-            q_root_mvar=q_root[a],
-            losses_mw=np.zeros(T),
-            p_offer_mw=p_off,
-            q_offer_mvar=q_off,
-            prices=DlmpComponents(
-                total=total,
-                energy=energy,
-                loss=zero,
-                congestion=congestion,
-                voltage=voltage,
-                reactive=reactive,
-                max_residual=0.0,
-            ),
-            binding={"branches": binding[a], "voltages": vbinding[a]},
-            slacks=slacks,
-            solver="highs",
-            solver_version="",
-            time_s=0.0,
-            iterations=0,
+            objective=float(own[a]), model="lindistflow", feeder_id=fc.feeder.id,
+            node_ids=node_ids, branch_ids=branch_ids, v_pu=V[a].T, p_flow_mw=P[a].T,
+            q_flow_mvar=Q[a].T, p_root_mw=p_root[a], q_root_mvar=q_root[a],
+            losses_mw=np.zeros(T), p_offer_mw=p_off, q_offer_mvar=q_off,
+            prices=DlmpComponents(total=total, energy=energy, loss=zero, congestion=congestion,
+                                  voltage=voltage, reactive=reactive, max_residual=0.0),
+            binding={"branches": binding[a], "voltages": vbinding[a]}, slacks=slacks,
+            solver="highs", solver_version="", time_s=0.0, iterations=0,
         )
     return np.asarray(-(ev.k_sub / dt).reshape(Fg, T))
 
@@ -352,10 +274,8 @@ def screened_result(s: Screen, sols: Sequence[LpSolution]) -> JointResult:
     case = s.case
     ok = all(sol.status == "optimal" for sol in sols)
     status = "optimal" if ok else next(sol.status for sol in sols if sol.status != "optimal")
-    x, y, y_bal = (
-        read_values(s, sols)
-        if ok
-        else (np.zeros(len(s.cols)), np.zeros(len(s.rows)), np.zeros(case.n_feeders * s.T))
+    x, y, y_bal = read_values(s, sols) if ok else (
+        np.zeros(len(s.cols)), np.zeros(len(s.rows)), np.zeros(case.n_feeders * s.T)
     )
     cost = np.zeros(len(s.cols))
     for mi, mast in enumerate(s.masters):
@@ -368,14 +288,7 @@ def screened_result(s: Screen, sols: Sequence[LpSolution]) -> JointResult:
         congestion[grp.feeders] = _group_results(s, g, grp, x, y, y_bal, cost, status, feeders)
     done = [r for r in feeders if r is not None]
     return assemble_result(
-        case,
-        tr,
-        done,
-        congestion,
+        case, tr, done, congestion,
         objective=float(sum(sol.objective for sol in sols)) if ok else float("nan"),
-        solver_status=status,
-        method="screened",
-        iterations=0,
-        loss_iterations=1,
-        timings={},
+        solver_status=status, method="screened", iterations=0, loss_iterations=1, timings={},
     )

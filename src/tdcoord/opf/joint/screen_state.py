@@ -112,9 +112,8 @@ class Screen:
 # -- building ----------------------------------------------------------------------------------
 
 
-def build_masters(
-    case: JointCase, model: DcOpfModel, groups: Sequence[FeederGroup], itf_row: IntArray
-) -> list[GrowingLp]:
+def build_masters(case: JointCase, model: DcOpfModel, groups: Sequence[FeederGroup],
+             itf_row: IntArray) -> list[GrowingLp]:
     T, B = case.n_periods, case.transmission.n_bus
     p_net = np.zeros((T, B))
     for g in groups:
@@ -147,23 +146,16 @@ def offer_columns(case: JointCase) -> tuple[Entries, FloatArray, FloatArray, Flo
         node = np.repeat(c.offer_row, T)
         tt = np.tile(t, k)
         which = np.repeat(np.arange(k), T)  # the offer's index, kept in ``facet``
-        parts.append(Entries.new(k * T, kind=OFFER_P, f=f, t=tt, elem=node, facet=which, e_p=1.0))
+        parts.append(
+            Entries.new(k * T, kind=OFFER_P, f=f, t=tt, elem=node, facet=which, e_p=1.0)
+        )
         cost.append((c.offer_cost_eur_per_mwh * dt).ravel())
         lo.append(c.offer_p_min_mw.ravel())
         hi.append(c.offer_p_max_mw.ravel())
         free = (c.offer_q_min_mvar < c.offer_q_max_mvar).ravel()
         if free.any():
-            parts.append(
-                Entries.new(
-                    int(free.sum()),
-                    kind=OFFER_Q,
-                    f=f,
-                    t=tt[free],
-                    elem=node[free],
-                    facet=which[free],
-                    e_q=1.0,
-                )
-            )
+            parts.append(Entries.new(int(free.sum()), kind=OFFER_Q, f=f, t=tt[free],
+                                     elem=node[free], facet=which[free], e_q=1.0))
             cost.append(np.zeros(int(free.sum())))
             lo.append(c.offer_q_min_mvar.ravel()[free])
             hi.append(c.offer_q_max_mvar.ravel()[free])
@@ -195,9 +187,8 @@ def add_columns(s: Screen, new: Entries, cost: FloatArray, lo: FloatArray, hi: F
     inj = np.isin(new.kind, INJECTIONS)
     bal_c = np.flatnonzero(inj & (new.e_p != 0))
     r_i, c_i = pairs(s.rows.ft(s.T), np.where(inj, new.ft(s.T), -1))
-    vals = injection_coefficients(
-        s.rows, new, r_i, c_i, s.groups, s.group_of, s.case.options.facets()
-    )
+    vals = injection_coefficients(s.rows, new, r_i, c_i, s.groups, s.group_of,
+                                  s.case.options.facets())
     row = np.concatenate([s.balance_row(new.f[bal_c], new.t[bal_c]), s.rows.local[r_i]])
     col = np.concatenate([bal_c, c_i])
     val = np.concatenate([new.e_p[bal_c], vals])
@@ -208,21 +199,15 @@ def add_columns(s: Screen, new: Entries, cost: FloatArray, lo: FloatArray, hi: F
     entries = dict(_by_master(new.master[col]))
     for m, sel in groups:
         keep = entries.get(m, np.zeros(0, dtype=np.int64))
-        A = sp.csc_matrix(
-            (val[keep], (row[keep], pos[col[keep]])), shape=(s.masters[m].lp.n_row, len(sel))
-        )
+        A = sp.csc_matrix((val[keep], (row[keep], pos[col[keep]])),
+                          shape=(s.masters[m].lp.n_row, len(sel)))
         s.masters[m].add_columns(cost[sel], lo[sel], hi[sel], A)
         s.dirty_masters.add(int(m))
     s.cols.extend(new)
 
 
-def add_rows(
-    s: Screen,
-    new: Entries,
-    lo: FloatArray,
-    hi: FloatArray,
-    slack: tuple[IntArray, IntArray, FloatArray],
-) -> None:
+def add_rows(s: Screen, new: Entries, lo: FloatArray, hi: FloatArray,
+             slack: tuple[IntArray, IntArray, FloatArray]) -> None:
     """Append rows with their entries on the injection columns and on ``slack`` = (new row,
     column index in ``s.cols``, value)."""
     if len(new) == 0:
@@ -230,9 +215,8 @@ def add_rows(
     _place(s, new, [m.lp.n_row for m in s.masters])
     inj = np.isin(s.cols.kind, INJECTIONS)
     r_i, c_i = pairs(new.ft(s.T), np.where(inj, s.cols.ft(s.T), -1))
-    vals = injection_coefficients(
-        new, s.cols, r_i, c_i, s.groups, s.group_of, s.case.options.facets()
-    )
+    vals = injection_coefficients(new, s.cols, r_i, c_i, s.groups, s.group_of,
+                                  s.case.options.facets())
     r_s, c_s, v_s = slack
     row = np.concatenate([r_i, r_s])
     col = s.cols.local[np.concatenate([c_i, c_s])]
@@ -244,9 +228,8 @@ def add_rows(
     entries = dict(_by_master(new.master[row]))
     for m, sel in groups:
         keep = entries.get(m, np.zeros(0, dtype=np.int64))
-        A = sp.csr_matrix(
-            (val[keep], (pos[row[keep]], col[keep])), shape=(len(sel), s.masters[m].lp.n_col)
-        )
+        A = sp.csr_matrix((val[keep], (pos[row[keep]], col[keep])),
+                          shape=(len(sel), s.masters[m].lp.n_col))
         s.masters[m].add_rows(A, lo[sel], hi[sel])
         s.dirty_masters.add(int(m))
     s.rows.extend(new)
@@ -276,7 +259,8 @@ def ensure_slacks(s: Screen, kind: IntArray, f: IntArray, t: IntArray, elem: Int
             code = {"s_over": S_OVER, "s_sub": S_SUB, "v_up": V_UP, "v_dn": V_DN}[name]
             s.stats.add(s.stats.columns_added, name, int(np.sum(k == code)))
         slack = np.flatnonzero(s.cols.kind >= S_OVER)
-        have = keys(s.cols.kind[slack], s.cols.f[slack], s.cols.t[slack], s.cols.elem[slack])
+        have = keys(s.cols.kind[slack], s.cols.f[slack], s.cols.t[slack],
+                    s.cols.elem[slack])
     order = np.argsort(have)
     return np.asarray(slack[order[np.searchsorted(have[order], want)]], dtype=np.int64)
 
@@ -299,12 +283,9 @@ def solve_masters(
         # (same rows and columns, loads a quarter-hour apart) instead of a cold start
         for m in todo:
             this, before = s.masters[m], sols[m - 1] if m else None
-            if (
-                before is not None
-                and before.status == "optimal"
-                and (s.masters[m - 1].lp.n_row, s.masters[m - 1].lp.n_col)
-                == (this.lp.n_row, this.lp.n_col)
-            ):
+            if before is not None and before.status == "optimal" and (
+                s.masters[m - 1].lp.n_row, s.masters[m - 1].lp.n_col
+            ) == (this.lp.n_row, this.lp.n_col):
                 this.set_basis(s.masters[m - 1].basis())
             sols[m] = this.solve()
         s.stats.add(s.stats.checked, "master_solves", len(todo))
@@ -325,9 +306,9 @@ def read_values(s: Screen, sols: Sequence[LpSolution]) -> tuple[FloatArray, Floa
     xs = np.concatenate([sol.x for sol in sols])
     ys = np.concatenate([sol.row_duals for sol in sols])
     x_off = np.concatenate([[0], np.cumsum([len(sol.x) for sol in sols])[:-1]]).astype(np.int64)
-    y_off = np.concatenate([[0], np.cumsum([len(sol.row_duals) for sol in sols])[:-1]]).astype(
-        np.int64
-    )
+    y_off = np.concatenate(
+        [[0], np.cumsum([len(sol.row_duals) for sol in sols])[:-1]]
+    ).astype(np.int64)
     x = xs[x_off[s.cols.master] + s.cols.local]
     y = ys[y_off[s.rows.master] + s.rows.local]
     F, T = s.case.n_feeders, s.T

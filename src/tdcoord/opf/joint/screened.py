@@ -120,6 +120,7 @@ def check_supported(case: JointCase) -> None:
         )
 
 
+
 def dirty_feeder_periods(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> np.ndarray:
     """Feeder-periods (f·T + t, bool) whose check can differ from the last round's: a column
     value, a row dual or the interface price changed, or a row / column was added there (new
@@ -161,9 +162,8 @@ def _check_group(
             continue
         w = v.subset(cand)
         pr = node_prices(w, s.rows, y, yb[cand], poly)
-        ck, cl, node, _ = priced_columns(
-            w, s.cols, pr, opts, dt, MAX_COLUMNS_PER_FEEDER_PERIOD, COL_TOL
-        )
+        ck, cl, node, _ = priced_columns(w, s.cols, pr, opts, dt,
+                                         MAX_COLUMNS_PER_FEEDER_PERIOD, COL_TOL)
         cols_out.append((ck, w.lft[cl], node))
     empty = np.zeros(0, dtype=np.int64)
     r = tuple(np.concatenate([a[i] for a in rows_out] + [empty]) for i in range(4))
@@ -197,16 +197,10 @@ def _round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> bool:
         e = np.maximum(elem, 0)
         th, su, vo = kind == THERMAL, kind == SUB, kind == VOLT
         lt = lft_r
-        hi[th] = (
-            poly.a_s[k[th]] * grp.rating_mva[e[th]]
-            - poly.a_p[k[th]] * grp.p0[lt[th], e[th]]
-            - poly.a_q[k[th]] * grp.q0[lt[th], e[th]]
-        )
-        hi[su] = (
-            poly.a_s[k[su]] * grp.sub_rating_mva[lt[su] // T]
-            - poly.a_p[k[su]] * grp.p_net[lt[su]]
-            - poly.a_q[k[su]] * grp.q_net[lt[su]]
-        )
+        hi[th] = (poly.a_s[k[th]] * grp.rating_mva[e[th]] - poly.a_p[k[th]] * grp.p0[lt[th], e[th]]
+                  - poly.a_q[k[th]] * grp.q0[lt[th], e[th]])
+        hi[su] = (poly.a_s[k[su]] * grp.sub_rating_mva[lt[su] // T]
+                  - poly.a_p[k[su]] * grp.p_net[lt[su]] - poly.a_q[k[su]] * grp.q_net[lt[su]])
         lo[vo] = grp.w_min[e[vo]] - grp.w0[lt[vo], e[vo]]
         hi[vo] = grp.w_max[e[vo]] - grp.w0[lt[vo], e[vo]]
         row_bounds.append((lo, hi))
@@ -215,29 +209,15 @@ def _round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> bool:
         shed = ck == SHED
         shed_cap, shed_ratio, curt_cap = grp.injection_bounds_at(clft, node)
         e_q = np.where(shed, shed_ratio, 0.0)
-        col_parts.append(
-            Entries.new(
-                len(ck),
-                kind=ck,
-                f=grp.feeders[clft // T],
-                t=clft % T,
-                elem=node,
-                e_p=np.where(shed, 1.0, -1.0),
-                e_q=e_q,
-            )
-        )
+        col_parts.append(Entries.new(len(ck), kind=ck, f=grp.feeders[clft // T], t=clft % T,
+                                     elem=node, e_p=np.where(shed, 1.0, -1.0), e_q=e_q))
         cost = np.where(shed, opts.voll, opts.curtailment_price) * dt
         cap = np.where(shed, shed_cap, curt_cap)
         col_data.append((cost, cap))
     cols = concat(col_parts)
     if len(cols):
-        add_columns(
-            s,
-            cols,
-            np.concatenate([c for c, _ in col_data]),
-            np.zeros(len(cols)),
-            np.concatenate([c for _, c in col_data]),
-        )
+        add_columns(s, cols, np.concatenate([c for c, _ in col_data]), np.zeros(len(cols)),
+                    np.concatenate([c for _, c in col_data]))
         s.stats.add(s.stats.columns_added, "shed", int(np.sum(cols.kind == SHED)))
         s.stats.add(s.stats.columns_added, "curtail", int(np.sum(cols.kind == CURTAIL)))
     rows = concat(row_parts)
@@ -245,24 +225,22 @@ def _round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> bool:
         lo = np.concatenate([a for a, _ in row_bounds])
         hi = np.concatenate([b for _, b in row_bounds])
         slack: tuple[IntArray, IntArray, FloatArray] = (
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0),
+            np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
         )
         if opts.slacks:
             idx = np.arange(len(rows))
             vo = rows.kind == VOLT
             r_s = np.concatenate([idx, idx[vo]])
-            s_kind = np.concatenate(
-                [
-                    np.select([rows.kind == THERMAL, rows.kind == SUB], [S_OVER, S_SUB], V_UP),
-                    np.full(int(vo.sum()), V_DN),
-                ]
-            )
+            s_kind = np.concatenate([
+                np.select([rows.kind == THERMAL, rows.kind == SUB], [S_OVER, S_SUB], V_UP),
+                np.full(int(vo.sum()), V_DN),
+            ])
             el = np.where(rows.kind == SUB, -1, rows.elem)
             c_s = ensure_slacks(s, s_kind, rows.f[r_s], rows.t[r_s], el[r_s])
             k = np.maximum(rows.facet[r_s], 0)
-            val = np.select([s_kind == V_UP, s_kind == V_DN], [-1.0, 1.0], -poly.a_s[k])
+            val = np.select(
+                [s_kind == V_UP, s_kind == V_DN], [-1.0, 1.0], -poly.a_s[k]
+            )
             slack = (r_s, c_s, val)
         add_rows(s, rows, lo, hi, slack)
         for name, code in (("thermal", THERMAL), ("interface", SUB), ("voltage", VOLT)):
@@ -283,18 +261,8 @@ def start(case: JointCase, stats: ScreenStats) -> Screen:
         voll=case.voll,
     )
     itf_row = case.transmission.bus_rows(case.interface_bus)
-    s = Screen(
-        case,
-        model,
-        groups,
-        group_of,
-        local_of,
-        build_masters(case, model, groups, itf_row),
-        itf_row,
-        Entries.new(0),
-        Entries.new(0),
-        stats,
-    )
+    s = Screen(case, model, groups, group_of, local_of, build_masters(case, model, groups, itf_row),
+               itf_row, Entries.new(0), Entries.new(0), stats)
     new, cost, lo, hi = offer_columns(case)
     add_columns(s, new, cost, lo, hi)
     return s

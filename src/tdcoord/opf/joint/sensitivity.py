@@ -194,7 +194,7 @@ def _group(case: JointCase, members: IntArray) -> FeederGroup:
     parent = np.asarray(f.parent, dtype=np.int64)
     per_block = max(1, _BLOCK // T)
     for a in range(0, len(cases), per_block):  # whole feeders per block, node-major (n, k·T)
-        blk = cases[a : a + per_block]
+        blk = cases[a:a + per_block]
         d = np.concatenate([c.load_p_mw - c.sgen_p_mw for c in blk], axis=1)
         dq = np.concatenate([c.load_q_mvar - c.sgen_q_mvar - _fixed_q(c) for c in blk], axis=1)
         b = slice(a * T, (a + len(blk)) * T)
