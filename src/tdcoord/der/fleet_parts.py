@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tdcoord.der.base import IntArray
 from tdcoord.der.errors import DerError
 from tdcoord.der.fleet import Fleet, assign_aggregators
+from tdcoord.types import IntArray
 
 if TYPE_CHECKING:
     from tdcoord.grid.model import GridModel

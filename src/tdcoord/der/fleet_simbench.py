@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from tdcoord.der.base import FloatArray, IntArray
 from tdcoord.der.chp import Chp
 from tdcoord.der.errors import DerError
 from tdcoord.der.fleet import Fleet
@@ -36,6 +35,7 @@ from tdcoord.der.wind import Wind
 from tdcoord.grid.model import GridModel
 from tdcoord.grid.profiles import Profiles
 from tdcoord.study.schema import FleetSpec
+from tdcoord.types import FloatArray, IntArray
 
 #: Marginal cost of a small biomass CHP per MWh of electricity (fuel ≈ 25 €/MWh_th wood chips
 #: at ~30 % electric efficiency; order of magnitude from IRENA, Renewable Power Generation

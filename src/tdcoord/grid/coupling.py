@@ -25,7 +25,7 @@ import numpy as np
 from tdcoord.errors import GridError
 from tdcoord.grid.components import InterfaceTable
 from tdcoord.grid.model import Feeder, GridModel, Transmission
-from tdcoord.grid.tables import FloatArray
+from tdcoord.types import FloatArray
 
 #: Load scale of a feeder copy above which :func:`attach_feeders` warns (overloads likely).
 OVERSCALE_WARNING = 1.25

@@ -17,9 +17,6 @@ import pandas as pd
 
 from tdcoord.errors import GridError
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.object_]
 
 _DTYPES: dict[str, Any] = {
