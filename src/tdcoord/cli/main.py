@@ -8,6 +8,7 @@ from tdcoord import __version__
 from tdcoord.cli import compare as compare_cli
 from tdcoord.cli import fleet, grid, opf
 from tdcoord.cli import models as models_cli
+from tdcoord.cli import sweep as sweep_cli
 from tdcoord.cli.common import console, set_debug
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.command("models", help="List every named coordination model of the catalogue
 app.command("compare", help="Run named coordination models side by side on a study day.")(
     compare_cli.compare
 )
+app.command("sweep", help="Monte Carlo over samples and days (docs/sweep.md).")(sweep_cli.sweep)
 
 
 def _version(value: bool) -> None:

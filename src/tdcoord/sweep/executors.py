@@ -121,7 +121,7 @@ class DaskExecutor(SweepExecutor):
 
     name = "dask"
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, *, connect_timeout_s: float = 30.0) -> None:
         try:
             from distributed import Client
         except ImportError as exc:
@@ -130,7 +130,7 @@ class DaskExecutor(SweepExecutor):
                 fix="install the extra: pip install 'tdcoord[distributed]'",
             ) from exc
         try:
-            self._client = Client(address, timeout=30, set_as_default=False)
+            self._client = Client(address, timeout=connect_timeout_s, set_as_default=False)
         except OSError as exc:
             raise StudyError(
                 f"no Dask scheduler answers at {address}: {exc}", where="sweep --scheduler",
