@@ -12,8 +12,9 @@ STUDY = str(Path(__file__).parents[1] / "sweep" / "sweep_study.yaml")
 
 
 def test_models_and_all_exclude_each_other(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["sweep", STUDY, "--models", "eu.local", "--all",
-                                   "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        app, ["sweep", STUDY, "--models", "eu.local", "--all", "--out", str(tmp_path)]
+    )
     assert res.exit_code != 0
     assert "exclude each other" in res.output
 

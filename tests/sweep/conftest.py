@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tdcoord.sweep.run import SweepResult, run_sweep
+from tdcoord.sweep.run import SweepOptions, SweepResult, run_sweep
 
 SWEEP_STUDY = Path(__file__).with_name("sweep_study.yaml")
 
@@ -15,7 +15,7 @@ SWEEP_STUDY = Path(__file__).with_name("sweep_study.yaml")
 @pytest.fixture(scope="session")
 def inline_sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SweepResult]:
     out = tmp_path_factory.mktemp("sweep") / "inline"
-    result = run_sweep(SWEEP_STUDY, out=out, samples=2, jobs=1, csv=True)
+    result = run_sweep(SWEEP_STUDY, SweepOptions(out=out, samples=2, jobs=1, csv=True))
     return out, result
 
 

@@ -14,7 +14,7 @@ from tdcoord.comparison.run import run_comparison
 from tdcoord.errors import StudyError
 from tdcoord.study import load_study
 from tdcoord.sweep.rows import ROWS
-from tdcoord.sweep.run import SweepResult, run_sweep
+from tdcoord.sweep.run import SweepOptions, SweepResult, run_sweep
 from tdcoord.sweep.task import TIMING_KPIS
 
 from .conftest import SWEEP_STUDY
@@ -23,17 +23,32 @@ Sweep = tuple[Path, SweepResult]
 
 
 def test_one_row_per_model_sample_day(inline_sweep: Sweep) -> None:
-    out, result = inline_sweep
+    out, _result = inline_sweep
     frame = pd.read_parquet(out / "sweep.parquet")
     assert list(frame.columns[:6]) == [
-        "model_id", "sample", "day", "timestamp", "weight_days", "sim_seed",
+        "model_id",
+        "sample",
+        "day",
+        "timestamp",
+        "weight_days",
+        "sim_seed",
     ]
     assert list(zip(frame["model_id"], frame["sample"], strict=True)) == [
-        ("eu.central", 0), ("eu.central", 1), ("eu.local", 0), ("eu.local", 1),
+        ("eu.central", 0),
+        ("eu.central", 1),
+        ("eu.local", 0),
+        ("eu.local", 1),
     ]
     assert str(frame["timestamp"].dt.tz) == "UTC"
-    for col in ("total_cost", "procurement_cost", "unresolved_violations", "status",
-                "draw_non_delivery_probability", "draw_events", "worst_state"):
+    for col in (
+        "total_cost",
+        "procurement_cost",
+        "unresolved_violations",
+        "status",
+        "draw_non_delivery_probability",
+        "draw_events",
+        "worst_state",
+    ):
         assert col in frame.columns
     assert not TIMING_KPIS & set(frame.columns)
     assert set(pd.read_parquet(out / "timings.parquet").columns) >= TIMING_KPIS
@@ -65,7 +80,7 @@ def test_report_is_offline(inline_sweep: Sweep) -> None:
 
 
 def test_a_sample_reruns_alone_with_compare(inline_sweep: Sweep) -> None:
-    out, result = inline_sweep
+    out, _result = inline_sweep
     study = load_study(out / "samples" / "s1_2016-01-15.yaml")
     kpis = run_comparison(study, ["eu.central", "eu.local"]).kpis()
     rows = [json.loads(line) for line in (out / ROWS).read_text().splitlines()]
@@ -81,8 +96,10 @@ def test_resume_runs_only_the_missing_rows(inline_sweep: Sweep, sweep_copy: Path
     (sweep_copy / ROWS).write_text("\n".join(lines[:2]) + "\n" + lines[2][:40])  # cut mid-row
     (sweep_copy / "sweep.parquet").unlink()
     with pytest.raises(StudyError, match="--resume"):
-        run_sweep(SWEEP_STUDY, out=sweep_copy, samples=2)
-    resumed = run_sweep(SWEEP_STUDY, out=sweep_copy, samples=2, resume=True, report=False)
+        run_sweep(SWEEP_STUDY, SweepOptions(out=sweep_copy, samples=2))
+    resumed = run_sweep(
+        SWEEP_STUDY, SweepOptions(out=sweep_copy, samples=2, resume=True, report=False)
+    )
     assert resumed.ran == 2
     original = (inline_sweep[0] / "sweep.parquet").read_bytes()
     assert (sweep_copy / "sweep.parquet").read_bytes() == original
@@ -90,12 +107,14 @@ def test_resume_runs_only_the_missing_rows(inline_sweep: Sweep, sweep_copy: Path
 
 def test_resume_refuses_another_study(sweep_copy: Path) -> None:
     with pytest.raises(StudyError, match="another study or other days"):
-        run_sweep(SWEEP_STUDY, out=sweep_copy, samples=2, resume=True, days="2016-02-01")
+        run_sweep(
+            SWEEP_STUDY, SweepOptions(out=sweep_copy, samples=2, resume=True, days="2016-02-01")
+        )
 
 
 @pytest.mark.slow
 def test_two_local_workers_give_the_same_table(inline_sweep: Sweep, tmp_path: Path) -> None:
-    run_sweep(SWEEP_STUDY, out=tmp_path / "j2", samples=2, jobs=2, report=False)
+    run_sweep(SWEEP_STUDY, SweepOptions(out=tmp_path / "j2", samples=2, jobs=2, report=False))
     original = (inline_sweep[0] / "sweep.parquet").read_bytes()
     assert (tmp_path / "j2" / "sweep.parquet").read_bytes() == original
 
@@ -106,12 +125,17 @@ def test_a_two_worker_dask_cluster_gives_the_same_table(
 ) -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+        n_workers=2,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
         processes=True,
     ) as cluster:
         run_sweep(
-            SWEEP_STUDY, out=tmp_path / "dask", samples=2, scheduler=cluster.scheduler_address,
-            report=False,
+            SWEEP_STUDY,
+            SweepOptions(
+                out=tmp_path / "dask", samples=2, scheduler=cluster.scheduler_address, report=False
+            ),
         )
     original = (inline_sweep[0] / "sweep.parquet").read_bytes()
     assert (tmp_path / "dask" / "sweep.parquet").read_bytes() == original

@@ -16,7 +16,10 @@ def test_the_uncertainty_section_is_read_apart() -> None:
     assert s.uncertainty.samples == 3
     assert "uncertainty" not in s.raw
     assert s.uncertainty.varied() == (
-        "non_delivery_probability", "der_penetration_scale", "offer_markup", "penalty_scale"
+        "non_delivery_probability",
+        "der_penetration_scale",
+        "offer_markup",
+        "penalty_scale",
     )
 
 

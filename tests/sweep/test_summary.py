@@ -12,9 +12,17 @@ def frame() -> pd.DataFrame:
     for (m, s), c in costs.items():
         for day, w in (("2016-01-15", 100.0), ("2016-07-14", 265.0)):
             rows.append(
-                {"model_id": m, "sample": s, "day": day, "weight_days": w, "sim_seed": 1,
-                 "draw_offer_markup": 0.1, "total_cost": c, "parties_per_der": 2.0,
-                 "status": "optimal"}
+                {
+                    "model_id": m,
+                    "sample": s,
+                    "day": day,
+                    "weight_days": w,
+                    "sim_seed": 1,
+                    "draw_offer_markup": 0.1,
+                    "total_cost": c,
+                    "parties_per_der": 2.0,
+                    "status": "optimal",
+                }
             )
     return pd.DataFrame(rows)
 

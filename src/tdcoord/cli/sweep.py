@@ -8,7 +8,7 @@ import typer
 from tdcoord.cli.common import console, run_guarded
 
 
-def sweep(
+def sweep(  # noqa: PLR0913  # typer: one parameter per command-line option
     study: str = typer.Argument(..., help="Study file (with an optional uncertainty: section)"),
     models: str | None = typer.Option(None, "--models", help="Comma-separated catalogue ids"),
     all_models: bool = typer.Option(False, "--all", help="Every model of the catalogue"),
@@ -33,7 +33,7 @@ def sweep(
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from tdcoord.errors import StudyError
-        from tdcoord.sweep.run import run_sweep
+        from tdcoord.sweep.run import SweepOptions, run_sweep
 
         if models and all_models:
             raise StudyError(
@@ -43,20 +43,30 @@ def sweep(
         if models:
             chosen = [m.strip() for m in models.split(",") if m.strip()]
         with Progress(
-            TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-            console=console, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         ) as bar:
             task = bar.add_task("planning the sweep", total=None)
 
             def progress(k: int, n: int) -> None:
                 bar.update(task, total=n, completed=k, description="model-days")
 
-            result = run_sweep(
-                study, out=out, models=chosen, samples=samples, days=days, jobs=jobs,
-                scheduler=scheduler, resume=resume, csv=csv, report=not no_report,
-                progress=progress,
+            options = SweepOptions(
+                out=out,
+                models=chosen,
+                samples=samples,
+                days=days,
+                jobs=jobs,
+                scheduler=scheduler,
+                resume=resume,
+                csv=csv,
+                report=not no_report,
             )
+            result = run_sweep(study, options, progress)
         n_rows = len(result.frame)
         console.print(f"{result.ran} model-days run, {n_rows} rows in {out}/sweep.parquet")
         for m, s in result.summary.items():

@@ -61,7 +61,8 @@ def _parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise StudyError(
-            f"{text!r} is not a date", where="sweep --days",
+            f"{text!r} is not a date",
+            where="sweep --days",
             fix="give ISO dates (2016-01-15,2016-07-14) or representative:K",
         ) from exc
 
@@ -73,7 +74,8 @@ def _representative_count(text: str) -> int:
         k = 0
     if not 1 <= k <= MAX_DAYS:
         raise StudyError(
-            f"representative:{text}", where="sweep --days",
+            f"representative:{text}",
+            where="sweep --days",
             fix=f"give a whole number of days K in 1..{MAX_DAYS}, e.g. representative:12",
         )
     return k

@@ -18,6 +18,7 @@ on the backend (every task is a pure function of its inputs).
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import pickle
@@ -45,7 +46,7 @@ def resolve_shared(handle: Any) -> Any:
         _CACHE.move_to_end(handle)
         return _CACHE[handle]
     with open(handle, "rb") as fh:
-        obj = pickle.load(fh)  # noqa: S301  # written by this sweep's own parent process
+        obj = pickle.load(fh)  # written by this sweep's own parent process
     _CACHE[handle] = obj
     while len(_CACHE) > WORKER_CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -53,7 +54,7 @@ def resolve_shared(handle: Any) -> Any:
 
 
 class SweepExecutor:
-    """Backend interface: ``submit``, ``share``, ``release``, ``close``; ``workers`` tasks at once."""
+    """Backend interface (``submit``, ``share``, ``release``, ``close``); ``workers`` at once."""
 
     workers: int = 1
     name: str = "inline"
@@ -63,7 +64,7 @@ class SweepExecutor:
         fut: Future[Any] = Future()
         try:
             fut.set_result(fn(*args))
-        except Exception as exc:  # noqa: BLE001  # handed to the caller through the future
+        except Exception as exc:  # handed to the caller through the future
             fut.set_exception(exc)
         return fut
 
@@ -123,20 +124,25 @@ class DaskExecutor(SweepExecutor):
 
     def __init__(self, address: str, *, connect_timeout_s: float = 30.0) -> None:
         try:
-            from distributed import Client
+            # Imported as a module object: distributed has no type hints (its calls are Any).
+            distributed: Any = importlib.import_module("distributed")
         except ImportError as exc:
             raise StudyError(
-                "--scheduler needs Dask distributed", where="sweep --scheduler",
+                "--scheduler needs Dask distributed",
+                where="sweep --scheduler",
                 fix="install the extra: pip install 'tdcoord[distributed]'",
             ) from exc
         try:
-            self._client = Client(address, timeout=connect_timeout_s, set_as_default=False)
+            self._client: Any = distributed.Client(
+                address, timeout=connect_timeout_s, set_as_default=False
+            )
         except OSError as exc:
             raise StudyError(
-                f"no Dask scheduler answers at {address}: {exc}", where="sweep --scheduler",
+                f"no Dask scheduler answers at {address}: {exc}",
+                where="sweep --scheduler",
                 fix="start one (dask scheduler; dask worker ADDRESS) or check the address",
             ) from exc
-        self._executor = self._client.get_executor(pure=False)
+        self._executor: Any = self._client.get_executor(pure=False)
         self.workers = max(1, sum(self._client.nthreads().values()))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:

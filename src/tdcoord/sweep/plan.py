@@ -62,7 +62,8 @@ def check_samples(samples: int) -> int:
     """``samples`` as a count in ``1..MAX_SAMPLES``, or a clear error."""
     if int(samples) != samples or not 1 <= samples <= MAX_SAMPLES:
         raise StudyError(
-            f"samples = {samples!r}", where="sweep --samples / uncertainty.samples",
+            f"samples = {samples!r}",
+            where="sweep --samples / uncertainty.samples",
             fix=f"give a whole number in 1..{MAX_SAMPLES}",
         )
     return int(samples)

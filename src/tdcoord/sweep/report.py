@@ -29,7 +29,9 @@ def kpi_figure(annual: pd.DataFrame, kpi: str, models: tuple[str, ...], scope: s
         values = annual.loc[annual["model_id"] == m, kpi]
         fig.add_trace(go.Box(y=values, name=m, boxpoints="all", jitter=0.3, pointpos=-1.6))
     fig.update_layout(
-        title=f"{kpi} ({scope}, per sample)", showlegend=False, height=360,
+        title=f"{kpi} ({scope}, per sample)",
+        showlegend=False,
+        height=360,
         margin={"l": 60, "r": 20, "t": 50, "b": 60},
     )
     return fig
@@ -77,9 +79,7 @@ def write_sweep_report(
     divs = []
     for k, kpi in enumerate(kpi_columns(frame)):
         fig = kpi_figure(annual, kpi, models, scope)
-        divs.append(
-            pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"kpi-{k}")
-        )
+        divs.append(pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"kpi-{k}"))
     days = ", ".join(f"{d} (×{w:.1f})" for d, w in meta.get("days", []))
     title = f"Sweep of study {html.escape(str(meta.get('study', '')))}"
     page = (
@@ -92,9 +92,7 @@ def write_sweep_report(
         f"{meta.get('resolution')}.</p>"
         "<h2>Rank probability (by total_cost)</h2>"
         f"{rank_table(summary, models)}"
-        "<h2>Distributions</h2>"
-        + "".join(divs)
-        + "</body></html>"
+        "<h2>Distributions</h2>" + "".join(divs) + "</body></html>"
     )
     path.write_text(page, encoding="utf-8")
     return path

@@ -43,7 +43,8 @@ def _simbench_folder() -> Path:
         import simbench
     except ImportError as exc:
         raise StudyError(
-            "representative days need the SimBench profiles", where="sweep --days",
+            "representative days need the SimBench profiles",
+            where="sweep --days",
             fix="install the simbench extra (uv sync --all-extras) or give a list of dates",
         ) from exc
     return Path(simbench.__file__).resolve().parent / SIMBENCH_DATA

@@ -49,13 +49,15 @@ class RowStore:
         if man.exists() or (folder / ROWS).exists():
             if not resume:
                 raise StudyError(
-                    f"{folder} holds a sweep already", where="sweep --out",
+                    f"{folder} holds a sweep already",
+                    where="sweep --out",
                     fix="pass --resume to continue it, or choose another --out folder",
                 )
             old = json.loads(man.read_text()) if man.exists() else {}
             if old != manifest:
                 raise StudyError(
-                    f"{folder} holds a sweep of another study or other days", where="sweep --resume",
+                    f"{folder} holds a sweep of another study or other days",
+                    where="sweep --resume",
                     fix="resume with the same study file and --days, or choose another --out",
                 )
         self.rows = read_rows(folder) if resume else []

@@ -93,7 +93,8 @@ def sweep_meta(plan: SweepPlan) -> dict[str, Any]:
         **plan.manifest(),
         "models": list(plan.models),
         "samples": plan.samples,
-        "scope": "day" if plan.days == (plan.days[0],) and plan.days[0].weight_days == 1.0
+        "scope": "day"
+        if plan.days == (plan.days[0],) and plan.days[0].weight_days == 1.0
         else "annual",
         "resolution": iso_duration(study.fleet.dt_h),
         "intervals": study.fleet.n_intervals,
@@ -114,8 +115,9 @@ def write_results(
     paths: dict[str, Path] = {}
     for p in write_table(frame, folder / "sweep.parquet", meta, csv=csv):
         paths[p.name] = p
-    for p in write_table(timings_frame(rows, plan.models), folder / "timings.parquet", meta,
-                         csv=csv):
+    for p in write_table(
+        timings_frame(rows, plan.models), folder / "timings.parquet", meta, csv=csv
+    ):
         paths[p.name] = p
     summary = summarize(frame, plan.models)
     doc = {"_meta": meta, **summary}
@@ -130,33 +132,41 @@ def write_results(
     return paths, frame, summary
 
 
+@dataclasses.dataclass(frozen=True)
+class SweepOptions:
+    """The options of ``tdcoord sweep`` (same names; ``models`` None: the study's)."""
+
+    out: str | Path = "out/sweep"
+    models: Sequence[str] | str | None = None
+    samples: int | None = None
+    days: str | None = None
+    jobs: int = 1
+    scheduler: str | None = None
+    resume: bool = False
+    csv: bool = False
+    report: bool = True
+
+
 def run_sweep(
-    study: str | Path | None,
-    *,
-    out: str | Path,
-    models: Sequence[str] | str | None = None,
-    samples: int | None = None,
-    days: str | None = None,
-    jobs: int = 1,
-    scheduler: str | None = None,
-    resume: bool = False,
-    csv: bool = False,
-    report: bool = True,
-    progress: Progress | None = None,
+    study: str | Path | None, options: SweepOptions, progress: Progress | None = None
 ) -> SweepResult:
-    """Run every (model, sample, day) of ``study`` and write the outputs (module doc)."""
-    check_jobs(jobs)
+    """Run every (model, sample, day) of ``study`` and write the outputs (module doc).
+
+    Everything is checked (options, study, draws, every sample's study) before any task runs.
+    """
+    o = options
+    check_jobs(o.jobs)
     source = load_sweep_study(study)
-    ids = resolve_model_ids(models, source.study.compare.models)
-    n = samples if samples is not None else source.uncertainty.samples
-    plan = make_plan(source, ids, n, parse_days(days, source.study.fleet.season))
-    folder = Path(out)
-    store = RowStore(folder, plan.manifest(), resume=resume)
+    ids = resolve_model_ids(o.models, source.study.compare.models)
+    n = o.samples if o.samples is not None else source.uncertainty.samples
+    plan = make_plan(source, ids, n, parse_days(o.days, source.study.fleet.season))
+    folder = Path(o.out)
+    store = RowStore(folder, plan.manifest(), resume=o.resume)
     try:
         write_samples(plan, folder)
-        with make_executor(jobs, scheduler) as executor:
+        with make_executor(o.jobs, o.scheduler) as executor:
             ran = run_plan(plan, executor, store.done(), store.add, progress)
     finally:
         store.close()
-    paths, frame, summary = write_results(plan, store.rows, folder, csv=csv, report=report)
+    paths, frame, summary = write_results(plan, store.rows, folder, csv=o.csv, report=o.report)
     return SweepResult(paths, frame, summary, ran)

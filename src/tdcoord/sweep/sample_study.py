@@ -82,9 +82,7 @@ def sample_study(
 ) -> SampleStudy:
     """The validated :class:`SampleStudy` of (sample, day) (errors name ``path``)."""
     m = concrete_mapping(raw, study, draws, day, sim_seed)
-    return SampleStudy(
-        m, validate_study(m, path), float(draws.get("forecast_error_scale", 1.0))
-    )
+    return SampleStudy(m, validate_study(m, path), float(draws.get("forecast_error_scale", 1.0)))
 
 
 def write_sample_study(s: SampleStudy, path: Path, header: str) -> Path:

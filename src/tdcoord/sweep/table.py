@@ -1,4 +1,4 @@
-"""The sweep tables: ``sweep.parquet`` (results) and ``timings.parquet`` (run times), CSV on request.
+"""The sweep tables: ``sweep.parquet`` (results), ``timings.parquet`` (run times), CSV on request.
 
 ``sweep.parquet`` has one row per (model, sample, day), sorted by model (in the order given),
 sample and day, with the columns
@@ -87,8 +87,8 @@ def write_table(
     frame: pd.DataFrame, path: Path, meta: dict[str, Any], *, csv: bool = False
 ) -> list[Path]:
     """Write ``frame`` (rounded) as Parquet with ``meta`` under ``tdcoord``; a CSV copy too."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     table = pa.Table.from_pandas(rounded(frame), preserve_index=False)
     old = table.schema.metadata or {}

@@ -50,7 +50,7 @@ class SweepShared:
     def __reduce__(self) -> tuple[Any, ...]:
         # The market preset holds generic pydantic classes that pickle cannot name: it travels
         # as the study's preset name and is loaded again on arrival (same file, same numbers).
-        lean = dataclasses.replace(self.shared, preset=None)
+        lean = dataclasses.replace(self.shared, preset=None)  # type: ignore[arg-type]
         return (_rebuild, (self.study, lean, self.setup_s))
 
 
@@ -87,15 +87,26 @@ def build_shared(study: Study, forecast_error_scale: float = 1.0) -> SweepShared
     preset = load_preset(study.market.preset)
     T, dt = study.fleet.n_intervals, study.fleet.dt_h
     day = build_day(
-        grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed,
+        grid,
+        fleet,
+        n_intervals=T,
+        dt_h=dt,
+        season=study.fleet.season,
+        seed=spec.seed,
         forecast_config=forecast_config(forecast_error_scale),
     )
     events = load_events(spec.events, day)
     needs = given_needs(spec, day)
     built = build_offers(
-        fleet, n_intervals=T, dt_h=dt, preset=preset, products=study.market.products,
-        strategy=study.market.strategy, aggregate=study.market.aggregate,
-        seed=study.fleet.seed, flexibility=day.flexibility,
+        fleet,
+        n_intervals=T,
+        dt_h=dt,
+        preset=preset,
+        products=study.market.products,
+        strategy=study.market.strategy,
+        aggregate=study.market.aggregate,
+        seed=study.fleet.seed,
+        flexibility=day.flexibility,
         strategy_params=dict(study.market.strategy_params) or None,
     )
     import scipy.sparse as sp
@@ -127,8 +138,17 @@ def run_model(shared: SweepShared, model_id: str) -> dict[str, Any]:
     sh = shared.shared
     run = run_one_model(sh, get_model(model_id))
     comparison = Comparison(
-        shared.study, sh.day.grid, sh.day.fleet, sh.preset, sh.day, sh.offers, sh.members,
-        sh.market.schedule_mw, (run,), shared.setup_s, sh.market.price_eur_per_mwh,
+        shared.study,
+        sh.day.grid,
+        sh.day.fleet,
+        sh.preset,
+        sh.day,
+        sh.offers,
+        sh.members,
+        sh.market.schedule_mw,
+        (run,),
+        shared.setup_s,
+        sh.market.price_eur_per_mwh,
     )
     kpis = comparison.kpis()[model_id]
     return {k: v for k, v in kpis.items() if not isinstance(v, dict)}
