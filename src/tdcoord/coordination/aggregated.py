@@ -36,8 +36,8 @@ from tdcoord.coordination.interval_solve import row_intervals
 from tdcoord.coordination.network_model import FeederModel, feeder_model
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.tables import BoolArray, FloatArray, IntArray
-from tdcoord.opf.feeder_case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
-from tdcoord.opf.feeder_lp import build_program
+from tdcoord.opf.feeder.case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
+from tdcoord.opf.feeder.program import build_program
 from tdcoord.opf.lp import LinearProgram
 
 #: Accepted quantities below this (MW) are not disaggregated.
@@ -322,7 +322,7 @@ def feeder_curves(
         raise CoordinationError(
             "the feeder curve LP is not block diagonal over intervals",
             where=f"feeder {fd.id!r} aggregated interface offer",
-            fix="report this: tdcoord.opf.feeder_lp changed its column layout",
+            fix="report this: tdcoord.opf.feeder.program changed its column layout",
         )
     curves: list[InterfaceCurve | None] = []
     par: ParametricLp | None = None  # one warm solver for all intervals of the feeder

@@ -56,7 +56,7 @@ from tdcoord.coordination.network_model import (
     transmission_model,
 )
 from tdcoord.grid.tables import BoolArray, FloatArray
-from tdcoord.opf.feeder_case import FacetPolygon
+from tdcoord.opf.feeder.case import FacetPolygon
 from tdcoord.opf.lp import LpBuilder, LpSolution
 
 #: A slack above this (MW, pu) counts as used.

@@ -11,7 +11,7 @@ is computed, not guessed: it is the optimal-value function of the feeder LP
     V(x) = \\min_y \\{ c^\\top y : A y \\in [r^{lo}, r^{up}],\\; l \\le y \\le u,
                       \\; p^{root}(y) = x \\}
 
-where the LP is the lossless LinDistFlow feeder OPF of :mod:`tdcoord.opf.feeder_lp` (P and Q
+where the LP is the lossless LinDistFlow feeder OPF of :mod:`tdcoord.opf.feeder.program` (P and Q
 balances, squared voltages with limits, polygonal branch and substation ratings, hard limits by
 default) with a zero root price, so that ``c^T y`` is the cost of the activated offers (€ per
 interval of ``dt_h`` hours) and ``x`` is the import into the feeder from transmission (MW,
@@ -57,8 +57,8 @@ from tdcoord.grid.model import Feeder
 from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.opf import lp as lpmod
-from tdcoord.opf.feeder_case import FeederCase, FeederOptions, FlexOffers
-from tdcoord.opf.feeder_lp import build_program
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
+from tdcoord.opf.feeder.program import build_program
 
 __all__ = [
     "InterfaceCurve",

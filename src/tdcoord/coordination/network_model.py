@@ -11,7 +11,7 @@ first balanced at the same buses, :math:`p \\leftarrow p - σ\\,\\mathbf{1}^\\to
 counted once.
 
 Feeder (LinDistFlow, Baran & Wu 1989, lossless; seed 001 §IV on DLMPs): with the path matrix
-:math:`B` (node × branch, :func:`tdcoord.opf.feeder_case.path_matrix`) and its transpose, the
+:math:`B` (node × branch, :func:`tdcoord.grid.topology.path_matrix`) and its transpose, the
 downstream matrix :math:`D = B^\\top`, the branch flows of net withdrawals ``w`` are
 :math:`P = D w`, :math:`Q = D w_q` and squared voltages are
 :math:`v^2 = v_0^2 - \\tfrac{2}{S_{base}} B(\\mathrm{diag}(r) P + \\mathrm{diag}(x) Q)`. An
@@ -31,8 +31,8 @@ import scipy.sparse as sp
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.tables import FloatArray, IntArray
-from tdcoord.opf.feeder_case import path_matrix
-from tdcoord.opf.network import dc_network
+from tdcoord.grid.topology import path_matrix
+from tdcoord.opf.transmission.network import dc_network
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

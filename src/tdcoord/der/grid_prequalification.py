@@ -8,7 +8,7 @@ interval (seed 000 §1.3 and seed 001 §IV: grid prequalification / traffic ligh
 
 Network model: LinDistFlow (Baran & Wu 1989; lossless, linear in squared voltages) on the
 canonical radial feeder. With the path matrix ``B`` (``B[j, b] = 1`` when branch ``b`` is on the
-path root → ``j``; :func:`tdcoord.opf.feeder_case.path_matrix`) and net injections ``p, q`` per
+path root → ``j``; :func:`tdcoord.grid.topology.path_matrix`) and net injections ``p, q`` per
 node (MW, Mvar):
 
     P_br = −Bᵀ p,  Q_br = −Bᵀ q                                  (flow parent → child)
@@ -97,7 +97,7 @@ class FeederNetwork:
 
     @classmethod
     def of(cls, feeder: Feeder, head_rating_mva: float = np.inf) -> FeederNetwork:
-        from tdcoord.opf.feeder_case import path_matrix
+        from tdcoord.grid.topology import path_matrix
 
         n = feeder.n_node
         b = path_matrix(feeder).tocsc()

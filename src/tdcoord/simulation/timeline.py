@@ -85,7 +85,7 @@ def day_ahead_market(day: Day, *, nodal: bool) -> DayAheadMarket:
     The system price is the LMP weighted by each bus's demand (transmission loads + feeder
     imports): on a copper plate every LMP is the same and this is the zonal price.
     """
-    from tdcoord.opf.dcopf import solve_dcopf
+    from tdcoord.opf.transmission import solve_dcopf
 
     tr = day.grid.transmission
     if tr is None:
