@@ -9,8 +9,8 @@ sample and day, with the columns
   (JSON) when events vary;
 * every scalar KPI of ``kpis.json`` (``total_cost``, ``procurement_cost``, … , ``status``,
   ``worst_state``) except the run times ``compute_s`` and ``wall_s``, which go to
-  ``timings.parquet`` (same keys), so that ``sweep.parquet`` is the same bit for bit whatever
-  ran it.
+  ``timings.parquet`` (same keys, with ``setup_s``, the build time of the shared day), so that
+  ``sweep.parquet`` is the same bit for bit whatever ran it.
 
 The Parquet schema metadata key ``tdcoord`` holds JSON: study name and hash, the resolution of
 the study day as ISO 8601 (``PT15M``), ``significant_digits`` and the column units.
@@ -66,7 +66,7 @@ def rows_frame(rows: list[dict[str, Any]], models: tuple[str, ...]) -> pd.DataFr
 
 
 def timings_frame(rows: list[dict[str, Any]], models: tuple[str, ...]) -> pd.DataFrame:
-    """Run times per row: keys and ``compute_s``, ``wall_s``."""
+    """Run times per row: keys and ``compute_s``, ``wall_s``, ``setup_s``."""
     order = {m: i for i, m in enumerate(models)}
     ordered = sorted(rows, key=lambda r: (order[r["model_id"]], r["sample"], r["day"]))
     return pd.DataFrame(
