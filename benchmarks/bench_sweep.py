@@ -36,6 +36,29 @@ def noop(x: int) -> int:
     return x
 
 
+def burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def machine_capacity(n: int = 10_000_000) -> float:
+    """What 2 processes get on this (shared) machine: serial / parallel time of pure Python."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.perf_counter()
+    burn(n)
+    burn(n)
+    serial = time.perf_counter() - t0
+    with ProcessPoolExecutor(2) as pool:
+        pool.submit(burn, 10).result()
+        t0 = time.perf_counter()
+        list(pool.map(burn, [n, n]))
+        parallel = time.perf_counter() - t0
+    return serial / parallel
+
+
 def timed_sweep(study: Path, options: SweepOptions) -> tuple[float, Any]:
     t0 = time.perf_counter()
     result = run_sweep(study, options)
@@ -70,13 +93,17 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     base = {"models": models, "samples": args.samples, "report": False}
 
+    cap_before = machine_capacity()
     t1, r1 = timed_sweep(study, SweepOptions(out=tmp / "j1", jobs=1, **base))
     t2, _ = timed_sweep(study, SweepOptions(out=tmp / "j2", jobs=2, **base))
+    cap = (cap_before + machine_capacity()) / 2
     same = (tmp / "j1" / "sweep.parquet").read_bytes() == (tmp / "j2" / "sweep.parquet").read_bytes()
     n_tasks = len(r1.frame)
     print(f"sweep: {len(models)} models × {args.samples} samples = {n_tasks} model-days")
     print(f"  --jobs 1: {t1:6.1f} s   --jobs 2: {t2:6.1f} s   speed-up {t1 / t2:4.2f}×   "
           f"same bytes: {same}")
+    print(f"  machine capacity for 2 processes now (pure Python, 2 vs 1): {cap:4.2f}×; "
+          f"parallel efficiency {t1 / t2 / cap:4.2f}")
 
     timings = pd.read_parquet(tmp / "j1" / "timings.parquet")
     model_day_s = float(timings["wall_s"].mean())
