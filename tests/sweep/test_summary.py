@@ -53,3 +53,12 @@ def test_stats_of_one_sample() -> None:
     assert stats(pd.Series([4.0]).to_numpy()) == {"mean": 4.0, "std": 0.0, "p5": 4.0, "p95": 4.0}
     st = stats(pd.Series([float(k) for k in range(101)]).to_numpy())
     assert st["p5"] == pytest.approx(5.0) and st["p95"] == pytest.approx(95.0)
+
+
+def test_paired_difference_to_the_cheapest_model() -> None:
+    s = summarize(frame(), ("b", "a"))
+    assert s["a"]["total_cost_vs_reference"] == {
+        "reference": "a", "mean": 0.0, "std": 0.0, "p5": 0.0, "p95": 0.0,
+    }
+    diff = s["b"]["total_cost_vs_reference"]
+    assert diff["reference"] == "a" and diff["mean"] == 5.0 * 365.0

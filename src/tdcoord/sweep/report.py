@@ -48,14 +48,17 @@ def rank_table(summary: dict[str, Any], models: tuple[str, ...]) -> str:
         probs = summary[m]["rank_probability"]
         cells = "".join(f"<td>{probs[r]:.2f}</td>" for r in ranks)
         cost = summary[m]["total_cost"]
+        d = summary[m].get("total_cost_vs_reference") or {}
+        delta = f"{d['mean']:+,.0f} ({d['p5']:+,.0f} … {d['p95']:+,.0f})" if d else ""
         rows.append(
             f"<tr><td>{html.escape(m)}</td><td>{summary[m]['p_best']:.2f}</td>"
             f"<td>{cost['mean']:,.0f}</td><td>{cost['p5']:,.0f} – {cost['p95']:,.0f}</td>"
-            f"{cells}</tr>"
+            f"<td>{delta}</td>{cells}</tr>"
         )
     return (
         "<table><thead><tr><th>model</th><th>p_best</th><th>total_cost mean</th>"
-        f"<th>total_cost p5 – p95</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<th>total_cost p5 – p95</th><th>paired Δ total_cost vs cheapest mean (p5 … p95)</th>"
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 

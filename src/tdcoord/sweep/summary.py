@@ -17,6 +17,12 @@ the share of samples in which the model has the lowest ``total_cost`` (a tie of 
 gives each ``1/n`` of that sample); ``rank_probability[r]`` is the share of samples in which its
 rank is ``r`` (ties share their ranks the same way). With common random numbers, the ranking
 compares paired samples.
+
+**Paired difference.** ``total_cost_vs_reference`` gives, per model, the statistics of the
+per-sample difference ``X_mk − X_ref,k`` of ``total_cost`` to the reference model (the one with
+the lowest mean ``total_cost``; its own differences are 0). Paired by sample, its spread is that
+of the difference, not of the two costs: the regulator's question "how much more does m cost,
+and how sure is that".
 """
 
 from __future__ import annotations
@@ -90,11 +96,27 @@ def rank_shares(annual: pd.DataFrame, models: tuple[str, ...]) -> dict[str, dict
     return shares
 
 
+def paired_differences(annual: pd.DataFrame, models: tuple[str, ...]) -> dict[str, Any]:
+    """Per model, statistics of its ``total_cost`` minus the reference model's, per sample."""
+    cost = annual.pivot(index="sample", columns="model_id", values="total_cost")
+    present = [m for m in models if m in cost.columns]
+    if not present:
+        return {}
+    ref = min(present, key=lambda m: (float(cost[m].mean()), present.index(m)))
+    out: dict[str, Any] = {}
+    for m in present:
+        diff = (cost[m] - cost[ref]).dropna().to_numpy()
+        out[m] = {"reference": ref, **stats(diff)} if diff.size else None
+    return out
+
+
 def summarize(frame: pd.DataFrame, models: tuple[str, ...]) -> dict[str, Any]:
-    """Per model: ``p_best``, ``rank_probability`` and each KPI's ``mean/std/p5/p95``."""
+    """Per model: ``p_best``, ``rank_probability``, ``total_cost_vs_reference`` and each KPI's
+    ``mean/std/p5/p95``."""
     annual = annual_values(frame)
     kpis = kpi_columns(frame)
     ranks = rank_shares(annual, models) if "total_cost" in kpis else {}
+    paired = paired_differences(annual, models) if "total_cost" in kpis else {}
     out: dict[str, Any] = {}
     for m in models:
         part = annual[annual["model_id"] == m]
@@ -102,6 +124,8 @@ def summarize(frame: pd.DataFrame, models: tuple[str, ...]) -> dict[str, Any]:
         if ranks:
             entry["p_best"] = ranks[m][1]
             entry["rank_probability"] = {str(r): p for r, p in ranks[m].items()}
+        if paired.get(m) is not None:
+            entry["total_cost_vs_reference"] = paired[m]
         for k in kpis:
             entry[k] = stats(part[k].to_numpy())
         out[m] = entry
