@@ -102,7 +102,8 @@ def paired_differences(annual: pd.DataFrame, models: tuple[str, ...]) -> dict[st
     present = [m for m in models if m in cost.columns]
     if not present:
         return {}
-    ref = min(present, key=lambda m: (float(cost[m].mean()), present.index(m)))
+    means = {m: float(cost[m].to_numpy(dtype=np.float64).mean()) for m in present}
+    ref = min(present, key=lambda m: (means[m], present.index(m)))
     out: dict[str, Any] = {}
     for m in present:
         diff = (cost[m] - cost[ref]).dropna().to_numpy()
