@@ -17,9 +17,9 @@ import numpy as np
 from tdcoord.coordination.case import ClearingCase, Penalties
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.grid.model import GridModel
-from tdcoord.grid.tables import FloatArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.opf.transmission import solve_dcopf
+from tdcoord.types import FloatArray
 
 
 def baseline_schedule(

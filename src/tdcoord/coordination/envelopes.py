@@ -55,10 +55,11 @@ from numpy.typing import ArrayLike
 
 from tdcoord.errors import OptimizationError, TdcoordError
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import path_matrix
 from tdcoord.opf import lp as lpmod
 from tdcoord.opf.feeder.case import FacetPolygon
+from tdcoord.opf.linear import voltage_sensitivity
+from tdcoord.types import FloatArray, IntArray
 
 __all__ = [
     "CSIP_AUS_LIMITS",
@@ -138,7 +139,7 @@ def sensitivities(feeder: Feeder, der_node_row: IntArray) -> Sensitivities:
     )
     DN = sp.csr_matrix(D @ N)
     r_over = 2.0 * feeder.branches.r_pu / feeder.base_mva
-    K = sp.csr_matrix(B[1:] @ sp.diags(r_over) @ DN)
+    K = voltage_sensitivity(B, r_over, DN)
     return Sensitivities(volt=K, flow=DN, down=D)
 
 

@@ -30,9 +30,10 @@ import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import path_matrix
+from tdcoord.opf.linear import path_impedance
 from tdcoord.opf.transmission.network import dc_network
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -66,7 +67,7 @@ def transmission_model(case: ClearingCase) -> TransmissionModel:
     tr = case.grid.transmission
     assert tr is not None
     net = dc_network(tr, "matpower")
-    ptdf = net.ptdf()
+    ptdf = net.ptdf()  # tdcoord.opf.linear.ptdf, with the network kept for its reference rows
     T = case.n_periods
     inj = np.zeros((tr.n_bus, T))
     g_rows = tr.bus_rows(tr.generators.bus)
@@ -139,8 +140,8 @@ def feeder_model(case: ClearingCase, f: int) -> FeederModel:
     fd = case.grid.feeders[f]
     bp = path_matrix(fd)
     dense = bp.toarray()
-    r_path = (dense * fd.branches.r_pu[None, :]) @ dense.T
-    x_path = (dense * fd.branches.x_pu[None, :]) @ dense.T
+    r_path = path_impedance(dense, fd.branches.r_pu)
+    x_path = path_impedance(dense, fd.branches.x_pu)
     return FeederModel(
         feeder=fd,
         down=sp.csr_matrix(bp.T),

@@ -27,9 +27,7 @@ from tdcoord.grid.model import Transmission
 from tdcoord.opf.transmission.network import DcNetwork, dc_network
 from tdcoord.simulation.emergency import Margins, State, classify_series
 from tdcoord.simulation.errors import SimulationError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+from tdcoord.types import FloatArray, IntArray
 
 BALANCE_TOL_MW = 1e-6
 

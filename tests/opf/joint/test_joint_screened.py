@@ -196,7 +196,7 @@ def test_incremental_chunked_check_adds_what_a_full_check_adds(
                    [3, 2, 3], [10.0, 1.5, 20.0])
     case = joint_case(grid, n_periods=4, load_scale=[1.0, 0.9, 0.7, 1.1], options=LOSSLESS,
                       offers={"f1": offer(3, 2.0, 60.0), "f2": offer(4, 2.0, 70.0)})
-    original_round = joint_screened._round
+    original_round = joint_screened.screen_round
 
     def run(full: bool, chunk: int) -> tuple[list[tuple[np.ndarray, ...]], dict[str, int], float]:
         snaps: list[tuple[np.ndarray, ...]] = []
@@ -208,7 +208,7 @@ def test_incremental_chunked_check_adds_what_a_full_check_adds(
             return added
 
         with monkeypatch.context() as mp:
-            mp.setattr(joint_screened, "_round", recording)
+            mp.setattr(joint_screened, "screen_round", recording)
             mp.setattr(joint_screened, "CHUNK", chunk)
             if full:
                 mp.setattr(joint_screened, "dirty_feeder_periods",

@@ -10,7 +10,7 @@ from tdcoord.grid.components import FeederBranchTable, LoadTable, NodeTable
 from tdcoord.grid.model import Feeder, make_feeder
 from tdcoord.grid.topology import path_matrix
 from tdcoord.opf.feeder.case import FeederCase
-from tdcoord.opf.joint.sensitivity import _tree
+from tdcoord.opf.joint.sensitivity import tree_state
 
 
 def random_tree(parents: list[int], r: list[float], load: list[float]) -> Feeder:
@@ -49,7 +49,7 @@ def test_tree_recursions_equal_the_path_matrix_products(
     d, dq = case.load_p_mw, case.load_q_mvar
     B = path_matrix(f).toarray()
     rr, xx = f.branches.r_pu / f.base_mva, f.branches.x_pu / f.base_mva
-    P, Q, w, p_root, q_root = _tree(np.asarray(f.parent), rr, xx, 1.02, d, dq)
+    P, Q, w, p_root, q_root = tree_state(np.asarray(f.parent), rr, xx, 1.02, d, dq)
     np.testing.assert_allclose(P, B.T @ d, atol=1e-12)
     np.testing.assert_allclose(Q, B.T @ dq, atol=1e-12)
     s_r, s_x = 2.0 * (B * rr) @ B.T, 2.0 * (B * xx) @ B.T

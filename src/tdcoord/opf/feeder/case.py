@@ -35,7 +35,7 @@ from numpy.typing import ArrayLike
 from tdcoord.arrays import frozen
 from tdcoord.errors import TdcoordError
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
+from tdcoord.types import FloatArray, IntArray
 
 
 class FeederInputError(TdcoordError, ValueError):

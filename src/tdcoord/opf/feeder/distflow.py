@@ -57,7 +57,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from tdcoord.arrays import period_major
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf import lp as lpmod
 from tdcoord.opf.feeder.case import (
     FeederCase,
@@ -67,9 +66,10 @@ from tdcoord.opf.feeder.case import (
 )
 from tdcoord.opf.feeder.dlmp import DlmpKkt
 from tdcoord.opf.feeder.facets import flow_box
-from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program, period_labels
+from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program
 from tdcoord.opf.feeder.result import FeederResult, read_result
 from tdcoord.opf.lp.conic import solve_conic
+from tdcoord.types import FloatArray, IntArray
 
 __all__ = [
     "FeederCase",
@@ -264,9 +264,10 @@ class WarmDistFlow:
         """One HiGHS object per period (no row couples periods) or one for the whole program."""
         lp, T = self.program.lp, self.case.n_periods
         if self.per_period and T > 1:
-            cols = period_labels(lp.col_blocks, T)
-            rows = period_labels(lp.row_blocks, T)
-            return lpmod.BlockWarmLp(lp, cols, rows, method=self._method)
+            layout = self.program.layout(T)
+            return lpmod.BlockWarmLp(
+                lp, layout.col_period, layout.row_period, method=self._method
+            )
         return lpmod.WarmLp(lp, method=self._method)
 
     def solve(self) -> FeederResult:

@@ -40,9 +40,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from tdcoord.errors import OptimizationError
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.feeder.program import FeederProgram
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

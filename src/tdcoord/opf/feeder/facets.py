@@ -20,9 +20,9 @@ import dataclasses
 import numpy as np
 import numpy.typing as npt
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import path_matrix
 from tdcoord.opf.feeder.case import FacetPolygon, FeederCase
+from tdcoord.types import FloatArray, IntArray
 
 #: Relative widening of the flow box for losses (linearised or conic): losses above this share of
 #: a branch's largest flow are not physical for a distribution feeder.

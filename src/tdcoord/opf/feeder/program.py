@@ -44,12 +44,12 @@ import scipy.sparse as sp
 
 from tdcoord.arrays import period_major, repeat_per_period
 from tdcoord.errors import OptimizationError
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import incidence
 from tdcoord.opf.feeder.case import FeederCase, FeederOptions
 from tdcoord.opf.feeder.facets import FlowBox, flow_box, reachable_facets
 from tdcoord.opf.lp import LinearProgram, LpBuilder
 from tdcoord.opf.lp.builder import SocSpec
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -66,6 +66,37 @@ class LossPoint:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class FeederLayout:
+    """The named, period-major layout of a feeder program — read it, never re-derive it.
+
+    Every column block and row block of :func:`build_program` holds ``T·s`` entries, entry
+    ``t·s + i`` being element ``i`` of period ``t`` (module docstring); so no row couples two
+    periods and the program splits into per-period blocks (``col_period`` / ``row_period``).
+    """
+
+    n_periods: int
+    col_blocks: Mapping[str, slice]
+    row_blocks: Mapping[str, slice]
+    col_period: IntArray
+    """Period of every column."""
+    row_period: IntArray
+    """Period of every row."""
+
+    def columns(self, name: str, t: int) -> IntArray:
+        """Positions of block ``name``'s columns of period ``t`` (e.g. ``"p_root"``,
+        ``"p_offer"``: one per offer, in offer order)."""
+        sl = self.col_blocks[name]
+        size = (sl.stop - sl.start) // self.n_periods
+        return np.arange(sl.start + t * size, sl.start + (t + 1) * size, dtype=np.int64)
+
+    def rows(self, name: str, t: int) -> IntArray:
+        """Positions of block ``name``'s rows of period ``t``."""
+        sl = self.row_blocks[name]
+        size = (sl.stop - sl.start) // self.n_periods
+        return np.arange(sl.start + t * size, sl.start + (t + 1) * size, dtype=np.int64)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class FeederProgram:
     """The assembled program plus what is needed to read the solution back."""
 
@@ -77,6 +108,17 @@ class FeederProgram:
     loss_point: LossPoint | None
     facet_box: FlowBox | None = None
     """The flow box the facets were pruned with (None: all facets kept)."""
+
+    def layout(self, n_periods: int) -> FeederLayout:
+        """The program's named column and row layout over ``n_periods`` periods."""
+        lp = self.lp
+        return FeederLayout(
+            n_periods=n_periods,
+            col_blocks=dict(lp.col_blocks),
+            row_blocks=dict(lp.row_blocks),
+            col_period=period_labels(lp.col_blocks, n_periods),
+            row_period=period_labels(lp.row_blocks, n_periods),
+        )
 
 
 def period_labels(blocks: Mapping[str, slice], T: int) -> IntArray:

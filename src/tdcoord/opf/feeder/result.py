@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tdcoord.grid.tables import FloatArray
 from tdcoord.opf.feeder.case import FeederCase, FeederOptions
 from tdcoord.opf.feeder.dlmp import DlmpComponents, DlmpKkt, decompose
 from tdcoord.opf.feeder.program import FeederProgram
+from tdcoord.types import FloatArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

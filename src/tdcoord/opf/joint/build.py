@@ -36,11 +36,11 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.lp import LinearProgram
 from tdcoord.opf.transmission import DcOpfModel, build_dcopf
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

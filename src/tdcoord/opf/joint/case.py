@@ -23,9 +23,9 @@ from numpy.typing import ArrayLike
 
 from tdcoord.errors import TdcoordError
 from tdcoord.grid.model import GridModel, Transmission
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.transmission.network import check_convention
+from tdcoord.types import FloatArray, IntArray
 
 
 class JointInputError(TdcoordError, ValueError):

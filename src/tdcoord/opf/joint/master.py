@@ -1,10 +1,10 @@
 """The growing master program of the screened joint T+D OPF: columns and rows added on demand.
 
-:class:`GrowingLp` is a :class:`~tdcoord.opf.lp.WarmLp` that also appends columns (HiGHS
-``addCols``: the basis is kept, new columns enter non-basic at a bound), so rows and columns can
-be generated between warm re-solves. :class:`Entries` is the register of generated feeder columns
-or rows (struct of arrays: kind, feeder, period, element, facet, master, position), and
-:func:`pairs` joins rows and columns of the same feeder and period (vectorised, no Python loop
+The masters are :class:`~tdcoord.opf.lp.WarmLp` objects that append columns
+(:meth:`~tdcoord.opf.lp.WarmLp.add_columns`, HiGHS ``addCols``: the basis is kept, new columns enter
+non-basic at a bound) and rows between warm re-solves. :class:`Entries` is the register of generated
+feeder columns or rows (struct of arrays: kind, feeder, period, element, facet, master, position),
+and :func:`pairs` joins rows and columns of the same feeder and period (vectorised, no Python loop
 over entries); :func:`injection_coefficients` gives the matrix entries of the injection columns in
 the feeder rows from the sensitivities of :mod:`tdcoord.opf.joint.sensitivity`:
 
@@ -18,15 +18,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-import highspy
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder.case import FacetPolygon
 from tdcoord.opf.joint.sensitivity import FeederGroup
-from tdcoord.opf.lp import WarmLp
+from tdcoord.types import FloatArray, IntArray
 
 # column kinds
 OFFER_P, OFFER_Q, SHED, CURTAIL, S_OVER, S_SUB, V_UP, V_DN = range(8)
@@ -130,34 +127,3 @@ def injection_coefficients(
         vo = (kind == VOLT) & (g_of == g)
         val[vo] = grp.s_r[elem[vo], node[vo]] * ep[vo] + grp.s_x[elem[vo], node[vo]] * eq[vo]
     return val
-
-
-class GrowingLp(WarmLp):
-    """A warm HiGHS program that can also append columns (see the module docstring)."""
-
-    def add_columns(
-        self, cost: FloatArray, lower: FloatArray, upper: FloatArray, A: sp.csc_matrix
-    ) -> None:
-        """Append ``len(cost)`` columns with entries ``A`` (n_row × k) in the existing rows."""
-        csc = sp.csc_matrix(A)
-        csc.sort_indices()
-        k = len(cost)
-        inf = highspy.kHighsInf
-        self._h.addCols(
-            k,
-            np.asarray(cost, dtype=np.float64),
-            np.clip(lower, -inf, inf),
-            np.clip(upper, -inf, inf),
-            int(csc.nnz),
-            csc.indptr[:-1].astype(np.int32),
-            csc.indices.astype(np.int32),
-            csc.data.astype(np.float64),
-        )
-        lp = self._lp
-        self._lp = dataclasses.replace(
-            lp,
-            cost=np.concatenate([lp.cost, cost]),
-            A=sp.csr_matrix(sp.hstack([lp.A, csc], format="csr")),
-            col_lower=np.concatenate([lp.col_lower, lower]),
-            col_upper=np.concatenate([lp.col_upper, upper]),
-        )

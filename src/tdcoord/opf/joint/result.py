@@ -24,16 +24,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder.program import FeederProgram
 from tdcoord.opf.feeder.result import FeederResult, read_result
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.lp import LpSolution
 from tdcoord.opf.transmission import DcOpfResult
-
-BoolArray = npt.NDArray[np.bool_]
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -22,7 +22,6 @@ import dataclasses
 import numpy as np
 import scipy.sparse as sp
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder.case import FacetPolygon, FeederOptions
 from tdcoord.opf.joint.master import (
     CURTAIL,
@@ -38,6 +37,7 @@ from tdcoord.opf.joint.master import (
     Entries,
 )
 from tdcoord.opf.joint.sensitivity import FeederGroup
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

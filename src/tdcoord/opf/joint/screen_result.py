@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.feeder.dlmp import DlmpComponents
 from tdcoord.opf.feeder.result import FeederResult
 from tdcoord.opf.joint.master import (
@@ -42,6 +41,7 @@ from tdcoord.opf.joint.sensitivity import FeederGroup
 from tdcoord.opf.lp import LpSolution
 from tdcoord.opf.transmission.extract import extract_result
 from tdcoord.opf.transmission.result import DcOpfResult
+from tdcoord.types import FloatArray, IntArray
 
 
 def _transmission(s: Screen, sols: Sequence[LpSolution]) -> DcOpfResult:

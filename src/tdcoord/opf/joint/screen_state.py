@@ -21,7 +21,6 @@ from concurrent.futures import Executor
 import numpy as np
 import scipy.sparse as sp
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.joint.master import (
     INJECTIONS,
@@ -32,15 +31,15 @@ from tdcoord.opf.joint.master import (
     V_DN,
     V_UP,
     Entries,
-    GrowingLp,
     concat,
     injection_coefficients,
     pairs,
 )
 from tdcoord.opf.joint.sensitivity import FeederGroup
-from tdcoord.opf.lp import LinearProgram, LpSolution
+from tdcoord.opf.lp import LinearProgram, LpSolution, WarmLp
 from tdcoord.opf.transmission import DcOpfModel
 from tdcoord.opf.transmission.build import period_lp
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass
@@ -74,7 +73,7 @@ class Screen:
     groups: tuple[FeederGroup, ...]
     group_of: IntArray
     local_of: IntArray
-    masters: list[GrowingLp]
+    masters: list[WarmLp]
     itf_row: IntArray
     cols: Entries
     rows: Entries
@@ -113,7 +112,7 @@ class Screen:
 
 
 def build_masters(case: JointCase, model: DcOpfModel, groups: Sequence[FeederGroup],
-             itf_row: IntArray) -> list[GrowingLp]:
+             itf_row: IntArray) -> list[WarmLp]:
     T, B = case.n_periods, case.transmission.n_bus
     p_net = np.zeros((T, B))
     for g in groups:
@@ -132,7 +131,7 @@ def build_masters(case: JointCase, model: DcOpfModel, groups: Sequence[FeederGro
         lps = [shifted(period_lp(model, t), p_net[t]) for t in range(T)]
     else:
         lps = [shifted(model.lp, p_net.ravel())]
-    return [GrowingLp(lp, method="simplex", devex=True) for lp in lps]
+    return [WarmLp(lp, method="simplex", devex=True) for lp in lps]
 
 
 def offer_columns(case: JointCase) -> tuple[Entries, FloatArray, FloatArray, FloatArray]:

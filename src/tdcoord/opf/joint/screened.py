@@ -40,7 +40,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from tdcoord.errors import OptimizationError
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.joint.master import (
     CURTAIL,
@@ -79,6 +78,7 @@ from tdcoord.opf.joint.screen_state import (
 from tdcoord.opf.joint.sensitivity import feeder_groups
 from tdcoord.opf.lp import LpSolution
 from tdcoord.opf.transmission.build import build_dcopf
+from tdcoord.types import FloatArray, IntArray
 
 #: Violation (MVA, pu²) above which an omitted row is added.
 ROW_TOL = 1e-6
@@ -172,7 +172,7 @@ def _check_group(
     return tuple(a[order] for a in r), c
 
 
-def _round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> bool:
+def screen_round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> bool:
     """One screening pass over the feeder-periods that may have changed (every one in the first
     round); add what is violated or prices out. True if anything was added."""
     case, T, dt = s.case, s.T, s.case.period_hours
@@ -291,7 +291,7 @@ def solve_screened_stats(
             if any(sol.status != "optimal" for sol in sols):
                 break
             x, y, y_bal = read_values(s, sols)
-            added = _round(s, x, y, y_bal)
+            added = screen_round(s, x, y, y_bal)
             t0 = stats.clock("check_s", t0)
             if not added:
                 break

@@ -30,10 +30,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.grid.topology import path_matrix
 from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.joint.case import JointCase
+from tdcoord.opf.linear import path_impedance
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -145,7 +146,7 @@ def _signature(f: Feeder) -> tuple[bytes, ...]:
 _BLOCK = 4096
 
 
-def _tree(
+def tree_state(
     parent: IntArray, r: FloatArray, x: FloatArray, w_root: float, d: FloatArray, dq: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """``P = D d``, ``Q = D d^q``, the root imports ``1ᵀd``, ``1ᵀd^q`` and
@@ -184,8 +185,8 @@ def _group(case: JointCase, members: IntArray) -> FeederGroup:
     r = f.branches.r_pu / f.base_mva
     x = f.branches.x_pu / f.base_mva
     down = np.ascontiguousarray(B.T)
-    s_r = 2.0 * (B * r[None, :]) @ B.T
-    s_x = 2.0 * (B * x[None, :]) @ B.T
+    s_r = path_impedance(B, 2.0 * r)  # = 2 B diag(r) Bᵀ (B is 0/1: the factor 2 is exact)
+    s_x = path_impedance(B, 2.0 * x)
     w_root = float(f.v_root_pu**2)
     T, n, m = case.n_periods, f.n_node, down.shape[0]
     n_ft = len(cases) * T
@@ -198,7 +199,7 @@ def _group(case: JointCase, members: IntArray) -> FeederGroup:
         d = np.concatenate([c.load_p_mw - c.sgen_p_mw for c in blk], axis=1)
         dq = np.concatenate([c.load_q_mvar - c.sgen_q_mvar - _fixed_q(c) for c in blk], axis=1)
         b = slice(a * T, (a + len(blk)) * T)
-        P, Q, w, p_net[b], q_net[b] = _tree(parent, r, x, w_root, d, dq)
+        P, Q, w, p_net[b], q_net[b] = tree_state(parent, r, x, w_root, d, dq)
         p0[b], q0[b], w0[b] = P.T, Q.T, w.T
     return FeederGroup(
         feeders=members,

@@ -40,7 +40,6 @@ from typing import Literal
 import numpy as np
 
 from tdcoord.errors import OptimizationError
-from tdcoord.grid.tables import FloatArray
 from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.feeder.distflow import loss_point_from
 from tdcoord.opf.feeder.program import LossPoint
@@ -51,6 +50,7 @@ from tdcoord.opf.joint.result import (
     JointResult,
 )
 from tdcoord.opf.lp import Method
+from tdcoord.types import FloatArray
 
 Algorithm = Literal["monolithic", "benders", "screened", "auto"]
 

@@ -152,6 +152,34 @@ class WarmLp:
         """Start the next solve from ``basis`` (taken from a program of the same dimensions)."""
         self._h.setBasis(basis)
 
+    def add_columns(
+        self, cost: FloatArray, lower: FloatArray, upper: FloatArray, A: sp.csc_matrix
+    ) -> None:
+        """Append ``len(cost)`` columns with entries ``A`` (n_row × k) in the existing rows
+        (``addCols``; the basis stays valid: new columns enter nonbasic at a bound)."""
+        csc = sp.csc_matrix(A)
+        csc.sort_indices()
+        k = len(cost)
+        inf = highspy.kHighsInf
+        self._h.addCols(
+            k,
+            np.asarray(cost, dtype=np.float64),
+            np.clip(lower, -inf, inf),
+            np.clip(upper, -inf, inf),
+            int(csc.nnz),
+            csc.indptr[:-1].astype(np.int32),
+            csc.indices.astype(np.int32),
+            csc.data.astype(np.float64),
+        )
+        lp = self._lp
+        self._lp = dataclasses.replace(
+            lp,
+            cost=np.concatenate([lp.cost, cost]),
+            A=sp.csr_matrix(sp.hstack([lp.A, csc], format="csr")),
+            col_lower=np.concatenate([lp.col_lower, lower]),
+            col_upper=np.concatenate([lp.col_upper, upper]),
+        )
+
     def add_rows(self, A: sp.spmatrix | sp.sparray, lower: ArrayLike, upper: ArrayLike) -> None:
         """Append rows ``lower ≤ A x ≤ upper`` (``A`` is k × n_col); the basis is kept (the new
         rows enter it as slacks), so the next :meth:`solve` is warm (Benders cuts)."""
