@@ -8,6 +8,7 @@ from tdcoord import __version__
 from tdcoord.cli import compare as compare_cli
 from tdcoord.cli import fleet, grid, opf
 from tdcoord.cli import models as models_cli
+from tdcoord.cli import sweep as sweep_cli
 from tdcoord.cli.common import set_debug, show_warnings_as_lines
 from tdcoord.cli.demo import demo as demo_command
 
@@ -29,6 +30,7 @@ app.command("compare", help="Run named coordination models side by side on a stu
     compare_cli.compare
 )
 app.command("demo")(demo_command)
+app.command("sweep", help="Monte Carlo over samples and days (docs/sweep.md).")(sweep_cli.sweep)
 
 
 def _version(value: bool) -> None:
