@@ -131,7 +131,7 @@ class StudyEngine:
         return OfferBook(
             offer_id=tuple(f"{r.product}:{r.resource}:{r.direction}:{r.step}" for r in rows),
             der_id=tuple(r.resource for r in rows),
-            aggregator_id=tuple(r.party for r in rows),
+            aggregator_id=tuple(r.portfolio for r in rows),
             product_id=tuple(r.product for r in rows),
             der_type=tuple(r.der_type for r in rows),
             direction=np.array([_DIRECTION[r.direction] for r in rows], dtype=np.int64),
