@@ -8,6 +8,7 @@ and the job state together in one transaction: a crash in between leaves no part
 
 from __future__ import annotations
 
+import json
 import traceback
 from typing import Any
 
@@ -78,6 +79,20 @@ def _members(s: Session, rows: list[BookRow], orders: dict[int, Any]) -> tuple[
     return members, names, info
 
 
+def member_names(s: Session, session_id: int) -> dict[str, list[str]]:
+    """Member DER names per order resource of a session's book (for settlement)."""
+    orders = book_orders(s, session_id)
+    rows = [BookRow(order_id=o.id, step=0, portfolio="", party="", resource=o.resource,
+                    der_type=o.der_type, product="", direction=o.direction, feeder=o.feeder,
+                    node=o.node, quantity_mw=(), price_eur_per_mwh=()) for o in orders]
+    members, _, _ = _members(s, rows, {o.id: o for o in orders})
+    out: dict[str, list[str]] = {}
+    for r, m in zip(rows, members, strict=True):
+        out.setdefault(r.resource, [])
+        out[r.resource] += [n for n in m if n not in out[r.resource]]
+    return out
+
+
 def _results(
     s: Session, engine: StudyEngine, ms: MarketSession, cleared: Cleared
 ) -> list[Result]:
@@ -110,6 +125,7 @@ def _results(
     res.append(Result(session_id=ms.id, kind="summary", party_id=None, payload={
         "status": out.status, "scheme": out.scheme, "cost_by_buyer_eur": out.cost_by_buyer_eur,
         "activation_mw": out.activation_mw.tolist(), "n_steps": len(cleared.rows),
+        "activations": json.loads(out.activations.to_json(orient="records")),
     }))
     return res
 

@@ -258,3 +258,47 @@ class StudyEngine:
             }
             for j in range(fl.n_der)
         ]
+
+
+def settle_session(
+    engine: StudyEngine,
+    activations: list[dict[str, Any]],
+    resources: Sequence[str],
+    members: Mapping[str, Sequence[str]],
+    metered: Mapping[str, Mapping[int, float]],
+    requested: Mapping[str, Sequence[float]],
+) -> Any:
+    """Settle a cleared session with :func:`tdcoord.settlement.run.settle_run` (baseline
+    ``metered_schedule``: each seller's schedule is the sum of its DERs' study baselines — zero
+    for DERs outside the study fleet).
+
+    A seller's (order resource's) metered power is the sum over its DERs of schedule plus
+    dispatch, with every posted meter reading (DER, interval) replacing that DER's value: a DER
+    without readings is taken as delivering its dispatch.
+    """
+    import pandas as pd
+
+    from tdcoord.settlement.run import settle_run
+
+    sh = engine.shared
+    T = engine.n_intervals
+    pos = {str(d): i for i, d in enumerate(sh.fleet.der_id)}
+    base_der = sh.day.der_baseline_mw
+    sched = np.zeros((len(resources), T))
+    meter = np.zeros((len(resources), T))
+    for u, res in enumerate(resources):
+        for der in members.get(res, ()):
+            b = base_der[pos[der]] if der in pos else np.zeros(T)
+            sched[u] += b
+            value = b + np.asarray(requested.get(der, np.zeros(T)), dtype=np.float64)
+            for t, mw in metered.get(der, {}).items():
+                if 0 <= t < T:
+                    value[t] = mw
+            meter[u] += value
+    acts = pd.DataFrame(activations)
+    if len(acts):
+        acts = acts[acts["der_id"].isin(set(resources))]
+    return settle_run(
+        acts, meter, "metered_schedule", engine.preset, der_ids=list(resources),
+        dt_h=engine.dt_h, schedule_mw=sched,
+    )
