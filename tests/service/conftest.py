@@ -5,6 +5,7 @@ server a failure), a test client with a settable clock, users of every role."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from tdcoord.service.db import Store  # noqa: E402
 from tdcoord.service.engine import StudyEngine  # noqa: E402
 from tdcoord.service.migrate import upgrade  # noqa: E402
 from tdcoord.service.platform import Platform  # noqa: E402
-from tdcoord.service.users import create_user  # noqa: E402
+from tdcoord.service.auth import hash_password, issue_token  # noqa: E402
+from tdcoord.service.models import User  # noqa: E402
+from tdcoord.service.users import ensure_party  # noqa: E402
 
 SMALL_STUDY = Path(__file__).parents[1] / "comparison" / "small_study.yaml"
 FEEDER_A = "create_cigre_network_mv@10"
@@ -75,8 +78,13 @@ def drop_pg_db(name: str) -> None:
     base = pg_admin_url()
     assert base is not None
     plain = base.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for _ in range(10):
+        try:
+            with psycopg.connect(plain, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            time.sleep(0.3)  # e.g. an autovacuum worker still on the new database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,6 +105,14 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 _ENGINE: dict[str, StudyEngine] = {}
+_HASH: dict[str, str] = {}
+
+
+def password_hash() -> str:
+    """The argon2 hash of ``PASSWORD`` (computed once: argon2 is slow on purpose)."""
+    if "pw" not in _HASH:
+        _HASH["pw"] = hash_password(PASSWORD)
+    return _HASH["pw"]
 
 
 def small_engine() -> StudyEngine:
@@ -153,10 +169,15 @@ def make_env(url: str, *, engine: StudyEngine | None = None, area: str | None = 
     plat = Platform(Store(url), study_path=str(SMALL_STUDY), clock=clock)
     plat._engine = engine or small_engine()
     parties: dict[str, int] = {}
+    users = {}
     with plat.store.tx() as s:
         for username, role, name in USERS:
-            u = create_user(s, party=name, role=role, username=username, password=PASSWORD)
-            parties[username] = u.party_id
+            p = ensure_party(s, name, role)
+            u = User(username=username, password_hash=password_hash(), party_id=p.id)
+            s.add(u)
+            s.flush()
+            parties[username] = p.id
+            users[username] = (u, p)
     if area is not None:
         from tdcoord.service.models import Party
 
@@ -165,11 +186,7 @@ def make_env(url: str, *, engine: StudyEngine | None = None, area: str | None = 
             assert p is not None
             p.area = area
     client = TestClient(create_app(plat, worker=False))
-    tokens = {}
-    for username, _, _ in USERS:
-        r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        tokens[username] = r.json()["access_token"]
+    tokens = {name: issue_token(u, p, plat.secret()) for name, (u, p) in users.items()}
     return Env(client, plat, clock, parties, tokens)
 
 
