@@ -9,6 +9,7 @@ market session with ``SELECT … FOR UPDATE`` on the session row (:func:`lock_se
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,7 +55,10 @@ def make_engine(url: str) -> Engine:
                 "an in-memory SQLite store is not supported",
                 where="--db", fix="give a file, e.g. sqlite:///platform.db",
             )
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=20, max_overflow=80,
+        )
         _sqlite_hooks(engine)
         return engine
     if url.startswith("postgresql"):
@@ -74,6 +78,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.Lock() if url.startswith("sqlite") else None
         self._readers = sessionmaker(
             self.engine.execution_options(tdcoord_readonly=True), expire_on_commit=False
         )
@@ -85,8 +90,14 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back on any exception."""
-        with self._factory() as s, s.begin():
+        """One transaction: committed on success, rolled back on any exception. On SQLite the
+        writers of this process also queue on a lock (SQLite takes one writer at a time anyway;
+        queueing here avoids its busy-wait back-off)."""
+        if self._write_lock is None:
+            with self._factory() as s, s.begin():
+                yield s
+            return
+        with self._write_lock, self._factory() as s, s.begin():
             yield s
 
     @contextmanager

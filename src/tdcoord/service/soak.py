@@ -60,30 +60,29 @@ class SoakReport:
         }
 
 
-def _client(base: str, token: str, url: str, body: dict[str, Any], deadline: float,
+def _client(c: httpx.Client, token: str, url: str, body: dict[str, Any], deadline: float,
             out: dict[str, Any], lock: threading.Lock) -> None:
     ids: list[int] = []
     lat: list[float] = []
     counts = {"closed": 0, "other": 0, "5xx": 0, "transport": 0}
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, timeout=60.0) as c:
-        while time.monotonic() < deadline:
-            t0 = time.perf_counter()
-            try:
-                r = c.post(url, json=body, headers=headers | {"Idempotency-Key": uuid.uuid4().hex})
-            except httpx.HTTPError:
-                counts["transport"] += 1
-                continue
-            lat.append((time.perf_counter() - t0) * 1e3)
-            if r.status_code == 201:
-                ids.append(int(r.json()["id"]))
-            elif r.status_code >= 500:
-                counts["5xx"] += 1
-            elif r.json().get("code") == "MarketClosed":
-                counts["closed"] += 1
-                break
-            else:
-                counts["other"] += 1
+    while time.monotonic() < deadline:
+        t0 = time.perf_counter()
+        try:
+            r = c.post(url, json=body, headers=headers | {"Idempotency-Key": uuid.uuid4().hex})
+        except httpx.HTTPError:
+            counts["transport"] += 1
+            continue
+        lat.append((time.perf_counter() - t0) * 1e3)
+        if r.status_code == 201:
+            ids.append(int(r.json()["id"]))
+        elif r.status_code >= 500:
+            counts["5xx"] += 1
+        elif r.json().get("code") == "MarketClosed":
+            counts["closed"] += 1
+            break
+        else:
+            counts["other"] += 1
     with lock:
         out["ids"] += ids
         out["lat"] += lat
@@ -100,13 +99,17 @@ def run_soak(base: str, fsp_token: str, mo_token: str, session_id: int, order: d
                            "transport": 0}
     lock = threading.Lock()
     deadline = time.monotonic() + max_s
-    threads = [threading.Thread(target=_client, args=(base, fsp_token, url, order, deadline,
-                                                       out, lock)) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    # one connection per client (a shared thread-safe client: building 64 clients would spend
+    # the soak's window on TLS contexts)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    with httpx.Client(base_url=base, timeout=60.0, limits=limits) as c:
+        threads = [threading.Thread(target=_client, args=(c, fsp_token, url, order, deadline,
+                                                           out, lock)) for _ in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     rep = SoakReport(clients=clients, duration_s=time.perf_counter() - t0)
     rep.accepted = len(out["ids"])
     rep.refused_closed, rep.other_refusals = out["closed"], out["other"]
