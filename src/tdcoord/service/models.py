@@ -259,3 +259,18 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(String(128))
+
+
+class PortfolioSeries(Base):
+    """A UMEI baseline interval (``kind`` baseline) or meter reading (``kind`` meter) of a
+    portfolio: an average quantity (MW, + production) over ``[period_from, period_to)``."""
+
+    __tablename__ = "portfolio_series"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"))
+    period_from: Mapped[str] = mapped_column(String(40))
+    period_to: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[float] = mapped_column(Float)
+    quantity_type: Mapped[str] = mapped_column(String(32), default="ActivePower")
+    status: Mapped[str] = mapped_column(String(16), default="Active")
