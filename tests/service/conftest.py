@@ -18,16 +18,16 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("sqlalchemy")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from tdcoord.service.app import create_app  # noqa: E402
-from tdcoord.service.db import Store  # noqa: E402
-from tdcoord.service.engine import StudyEngine  # noqa: E402
-from tdcoord.service.migrate import upgrade  # noqa: E402
-from tdcoord.service.platform import Platform  # noqa: E402
-from tdcoord.service.auth import hash_password, issue_token  # noqa: E402
-from tdcoord.service.models import User  # noqa: E402
-from tdcoord.service.users import ensure_party  # noqa: E402
+from tdcoord.service.app import create_app
+from tdcoord.service.auth import hash_password, issue_token
+from tdcoord.service.db import Store
+from tdcoord.service.engine import StudyEngine
+from tdcoord.service.migrate import upgrade
+from tdcoord.service.models import User
+from tdcoord.service.platform import Platform
+from tdcoord.service.users import ensure_party
 
 SMALL_STUDY = Path(__file__).parents[1] / "comparison" / "small_study.yaml"
 FEEDER_A = "create_cigre_network_mv@10"

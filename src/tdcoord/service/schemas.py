@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tdcoord.service.auth import ROLES
+from tdcoord.service.params import BodyId
 
 Finite = float
 
@@ -31,7 +32,7 @@ class PartyIn(_In):
 class UserIn(_In):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=4, max_length=256)
-    party_id: int
+    party_id: BodyId
 
 
 class DerIn(_In):
@@ -43,7 +44,7 @@ class DerIn(_In):
     p_max_mw: float = Field(ge=0, le=1e5, allow_inf_nan=False)
     p_min_mw: float = Field(default=0.0, ge=-1e5, le=1e5, allow_inf_nan=False)
     e_max_mwh: float = Field(default=0.0, ge=0, le=1e6, allow_inf_nan=False)
-    owner_party_id: int | None = None
+    owner_party_id: BodyId | None = None
 
 
 class StatusIn(_In):
@@ -53,25 +54,25 @@ class StatusIn(_In):
 
 class PortfolioIn(_In):
     name: str = Field(min_length=1, max_length=128)
-    fsp_party_id: int | None = None
+    fsp_party_id: BodyId | None = None
 
 
 class MembershipIn(_In):
-    der_id: int
+    der_id: BodyId
     valid_from: str | None = None
     valid_to: str | None = None
 
 
 class ProductApplicationIn(_In):
-    portfolio_id: int
+    portfolio_id: BodyId
     product: str = Field(min_length=1, max_length=64)
-    procuring_party_id: int
+    procuring_party_id: BodyId
 
 
 class GridPrequalificationIn(_In):
-    portfolio_id: int
+    portfolio_id: BodyId
     product: str = Field(min_length=1, max_length=64)
-    dso_party_id: int
+    dso_party_id: BodyId
 
 
 class DecisionIn(_In):
@@ -115,7 +116,7 @@ class StepIn(_In):
 
 
 class OrderIn(_In):
-    portfolio_id: int
+    portfolio_id: BodyId
     direction: Literal["up", "down"]
     feeder: str | None = Field(default=None, max_length=128)
     node: int = Field(ge=0, le=1_000_000)
@@ -125,7 +126,7 @@ class OrderIn(_In):
 
 
 class MeterReadingIn(_In):
-    der_id: int
+    der_id: BodyId
     interval_start: str
     p_mw: float = Field(allow_inf_nan=False, ge=-1e5, le=1e5)
 

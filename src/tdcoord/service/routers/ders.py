@@ -13,6 +13,7 @@ from tdcoord.der.registry import ALLOWED, Status
 from tdcoord.service.access import can_see, visible_der_ids
 from tdcoord.service.auth import Caller, require_role
 from tdcoord.service.models import Der, Party
+from tdcoord.service.params import PathId
 from tdcoord.service.platform import audit, caller_of, platform_of
 from tdcoord.service.problems import Problem, forbidden, not_found
 from tdcoord.service.schemas import DerIn, StatusIn
@@ -65,7 +66,7 @@ def create_der(request: Request, body: DerIn, caller: CallerDep) -> dict[str, An
 
 
 @router.get("/{der_id}")
-def get_der(request: Request, der_id: int, caller: CallerDep) -> dict[str, Any]:
+def get_der(request: Request, der_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """One DER (404 when the caller may not see it)."""
     with platform_of(request).store.read() as s:
         d = s.get(Der, der_id)
@@ -75,7 +76,7 @@ def get_der(request: Request, der_id: int, caller: CallerDep) -> dict[str, Any]:
 
 
 @router.post("/{der_id}/status")
-def move_der(request: Request, der_id: int, body: StatusIn, caller: CallerDep) -> dict[str, Any]:
+def move_der(request: Request, der_id: PathId, body: StatusIn, caller: CallerDep) -> dict[str, Any]:
     """Suspend, withdraw, (re)activate a DER: its owner or the admin; the legal transitions are
     the registry's (``tdcoord.der.registry.ALLOWED``)."""
     plat = platform_of(request)

@@ -13,6 +13,7 @@ from tdcoord.coordination.catalogue import get_model
 from tdcoord.service.auth import Caller, require_role
 from tdcoord.service.gate import advance, lock_session
 from tdcoord.service.models import Market, MarketSession
+from tdcoord.service.params import PathId
 from tdcoord.service.platform import audit, caller_of, iso, parse_time, platform_of
 from tdcoord.service.problems import Problem, not_found
 from tdcoord.service.schemas import MarketIn, SessionIn
@@ -75,7 +76,7 @@ def create_market(request: Request, body: MarketIn, caller: CallerDep) -> dict[s
 
 
 @router.get("/markets/{market_id}")
-def get_market(request: Request, market_id: int, caller: CallerDep) -> dict[str, Any]:
+def get_market(request: Request, market_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """One market."""
     with platform_of(request).store.read() as s:
         m = s.get(Market, market_id)
@@ -85,7 +86,7 @@ def get_market(request: Request, market_id: int, caller: CallerDep) -> dict[str,
 
 
 @router.get("/markets/{market_id}/sessions")
-def list_sessions(request: Request, market_id: int, caller: CallerDep) -> list[dict[str, Any]]:
+def list_sessions(request: Request, market_id: PathId, caller: CallerDep) -> list[dict[str, Any]]:
     """The sessions of a market (states brought up to the server clock)."""
     plat = platform_of(request)
     with plat.store.tx() as s:
@@ -103,7 +104,7 @@ def list_sessions(request: Request, market_id: int, caller: CallerDep) -> list[d
 
 @router.post("/markets/{market_id}/sessions", status_code=201)
 def create_session(
-    request: Request, market_id: int, body: SessionIn, caller: CallerDep
+    request: Request, market_id: PathId, body: SessionIn, caller: CallerDep
 ) -> dict[str, Any]:
     """Create a session for a delivery day and stage; the gate times default to the market's
     lead times before the delivery day's start (00:00 UTC)."""
@@ -135,7 +136,7 @@ def create_session(
 
 
 @router.get("/sessions/{session_id}")
-def get_session(request: Request, session_id: int, caller: CallerDep) -> dict[str, Any]:
+def get_session(request: Request, session_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """One session (state brought up to the server clock)."""
     plat = platform_of(request)
     with plat.store.tx() as s:
@@ -145,7 +146,7 @@ def get_session(request: Request, session_id: int, caller: CallerDep) -> dict[st
 
 
 @router.post("/sessions/{session_id}/close")
-def close_session(request: Request, session_id: int, caller: CallerDep) -> dict[str, Any]:
+def close_session(request: Request, session_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """Close the gate now (market operator): gate_close becomes the server time, the book
     freezes."""
     require_role(caller, "market_operator", what="sessions")
@@ -165,7 +166,7 @@ def close_session(request: Request, session_id: int, caller: CallerDep) -> dict[
 
 
 @router.post("/sessions/{session_id}/publish")
-def publish_session(request: Request, session_id: int, caller: CallerDep) -> dict[str, Any]:
+def publish_session(request: Request, session_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """cleared → published (market operator)."""
     require_role(caller, "market_operator", what="sessions")
     plat = platform_of(request)

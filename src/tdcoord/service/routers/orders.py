@@ -27,6 +27,7 @@ from tdcoord.service.models import (
     Portfolio,
     ProductApplication,
 )
+from tdcoord.service.params import PathId
 from tdcoord.service.platform import audit, caller_of, iso, platform_of
 from tdcoord.service.problems import Problem, not_found
 from tdcoord.service.schemas import NeedIn, OrderIn
@@ -135,7 +136,7 @@ def place_order(plat: Any, caller: Caller, session_id: int, body: OrderIn, n: in
 
 
 @router.post("/sessions/{session_id}/orders", status_code=201)
-def post_order(request: Request, session_id: int, body: OrderIn, caller: CallerDep
+def post_order(request: Request, session_id: PathId, body: OrderIn, caller: CallerDep
                ) -> dict[str, Any]:
     """Place a sell order (FSP) while the session is open."""
     plat = platform_of(request)
@@ -143,7 +144,7 @@ def post_order(request: Request, session_id: int, body: OrderIn, caller: CallerD
 
 
 @router.get("/sessions/{session_id}/orders")
-def list_orders(request: Request, session_id: int, caller: CallerDep) -> list[dict[str, Any]]:
+def list_orders(request: Request, session_id: PathId, caller: CallerDep) -> list[dict[str, Any]]:
     """The caller's orders of a session (every order for operators)."""
     plat = platform_of(request)
     with plat.store.read() as s:
@@ -156,7 +157,7 @@ def list_orders(request: Request, session_id: int, caller: CallerDep) -> list[di
 
 
 @router.get("/orders/{order_id}")
-def get_order(request: Request, order_id: int, caller: CallerDep) -> dict[str, Any]:
+def get_order(request: Request, order_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """One order (404 unless it is the caller's, or the caller is an operator)."""
     with platform_of(request).store.read() as s:
         o = s.get(Order, order_id)
@@ -166,7 +167,7 @@ def get_order(request: Request, order_id: int, caller: CallerDep) -> dict[str, A
 
 
 @router.get("/sessions/{session_id}/public-orders")
-def public_orders(request: Request, session_id: int, caller: CallerDep) -> dict[str, Any]:
+def public_orders(request: Request, session_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """The anonymised book, published after gate closure (depth per direction and interval)."""
     plat = platform_of(request)
     with plat.store.tx() as s:
@@ -186,7 +187,7 @@ def public_orders(request: Request, session_id: int, caller: CallerDep) -> dict[
 
 
 @router.post("/sessions/{session_id}/needs", status_code=201)
-def post_need(request: Request, session_id: int, body: NeedIn, caller: CallerDep
+def post_need(request: Request, session_id: PathId, body: NeedIn, caller: CallerDep
               ) -> dict[str, Any]:
     """The buy side: the TSO's system need (no feeder) or a DSO's need on a feeder of its
     area, MW per interval (+ up, − down), before gate closure."""
@@ -219,7 +220,7 @@ def post_need(request: Request, session_id: int, body: NeedIn, caller: CallerDep
 
 
 @router.get("/sessions/{session_id}/needs")
-def list_needs(request: Request, session_id: int, caller: CallerDep) -> list[dict[str, Any]]:
+def list_needs(request: Request, session_id: PathId, caller: CallerDep) -> list[dict[str, Any]]:
     """Needs of a session: the caller's own (every need for operators)."""
     with platform_of(request).store.read() as s:
         if s.get(MarketSession, session_id) is None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tdcoord.service.access import can_see, visible_der_ids, visible_portfolio_ids
 from tdcoord.service.auth import Caller, require_role
 from tdcoord.service.models import Der, Membership, Party, Portfolio
+from tdcoord.service.params import PathId
 from tdcoord.service.platform import audit, caller_of, iso, parse_time, platform_of
 from tdcoord.service.problems import Problem, forbidden, not_found
 from tdcoord.service.schemas import MembershipIn, PortfolioIn
@@ -74,7 +75,7 @@ def create_portfolio(request: Request, body: PortfolioIn, caller: CallerDep) -> 
 
 
 @router.get("/{portfolio_id}")
-def get_portfolio(request: Request, portfolio_id: int, caller: CallerDep) -> dict[str, Any]:
+def get_portfolio(request: Request, portfolio_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """One portfolio (404 when hidden)."""
     with platform_of(request).store.read() as s:
         return portfolio_out(s, visible_portfolio(s, caller, portfolio_id))
@@ -82,7 +83,7 @@ def get_portfolio(request: Request, portfolio_id: int, caller: CallerDep) -> dic
 
 @router.post("/{portfolio_id}/members", status_code=201)
 def add_member(
-    request: Request, portfolio_id: int, body: MembershipIn, caller: CallerDep
+    request: Request, portfolio_id: PathId, body: MembershipIn, caller: CallerDep
 ) -> dict[str, Any]:
     """Add a DER the FSP may see to its portfolio for a validity period."""
     plat = platform_of(request)

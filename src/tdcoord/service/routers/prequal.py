@@ -27,6 +27,7 @@ from tdcoord.service.models import (
     Portfolio,
     ProductApplication,
 )
+from tdcoord.service.params import PathId
 from tdcoord.service.platform import audit, caller_of, platform_of
 from tdcoord.service.problems import Problem, forbidden, not_found
 from tdcoord.service.schemas import DecisionIn, GridPrequalificationIn, ProductApplicationIn
@@ -125,7 +126,7 @@ def list_applications(request: Request, caller: CallerDep) -> list[dict[str, Any
 
 
 @router.post("/product-applications/{app_id}/decision")
-def decide_product(request: Request, app_id: int, body: DecisionIn, caller: CallerDep
+def decide_product(request: Request, app_id: PathId, body: DecisionIn, caller: CallerDep
                    ) -> dict[str, Any]:
     """The procuring system operator decides: prequalified (needs a green or amber light) or
     rejected."""
@@ -178,7 +179,7 @@ def list_grid(request: Request, caller: CallerDep) -> list[dict[str, Any]]:
 
 
 @router.post("/grid-prequalifications/{gp_id}/decision")
-def decide_grid(request: Request, gp_id: int, body: DecisionIn, caller: CallerDep
+def decide_grid(request: Request, gp_id: PathId, body: DecisionIn, caller: CallerDep
                 ) -> dict[str, Any]:
     """The connecting DSO decides: approved, conditionally_approved (with ``cap_mw``) or
     not_approved."""

@@ -21,6 +21,7 @@ from tdcoord.service.access import visible_der_ids
 from tdcoord.service.auth import Caller, require_role
 from tdcoord.service.gate import advance, lock_session
 from tdcoord.service.models import Job, MarketSession, Result
+from tdcoord.service.params import PathId
 from tdcoord.service.platform import audit, caller_of, iso, platform_of
 from tdcoord.service.problems import Problem, not_found
 
@@ -37,7 +38,7 @@ def job_out(j: Job) -> dict[str, Any]:
 
 
 @router.post("/sessions/{session_id}/clearing", status_code=202)
-def start_clearing(request: Request, session_id: int, caller: CallerDep) -> JSONResponse:
+def start_clearing(request: Request, session_id: PathId, caller: CallerDep) -> JSONResponse:
     """Queue the clearing of a closed session (market operator); 202 with the job id."""
     require_role(caller, "market_operator", what="clearings")
     plat = platform_of(request)
@@ -63,7 +64,7 @@ def start_clearing(request: Request, session_id: int, caller: CallerDep) -> JSON
 
 
 @router.get("/jobs/{job_id}")
-def get_job(request: Request, job_id: int, caller: CallerDep) -> dict[str, Any]:
+def get_job(request: Request, job_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """A job's state (operators)."""
     with platform_of(request).store.read() as s:
         j = s.get(Job, job_id)
@@ -83,7 +84,7 @@ def _results(s: Session, session_id: int, kind: str) -> list[Result]:
 
 
 @router.get("/sessions/{session_id}/trades")
-def trades(request: Request, session_id: int, caller: CallerDep) -> list[dict[str, Any]]:
+def trades(request: Request, session_id: PathId, caller: CallerDep) -> list[dict[str, Any]]:
     """Accepted order steps: MW per interval at the order's price (pay-as-bid)."""
     with platform_of(request).store.read() as s:
         rows = _results(s, session_id, "trade")
@@ -93,7 +94,7 @@ def trades(request: Request, session_id: int, caller: CallerDep) -> list[dict[st
 
 
 @router.get("/sessions/{session_id}/dispatch")
-def dispatch(request: Request, session_id: int, caller: CallerDep) -> list[dict[str, Any]]:
+def dispatch(request: Request, session_id: PathId, caller: CallerDep) -> list[dict[str, Any]]:
     """Dispatch per DER and interval (MW, + up), split from the portfolio's accepted steps."""
     with platform_of(request).store.read() as s:
         rows = _results(s, session_id, "dispatch")
@@ -102,14 +103,14 @@ def dispatch(request: Request, session_id: int, caller: CallerDep) -> list[dict[
 
 
 @router.get("/sessions/{session_id}/prices")
-def prices(request: Request, session_id: int, caller: CallerDep) -> list[dict[str, Any]]:
+def prices(request: Request, session_id: PathId, caller: CallerDep) -> list[dict[str, Any]]:
     """LMPs at transmission buses and DLMPs at feeder nodes (€/MWh per interval)."""
     with platform_of(request).store.read() as s:
         return [r.payload for r in _results(s, session_id, "price")]
 
 
 @router.get("/sessions/{session_id}/envelopes")
-def envelopes(request: Request, session_id: int, caller: CallerDep) -> list[dict[str, Any]]:
+def envelopes(request: Request, session_id: PathId, caller: CallerDep) -> list[dict[str, Any]]:
     """Import/export limits per DER and interval (envelope-based models; empty otherwise)."""
     with platform_of(request).store.read() as s:
         rows = _results(s, session_id, "envelope")
@@ -118,7 +119,7 @@ def envelopes(request: Request, session_id: int, caller: CallerDep) -> list[dict
 
 
 @router.get("/sessions/{session_id}/summary")
-def summary(request: Request, session_id: int, caller: CallerDep) -> dict[str, Any]:
+def summary(request: Request, session_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """Status, scheme and cost per buyer of the clearing (operators and system operators)."""
     with platform_of(request).store.read() as s:
         rows = _results(s, session_id, "summary")
@@ -128,7 +129,7 @@ def summary(request: Request, session_id: int, caller: CallerDep) -> dict[str, A
 
 
 @router.get("/sessions/{session_id}/messages")
-def messages(request: Request, session_id: int, caller: CallerDep) -> list[dict[str, Any]]:
+def messages(request: Request, session_id: PathId, caller: CallerDep) -> list[dict[str, Any]]:
     """The scheme's messages (schedule exchange, offers, activations) sent to the caller."""
     with platform_of(request).store.read() as s:
         rows = _results(s, session_id, "message")

@@ -29,6 +29,7 @@ from tdcoord.service.models import (
     Result,
     Statement,
 )
+from tdcoord.service.params import PathId
 from tdcoord.service.platform import audit, caller_of, iso, parse_time, platform_of
 from tdcoord.service.problems import Problem
 from tdcoord.service.schemas import MeterReadingsIn
@@ -111,7 +112,7 @@ def _inputs(s: Session, ms: MarketSession, dt_h: float) -> tuple[Any, ...]:
 
 
 @router.post("/sessions/{session_id}/settlement")
-def settle(request: Request, session_id: int, caller: CallerDep) -> dict[str, Any]:
+def settle(request: Request, session_id: PathId, caller: CallerDep) -> dict[str, Any]:
     """Settle a cleared or published session (market operator); writes the statements."""
     require_role(caller, "market_operator", what="settlements")
     plat = platform_of(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,15 +24,12 @@ from tdcoord.service.models import (
 from tdcoord.service.platform import audit, platform_of
 from tdcoord.service.problems import Problem
 from tdcoord.service.umei.common import (
-    OrderBy,
-    Skip,
-    Take,
     grid_node,
     int_id,
     search_result,
     umei_caller,
 )
-from tdcoord.service.umei.schemas import PortfolioIn, Status
+from tdcoord.service.umei.schemas import PortfolioIn, SearchQuery
 
 router = APIRouter()
 CallerDep = Annotated[Caller, Depends(umei_caller)]
@@ -89,23 +86,19 @@ def _own(s: Session, caller: Caller, id_: str) -> Portfolio:
 
 
 @router.get("/Portfolios")
-def portfolios(
-    request: Request, caller: CallerDep, gridNodeId: str | None = None,
-    flexibilityZoneId: str | None = None, portfolioId: str | None = None,
-    status: Status | None = None, take: Take = None, skip: Skip = None,
-    orderBy: OrderBy = None,
-) -> dict[str, Any]:
+def portfolios(request: Request, caller: CallerDep,
+               q: Annotated[SearchQuery, Query()]) -> dict[str, Any]:
     """Portfolios the caller may see, filtered."""
     with platform_of(request).store.read() as s:
         ids = visible_portfolio_ids(s, caller)
-        q = select(Portfolio).order_by(Portfolio.id)
+        stmt = select(Portfolio).order_by(Portfolio.id)
         if ids is not None:
-            q = q.where(Portfolio.id.in_(ids))
-        items = [portfolio_item(s, p) for p in s.execute(q).scalars()]
-    items = [i for i in items if (portfolioId is None or i["id"] == portfolioId)
-             and (gridNodeId is None or i["gridNodeId"] == gridNodeId)
-             and (status is None or i["status"] == status) and flexibilityZoneId is None]
-    return search_result(items, take, skip, orderBy)
+            stmt = stmt.where(Portfolio.id.in_(ids))
+        items = [portfolio_item(s, p) for p in s.execute(stmt).scalars()]
+    items = [i for i in items if (q.portfolioId is None or i["id"] == q.portfolioId)
+             and (q.gridNodeId is None or i["gridNodeId"] == q.gridNodeId)
+             and (q.status is None or i["status"] == q.status) and q.flexibilityZoneId is None]
+    return search_result(items, q.take, q.skip, q.orderBy)
 
 
 @router.post("/Portfolios", status_code=201)

@@ -18,7 +18,7 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,10 +31,7 @@ from tdcoord.service.routers.orders import place_order
 from tdcoord.service.schemas import OrderIn as PlatformOrder
 from tdcoord.service.schemas import StepIn
 from tdcoord.service.umei.common import (
-    OrderBy,
     PeriodFilter,
-    Skip,
-    Take,
     grid_node,
     int_id,
     parse_grid_node,
@@ -43,9 +40,11 @@ from tdcoord.service.umei.common import (
     umei_caller,
     zulu,
 )
-from tdcoord.service.umei.schemas import OrderIn, Status
+from tdcoord.service.umei.schemas import OrderIn, SearchQuery
 
 router = APIRouter()
+_ORDER_FILTERS = ("gridNodeId", "flexibilityZoneId", "marketId", "portfolioId",
+                  "ownerOrganizationId", "status", "completionType", "side", "regulationType")
 CallerDep = Annotated[Caller, Depends(umei_caller)]
 _CLEARED = ("cleared", "published", "settled")
 
@@ -261,43 +260,25 @@ def _filtered(items: list[dict[str, Any]], request: Request, **eq: str | None) -
 
 
 @router.get("/Orders")
-def search_orders(
-    request: Request, caller: CallerDep, gridNodeId: str | None = None,
-    flexibilityZoneId: str | None = None, marketId: str | None = None,
-    portfolioId: str | None = None, ownerOrganizationId: str | None = None,
-    status: Status | None = None, completionType: str | None = None,
-    side: str | None = None, regulationType: str | None = None,
-    take: Take = None, skip: Skip = None, orderBy: OrderBy = None,
-) -> dict[str, Any]:
+def search_orders(request: Request, caller: CallerDep,
+                  q: Annotated[SearchQuery, Query()]) -> dict[str, Any]:
     """The caller's orders (every order for operators), filtered."""
     plat = platform_of(request)
     with plat.store.read() as s:
         items = _all_orders(s, caller, plat.engine().dt_h, public=False)
-    items = _filtered(items, request, gridNodeId=gridNodeId, flexibilityZoneId=flexibilityZoneId,
-                      marketId=marketId, portfolioId=portfolioId,
-                      ownerOrganizationId=ownerOrganizationId, status=status,
-                      completionType=completionType, side=side, regulationType=regulationType)
-    return search_result(items, take, skip, orderBy)
+    items = _filtered(items, request, **q.equal(*_ORDER_FILTERS))
+    return search_result(items, q.take, q.skip, q.orderBy)
 
 
 @router.get("/PublicOrders")
-def public_orders(
-    request: Request, caller: CallerDep, gridNodeId: str | None = None,
-    flexibilityZoneId: str | None = None, marketId: str | None = None,
-    portfolioId: str | None = None, ownerOrganizationId: str | None = None,
-    status: Status | None = None, completionType: str | None = None,
-    side: str | None = None, regulationType: str | None = None,
-    take: Take = None, skip: Skip = None, orderBy: OrderBy = None,
-) -> dict[str, Any]:
+def public_orders(request: Request, caller: CallerDep,
+                  q: Annotated[SearchQuery, Query()]) -> dict[str, Any]:
     """The anonymous order books of sessions past gate closure."""
     plat = platform_of(request)
     with plat.store.read() as s:
         items = _all_orders(s, caller, plat.engine().dt_h, public=True)
-    items = _filtered(items, request, gridNodeId=gridNodeId, flexibilityZoneId=flexibilityZoneId,
-                      marketId=marketId, portfolioId=portfolioId,
-                      ownerOrganizationId=ownerOrganizationId, status=status,
-                      completionType=completionType, side=side, regulationType=regulationType)
-    return search_result(items, take, skip, orderBy)
+    items = _filtered(items, request, **q.equal(*_ORDER_FILTERS))
+    return search_result(items, q.take, q.skip, q.orderBy)
 
 
 def _find(s: Session, caller: Caller, id_: str) -> Order | Need:
@@ -385,20 +366,13 @@ def trade_items(s: Session, caller: Caller, dt_h: float) -> list[dict[str, Any]]
 
 
 @router.get("/Trades")
-def trades(
-    request: Request, caller: CallerDep, orderId: str | None = None,
-    gridNodeId: str | None = None, flexibilityZoneId: str | None = None,
-    marketId: str | None = None, portfolioId: str | None = None,
-    status: Status | None = None, side: str | None = None,
-    regulationType: str | None = None, take: Take = None, skip: Skip = None,
-    orderBy: OrderBy = None,
-) -> dict[str, Any]:
+def trades(request: Request, caller: CallerDep,
+           q: Annotated[SearchQuery, Query()]) -> dict[str, Any]:
     """Trades of the caller (every trade for operators and the TSO), filtered."""
     plat = platform_of(request)
     with plat.store.read() as s:
         items = trade_items(s, caller, plat.engine().dt_h)
-    items = _filtered(items, request, orderId=orderId, gridNodeId=gridNodeId,
-                      flexibilityZoneId=flexibilityZoneId, marketId=marketId,
-                      portfolioId=portfolioId, status=status, side=side,
-                      regulationType=regulationType)
-    return search_result(items, take, skip, orderBy)
+    items = _filtered(items, request, **q.equal(
+        "orderId", "gridNodeId", "flexibilityZoneId", "marketId", "portfolioId", "status", "side",
+        "regulationType"))
+    return search_result(items, q.take, q.skip, q.orderBy)

@@ -43,3 +43,27 @@ class SeriesIn(_In):
     quantity: float | None = Field(default=None, allow_inf_nan=False, ge=-1e6, le=1e6)
     quantityType: QuantityType | None = None  # noqa: N815
     status: Status | None = None
+
+
+class SearchQuery(BaseModel):
+    """The query filters of UMEI searches (each search reads the ones its operation lists;
+    ``periodFrom[.gt|.gte|.lt|.lte]`` and ``periodTo[...]`` are read from the raw query)."""
+
+    model_config = ConfigDict(extra="ignore")
+    gridNodeId: str | None = None  # noqa: N815
+    flexibilityZoneId: str | None = None  # noqa: N815
+    marketId: str | None = None  # noqa: N815
+    portfolioId: str | None = None  # noqa: N815
+    ownerOrganizationId: str | None = None  # noqa: N815
+    orderId: str | None = None  # noqa: N815
+    status: Status | None = None
+    completionType: Literal["Filled", "Killed", "Expired", "Cancelled"] | None = None  # noqa: N815
+    side: Literal["Buy", "Sell"] | None = None
+    regulationType: Literal["Up", "Down"] | None = None  # noqa: N815
+    take: int | None = None
+    skip: int | None = None
+    orderBy: list[str] | None = None  # noqa: N815
+
+    def equal(self, *names: str) -> dict[str, str | None]:
+        """The exact-match filters among ``names``."""
+        return {n: getattr(self, n) for n in names}
