@@ -131,6 +131,8 @@ def _matrix(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None, 
          dict.fromkeys(ROLES, 404) | {"admin": 200, "mo": 200}),
         *[("GET", f"/api/v1/sessions/{{session_id}}/{r}", None, dict.fromkeys(ROLES, 409))
           for r in ("trades", "dispatch", "prices", "envelopes", "summary", "messages")],
+        ("GET", "/api/v1/sessions/{session_id}/figures/prices", None, dict.fromkeys(ROLES, 409)),
+        ("GET", "/api/v1/sessions/{session_id}/figures/depth", None, ALL_200),
         ("GET", "/api/v1/events", None, ALL_200),
         ("POST", "/api/v1/meter-readings", {"readings": [
             {"der_id": ids["der_id"], "interval_start": "2030-01-02T00:00:00Z", "p_mw": 1.0}]},

@@ -18,6 +18,7 @@ from tdcoord.service.routers import (
     auth,
     ders,
     events,
+    figures,
     markets,
     orders,
     portfolios,
@@ -55,16 +56,25 @@ def create_app(plat: Platform, *, worker: bool = True) -> FastAPI:
     app.state.platform = plat
     install_handlers(app)
     app.add_middleware(IdempotencyMiddleware, store=plat.store)
-    for r in (auth, ders, portfolios, prequal, markets, orders, results, settlement, events):
+    for r in (auth, ders, portfolios, prequal, markets, orders, results, settlement, events,
+              figures):
         app.include_router(r.router)
     from tdcoord.service.umei.router import router as umei_router
 
     app.include_router(umei_router)
-    app.mount("/static", StaticFiles(directory=WEB), name="static")
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(WEB / "index.html")
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        import plotly
+
+        return FileResponse(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                            media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
