@@ -128,8 +128,15 @@ class StudyEngine:
                 raise Problem(422, "UnknownFeeder", f"order {r.order_id}: no feeder {r.feeder!r}")
             if len(r.quantity_mw) != T or len(r.price_eur_per_mwh) != T:
                 raise Problem(422, "WrongLength", f"order {r.order_id}: {T} intervals expected")
+        ids = [f"{r.product}:{r.resource}:{r.direction}:{r.step}" for r in rows]
+        seen: dict[str, int] = {}
+        for i in ids:
+            seen[i] = seen.get(i, 0) + 1
+        # the study's ids when unique; orders that share a resource name get their order id
+        ids = [i if seen[i] == 1 else f"{i}#order{r.order_id}" for i, r in zip(ids, rows,
+                                                                                 strict=True)]
         return OfferBook(
-            offer_id=tuple(f"{r.product}:{r.resource}:{r.direction}:{r.step}" for r in rows),
+            offer_id=tuple(ids),
             der_id=tuple(r.resource for r in rows),
             aggregator_id=tuple(r.portfolio for r in rows),
             product_id=tuple(r.product for r in rows),

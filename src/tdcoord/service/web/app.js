@@ -131,11 +131,15 @@ async function showSession(s) {
               el("td", Math.min(...e.export_mw).toFixed(3)));
     document.querySelector("#envelopes tbody").append(tr);
   }
-  for (const d of await call(`/sessions/${s.id}/dispatch`)) {
+  const all = await call(`/sessions/${s.id}/dispatch`);
+  const moved = all.filter((d) => d.mw.some((x) => Math.abs(x) > 1e-9));
+  for (const d of moved.slice(0, 50)) {
     const tr = el("tr");
     tr.append(el("td", d.der), el("td", d.mw.reduce((a, b) => a + b, 0).toFixed(3)));
     document.querySelector("#dispatch tbody").append(tr);
   }
+  note.textContent = `${moved.length} of ${all.length} DERs dispatched` +
+    (moved.length > 50 ? " (first 50 shown)" : "") + ".";
 }
 
 async function showDashboard() {
