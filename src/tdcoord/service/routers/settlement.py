@@ -5,7 +5,8 @@
 Settlement runs the study's settlement library (:func:`tdcoord.service.engine.settle_session`
 → :func:`tdcoord.settlement.run.settle_run`: baseline, delivery, penalties, value stacking) and
 writes one statement per party: the library's statement lines of the sellers (order resources)
-of an FSP, of the ``tso`` buyer for the TSO, of ``dso:<feeder>`` buyers for the DSO of the feeder.
+(and aggregators: portfolios) of an FSP, of the ``tso`` buyer for the TSO, of ``dso:<feeder>``
+buyers for the DSO of the feeder.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tdcoord.service.models import (
     MarketSession,
     MeterReading,
     Party,
+    Portfolio,
     Result,
     Statement,
 )
@@ -81,8 +83,12 @@ def list_readings(request: Request, caller: CallerDep) -> list[dict[str, Any]]:
 def _party_of(s: Session, ms: MarketSession) -> dict[str, int]:
     """Settlement party name → platform party id."""
     out: dict[str, int] = {}
+    names = {p.id: p.name for p in s.execute(select(Portfolio)).scalars()}
     for o in book_orders(s, ms.id):
-        out[o.resource] = o.party_id
+        # the library names sellers by resource and aggregators by portfolio (aggregator id)
+        for key in (o.resource, f"der:{o.resource}", f"aggregator:{names[o.portfolio_id]}",
+                    names[o.portfolio_id]):
+            out[key] = o.party_id
     for p in s.execute(select(Party)).scalars():
         if p.role == "tso":
             out.setdefault("tso", p.id)
