@@ -41,8 +41,8 @@ import numpy as np
 from tdcoord.grid.components import StorageTable
 from tdcoord.grid.io.matpower import read_matpower
 from tdcoord.grid.model import Transmission
-from tdcoord.opf.dcopf import build_dcopf, solve_dcopf, solve_model
 from tdcoord.opf.lp import WarmLp
+from tdcoord.opf.transmission import build_dcopf, solve_dcopf, solve_model
 
 
 def pglib_path(case: str) -> Path:
@@ -101,7 +101,7 @@ def linopy_build(tr: Transmission, load: np.ndarray) -> Any:
     import xarray as xr
     from linopy.io import to_highspy
 
-    from tdcoord.opf.network import dc_network
+    from tdcoord.opf.transmission.network import dc_network
 
     net = dc_network(tr, "powermodels")
     T = pd.RangeIndex(load.shape[0], name="time")
@@ -173,7 +173,7 @@ def pyomo_build(tr: Transmission, load: np.ndarray) -> Any:
     import pyomo.environ as pyo
     from pyomo.contrib.appsi.solvers.highs import Highs as AppsiHighs
 
-    from tdcoord.opf.network import dc_network
+    from tdcoord.opf.transmission.network import dc_network
 
     net = dc_network(tr, "powermodels")
     nT, nB, nG, nL, nS = load.shape[0], tr.n_bus, len(tr.generators), net.n_branch, len(tr.storage)
@@ -297,7 +297,7 @@ def bench_build(args: argparse.Namespace) -> None:
 def peer_case(tr: Transmission) -> dict[str, Any]:
     """The case as plain arrays for ``peer_pypsa.py`` (tdcoord's reading of the MATPOWER file:
     in-service elements, rating 0 → inf, tap 0 → 1; bus demand = loads + ``Gs`` at |V| = 1, as
-    in :func:`tdcoord.opf.dcopf.dcopf_data`). JSON-ready (``inf`` written as ``Infinity``)."""
+    in :func:`tdcoord.opf.transmission.dcopf_data`). JSON-ready (``inf`` written as ``Infinity``)."""
     if len(tr.pwl_costs):
         raise ValueError(f"{tr.name}: piecewise-linear costs are not mapped to PyPSA")
     br, gen = tr.branches, tr.generators
@@ -348,13 +348,13 @@ def pandapower_rundcopp(path: Path) -> tuple[float, float, float, str]:
 
 def tdcoord_solver_only(tr: Transmission, time_limit_s: float) -> tuple[float, str]:
     """(seconds, solver) of the solver alone on the LP/QP ``solve_dcopf`` builds for ``tr``: the
-    same model and the same method choice as :func:`tdcoord.opf.dcopf.solve_model` (HiGHS:
+    same model and the same method choice as :func:`tdcoord.opf.transmission.solve_model` (HiGHS:
     ``Highs.run``; large QPs: Clarabel's setup + solve), without build, hand-off or prices.
     ``solve_model`` solves the slack-free program first and keeps it when its duals certify it
     (every e2e case), so that is the program timed here."""
-    from tdcoord.opf.dcopf import IPM_THRESHOLD_COLUMNS, QP_INTERIOR_COLUMNS, slack_free_lp
-    from tdcoord.opf.feeder_conic import solve_conic
     from tdcoord.opf.lp import Method, solve
+    from tdcoord.opf.lp.conic import solve_conic
+    from tdcoord.opf.transmission import IPM_THRESHOLD_COLUMNS, QP_INTERIOR_COLUMNS, slack_free_lp
 
     lp = slack_free_lp(build_dcopf(tr, convention="matpower"))
     if lp.is_qp and lp.n_col > QP_INTERIOR_COLUMNS:

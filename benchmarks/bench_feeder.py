@@ -30,13 +30,13 @@ import numpy as np
 from tdcoord.grid.components import FeederBranchTable, LoadTable, NodeTable
 from tdcoord.grid.io.source import load_grid
 from tdcoord.grid.model import Feeder, make_feeder
-from tdcoord.opf.distflow import WarmDistFlow
-from tdcoord.opf.dlmp import DlmpKkt, decompose
-from tdcoord.opf.feeder_case import FeederCase, FeederOptions, FlexOffers
-from tdcoord.opf.feeder_conic import solve_conic
-from tdcoord.opf.feeder_lp import build_program, period_labels
-from tdcoord.opf.feeder_result import read_result
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
+from tdcoord.opf.feeder.distflow import WarmDistFlow
+from tdcoord.opf.feeder.dlmp import DlmpKkt, decompose
+from tdcoord.opf.feeder.program import build_program, period_labels
+from tdcoord.opf.feeder.result import read_result
 from tdcoord.opf.lp import BlockWarmLp, solve
+from tdcoord.opf.lp.conic import solve_conic
 
 T = 24
 _HOURS = np.arange(T)

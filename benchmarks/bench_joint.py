@@ -19,7 +19,7 @@ pu there) whose limits bind at the midday peak when it runs at the cap: the flex
 lateral (10 % of the feeder load) relieves them — the case is feasible (status ``optimal``, no
 slack) with genuine feeder congestion. A sample of ``--sample`` feeders is solved by all three
 algorithms (objectives and LMPs compared); then the ``--feeders`` case is solved by ``screened``
-(row-and-column generation, :mod:`tdcoord.opf.joint_screened`, ``--workers`` threads for the
+(row-and-column generation, :mod:`tdcoord.opf.joint.screened`, ``--workers`` threads for the
 per-period masters): wall time split build / solve / check / prices, rounds, rows and columns
 added, load average and peak RSS.
 """
@@ -36,9 +36,9 @@ from tdcoord.grid.components import LoadTable
 from tdcoord.grid.coupling import attach_feeders, load_buses
 from tdcoord.grid.io.source import load_grid
 from tdcoord.grid.model import Feeder, GridModel, Transmission
-from tdcoord.opf.feeder_case import FeederOptions, FlexOffers
+from tdcoord.opf.feeder.case import FeederOptions, FlexOffers
 from tdcoord.opf.joint import joint_case, solve_joint
-from tdcoord.opf.joint_case import JointCase
+from tdcoord.opf.joint.case import JointCase
 
 
 def linear_costs(tr: Transmission) -> Transmission:
@@ -68,7 +68,7 @@ def offers_for(grid: GridModel, node_frac: float = 0.5) -> dict[str, FlexOffers]
 
 
 def run_screened(case: JointCase, workers: int = 1) -> object:
-    from tdcoord.opf.joint_screened import solve_screened_stats
+    from tdcoord.opf.joint.screened import solve_screened_stats
 
     t0 = time.perf_counter()
     res, stats = solve_screened_stats(case, workers=workers)

@@ -72,25 +72,9 @@ def realistic_case(n_offers: int = 2000, T: int = 96, seed: int = 0) -> Clearing
 
 def study_case() -> ClearingCase:
     """The default study's day-ahead clearing case, set up as ``run_comparison`` does."""
-    from tdcoord.comparison.run import NODAL_REGIONS, _offers, given_needs
-    from tdcoord.coordination.case import Penalties
-    from tdcoord.der.fleet_spec import build_fleet
-    from tdcoord.market.rules import load_preset
-    from tdcoord.simulation.day import build_day
-    from tdcoord.simulation.timeline import _case, day_ahead_schedule
+    from tdcoord.pipeline import build_shared_day, stage_case
 
-    study = load_study()
-    spec = study.compare
-    grid = study.grid.build()
-    fleet = build_fleet(grid, study.fleet)
-    preset = load_preset(study.market.preset)
-    day = build_day(grid, fleet, n_intervals=study.fleet.n_intervals, dt_h=study.fleet.dt_h,
-                    season=study.fleet.season, seed=spec.seed)
-    offers, _ = _offers(study, fleet, preset, day)
-    schedule = day_ahead_schedule(day, nodal=preset.region in NODAL_REGIONS)
-    penalties = Penalties(**spec.penalties.model_dump())
-    return _case(day, day.points["day_ahead"], offers, schedule, penalties,
-                 given_needs(spec, day))
+    return stage_case(build_shared_day(load_study()), "day_ahead")
 
 
 def main() -> None:

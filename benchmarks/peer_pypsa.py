@@ -14,7 +14,7 @@ by ``bench_dcopf.py e2e`` as::
 ``rating_mw``; ``gen``: ``bus``, ``p_min_mw``, ``p_max_mw``, ``c0``, ``c1``, ``c2``.
 
 The DC model PyPSA builds from it is MATPOWER's ``makeBdc`` model — tdcoord's
-``convention="matpower"`` (see ``tdcoord.opf.network``): PyPSA's linear power flow gives a
+``convention="matpower"`` (see ``tdcoord.opf.transmission.network``): PyPSA's linear power flow gives a
 transformer ``x_pu_eff = x_pu · tap_ratio`` and adds its ``phase_shift`` to Kirchhoff's voltage law,
 i.e. :math:`f = (\\theta_0 - \\theta_1 - \\varphi) / (x\\,\\tau)`, the MATPOWER flow. Branches
 with τ = 1 and φ = 0 become ``Line`` components (buses at ``v_nom`` = 1 kV, so ``x`` in Ω equals

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 from tdcoord.grid.io.matpower import read_matpower
 from tdcoord.grid.model import Transmission
-from tdcoord.opf.dcopf import dcopf_data
-from tdcoord.opf.network import dc_network
+from tdcoord.opf.transmission import dcopf_data
+from tdcoord.opf.transmission.network import dc_network
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_dcopf.py"
 

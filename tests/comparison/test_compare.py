@@ -150,7 +150,7 @@ def test_given_needs_of_the_wrong_length_are_rejected() -> None:
 
 def test_imbalance_is_settled_against_the_intraday_position(small: Comparison) -> None:
     """Issue 6: imbalance = metered − (intraday position + requested), at the single price."""
-    from tdcoord.comparison.run import bundle_matrix
+    from tdcoord.pipeline import bundle_matrix
     from tdcoord.settlement.imbalance_price import single_imbalance_price
 
     assert small.day_ahead_price_eur_per_mwh is not None

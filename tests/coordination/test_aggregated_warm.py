@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tdcoord.coordination.aggregated import (
-    _blocks_share_matrix,
+    blocks_share_matrix,
     feeder_curves,
     feeder_programs,
     margined_feeder,
@@ -23,12 +23,12 @@ from tdcoord.coordination.clearing import Margins
 from tdcoord.coordination.injectors import Injectors, offer_injectors, zero_prior
 from tdcoord.coordination.interface_offer import (
     InterfaceCurve,
-    _prune,
     interface_offer_curve,
     sandwich_curve,
 )
 from tdcoord.grid.model import Feeder, make_feeder
 from tdcoord.opf import lp as lpmod
+from tdcoord.opf.lp.parametric import prune_breakpoints
 from tests.grid.helpers import branches, nodes
 
 from .cases import grid, offers
@@ -88,7 +88,7 @@ def reference_curve(lp: lpmod.LinearProgram, col: int, base: float, dt_h: float)
         stack.append(((xa, va, ga), (xm, got[0], got[1])))
     xs = sorted(points)
     vs = [points[x] for x in xs]
-    x_arr, v_arr = _prune(xs, vs, 1e-7 * (1.0 + max(abs(v) for v in vs)))
+    x_arr, v_arr = prune_breakpoints(xs, vs, 1e-7 * (1.0 + max(abs(v) for v in vs)))
     return InterfaceCurve("ref", x_arr, v_arr, base, dt_h, "optimal", 0)
 
 
@@ -219,13 +219,13 @@ def test_blocks_share_matrix_detects_a_different_block() -> None:
     col_t = np.repeat([0, 1], 5)
     row_t = np.repeat([0, 1], 4)
     same = sp.block_diag([blk, blk], format="csr")
-    assert _blocks_share_matrix(same, col_t, row_t, 2)
+    assert blocks_share_matrix(same, col_t, row_t, 2)
     other = blk.copy()
     other.data[0] += 1.0
-    assert not _blocks_share_matrix(sp.block_diag([blk, other], format="csr"), col_t, row_t, 2)
+    assert not blocks_share_matrix(sp.block_diag([blk, other], format="csr"), col_t, row_t, 2)
     # interleaved (not period-major) layout of the same blocks is still recognised
     perm = np.argsort(np.tile(np.arange(5), 2), kind="stable")
-    assert _blocks_share_matrix(same[:, perm], col_t[perm], row_t, 2)
+    assert blocks_share_matrix(same[:, perm], col_t[perm], row_t, 2)
 
 
 @settings(max_examples=6, deadline=None)

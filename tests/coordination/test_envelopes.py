@@ -19,8 +19,8 @@ from tdcoord.coordination.envelopes import (
 )
 from tdcoord.grid.model import Feeder, make_feeder
 from tdcoord.grid.validate import NodeInjections, run_feeders
-from tdcoord.opf.distflow import solve_distflow
-from tdcoord.opf.feeder_case import FeederCase, FeederOptions, FlexOffers
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
+from tdcoord.opf.feeder.distflow import solve_distflow
 from tests.grid.helpers import branches, nodes
 
 

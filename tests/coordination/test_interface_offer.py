@@ -18,8 +18,9 @@ from tdcoord.coordination.interface_offer import (
     offers_of_feeder,
 )
 from tdcoord.grid.model import Feeder, make_feeder
+from tdcoord.grid.topology import path_matrix
 from tdcoord.market.offers import OfferBook
-from tdcoord.opf.feeder_case import FacetPolygon, FeederOptions, path_matrix
+from tdcoord.opf.feeder.case import FacetPolygon, FeederOptions
 from tests.grid.helpers import branches, loads, nodes
 
 

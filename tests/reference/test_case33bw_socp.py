@@ -11,9 +11,9 @@ import pytest
 
 from tdcoord.grid.io.source import load_grid
 from tdcoord.grid.model import Feeder
-from tdcoord.opf.distflow import solve_distflow
-from tdcoord.opf.feeder_case import FeederCase, FeederOptions
-from tdcoord.opf.socp import solve_socp
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions
+from tdcoord.opf.feeder.distflow import solve_distflow
+from tdcoord.opf.feeder.socp import solve_socp
 
 
 @pytest.fixture(scope="module")

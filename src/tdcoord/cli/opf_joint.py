@@ -40,7 +40,7 @@ def joint(
         from tdcoord.errors import GridError, SourceError
         from tdcoord.grid.coupling import attach_feeders
         from tdcoord.grid.io.source import load_grid
-        from tdcoord.opf.feeder_case import FeederOptions
+        from tdcoord.opf.feeder.case import FeederOptions
         from tdcoord.opf.joint import joint_case, solve_joint
 
         if algorithm not in ("auto", "monolithic", "benders", "screened"):

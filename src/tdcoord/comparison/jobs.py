@@ -1,14 +1,14 @@
 """Run the models of a comparison one after the other or in worker processes.
 
 The models of a comparison are independent given the shared day
-(:class:`~tdcoord.comparison.run.SharedDay`: grid, fleet, forecasts, offers, day-ahead market):
+(:class:`~tdcoord.pipeline.SharedDay`: grid, fleet, forecasts, offers, day-ahead market):
 each clears its own markets, activates its own DERs and is validated and settled on its own,
 with its own seeds. So they run in parallel without changing a number — ``jobs=2`` gives the same
 KPIs as ``jobs=1``, bit for bit (tested).
 
 Workers are forked processes (:mod:`concurrent.futures` with the ``fork`` start method): they
 inherit the shared day from the parent without pickling it, and send back one
-:class:`~tdcoord.comparison.run.ModelRun` each. Where ``fork`` is not available (Windows, or
+:class:`~tdcoord.pipeline.ModelRun` each. Where ``fork`` is not available (Windows, or
 macOS's default), the models run one after the other. Each worker solves with one thread, so
 ``jobs`` should not exceed the number of cores.
 """
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from tdcoord.errors import StudyError
 
 if TYPE_CHECKING:
-    from tdcoord.comparison.run import ModelRun, Progress, SharedDay
     from tdcoord.coordination.catalogue import ModelEntry
+    from tdcoord.pipeline import ModelRun, Progress, SharedDay
 
 #: The shared day of the comparison being run, set in the parent before the workers fork.
 _SHARED: SharedDay | None = None
@@ -46,7 +46,7 @@ def check_jobs(jobs: int) -> int:
 
 
 def _in_worker(entry: ModelEntry) -> ModelRun:
-    from tdcoord.comparison.run import run_one_model
+    from tdcoord.pipeline import run_one_model
 
     assert _SHARED is not None, "the shared day is set before the workers start"
     return run_one_model(_SHARED, entry)
@@ -60,7 +60,7 @@ def run_models(
     progress: Progress | None = None,
 ) -> tuple[ModelRun, ...]:
     """Every model of ``entries`` on ``shared``, in order; ``jobs`` worker processes (0: auto)."""
-    from tdcoord.comparison.run import run_one_model
+    from tdcoord.pipeline import run_one_model
 
     global _SHARED
     jobs = check_jobs(jobs)

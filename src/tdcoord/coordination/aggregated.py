@@ -29,16 +29,15 @@ import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import Margins
-from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors, Prior, virtual_injectors
-from tdcoord.coordination.interface_offer import InterfaceCurve, ParametricLp, sandwich_curve
-from tdcoord.coordination.interval_solve import row_intervals
+from tdcoord.coordination.interface_offer import InterfaceCurve, sandwich_curve
 from tdcoord.coordination.network_model import FeederModel, feeder_model
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import BoolArray, FloatArray, IntArray
-from tdcoord.opf.feeder_case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
-from tdcoord.opf.feeder_lp import build_program
+from tdcoord.opf.feeder.case import FacetPolygon, FeederCase, FeederOptions, FlexOffers
+from tdcoord.opf.feeder.program import build_program
 from tdcoord.opf.lp import LinearProgram
+from tdcoord.opf.lp.parametric import ParametricLp
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 #: Accepted quantities below this (MW) are not disaggregated.
 QTY_TOL_MW = 1e-7
@@ -116,7 +115,7 @@ def _local_index(group: IntArray, T: int) -> IntArray:
     return loc
 
 
-def _blocks_share_matrix(A: sp.csr_matrix, col_t: IntArray, row_t: IntArray, T: int) -> bool:
+def blocks_share_matrix(A: sp.csr_matrix, col_t: IntArray, row_t: IntArray, T: int) -> bool:
     """True when every interval's block ``A[rows_t][:, cols_t]`` is the same matrix."""
     if len(set(np.bincount(col_t, minlength=T).tolist())) != 1:
         return False
@@ -138,8 +137,9 @@ def _blocks_share_matrix(A: sp.csr_matrix, col_t: IntArray, row_t: IntArray, T: 
 
 def feeder_programs(
     fd_m: Feeder, load_p: FloatArray, load_q: FloatArray, offers: Injectors, dt_h: float
-) -> FeederPrograms | None:
-    """Build the curve LP of every interval at once (``None`` if it is not block diagonal)."""
+) -> FeederPrograms:
+    """Build the curve LP of every interval at once (block diagonal over intervals by the feeder
+    program's layout, :class:`~tdcoord.opf.feeder.program.FeederLayout`)."""
     T = load_p.shape[1]
     up = offers.direction > 0
     qty = offers.cap
@@ -152,30 +152,19 @@ def feeder_programs(
     fcase = FeederCase.build(fd_m, price_eur_per_mwh=np.zeros(T), load_p_mw=load_p,
                              load_q_mvar=load_q,
                              sgen_scale=0.0, offers=flex, dt_h=dt_h)
-    lp = build_program(fcase, FeederOptions(losses="none", slacks=False),
-                       model="lindistflow").lp
-    col_t = np.full(lp.n_col, -1, dtype=np.int64)
-    for blk in lp.col_blocks.values():  # period-major blocks
-        width = blk.stop - blk.start
-        if width % T:
-            return None
-        col_t[blk] = np.repeat(np.arange(T), width // T)
-    if (col_t < 0).any():
-        return None
-    row_t = row_intervals(lp.A, col_t)
-    if row_t is None:
-        return None
+    program = build_program(fcase, FeederOptions(losses="none", slacks=False),
+                            model="lindistflow")
+    lp, layout = program.lp, program.layout(T)  # the feeder program's public, named layout
+    col_t, row_t = layout.col_period, layout.row_period
     cols = tuple(np.flatnonzero(col_t == t) for t in range(T))
     rows = tuple(np.flatnonzero(row_t == t) for t in range(T))
-    root = lp.col_blocks["p_root"]
-    offer = lp.col_blocks["p_offer"]
-    root_col = tuple(int(np.searchsorted(c, root.start + t)) for t, c in enumerate(cols))
-    k = offers.n
-    offer_cols = tuple(np.searchsorted(c, offer.start + t * k + np.arange(k))
+    root_col = tuple(int(np.searchsorted(c, layout.columns("p_root", t)[0]))
+                     for t, c in enumerate(cols))
+    offer_cols = tuple(np.searchsorted(c, layout.columns("p_offer", t))
                        for t, c in enumerate(cols))
     same = (len(set(root_col)) == 1
             and all(np.array_equal(o, offer_cols[0]) for o in offer_cols)
-            and _blocks_share_matrix(lp.A, col_t, row_t, T))
+            and blocks_share_matrix(lp.A, col_t, row_t, T))
     return FeederPrograms(lp, cols, rows, root_col, offer_cols, same)
 
 
@@ -318,12 +307,6 @@ def feeder_curves(
     load_q = case.feeder_q_mvar[f] - prior.feeder_q_mvar[f]
     dt = case.dt_h
     progs = feeder_programs(fd, load_p, load_q, mine, dt) if mine.n else None
-    if mine.n and progs is None:
-        raise CoordinationError(
-            "the feeder curve LP is not block diagonal over intervals",
-            where=f"feeder {fd.id!r} aggregated interface offer",
-            fix="report this: tdcoord.opf.feeder_lp changed its column layout",
-        )
     curves: list[InterfaceCurve | None] = []
     par: ParametricLp | None = None  # one warm solver for all intervals of the feeder
     seen: dict[bytes, InterfaceCurve | None] = {}  # identical inputs give the identical curve

@@ -1,7 +1,8 @@
 """The baseline schedule: the dispatch after the day-ahead energy market (design doc,
 "Definitions that every scheme shares").
 
-Transmission generation comes from a multi-period DC-OPF (:func:`tdcoord.opf.dcopf.solve_dcopf`,
+Transmission generation comes from a multi-period DC-OPF
+(:func:`tdcoord.opf.transmission.solve_dcopf`,
 MATPOWER convention, the same PTDF as the clearing) with the transmission loads and each feeder's
 baseline net load withdrawn at its interface bus. Feeders' baseline net withdrawal per node is
 load − static generation (DER baseline), from the grid tables unless given.
@@ -16,9 +17,9 @@ import numpy as np
 from tdcoord.coordination.case import ClearingCase, Penalties
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.grid.model import GridModel
-from tdcoord.grid.tables import FloatArray
 from tdcoord.market.offers import OfferBook
-from tdcoord.opf.dcopf import solve_dcopf
+from tdcoord.opf.transmission import solve_dcopf
+from tdcoord.types import FloatArray
 
 
 def baseline_schedule(

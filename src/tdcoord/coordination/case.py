@@ -29,8 +29,8 @@ import numpy as np
 
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.grid.model import GridModel
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.market.offers import OfferBook
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True)

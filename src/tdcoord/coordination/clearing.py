@@ -43,10 +43,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
+from tdcoord.coordination.clearing_result import (
+    SLACK_COLUMNS,
+    SLACK_TOL,
+    ClearingResult,
+    read_result,
+)
 from tdcoord.coordination.injectors import Injectors, Prior, zero_prior
 from tdcoord.coordination.interval_solve import solve_by_interval
 from tdcoord.coordination.network_model import (
@@ -55,12 +60,22 @@ from tdcoord.coordination.network_model import (
     feeder_model,
     transmission_model,
 )
-from tdcoord.grid.tables import BoolArray, FloatArray
-from tdcoord.opf.feeder_case import FacetPolygon
-from tdcoord.opf.lp import LpBuilder, LpSolution
+from tdcoord.coordination.program import ClearingProgram, interval_major, per_interval
+from tdcoord.opf.feeder.case import FacetPolygon
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
-#: A slack above this (MW, pu) counts as used.
-SLACK_TOL = 1e-7
+__all__ = [
+    "SLACK_COLUMNS",
+    "SLACK_TOL",
+    "ClearingProgram",
+    "ClearingResult",
+    "ClearingSpec",
+    "Margins",
+    "build",
+    "clear",
+    "interface_limit_mw",
+    "read_result",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,90 +129,37 @@ class ClearingSpec:
     aggregate_locations: bool = True
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class ClearingResult:
-    """Solution of one clearing LP."""
-
-    status: str  # optimal | optimal_with_slacks | infeasible
-    objective_eur: float
-    activation_mw: FloatArray  # (K, T) per injector
-    redispatch_mw: FloatArray  # (n_gen, T) signed
-    lmp_eur_per_mwh: FloatArray | None
-    dlmp_eur_per_mwh: dict[int, FloatArray]
-    target_dual_eur_per_mwh: dict[int, FloatArray]
-    interval_cost_eur: FloatArray  # (T,) objective per interval
-    slacks: pd.DataFrame
-    iterations: int
-    solve_s: float
-
-
-SLACK_COLUMNS = ("where", "kind", "interval", "value", "penalty_eur")
-
-
-def _tk(a: FloatArray) -> FloatArray:
-    """(n, T) → interval-major flat vector."""
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64).T).ravel()
-
-
-def _kron(T: int, m: Any) -> sp.csr_matrix:
-    return sp.csr_matrix(sp.kron(sp.identity(T, format="csr"), sp.csr_matrix(m)))
-
-
-@dataclasses.dataclass
-class _Ctx:
-    case: ClearingCase
-    spec: ClearingSpec
-    T: int
-    b: LpBuilder
-    a: slice
-    dt: float
-    prior: Prior
-    col_interval: list[FloatArray] = dataclasses.field(default_factory=list)
-    slack_families: list[tuple[str, str, tuple[str, ...], float]] = dataclasses.field(
-        default_factory=list
-    )
-    feeder_rows: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
-
-    def cols(self, name: str, n: int, lower: Any, upper: Any, cost: Any) -> slice:
-        s = self.b.add_columns(name, n * self.T, lower, upper, cost)
-        self.col_interval.append(np.repeat(np.arange(self.T, dtype=np.float64), n))
-        return s
-
-    def slack(self, name: str, kind: str, labels: tuple[str, ...], price: float) -> slice:
-        s = self.cols(name, len(labels), 0.0, np.inf, price * self.dt)
-        self.slack_families.append((name, kind, labels, price))
-        return s
-
-
 def _p_coef(inj: Injectors, mask: BoolArray) -> FloatArray:
     return np.where(mask & ~inj.reactive, inj.direction, 0).astype(np.float64)
 
 
-def _balance(c: _Ctx, tm: TransmissionModel | None) -> None:
-    spec, inj, T = c.spec, c.spec.injectors, c.T
+def _balance(c: ClearingProgram, tm: TransmissionModel | None) -> None:
+    spec, inj, T = c.spec, c.spec.injectors, c.n_periods
     assert spec.need_mw is not None
     row = _p_coef(inj, np.ones(inj.n, dtype=bool))[None, :]
-    blocks: list[tuple[slice, Any]] = [(c.a, _kron(T, row))]
-    if "r_up" in c.b._col_blocks:
+    blocks: list[tuple[slice, Any]] = [(c.activation, per_interval(T, row))]
+    if c.has_columns("r_up"):
         g = len(c.case.gen_schedule_mw)
-        blocks += [(c.b._col_blocks["r_up"], _kron(T, np.ones((1, g))))]
-        blocks += [(c.b._col_blocks["r_dn"], _kron(T, -np.ones((1, g))))]
+        blocks += [(c.columns("r_up"), per_interval(T, np.ones((1, g))))]
+        blocks += [(c.columns("r_dn"), per_interval(T, -np.ones((1, g))))]
     pen = c.case.penalties
-    short = c.slack("shortage", "shortage", ("system",), pen.voll_eur_per_mwh)
-    surp = c.slack("surplus", "surplus", ("system",), pen.curtailment_eur_per_mwh)
+    short = c.add_slack("shortage", "shortage", ("system",), pen.voll_eur_per_mwh)
+    surp = c.add_slack("surplus", "surplus", ("system",), pen.curtailment_eur_per_mwh)
     blocks += [(short, sp.identity(T)), (surp, -sp.identity(T))]
     rhs = spec.need_mw - c.prior.total_p_mw()
-    c.b.add_rows("balance", blocks, rhs, rhs)
+    c.add_rows("balance", blocks, rhs, rhs)
 
 
-def _bus_matrix(c: _Ctx, tm: TransmissionModel) -> sp.csr_matrix:
+def _bus_matrix(c: ClearingProgram, tm: TransmissionModel) -> sp.csr_matrix:
     inj = c.spec.injectors
     bus = np.where(inj.feeder >= 0, c.case.interface_bus_row[np.maximum(inj.feeder, 0)], inj.node)
     coef = _p_coef(inj, np.ones(inj.n, dtype=bool))
     return sp.csr_matrix((coef, (bus, np.arange(inj.n))), shape=(tm.n_bus, inj.n))
 
 
-def _locations(c: _Ctx, name: str, m: sp.csr_matrix) -> list[tuple[slice, sp.csr_matrix]]:
+def _locations(
+    c: ClearingProgram, name: str, m: sp.csr_matrix
+) -> list[tuple[slice, sp.csr_matrix]]:
     """Injection change per location ``Δ = m a`` (rows: locations) as ``[(cols, E)]`` with
     ``Δ = Σ E x[cols]``: on the offer columns directly, or — with ``aggregate_locations`` —
     on free location columns ``z`` (one per location that holds an injector) tied to the offers
@@ -205,13 +167,19 @@ def _locations(c: _Ctx, name: str, m: sp.csr_matrix) -> list[tuple[slice, sp.csr
     m = sp.csr_matrix(m)
     m.eliminate_zeros()
     if not c.spec.aggregate_locations:
-        return [(c.a, m)]
+        return [(c.activation, m)]
     used = np.flatnonzero(np.diff(m.indptr))
     if not used.size:
         return []
-    z = c.cols(name, used.size, -np.inf, np.inf, 0.0)
-    c.b.add_rows(
-        f"def_{name}", [(z, sp.identity(used.size * c.T)), (c.a, -_kron(c.T, m[used]))], 0.0, 0.0
+    z = c.add_columns(name, used.size, -np.inf, np.inf, 0.0)
+    c.add_rows(
+        f"def_{name}",
+        [
+            (z, sp.identity(used.size * c.n_periods)),
+            (c.activation, -per_interval(c.n_periods, m[used])),
+        ],
+        0.0,
+        0.0,
     )
     sel = sp.csr_matrix(
         (np.ones(used.size), (used, np.arange(used.size))), shape=(m.shape[0], used.size)
@@ -219,25 +187,25 @@ def _locations(c: _Ctx, name: str, m: sp.csr_matrix) -> list[tuple[slice, sp.csr
     return [(z, sel)]
 
 
-def _lines(c: _Ctx, tm: TransmissionModel) -> None:
+def _lines(c: ClearingProgram, tm: TransmissionModel) -> None:
     rated = np.flatnonzero(np.isfinite(tm.rating_mw))
     if not rated.size:
         return
-    T = c.T
+    T = c.n_periods
     phi = tm.ptdf[rated]
     blocks: list[tuple[slice, Any]] = [
-        (cols, _kron(T, sp.csr_matrix(phi @ e.toarray())))
+        (cols, per_interval(T, sp.csr_matrix(phi @ e.toarray())))
         for cols, e in _locations(c, "z_bus", _bus_matrix(c, tm))
     ]
-    if "r_up" in c.b._col_blocks:
+    if c.has_columns("r_up"):
         gm = np.zeros((tm.n_bus, len(tm.gen_bus_row)))
         gm[tm.gen_bus_row, np.arange(len(tm.gen_bus_row))] = 1.0
-        blocks += [(c.b._col_blocks["r_up"], _kron(T, phi @ gm))]
-        blocks += [(c.b._col_blocks["r_dn"], _kron(T, -(phi @ gm)))]
+        blocks += [(c.columns("r_up"), per_interval(T, phi @ gm))]
+        blocks += [(c.columns("r_dn"), per_interval(T, -(phi @ gm)))]
     if c.spec.need_mw is not None:
         s = (phi @ tm.need_share)[:, None]
-        blocks += [(c.b._col_blocks["shortage"], _kron(T, s))]
-        blocks += [(c.b._col_blocks["surplus"], _kron(T, -s))]
+        blocks += [(c.columns("shortage"), per_interval(T, s))]
+        blocks += [(c.columns("surplus"), per_interval(T, -s))]
         need = c.spec.need_mw
     else:
         need = np.zeros(T)
@@ -247,149 +215,190 @@ def _lines(c: _Ctx, tm: TransmissionModel) -> None:
     f0 = phi @ (tm.base_injection_mw + prior_bus - tm.need_share[:, None] * need[None, :])
     labels = tuple(f"transmission branch {tm.branch_names[i]}" for i in rated)
     pen = c.case.penalties.overload_eur_per_mwh
-    o_up = c.slack("line_over_up", "line_overload", labels, pen)
-    o_dn = c.slack("line_over_dn", "line_overload", labels, pen)
+    o_up = c.add_slack("line_over_up", "line_overload", labels, pen)
+    o_dn = c.add_slack("line_over_dn", "line_overload", labels, pen)
     n = len(rated)
     blocks += [(o_up, -sp.identity(n * T)), (o_dn, sp.identity(n * T))]
     r = tm.rating_mw[rated][:, None]
-    c.b.add_rows("lines", blocks, _tk(-r - f0), _tk(r - f0))
+    c.add_rows("lines", blocks, interval_major(-r - f0), interval_major(r - f0))
 
 
-def _feeder(c: _Ctx, f: int, fm: FeederModel) -> None:
-    spec, inj, T, case = c.spec, c.spec.injectors, c.T, c.case
-    fd = fm.feeder
-    node_mask, branch_mask = spec.feeder_masks.get(
-        f, (np.ones(fd.n_node, dtype=bool), np.ones(fd.n_node - 1, dtype=bool))
-    )
+Location = tuple[slice, sp.csr_matrix | None, sp.csr_matrix | None]
+
+
+def _feeder_locations(c: ClearingProgram, f: int, n_node: int) -> list[Location]:
+    """Feeder ``f``'s active (``N_p``) and reactive (``N_q``) injection change per node as
+    ``[(cols, E_p, E_q)]`` (see :func:`_locations`)."""
+    inj = c.spec.injectors
     here = inj.feeder == f
     cols = np.arange(inj.n)
     p_here = here & ~inj.reactive
     q_here = here & inj.reactive
     n_p = sp.csr_matrix(
         (inj.direction[p_here].astype(np.float64), (inj.node[p_here], cols[p_here])),
-        shape=(fd.n_node, inj.n),
+        shape=(n_node, inj.n),
     )
     n_q = sp.csr_matrix(
         (inj.direction[q_here].astype(np.float64), (inj.node[q_here], cols[q_here])),
-        shape=(fd.n_node, inj.n),
+        shape=(n_node, inj.n),
     )
-    loc: list[tuple[slice, sp.csr_matrix | None, sp.csr_matrix | None]]
-    if spec.aggregate_locations:
-        loc = [(s_, e, None) for s_, e in _locations(c, f"zp:{f}", n_p)]
-        loc += [(s_, None, e) for s_, e in _locations(c, f"zq:{f}", n_q)]
-    else:
-        loc = [(c.a, n_p, n_q)]
+    if not c.spec.aggregate_locations:
+        return [(c.activation, n_p, n_q)]
+    loc: list[Location] = [(s_, e, None) for s_, e in _locations(c, f"zp:{f}", n_p)]
+    loc += [(s_, None, e) for s_, e in _locations(c, f"zq:{f}", n_q)]
+    return loc
+
+
+def _voltage_rows(
+    c: ClearingProgram,
+    f: int,
+    fm: FeederModel,
+    loc: list[Location],
+    nodes: IntArray,
+    v2: FloatArray,
+) -> dict[str, Any]:
+    """LinDistFlow voltage rows of feeder ``f`` on ``nodes`` with pu slacks (coefficient 2v)."""
+    T, fd, m = c.n_periods, fm.feeder, c.spec.margins
+    pen = c.case.penalties
+    vlo = fd.nodes.v_min_pu[nodes] + m.voltage_pu
+    vhi = fd.nodes.v_max_pu[nodes] - m.voltage_pu
+    labels = tuple(f"feeder {fd.id} node {int(i)}" for i in fd.nodes.id[nodes])
+    s_lo = c.add_slack(f"v_lo_slack:{f}", "voltage_low", labels, pen.voltage_eur_per_pu_h)
+    s_hi = c.add_slack(f"v_hi_slack:{f}", "voltage_high", labels, pen.voltage_eur_per_pu_h)
+    vblocks: list[tuple[slice, Any]] = []
+    for s_, ep, eq in loc:
+        sens = np.zeros((nodes.size, (s_.stop - s_.start) // T))
+        if ep is not None:
+            sens = sens + np.asarray(fm.v_sens_p[nodes] @ ep.toarray())
+        if eq is not None:
+            sens = sens + np.asarray(fm.v_sens_q[nodes] @ eq.toarray())
+        vblocks.append((s_, per_interval(T, sens)))
+    v_lo = c.add_rows(
+        f"v_lo:{f}",
+        [*vblocks, (s_lo, sp.diags(interval_major(np.repeat(2 * vlo[:, None], T, 1))))],
+        interval_major(vlo[:, None] ** 2 - v2[nodes]),
+        np.inf,
+    )
+    v_hi = c.add_rows(
+        f"v_hi:{f}",
+        [*vblocks, (s_hi, sp.diags(interval_major(np.repeat(-2 * vhi[:, None], T, 1))))],
+        -np.inf,
+        interval_major(vhi[:, None] ** 2 - v2[nodes]),
+    )
+    return {"v_lo": v_lo, "v_hi": v_hi, "nodes": nodes}
+
+
+def _branch_rows(
+    c: ClearingProgram,
+    f: int,
+    fm: FeederModel,
+    loc: list[Location],
+    brs: IntArray,
+    state: tuple[FloatArray, FloatArray],
+) -> dict[str, Any]:
+    """The 12-facet inner polygon of every rated branch in ``brs`` with overload slacks."""
+    T, fd, m = c.n_periods, fm.feeder, c.spec.margins
+    p0, q0 = state
+    poly = FacetPolygon.regular(12)
+    d_sel = fm.down[brs]
+    nb = brs.size
+    bblocks: list[tuple[slice, Any]] = []
+    for s_, ep, eq in loc:
+        width = (s_.stop - s_.start) // T
+        dp = sp.csr_matrix(d_sel @ ep) if ep is not None else sp.csr_matrix((nb, width))
+        dq = sp.csr_matrix(d_sel @ eq) if eq is not None else sp.csr_matrix((nb, width))
+        mat = sp.vstack([-(ap * dp + aq * dq) for ap, aq in zip(poly.a_p, poly.a_q, strict=True)])
+        bblocks.append((s_, per_interval(T, mat)))
+    labels = tuple(f"feeder {fd.id} branch {n}" for n in fd.branches.name[brs])
+    over = c.add_slack(
+        f"br_slack:{f}", "branch_overload", labels, c.case.penalties.overload_eur_per_mwh
+    )
+    omat = sp.vstack([-a_s * sp.identity(nb) for a_s in poly.a_s])
+    s_eff = fd.branches.rating_mva[brs][:, None] * (1.0 - m.rating_frac)
+    rhs = np.vstack(
+        [
+            a_s * s_eff - ap * p0[brs] - aq * q0[brs]
+            for ap, aq, a_s in zip(poly.a_p, poly.a_q, poly.a_s, strict=True)
+        ]
+    )
+    rows = c.add_rows(
+        f"branch:{f}", [*bblocks, (over, per_interval(T, omat))], -np.inf, interval_major(rhs)
+    )
+    return {"branch": rows, "branches": brs, "a_p": poly.a_p}
+
+
+def _feeder(c: ClearingProgram, f: int, fm: FeederModel) -> None:
+    """Feeder ``f``'s LinDistFlow rows (voltage, branch polygons) around baseline + prior."""
+    fd = fm.feeder
+    node_mask, branch_mask = c.spec.feeder_masks.get(
+        f, (np.ones(fd.n_node, dtype=bool), np.ones(fd.n_node - 1, dtype=bool))
+    )
+    loc = _feeder_locations(c, f, fd.n_node)
     v2, p0, q0 = fm.state(c.prior.feeder_p_mw[f], c.prior.feeder_q_mvar[f])
-    pen = case.penalties
-    m = spec.margins
     info: dict[str, Any] = {}
     nodes = np.flatnonzero(node_mask & (np.arange(fd.n_node) > 0))
     if nodes.size:
-        vlo = fd.nodes.v_min_pu[nodes] + m.voltage_pu
-        vhi = fd.nodes.v_max_pu[nodes] - m.voltage_pu
-        labels = tuple(f"feeder {fd.id} node {int(i)}" for i in fd.nodes.id[nodes])
-        s_lo = c.slack(f"v_lo_slack:{f}", "voltage_low", labels, pen.voltage_eur_per_pu_h)
-        s_hi = c.slack(f"v_hi_slack:{f}", "voltage_high", labels, pen.voltage_eur_per_pu_h)
-        vblocks: list[tuple[slice, Any]] = []
-        for s_, ep, eq in loc:
-            sens = np.zeros((nodes.size, (s_.stop - s_.start) // T))
-            if ep is not None:
-                sens = sens + np.asarray(fm.v_sens_p[nodes] @ ep.toarray())
-            if eq is not None:
-                sens = sens + np.asarray(fm.v_sens_q[nodes] @ eq.toarray())
-            vblocks.append((s_, _kron(T, sens)))
-        info["v_lo"] = c.b.add_rows(
-            f"v_lo:{f}",
-            [*vblocks, (s_lo, sp.diags(_tk(np.repeat(2 * vlo[:, None], T, 1))))],
-            _tk(vlo[:, None] ** 2 - v2[nodes]), np.inf,
-        )
-        info["v_hi"] = c.b.add_rows(
-            f"v_hi:{f}",
-            [*vblocks, (s_hi, sp.diags(_tk(np.repeat(-2 * vhi[:, None], T, 1))))],
-            -np.inf, _tk(vhi[:, None] ** 2 - v2[nodes]),
-        )
-        info["nodes"] = nodes
-    rating = fd.branches.rating_mva
-    brs = np.flatnonzero(branch_mask & np.isfinite(rating))
+        info.update(_voltage_rows(c, f, fm, loc, nodes, v2))
+    brs = np.flatnonzero(branch_mask & np.isfinite(fd.branches.rating_mva))
     if brs.size:
-        poly = FacetPolygon.regular(12)
-        d_sel = fm.down[brs]
-        nb = brs.size
-        bblocks: list[tuple[slice, Any]] = []
-        for s_, ep, eq in loc:
-            width = (s_.stop - s_.start) // T
-            dp = sp.csr_matrix(d_sel @ ep) if ep is not None else sp.csr_matrix((nb, width))
-            dq = sp.csr_matrix(d_sel @ eq) if eq is not None else sp.csr_matrix((nb, width))
-            mat = sp.vstack(
-                [-(ap * dp + aq * dq) for ap, aq in zip(poly.a_p, poly.a_q, strict=True)]
-            )
-            bblocks.append((s_, _kron(T, mat)))
-        labels = tuple(f"feeder {fd.id} branch {n}" for n in fd.branches.name[brs])
-        over = c.slack(f"br_slack:{f}", "branch_overload", labels, pen.overload_eur_per_mwh)
-        omat = sp.vstack([-a_s * sp.identity(nb) for a_s in poly.a_s])
-        s_eff = rating[brs][:, None] * (1.0 - m.rating_frac)
-        rhs = np.vstack(
-            [
-                a_s * s_eff - ap * p0[brs] - aq * q0[brs]
-                for ap, aq, a_s in zip(poly.a_p, poly.a_q, poly.a_s, strict=True)
-            ]
-        )
-        info["branch"] = c.b.add_rows(
-            f"branch:{f}", [*bblocks, (over, _kron(T, omat))], -np.inf, _tk(rhs)
-        )
-        info["branches"] = brs
-        info["a_p"] = poly.a_p
+        info.update(_branch_rows(c, f, fm, loc, brs, (p0, q0)))
     c.feeder_rows[f] = info
 
 
-def _interface(c: _Ctx, f: int) -> None:
+def _interface(c: ClearingProgram, f: int) -> None:
     lo, hi = c.spec.interface_bounds[f]
-    inj, T = c.spec.injectors, c.T
+    inj, T = c.spec.injectors, c.n_periods
     row = -_p_coef(inj, inj.feeder == f)[None, :]
     imp = c.case.baseline_import_mw[f] - c.prior.feeder_p_mw[f].sum(axis=0)
     label = (f"interface {c.case.grid.feeders[f].id}",)
     pen = c.case.penalties.overload_eur_per_mwh
-    s_hi = c.slack(f"itf_hi:{f}", "interface_overload", label, pen)
-    s_lo = c.slack(f"itf_lo:{f}", "interface_overload", label, pen)
-    rows = c.b.add_rows(
-        f"interface:{f}", [(c.a, _kron(T, row)), (s_hi, -sp.identity(T)), (s_lo, sp.identity(T))],
-        np.asarray(lo) - imp, np.asarray(hi) - imp,
+    s_hi = c.add_slack(f"itf_hi:{f}", "interface_overload", label, pen)
+    s_lo = c.add_slack(f"itf_lo:{f}", "interface_overload", label, pen)
+    rows = c.add_rows(
+        f"interface:{f}",
+        [(c.activation, per_interval(T, row)), (s_hi, -sp.identity(T)), (s_lo, sp.identity(T))],
+        np.asarray(lo) - imp,
+        np.asarray(hi) - imp,
     )
     c.feeder_rows.setdefault(f, {})["interface"] = rows
 
 
-def _target(c: _Ctx, f: int) -> None:
-    inj, T = c.spec.injectors, c.T
+def _target(c: ClearingProgram, f: int) -> None:
+    inj, T = c.spec.injectors, c.n_periods
     row = _p_coef(inj, inj.feeder == f)[None, :]
     label = (f"interface {c.case.grid.feeders[f].id}",)
     pen = c.case.penalties.voll_eur_per_mwh
-    d_up = c.slack(f"dev_up:{f}", "interface_deviation", label, pen)
-    d_dn = c.slack(f"dev_dn:{f}", "interface_deviation", label, pen)
+    d_up = c.add_slack(f"dev_up:{f}", "interface_deviation", label, pen)
+    d_dn = c.add_slack(f"dev_dn:{f}", "interface_deviation", label, pen)
     tgt = np.asarray(c.spec.feeder_targets[f], dtype=np.float64)
-    c.feeder_rows.setdefault(f, {})["target"] = c.b.add_rows(
-        f"target:{f}", [(c.a, _kron(T, row)), (d_up, sp.identity(T)), (d_dn, -sp.identity(T))],
-        tgt, tgt,
+    c.feeder_rows.setdefault(f, {})["target"] = c.add_rows(
+        f"target:{f}",
+        [(c.activation, per_interval(T, row)), (d_up, sp.identity(T)), (d_dn, -sp.identity(T))],
+        tgt,
+        tgt,
     )
 
 
-def _lumped(c: _Ctx, f: int) -> None:
-    inj, T = c.spec.injectors, c.T
+def _lumped(c: ClearingProgram, f: int) -> None:
+    inj, T = c.spec.injectors, c.n_periods
     need = np.asarray(c.spec.lumped_needs[f], dtype=np.float64)
     row = _p_coef(inj, inj.feeder == f)[None, :]
     label = (f"feeder {c.case.grid.feeders[f].id} (lumped need)",)
     pen = c.case.penalties.overload_eur_per_mwh
-    s_p = c.slack(f"lump_p:{f}", "dso_need_shortfall", label, pen)
-    s_n = c.slack(f"lump_n:{f}", "dso_need_shortfall", label, pen)
+    s_p = c.add_slack(f"lump_p:{f}", "dso_need_shortfall", label, pen)
+    s_n = c.add_slack(f"lump_n:{f}", "dso_need_shortfall", label, pen)
     lo = np.where(need > 0, need, -np.inf)
     hi = np.where(need < 0, need, np.inf)
-    c.b.add_rows(
-        f"lumped:{f}", [(c.a, _kron(T, row)), (s_p, sp.identity(T)), (s_n, -sp.identity(T))],
-        lo, hi,
+    c.add_rows(
+        f"lumped:{f}",
+        [(c.activation, per_interval(T, row)), (s_p, sp.identity(T)), (s_n, -sp.identity(T))],
+        lo,
+        hi,
     )
 
 
-def _node_bounds(c: _Ctx, f: int) -> None:
-    inj, T = c.spec.injectors, c.T
+def _node_bounds(c: ClearingProgram, f: int) -> None:
+    inj, T = c.spec.injectors, c.n_periods
     lo, hi = c.spec.node_bounds[f]
     here = (inj.feeder == f) & ~inj.reactive
     n_node = c.case.grid.feeders[f].n_node
@@ -402,36 +411,35 @@ def _node_bounds(c: _Ctx, f: int) -> None:
         shape=(nodes.size, inj.n),
     )
     del n_node
-    c.b.add_rows(f"node_bounds:{f}", [(c.a, _kron(T, mat))], _tk(lo[nodes]), _tk(hi[nodes]))
+    c.add_rows(
+        f"node_bounds:{f}",
+        [(c.activation, per_interval(T, mat))],
+        interval_major(lo[nodes]),
+        interval_major(hi[nodes]),
+    )
 
 
-def build(
-    case: ClearingCase, spec: ClearingSpec
-) -> tuple[_Ctx, TransmissionModel | None, dict[int, FeederModel]]:
-    """Assemble the LP of ``spec`` (does not solve)."""
-    T = case.n_periods
-    inj = spec.injectors
-    b = LpBuilder()
-    c = _Ctx(case, spec, T, b, slice(0, 0), case.dt_h, spec.prior or zero_prior(case))
-    c.a = c.cols("a", inj.n, 0.0, _tk(np.maximum(inj.cap, 0.0)), _tk(inj.price) * case.dt_h)
+def _redispatch(c: ClearingProgram) -> None:
+    """Redispatch columns ``r_up``, ``r_dn`` of the transmission generators around their
+    schedule, priced at their cost ± the redispatch premium."""
+    case, T = c.case, c.n_periods
     tr = case.grid.transmission
-    if spec.redispatch and tr is not None and case.redispatch_premium_eur_per_mwh is not None:
-        gen = tr.generators
-        prem = case.redispatch_premium_eur_per_mwh
-        sched = case.gen_schedule_mw
-        up = np.maximum(gen.p_max_mw[:, None] - sched, 0.0)
-        dn = np.maximum(sched - gen.p_min_mw[:, None], 0.0)
-        c1 = np.repeat(gen.cost_c1_per_mwh[:, None], T, 1)
-        c.cols("r_up", len(gen), 0.0, _tk(up), _tk(c1 + prem) * case.dt_h)
-        c.cols("r_dn", len(gen), 0.0, _tk(dn), _tk(prem - c1) * case.dt_h)
-    tm = transmission_model(case) if (spec.lines or spec.need_mw is not None) and tr else None
-    if spec.need_mw is not None:
-        _balance(c, tm)
-    if spec.lines and tm is not None:
-        _lines(c, tm)
-    fms = {f: feeder_model(case, f) for f in spec.feeders}
+    assert tr is not None and case.redispatch_premium_eur_per_mwh is not None
+    gen = tr.generators
+    prem = case.redispatch_premium_eur_per_mwh
+    sched = case.gen_schedule_mw
+    up = np.maximum(gen.p_max_mw[:, None] - sched, 0.0)
+    dn = np.maximum(sched - gen.p_min_mw[:, None], 0.0)
+    c1 = np.repeat(gen.cost_c1_per_mwh[:, None], T, 1)
+    c.add_columns("r_up", len(gen), 0.0, interval_major(up), interval_major(c1 + prem) * case.dt_h)
+    c.add_columns("r_dn", len(gen), 0.0, interval_major(dn), interval_major(prem - c1) * case.dt_h)
+
+
+def _feeder_families(c: ClearingProgram) -> None:
+    """Every per-feeder family of the spec, in a fixed order (the LP's row order)."""
+    case, spec = c.case, c.spec
     for f in spec.feeders:
-        _feeder(c, f, fms[f])
+        _feeder(c, f, c.feeder_models[f])
     bounds = dict(spec.interface_bounds)
     for f in spec.feeders:  # a modelled feeder brings its T–D transformer along
         if f not in bounds and np.isfinite(case.interface_rating_mva[f]):
@@ -446,106 +454,37 @@ def build(
         _lumped(c, f)
     for f in sorted(spec.node_bounds):
         _node_bounds(c, f)
-    return c, tm, fms
+
+
+def build(case: ClearingCase, spec: ClearingSpec) -> ClearingProgram:
+    """Assemble the :class:`ClearingProgram` of ``spec`` (does not solve)."""
+    inj = spec.injectors
+    c = ClearingProgram(case, spec, spec.prior or zero_prior(case))
+    c.add_columns(
+        "a",
+        inj.n,
+        0.0,
+        interval_major(np.maximum(inj.cap, 0.0)),
+        interval_major(inj.price) * case.dt_h,
+    )
+    tr = case.grid.transmission
+    if spec.redispatch and tr is not None and case.redispatch_premium_eur_per_mwh is not None:
+        _redispatch(c)
+    tm = transmission_model(case) if (spec.lines or spec.need_mw is not None) and tr else None
+    c.transmission = tm
+    if spec.need_mw is not None:
+        _balance(c, tm)
+    if spec.lines and tm is not None:
+        _lines(c, tm)
+    c.feeder_models = {f: feeder_model(case, f) for f in spec.feeders}
+    _feeder_families(c)
+    return c
 
 
 def clear(case: ClearingCase, spec: ClearingSpec) -> ClearingResult:
     """Build and solve one clearing LP; read activations, prices, slacks."""
     t0 = time.perf_counter()
-    c, tm, fms = build(case, spec)
-    lp = c.b.build()
-    sol = solve_by_interval(lp, np.concatenate(c.col_interval).astype(np.int64), c.T)
-    return _read(c, tm, fms, lp.cost, sol, time.perf_counter() - t0)
-
-
-def _read(
-    c: _Ctx,
-    tm: TransmissionModel | None,
-    fms: dict[int, FeederModel],
-    cost: FloatArray,
-    sol: LpSolution,
-    elapsed: float,
-) -> ClearingResult:
-    case, spec, T, dt = c.case, c.spec, c.T, c.dt
-    inj = spec.injectors
-    blocks = c.b._col_blocks
-    rblocks = c.b._row_blocks
-    n_gen = len(case.gen_schedule_mw)
-    if sol.status != "optimal":
-        return ClearingResult(
-            "infeasible", float("nan"), np.zeros((inj.n, T)), np.zeros((n_gen, T)), None, {},
-            {}, np.full(T, np.nan), pd.DataFrame(columns=list(SLACK_COLUMNS)),
-            sol.iterations, elapsed,
-        )
-    x = sol.x
-
-    def grid(name: str, n: int) -> FloatArray:
-        return np.asarray(x[blocks[name]].reshape(T, n).T, dtype=np.float64)
-
-    act = np.clip(grid("a", inj.n), 0.0, np.maximum(inj.cap, 0.0))
-    red = np.zeros((n_gen, T))
-    if "r_up" in blocks:
-        red = grid("r_up", n_gen) - grid("r_dn", n_gen)
-    col_t = np.concatenate(c.col_interval).astype(np.int64)
-    interval_cost = np.bincount(col_t, weights=cost * x, minlength=T)
-    rows: list[dict[str, Any]] = []
-    used = False
-    for name, kind, labels, price in c.slack_families:
-        vals = grid(name, len(labels))
-        for i, t in zip(*np.nonzero(vals > SLACK_TOL), strict=True):
-            used = True
-            v = float(vals[i, t])
-            rows.append(
-                {"where": labels[i], "kind": kind, "interval": int(t), "value": v,
-                 "penalty_eur": v * price * dt}
-            )
-    slacks = pd.DataFrame(rows, columns=list(SLACK_COLUMNS))
-    y = sol.row_duals
-    lmp = None
-    if tm is not None and "balance" in rblocks:
-        lam = y[rblocks["balance"]]
-        total = np.repeat(lam[None, :], tm.n_bus, 0)
-        if "lines" in rblocks:
-            rated = np.flatnonzero(np.isfinite(tm.rating_mw))
-            mu = y[rblocks["lines"]].reshape(T, rated.size).T
-            total = total + tm.ptdf[rated].T @ mu
-        lmp = np.asarray(total / dt, dtype=np.float64)
-    dlmp: dict[int, FloatArray] = {}
-    for f, fm in fms.items():
-        info = c.feeder_rows.get(f, {})
-        n = fm.n_node
-        val = np.zeros((n, T))
-        if lmp is not None:
-            val += lmp[case.interface_bus_row[f]][None, :] * dt
-        if "nodes" in info:
-            nodes = info["nodes"]
-            mu = y[info["v_lo"]].reshape(T, nodes.size).T + y[info["v_hi"]].reshape(
-                T, nodes.size
-            ).T
-            val += fm.v_sens_p[nodes].T @ mu
-        if "branches" in info:
-            brs = info["branches"]
-            mu = y[info["branch"]].reshape(T, len(info["a_p"]) * brs.size).T
-            mu = mu.reshape(len(info["a_p"]), brs.size, T)
-            weighted = np.einsum("k,kbt->bt", info["a_p"], mu)
-            val -= np.asarray(fm.down[brs].T @ weighted)
-        if "interface" in info:
-            val -= y[info["interface"]][None, :]
-        dlmp[f] = np.asarray(val / dt, dtype=np.float64)
-    tduals = {
-        f: np.asarray(y[c.feeder_rows[f]["target"]] / dt, dtype=np.float64)
-        for f in spec.feeder_targets
-    }
-    return ClearingResult(
-        status="optimal_with_slacks" if used else "optimal",
-        objective_eur=float(sol.objective),
-        activation_mw=act,
-        redispatch_mw=red,
-        lmp_eur_per_mwh=lmp,
-        dlmp_eur_per_mwh=dlmp,
-        target_dual_eur_per_mwh=tduals,
-        interval_cost_eur=np.asarray(interval_cost, dtype=np.float64),
-        slacks=slacks,
-        iterations=sol.iterations,
-        solve_s=elapsed,
-    )
+    program = build(case, spec)
+    lp = program.lp()
+    sol = solve_by_interval(lp, program.column_interval(), program.n_periods)
+    return read_result(program, lp.cost, sol, time.perf_counter() - t0)

@@ -7,7 +7,7 @@ limit ``I_d ≥ 0`` and an export limit ``E_d ≥ 0``. Any dispatch ``p_d ∈ [�
 injection, unity power factor) must keep the feeder within its voltage and thermal limits.
 
 Model (lossless LinDistFlow, Baran & Wu 1989; node rows j, branch b feeds node b + 1, path matrix
-``B`` and downstream matrix ``D = Bᵀ`` of :func:`tdcoord.opf.feeder_case.path_matrix`): with the
+``B`` and downstream matrix ``D = Bᵀ`` of :func:`tdcoord.grid.topology.path_matrix`): with the
 passive net load ``(p, q)`` per node and DER injections ``N p_der`` (``N`` the node selector)
 
 * branch flows ``P = D (p − N p_der)``, ``Q = D q``;
@@ -15,7 +15,7 @@ passive net load ``(p, q)`` per node and DER injections ``N p_der`` (``N`` the n
   ``K = B diag(2r/S_base) D N ≥ 0`` (an injection raises every voltage);
 * limits ``(v_min + m)² ≤ w ≤ (v_max − m)²`` (``m = v_margin_pu``, a margin for what LinDistFlow
   neglects) and the polygon ``a_p P + a_q Q ≤ a_s S_max`` of every rated branch and of the
-  substation (:class:`~tdcoord.opf.feeder_case.FacetPolygon`; for ``Q = 0`` the 12-gon gives
+  substation (:class:`~tdcoord.opf.feeder.case.FacetPolygon`; for ``Q = 0`` the 12-gon gives
   exactly ``|P| ≤ S_max``), with ``Q`` the stated (passive) reactive flow.
 
 Robustness: a row ``c·p_der ≤ μ`` holds for every ``p_der`` in the box iff
@@ -55,9 +55,11 @@ from numpy.typing import ArrayLike
 
 from tdcoord.errors import OptimizationError, TdcoordError
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
+from tdcoord.grid.topology import path_matrix
 from tdcoord.opf import lp as lpmod
-from tdcoord.opf.feeder_case import FacetPolygon, path_matrix
+from tdcoord.opf.feeder.case import FacetPolygon
+from tdcoord.opf.linear import voltage_sensitivity
+from tdcoord.types import FloatArray, IntArray
 
 __all__ = [
     "CSIP_AUS_LIMITS",
@@ -137,7 +139,7 @@ def sensitivities(feeder: Feeder, der_node_row: IntArray) -> Sensitivities:
     )
     DN = sp.csr_matrix(D @ N)
     r_over = 2.0 * feeder.branches.r_pu / feeder.base_mva
-    K = sp.csr_matrix(B[1:] @ sp.diags(r_over) @ DN)
+    K = voltage_sensitivity(B, r_over, DN)
     return Sensitivities(volt=K, flow=DN, down=D)
 
 

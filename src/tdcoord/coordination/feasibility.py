@@ -21,11 +21,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.clearing import ClearingSpec, Margins, _tk, build
+from tdcoord.coordination.clearing import ClearingSpec, Margins, build
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors, Prior
-from tdcoord.grid.tables import FloatArray
+from tdcoord.coordination.program import interval_major
 from tdcoord.opf.lp import LpBuilder, solve
+from tdcoord.types import FloatArray
 
 RULES = ("proportional", "equal", "max_total")
 
@@ -37,10 +38,10 @@ def feeder_rows(
     spec = ClearingSpec(
         injectors=inj, feeders=(f,), prior=prior, margins=margins, aggregate_locations=False
     )
-    c, _, _ = build(case, spec)
-    lp = c.b.build()
-    a = lp.col_blocks["a"]
-    rows = [s for name, s in lp.row_blocks.items() if name.split(":")[0] in
+    c = build(case, spec)
+    lp = c.lp()
+    a = c.activation
+    rows = [c.rows(name) for name in c.row_names() if name.split(":")[0] in
             ("v_lo", "v_hi", "branch")]
     if not rows:
         return sp.csr_matrix((0, inj.n * case.n_periods)), np.zeros(0)
@@ -108,7 +109,7 @@ def filter_feeder(
         return inj
     sub = inj.take(here)
     G, h = feeder_rows(case, f, sub, prior, margins or Margins())
-    caps = feasible_caps(G, h, _tk(sub.cap), rule)
+    caps = feasible_caps(G, h, interval_major(sub.cap), rule)
     new_cap = inj.cap.copy()
     new_cap[here] = caps.reshape(case.n_periods, here.size).T
     return inj.with_cap(new_cap)

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.grid.tables import BoolArray, FloatArray, IntArray
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

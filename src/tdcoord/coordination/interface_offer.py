@@ -11,7 +11,7 @@ is computed, not guessed: it is the optimal-value function of the feeder LP
     V(x) = \\min_y \\{ c^\\top y : A y \\in [r^{lo}, r^{up}],\\; l \\le y \\le u,
                       \\; p^{root}(y) = x \\}
 
-where the LP is the lossless LinDistFlow feeder OPF of :mod:`tdcoord.opf.feeder_lp` (P and Q
+where the LP is the lossless LinDistFlow feeder OPF of :mod:`tdcoord.opf.feeder.program` (P and Q
 balances, squared voltages with limits, polygonal branch and substation ratings, hard limits by
 default) with a zero root price, so that ``c^T y`` is the cost of the activated offers (€ per
 interval of ``dt_h`` hours) and ``x`` is the import into the feeder from transmission (MW,
@@ -23,15 +23,17 @@ Algorithm (parametric LP by supporting lines — the "sandwich" form of the Eisn
 for one right-hand-side parameter): the range ends come from two LPs (``min/max p_root``). A solve
 at a fixed ``x`` returns ``V(x)`` and, as the reduced cost of the fixed ``p_root`` column, a
 subgradient ``g(x) ∈ ∂V(x)``, i.e. a supporting line ``L_x(z) = V(x) + g(x)(z − x)``. For an
-interval ``[a, b]`` with supporting lines ``L_a, L_b`` take their intersection ``m``; if
-``V(m) = L_a(m)`` (to ``tol_eur``) then ``V`` is linear on ``[a, m]`` and on ``[m, b]`` (a convex
-function between a chord and a supporting line that coincide) and ``m`` is a breakpoint;
-otherwise the new line at ``m`` splits the interval in two. Two distinct supporting lines of a
-convex function never share a slope, so every solve finds a new piece and the recursion ends after
-at most ``2·(pieces) + 1`` solves. Every solve reuses one HiGHS object and its basis
-(:class:`ParametricLp`): the range LPs change only the cost vector, each evaluation only the
-bounds of ``p_root``, and a caller with many intervals of the same matrix (the DSO's 96 curves,
-:mod:`tdcoord.coordination.aggregated`) swaps in the next interval's costs and bounds.
+interval ``[a, b]`` with supporting lines ``L_a, L_b`` take their intersection ``m``; if ``V(m) =
+L_a(m)`` (to ``tol_eur``) then ``V`` is linear on ``[a, m]`` and on ``[m, b]`` (a convex function
+between a chord and a supporting line that coincide) and ``m`` is a breakpoint; otherwise the new
+line at ``m`` splits the interval in two. Two distinct supporting lines of a convex function never
+share a slope, so every solve finds a new piece and the recursion ends after at most ``2·(pieces) +
+1`` solves. Every solve reuses one HiGHS object and its basis
+(:class:`~tdcoord.opf.lp.parametric.ParametricLp`, where the general algorithm lives:
+:func:`~tdcoord.opf.lp.parametric.value_function`): the range LPs change only the cost vector, each
+evaluation only the bounds of ``p_root``, and a caller with many intervals of the same matrix (the
+DSO's 96 curves, :mod:`tdcoord.coordination.aggregated`) swaps in the next interval's costs and
+bounds.
 
 The curve as ordinary offers (:meth:`InterfaceCurve.steps`): relative to the reference exchange
 ``x_ref`` (the baseline exchange — all offers at zero, ``Σ`` net load for lossless LinDistFlow —
@@ -48,22 +50,21 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Literal
 
-import highspy
 import numpy as np
 from numpy.typing import ArrayLike
 
 from tdcoord.errors import TdcoordError
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.opf import lp as lpmod
-from tdcoord.opf.feeder_case import FeederCase, FeederOptions, FlexOffers
-from tdcoord.opf.feeder_lp import build_program
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
+from tdcoord.opf.feeder.program import build_program
+from tdcoord.opf.lp.parametric import ParametricLp, ParametricLpError, value_function
+from tdcoord.types import FloatArray, IntArray
 
 __all__ = [
     "InterfaceCurve",
     "InterfaceOfferError",
-    "ParametricLp",
     "dispatch_at_exchange",
     "interface_curves_from_book",
     "interface_offer_book",
@@ -247,155 +248,6 @@ def offers_of_feeder(
 # -- the curve -----------------------------------------------------------------------------------
 
 
-class ParametricLp:
-    """``x ↦ (V(x), g(x))`` and the feasible range on **one** warm HiGHS object.
-
-    The object keeps the feeder LP (``col`` = the ``p_root`` column) and its simplex basis alive:
-    every evaluation changes only the bounds of ``col`` (fixed to ``x``), the two range LPs
-    change only the cost vector (``±e_col``), and :meth:`load` swaps in another interval's data
-    (costs, column and row bounds of an LP with the same matrix) — so every solve after the first
-    restarts from the last optimal basis (dual simplex after a bound change, primal after a cost
-    change) instead of from scratch. Presolve is off: it would discard the basis.
-
-    The HiGHS object is created and configured by :class:`tdcoord.opf.lp.WarmLp`; the hot loop
-    then talks to it directly (a few µs per call instead of a full ``LpSolution`` per solve).
-    """
-
-    def __init__(self, lp: lpmod.LinearProgram, col: int) -> None:
-        self.n_col = lp.n_col
-        warm = lpmod.WarmLp(lp, method="simplex", presolve=False)  # re-starts from a basis
-        self._h = warm.highs
-        self.col = int(col)
-        self._col_idx = np.array([self.col], dtype=np.int32)
-        self._all = np.arange(lp.n_col, dtype=np.int32)
-        self.n_solves = 0
-        inf = highspy.kHighsInf
-        # the data HiGHS holds now (bounds clipped as tdcoord.opf.lp hands them over)
-        self._state = {
-            "cost": np.array(lp.cost, dtype=np.float64),
-            "cl": np.clip(np.array(lp.col_lower, dtype=np.float64), -inf, inf),
-            "cu": np.clip(np.array(lp.col_upper, dtype=np.float64), -inf, inf),
-            "rl": np.clip(np.array(lp.row_lower, dtype=np.float64), -inf, inf),
-            "ru": np.clip(np.array(lp.row_upper, dtype=np.float64), -inf, inf),
-        }
-        self._cost = self._state["cost"].copy()  # the true costs (the range LPs swap them)
-        self._col_bounds = (float(self._state["cl"][col]), float(self._state["cu"][col]))
-        self._costs_are_true = True
-
-    def load(
-        self,
-        cost: FloatArray,
-        col_lower: FloatArray,
-        col_upper: FloatArray,
-        row_lower: FloatArray,
-        row_upper: FloatArray,
-    ) -> None:
-        """Replace the LP data (same matrix); only entries that differ are sent to HiGHS."""
-        inf = highspy.kHighsInf
-        st = self._state
-        self._cost = np.array(cost, dtype=np.float64)
-        if self._costs_are_true:
-            self._set_costs(self._cost)
-        cl = np.clip(np.asarray(col_lower, dtype=np.float64), -inf, inf)
-        cu = np.clip(np.asarray(col_upper, dtype=np.float64), -inf, inf)
-        self._col_bounds = (float(cl[self.col]), float(cu[self.col]))
-        ch = np.flatnonzero((st["cl"] != cl) | (st["cu"] != cu)).astype(np.int32)
-        if ch.size:
-            self._h.changeColsBounds(ch.size, ch, cl[ch], cu[ch])
-            st["cl"][ch], st["cu"][ch] = cl[ch], cu[ch]
-        rl = np.clip(np.asarray(row_lower, dtype=np.float64), -inf, inf)
-        ru = np.clip(np.asarray(row_upper, dtype=np.float64), -inf, inf)
-        ch = np.flatnonzero((st["rl"] != rl) | (st["ru"] != ru)).astype(np.int32)
-        if ch.size:
-            self._h.changeRowsBounds(ch.size, ch, rl[ch], ru[ch])
-            st["rl"][ch], st["ru"][ch] = rl[ch], ru[ch]
-
-    def _set_costs(self, cost: FloatArray) -> None:
-        st = self._state
-        ch = np.flatnonzero(st["cost"] != cost).astype(np.int32)
-        if ch.size:
-            self._h.changeColsCost(ch.size, ch, cost[ch])
-            st["cost"][ch] = cost[ch]
-
-    def _fix(self, lower: float, upper: float) -> None:
-        st = self._state
-        if st["cl"][self.col] != lower or st["cu"][self.col] != upper:
-            self._h.changeColsBounds(1, self._col_idx, np.array([lower]), np.array([upper]))
-            st["cl"][self.col], st["cu"][self.col] = lower, upper
-
-    def _solve(self) -> bool:
-        self._h.run()
-        self.n_solves += 1
-        return bool(self._h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
-
-    def _true_costs(self) -> None:
-        if not self._costs_are_true:
-            self._set_costs(self._cost)
-            self._costs_are_true = True
-
-    def solution_at(self, x: float) -> tuple[float, FloatArray] | None:
-        """``(V(x), column values)`` of the LP with ``p_root`` fixed to ``x``; ``None`` when
-        ``x`` is infeasible."""
-        self._true_costs()
-        self._fix(x, x)
-        if not self._solve():
-            return None
-        sol = self._h.getSolution()
-        return float(self._h.getObjectiveValue()), np.asarray(sol.col_value, dtype=np.float64)
-
-    def __call__(self, x: float) -> tuple[float, float] | None:
-        """``(V(x), g(x))``, ``g`` the reduced cost of ``p_root`` (a subgradient); ``None`` when
-        ``x`` is infeasible."""
-        self._true_costs()
-        self._fix(x, x)
-        if not self._solve():
-            return None
-        g = float(self._h.getSolution().col_dual[self.col])
-        return float(self._h.getObjectiveValue()), g
-
-    def range_end(self, sign: float) -> float | None:
-        """``min p_root`` (``sign = 1``) or ``max p_root`` (``sign = −1``); ``None`` when the
-        feeder LP is infeasible."""
-        self._fix(*self._col_bounds)
-        cost = np.zeros(self.n_col)
-        cost[self.col] = sign
-        self._set_costs(cost)
-        self._costs_are_true = False
-        if not self._solve():
-            return None
-        return float(self._h.getSolution().col_value[self.col])
-
-
-def _evaluate_end(oracle: ParametricLp, x: float, inward: float) -> tuple[float, float, float]:
-    """Solve at a range end; step inward by tiny amounts if rounding makes it infeasible."""
-    for k in range(6):
-        xk = x + inward * (10.0**k - 1.0)
-        got = oracle(xk)
-        if got is not None:
-            return xk, got[0], got[1]
-    raise InterfaceOfferError(
-        f"the feeder LP is infeasible at the end {x:.9g} MW of its own feasible range",
-        where="interface_offer_curve",
-        fix="check the feeder data for near-degenerate limits (e.g. v_min = v_max)",
-    )
-
-
-def _prune(xs: list[float], vs: list[float], tol: float) -> tuple[FloatArray, FloatArray]:
-    """Drop points that lie on the chord of their neighbours (not breakpoints)."""
-    keep_x, keep_v = [xs[0]], [vs[0]]
-    for i in range(1, len(xs) - 1):  # a few dozen points: not a hot path
-        x0, v0 = keep_x[-1], keep_v[-1]
-        x2, v2 = xs[i + 1], vs[i + 1]
-        chord = v0 + (v2 - v0) * (xs[i] - x0) / (x2 - x0)
-        if abs(vs[i] - chord) > tol:
-            keep_x.append(xs[i])
-            keep_v.append(vs[i])
-    if len(xs) > 1:
-        keep_x.append(xs[-1])
-        keep_v.append(vs[-1])
-    return np.asarray(keep_x), np.asarray(keep_v)
-
-
 def _program(
     feeder: Feeder,
     load_p_mw: ArrayLike,
@@ -544,11 +396,6 @@ def curve_of_program(
     )
 
 
-def _point(oracle: ParametricLp, x: float) -> tuple[float, float, float] | None:
-    got = oracle(x)
-    return None if got is None else (x, got[0], got[1])
-
-
 def sandwich_curve(
     oracle: ParametricLp,
     base: float,
@@ -560,87 +407,16 @@ def sandwich_curve(
     x_range: tuple[float, float] | None = None,
     known: tuple[float, float, float] | None = None,
 ) -> InterfaceCurve:
-    """The sandwich algorithm of :func:`interface_offer_curve` on the data currently loaded in
-    ``oracle`` (reused across calls: every solve is warm).
-
-    A finite end of ``x_range`` that is feasible is used as it is (no range LP on that side; the
-    caller often knows a feasible point); an infinite or infeasible one is replaced by the end of
-    the feasible range (``min/max p_root``). ``known = (x, V(x), g)`` with ``g ∈ ∂V(x)`` and
-    ``x`` a finite end of ``x_range``: that end's supporting line, not solved again (the caller
-    computed it, e.g. the merit order's exact piece next to it).
-    """
-    first = oracle.n_solves
-
-    def infeasible() -> InterfaceCurve:
-        return InterfaceCurve(feeder_id, np.zeros(0), np.zeros(0), base, dt_h, "infeasible",
-                              oracle.n_solves - first)
-
-    lo_req, hi_req = (-np.inf, np.inf) if x_range is None else map(float, x_range)
-    if lo_req > hi_req:
-        return infeasible()
-    fin_lo, fin_hi = bool(np.isfinite(lo_req)), bool(np.isfinite(hi_req))
-    k = known if known is not None and all(np.isfinite(known)) else None
-    a = (k if k is not None and k[0] == lo_req else _point(oracle, lo_req)) if fin_lo else None
-    b = (k if k is not None and k[0] == hi_req else _point(oracle, hi_req)) if fin_hi else None
-    if (fin_lo and a is None) or (fin_hi and b is None):  # a requested end is outside the range
-        a = b = None
-    x_lo, x_hi = lo_req, hi_req
-    if a is None:
-        end = oracle.range_end(+1.0)
-        if end is None:
-            return infeasible()
-        x_lo = max(end, lo_req)
-    if b is None:
-        end = oracle.range_end(-1.0)
-        if end is None:
-            return infeasible()
-        x_hi = min(end, hi_req)
-    if x_lo > x_hi:
-        return infeasible()
-    span = max(x_hi - x_lo, 0.0)
-    x_tol = 1e-9 * (1.0 + abs(x_lo) + abs(x_hi))
-    if a is None:
-        a = _evaluate_end(oracle, x_lo, +x_tol)
-    if span <= x_tol:
-        return InterfaceCurve(feeder_id, np.array([a[0]]), np.array([a[1]]), base, dt_h,
-                              "optimal", oracle.n_solves - first)
-    if b is None:
-        b = _evaluate_end(oracle, x_hi, -x_tol)
-    points = {a[0]: a[1], b[0]: b[1]}
-    stack = [(a, b)]
-    while stack:
-        (xa, va, ga), (xb, vb, gb) = stack.pop()
-        tol = tol_eur * (1.0 + max(abs(va), abs(vb)))
-        if xb - xa <= x_tol or gb - ga <= 1e-12 * (1.0 + abs(ga) + abs(gb)):
-            continue  # same supporting slope: V is linear on [xa, xb]
-        xm = (vb - va + ga * xa - gb * xb) / (ga - gb)
-        if xm - xa <= x_tol or xb - xm <= x_tol:
-            continue  # the lines meet at an end: the chord is a supporting line
-        if oracle.n_solves - first >= max_solves:
-            raise InterfaceOfferError(
-                f"the parametric LP did not close after {max_solves} solves",
-                where=f"feeder {feeder_id!r} interface curve",
-                fix="raise max_solves or tol_eur (numerically noisy duals)",
-            )
-        got = oracle(xm)
-        if got is None:
-            raise InterfaceOfferError(
-                f"the feeder LP is infeasible at {xm:.9g} MW inside its feasible range",
-                where=f"feeder {feeder_id!r} interface curve",
-                fix="report this case: a convex feasible range cannot have holes",
-            )
-        vm, gm = got
-        points[xm] = vm
-        if vm <= va + ga * (xm - xa) + tol:
-            continue  # V(m) on both lines: m is a breakpoint, both halves are linear
-        stack.append(((xm, vm, gm), (xb, vb, gb)))
-        stack.append(((xa, va, ga), (xm, vm, gm)))
-    xs = sorted(points)
-    vs = [points[x] for x in xs]
-    scale = 1.0 + max(abs(v) for v in vs)
-    x_arr, v_arr = _prune(xs, vs, tol_eur * scale)
-    return InterfaceCurve(feeder_id, x_arr, v_arr, base, dt_h, "optimal",
-                          oracle.n_solves - first)
+    """The interface curve ``V`` of the feeder LP loaded in ``oracle`` by the sandwich algorithm
+    of :func:`tdcoord.opf.lp.parametric.value_function` (``x_range``, ``known``: see there)."""
+    try:
+        vf = value_function(
+            oracle, tol_eur=tol_eur, max_solves=max_solves, x_range=x_range, known=known,
+            where=f"feeder {feeder_id!r} interface curve",
+        )
+    except ParametricLpError as e:
+        raise InterfaceOfferError(e.what, where=e.where, fix=e.fix) from e
+    return InterfaceCurve(feeder_id, vf.x, vf.v, base, dt_h, vf.status, vf.n_solves)
 
 
 def interface_curves_from_book(

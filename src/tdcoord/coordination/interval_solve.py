@@ -25,8 +25,8 @@ import dataclasses
 import numpy as np
 import scipy.sparse as sp
 
-from tdcoord.grid.tables import FloatArray, IntArray
 from tdcoord.opf.lp import LinearProgram, LpSolution, Status, WarmLp, solve
+from tdcoord.types import FloatArray, IntArray
 
 _RANK: dict[str, int] = {"optimal": 0, "time_limit": 1, "unbounded": 2, "infeasible": 3, "error": 4}
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.network_model import feeder_model, transmission_model
-from tdcoord.grid.tables import FloatArray
+from tdcoord.types import FloatArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

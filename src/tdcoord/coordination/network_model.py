@@ -11,7 +11,7 @@ first balanced at the same buses, :math:`p \\leftarrow p - σ\\,\\mathbf{1}^\\to
 counted once.
 
 Feeder (LinDistFlow, Baran & Wu 1989, lossless; seed 001 §IV on DLMPs): with the path matrix
-:math:`B` (node × branch, :func:`tdcoord.opf.feeder_case.path_matrix`) and its transpose, the
+:math:`B` (node × branch, :func:`tdcoord.grid.topology.path_matrix`) and its transpose, the
 downstream matrix :math:`D = B^\\top`, the branch flows of net withdrawals ``w`` are
 :math:`P = D w`, :math:`Q = D w_q` and squared voltages are
 :math:`v^2 = v_0^2 - \\tfrac{2}{S_{base}} B(\\mathrm{diag}(r) P + \\mathrm{diag}(x) Q)`. An
@@ -30,9 +30,10 @@ import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import FloatArray, IntArray
-from tdcoord.opf.feeder_case import path_matrix
-from tdcoord.opf.network import dc_network
+from tdcoord.grid.topology import path_matrix
+from tdcoord.opf.linear import path_impedance
+from tdcoord.opf.transmission.network import dc_network
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -66,7 +67,7 @@ def transmission_model(case: ClearingCase) -> TransmissionModel:
     tr = case.grid.transmission
     assert tr is not None
     net = dc_network(tr, "matpower")
-    ptdf = net.ptdf()
+    ptdf = net.ptdf()  # tdcoord.opf.linear.ptdf, with the network kept for its reference rows
     T = case.n_periods
     inj = np.zeros((tr.n_bus, T))
     g_rows = tr.bus_rows(tr.generators.bus)
@@ -139,8 +140,8 @@ def feeder_model(case: ClearingCase, f: int) -> FeederModel:
     fd = case.grid.feeders[f]
     bp = path_matrix(fd)
     dense = bp.toarray()
-    r_path = (dense * fd.branches.r_pu[None, :]) @ dense.T
-    x_path = (dense * fd.branches.x_pu[None, :]) @ dense.T
+    r_path = path_impedance(dense, fd.branches.r_pu)
+    x_path = path_impedance(dense, fd.branches.x_pu)
     return FeederModel(
         feeder=fd,
         down=sp.csr_matrix(bp.T),

@@ -21,7 +21,7 @@ import pandas as pd
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import SLACK_COLUMNS
 from tdcoord.coordination.messages import MessageLog
-from tdcoord.grid.tables import FloatArray
+from tdcoord.types import FloatArray
 
 STATUSES = ("optimal", "optimal_with_slacks", "infeasible", "not_converged")
 ACTIVATION_COLUMNS = (

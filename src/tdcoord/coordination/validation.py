@@ -28,7 +28,6 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.injectors import Prior, prior_from_activation
 from tdcoord.coordination.network_model import transmission_model
 from tdcoord.coordination.outcome import Outcome
-from tdcoord.grid.tables import FloatArray
 from tdcoord.grid.validate import (
     FeederFlow,
     NodeInjections,
@@ -37,6 +36,7 @@ from tdcoord.grid.validate import (
     feeder_violations,
     run_feeders,
 )
+from tdcoord.types import FloatArray
 
 VIOLATION_COLUMNS = ("network", "kind", "element", "interval", "value", "limit", "amount")
 

@@ -20,7 +20,7 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors
 from tdcoord.grid.model import Feeder, Transmission
-from tdcoord.grid.tables import FloatArray, IntArray
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -26,14 +26,13 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from tdcoord.der.errors import DerError
 from tdcoord.grid.model import GridModel
 from tdcoord.market.offers import OfferBook
+from tdcoord.types import IntArray
 
-IntArray = npt.NDArray[np.int64]
 Level = Literal["node", "feeder", "interface"]
 
 CURVE_COLUMNS = (

@@ -29,9 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.der.errors import DerError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+from tdcoord.types import FloatArray, IntArray
 
 M = TypeVar("M", bound="DerModel")
 

@@ -33,7 +33,6 @@ import numpy.typing as npt
 
 from tdcoord.der.base import (
     Flexibility,
-    FloatArray,
     as_ids,
     check_dt,
     check_n,
@@ -46,6 +45,7 @@ from tdcoord.der.base import (
     require_plausible_mw,
     take_window,
 )
+from tdcoord.types import FloatArray
 
 KIND = "Battery"
 _E_TOL = 1e-9

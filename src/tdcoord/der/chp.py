@@ -26,7 +26,6 @@ import numpy.typing as npt
 
 from tdcoord.der.base import (
     Flexibility,
-    FloatArray,
     as_ids,
     check_dt,
     check_n,
@@ -38,6 +37,7 @@ from tdcoord.der.base import (
     require_plausible_mw,
     take_window,
 )
+from tdcoord.types import FloatArray
 
 KIND = "Chp"
 

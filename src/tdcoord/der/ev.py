@@ -31,8 +31,6 @@ import numpy.typing as npt
 
 from tdcoord.der.base import (
     Flexibility,
-    FloatArray,
-    IntArray,
     as_ids,
     check_dt,
     check_n,
@@ -44,6 +42,7 @@ from tdcoord.der.base import (
     require_nonnegative,
     require_plausible_mw,
 )
+from tdcoord.types import FloatArray, IntArray
 
 KIND = "EvCharger"
 _E_TOL = 1e-9

@@ -28,11 +28,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from tdcoord.der.base import DerModel, Flexibility, FloatArray, IntArray, check_dt, check_n
+from tdcoord.der.base import DerModel, Flexibility, check_dt, check_n
 from tdcoord.der.errors import DerError
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 StrArray = npt.NDArray[np.object_]
-BoolArray = npt.NDArray[np.bool_]
 
 #: Fleet order of the types (same as :data:`tdcoord.der.DER_TYPES`).
 TYPE_ORDER: tuple[str, ...] = ("pv", "wind", "battery", "ev", "flexible_load", "heat_pump", "chp")

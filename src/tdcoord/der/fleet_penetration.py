@@ -44,7 +44,6 @@ from typing import Any
 
 import numpy as np
 
-from tdcoord.der.base import FloatArray, IntArray
 from tdcoord.der.battery import Battery
 from tdcoord.der.errors import DerError
 from tdcoord.der.ev import EvCharger
@@ -55,6 +54,7 @@ from tdcoord.der.flexible_load import FlexibleLoad
 from tdcoord.der.heat_pump import HeatPump
 from tdcoord.der.pv import Pv
 from tdcoord.grid.model import GridModel
+from tdcoord.types import FloatArray, IntArray
 
 
 def customers_per_node(node_load_mw: FloatArray, customer_peak_kw: float) -> IntArray:

@@ -34,8 +34,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from tdcoord.der.base import FloatArray
 from tdcoord.der.errors import DerError
+from tdcoord.types import FloatArray
 
 Season = Literal["winter", "summer"]
 ShapeKind = Literal["residential", "commercial"]

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from tdcoord.der.base import FloatArray, IntArray
 from tdcoord.der.chp import Chp
 from tdcoord.der.errors import DerError
 from tdcoord.der.fleet import Fleet
@@ -36,6 +35,7 @@ from tdcoord.der.pv import Pv
 from tdcoord.der.wind import Wind
 from tdcoord.grid.model import GridModel
 from tdcoord.grid.profiles import Profiles
+from tdcoord.types import FloatArray, IntArray
 
 #: Marginal cost of a small biomass CHP per MWh of electricity (fuel ≈ 25 €/MWh_th wood chips
 #: at ~30 % electric efficiency; order of magnitude from IRENA, Renewable Power Generation
@@ -43,7 +43,7 @@ from tdcoord.grid.profiles import Profiles
 BIOMASS_FUEL_EUR_PER_MWH = 80.0
 
 
-def _factors(
+def profile_factors(
     profiles: Profiles | None,
     names: Any,
     fallback: FloatArray,
@@ -98,7 +98,7 @@ def simbench_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
         for t, m in masks.items():
             m = m & (rated > 0) & (node >= 1)
             if m.any():
-                fac = _factors(grid.profiles, f.sgens.profile[m], pv_shape, start, T)
+                fac = profile_factors(grid.profiles, f.sgens.profile[m], pv_shape, start, T)
                 groups[t][0].append(rated[m])
                 groups[t][1].append(np.minimum(fac, 1.0) * rated[m][:, None])
                 groups[t][2].append(np.full(int(m.sum()), fi, dtype=np.int64))
@@ -106,7 +106,7 @@ def simbench_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
         lnode = f.node_rows(f.loads.bus)
         lm = (f.loads.p_mw > 0) & (lnode >= 1)
         if lm.any():
-            fac = _factors(grid.profiles, f.loads.profile[lm], res_shape, start, T)
+            fac = profile_factors(grid.profiles, f.loads.profile[lm], res_shape, start, T)
             groups["flexible_load"][0].append(np.asarray(f.loads.p_mw[lm], dtype=np.float64))
             groups["flexible_load"][1].append(fac * f.loads.p_mw[lm][:, None])
             groups["flexible_load"][2].append(np.full(int(lm.sum()), fi, dtype=np.int64))

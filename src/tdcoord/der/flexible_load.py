@@ -34,8 +34,6 @@ import numpy.typing as npt
 
 from tdcoord.der.base import (
     Flexibility,
-    FloatArray,
-    IntArray,
     as_ids,
     check_dt,
     check_n,
@@ -47,6 +45,7 @@ from tdcoord.der.base import (
     require_nonnegative,
     require_plausible_mw,
 )
+from tdcoord.types import FloatArray, IntArray
 
 KIND = "FlexibleLoad"
 

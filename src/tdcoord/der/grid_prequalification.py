@@ -8,7 +8,7 @@ interval (seed 000 §1.3 and seed 001 §IV: grid prequalification / traffic ligh
 
 Network model: LinDistFlow (Baran & Wu 1989; lossless, linear in squared voltages) on the
 canonical radial feeder. With the path matrix ``B`` (``B[j, b] = 1`` when branch ``b`` is on the
-path root → ``j``; :func:`tdcoord.opf.feeder_case.path_matrix`) and net injections ``p, q`` per
+path root → ``j``; :func:`tdcoord.grid.topology.path_matrix`) and net injections ``p, q`` per
 node (MW, Mvar):
 
     P_br = −Bᵀ p,  Q_br = −Bᵀ q                                  (flow parent → child)
@@ -53,12 +53,18 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from tdcoord.der.base import Flexibility, FloatArray, IntArray
+from tdcoord.der.base import Flexibility
 from tdcoord.der.errors import DerError
 from tdcoord.der.fleet import Fleet
 from tdcoord.der.prequalification import PrequalificationResult, TrafficLight
 from tdcoord.grid.model import Feeder, GridModel
 from tdcoord.market.products import Product
+from tdcoord.opf.linear import (
+    branch_flows,
+    path_impedance_columns,
+    voltage_drop,
+)
+from tdcoord.types import FloatArray, IntArray
 
 #: Documented agreement of LinDistFlow voltages with AC power flow on the bundled MV feeders
 #: (CIGRE MV, voltages >= 0.9 pu; the error grows with loading since losses are ignored: 0.065 pu
@@ -97,7 +103,7 @@ class FeederNetwork:
 
     @classmethod
     def of(cls, feeder: Feeder, head_rating_mva: float = np.inf) -> FeederNetwork:
-        from tdcoord.opf.feeder_case import path_matrix
+        from tdcoord.grid.topology import path_matrix
 
         n = feeder.n_node
         b = path_matrix(feeder).tocsc()
@@ -120,9 +126,9 @@ class FeederNetwork:
         shape = p_mw.shape
         p2 = p_mw.reshape(shape[0], -1)
         q2 = q_mvar.reshape(shape[0], -1)
-        pbr = -(self.path.T @ p2)
-        qbr = -(self.path.T @ q2)
-        drop = self.path @ (self.r_pu[:, None] * pbr + self.x_pu[:, None] * qbr)
+        pbr = branch_flows(self.path, p2)
+        qbr = branch_flows(self.path, q2)
+        drop = voltage_drop(self.path, self.r_pu, self.x_pu, pbr, qbr)
         v2 = self.feeder.v_root_pu**2 - 2.0 * drop / self.feeder.base_mva
         s = np.hypot(pbr, qbr)
         return (
@@ -132,9 +138,9 @@ class FeederNetwork:
 
 
 def _profile_factors(grid: GridModel, names: Any, fallback: FloatArray, start: int) -> FloatArray:
-    from tdcoord.der.fleet_simbench import _factors
+    from tdcoord.der.fleet_simbench import profile_factors
 
-    return _factors(grid.profiles, names, fallback, start, fallback.size)
+    return profile_factors(grid.profiles, names, fallback, start, fallback.size)
 
 
 def operating_point(
@@ -251,8 +257,8 @@ def _sensitivities(
     """Columns of ``2 R_path / S_base`` and ``2 X_path / S_base`` for ``nodes`` ``(n, u)`` and
     the path rows ``B[nodes, :]ᵀ`` ``(n_br+1, u)``."""
     bu = net.path[nodes].T.tocsc()
-    r = np.asarray((net.path @ sp.diags(net.r_pu) @ bu).todense())
-    x = np.asarray((net.path @ sp.diags(net.x_pu) @ bu).todense())
+    r = path_impedance_columns(net.path, net.r_pu, bu)
+    x = path_impedance_columns(net.path, net.x_pu, bu)
     scale = 2.0 / net.feeder.base_mva
     return scale * r, scale * x, np.asarray(bu.todense())
 
@@ -277,9 +283,9 @@ def _changes(
         dqbr = -bn[:, :, None] * dq[None, :, :] if has_q else None
         return dv2, dpbr, dqbr
     n, c, T = dp.shape
-    dpbr = -np.asarray(net.path.T @ dp.reshape(n, -1))
-    dqbr = -np.asarray(net.path.T @ dq.reshape(n, -1))
-    drop = net.path @ (net.r_pu[:, None] * dpbr + net.x_pu[:, None] * dqbr)
+    dpbr = branch_flows(net.path, dp.reshape(n, -1))
+    dqbr = branch_flows(net.path, dq.reshape(n, -1))
+    drop = voltage_drop(net.path, net.r_pu, net.x_pu, dpbr, dqbr)
     dv2 = -2.0 * np.asarray(drop) / net.feeder.base_mva
     m = dpbr.shape[0]
     return dv2.reshape(n, c, T), dpbr.reshape(m, c, T), dqbr.reshape(m, c, T)

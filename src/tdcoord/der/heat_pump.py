@@ -34,7 +34,6 @@ import numpy.typing as npt
 
 from tdcoord.der.base import (
     Flexibility,
-    FloatArray,
     as_ids,
     check_dt,
     check_n,
@@ -45,6 +44,7 @@ from tdcoord.der.base import (
     require_nonnegative,
     require_plausible_mw,
 )
+from tdcoord.types import FloatArray
 
 KIND = "HeatPump"
 #: A COP above this is almost certainly a percentage or a typo.

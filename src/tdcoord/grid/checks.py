@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.errors import GridError
-from tdcoord.grid.tables import FloatArray, IntArray
+from tdcoord.types import FloatArray, IntArray
 
 #: Largest plausible single load or generator (MW) by nominal voltage, as (upper kV, MW) pairs.
 #: A 0.4 kV node carrying more than 2 MW almost always means kW entered as MW.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from tdcoord.grid.tables import BoolArray, FloatArray, IntArray, StrArray, Table
+from tdcoord.grid.tables import StrArray, Table
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

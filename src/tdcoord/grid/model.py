@@ -34,7 +34,7 @@ from tdcoord.grid.components import (
     StorageTable,
 )
 from tdcoord.grid.profiles import Profiles
-from tdcoord.grid.tables import FloatArray, IntArray
+from tdcoord.types import FloatArray, IntArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -10,7 +10,8 @@ import dataclasses
 
 import numpy as np
 
-from tdcoord.grid.tables import FloatArray, StrArray
+from tdcoord.grid.tables import StrArray
+from tdcoord.types import FloatArray
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

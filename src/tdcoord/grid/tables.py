@@ -15,9 +15,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.object_]
 
 _DTYPES: dict[str, Any] = {

@@ -22,7 +22,7 @@ import numpy as np
 
 from tdcoord.errors import GridError
 from tdcoord.grid.model import Feeder, GridModel, Transmission
-from tdcoord.grid.tables import FloatArray
+from tdcoord.types import FloatArray
 
 F_HZ = 50.0
 #: Tolerance on limits before a value counts as a violation.

@@ -45,10 +45,7 @@ from tdcoord.market.offers import OfferBook
 from tdcoord.market.products import Product, get_product
 from tdcoord.market.rules import Preset, load_preset
 from tdcoord.market.strategies import CostAssumptions, CostBased, der_costs, get_strategy
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 #: Direction labels → (sign, reactive).
 DIRECTIONS: dict[str, tuple[int, bool]] = {

@@ -47,9 +47,7 @@ from tdcoord.der.fleet import Fleet
 from tdcoord.market.offers import OfferBook, OfferError
 from tdcoord.market.products import available_products
 from tdcoord.market.rules import Preset, load_preset
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from tdcoord.types import BoolArray
 
 #: Checks in the order they run, with the fix printed by ``strict``.
 CHECKS: dict[str, str] = {

@@ -35,10 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from tdcoord.market.errors import MarketError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 
 class OfferError(MarketError):

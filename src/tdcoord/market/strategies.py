@@ -53,11 +53,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-import numpy.typing as npt
 
 from tdcoord.market.errors import MarketError
-
-FloatArray = npt.NDArray[np.float64]
+from tdcoord.types import FloatArray
 
 #: Default discomfort costs (EUR/MWh) of shifting loads: type → (up, down). Illustrative
 #: assumptions (calibrate to the study's customers): deferring consumption (up) costs more than

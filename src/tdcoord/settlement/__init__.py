@@ -1,6 +1,7 @@
 """Settlement: baselines, delivery, payments per preset, value stacking, statements per party.
 
-The simulation calls :func:`settle_run`; the parts are usable alone (see ``docs/settlement.md``).
+The pipeline calls :func:`settle` with a :class:`SettlementInputs` (or :func:`settle_run` with
+the same fields as keywords); the parts are usable alone (see ``docs/settlement.md``).
 """
 
 from tdcoord.settlement.baselines import (
@@ -13,7 +14,7 @@ from tdcoord.settlement.baselines import (
 )
 from tdcoord.settlement.delivery import Delivery, measure_delivery
 from tdcoord.settlement.errors import SettlementError
-from tdcoord.settlement.run import Settlement, settle_run
+from tdcoord.settlement.run import Settlement, SettlementInputs, settle, settle_run
 from tdcoord.settlement.settle import PRICING_RULES, PenaltyRule, seller_prices
 from tdcoord.settlement.statements import (
     STATEMENT_COLUMNS,
@@ -35,6 +36,7 @@ __all__ = [
     "PenaltyRule",
     "Settlement",
     "SettlementError",
+    "SettlementInputs",
     "StackingResult",
     "available_baselines",
     "balance_check",
@@ -44,6 +46,7 @@ __all__ = [
     "party_totals",
     "register_baseline",
     "seller_prices",
+    "settle",
     "settle_run",
     "stack_activations",
     "statements",

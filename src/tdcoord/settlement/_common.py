@@ -9,10 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from tdcoord.settlement.errors import SettlementError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+from tdcoord.types import FloatArray, IntArray
 
 #: Columns of ``Outcome.activations`` (docs/contracts): one row per (offer step, interval, buyer).
 ACTIVATION_COLUMNS: tuple[str, ...] = (

@@ -29,8 +29,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tdcoord.settlement._common import BoolArray, FloatArray, as_grid
+from tdcoord.settlement._common import as_grid
 from tdcoord.settlement.errors import SettlementError
+from tdcoord.types import BoolArray, FloatArray
 
 Selection = Literal["recent", "high_consumption", "high_injection"]
 Adjustment = Literal["none", "additive", "multiplicative"]

@@ -29,13 +29,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from tdcoord.settlement._common import (
-    FloatArray,
     as_grid,
     check_activations,
     check_dt,
     check_intervals,
     der_index,
 )
+from tdcoord.types import FloatArray
 
 
 @dataclass(frozen=True)

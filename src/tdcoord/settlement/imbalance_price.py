@@ -27,8 +27,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tdcoord.settlement._common import FloatArray
 from tdcoord.settlement.errors import SettlementError
+from tdcoord.types import FloatArray
 
 _TOL_MW = 1e-9
 

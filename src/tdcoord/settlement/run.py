@@ -1,4 +1,5 @@
-"""``settle_run``: settle one run's activations from meter data, the one call the simulation makes.
+"""Settle one run's activations from meter data: :func:`settle` on a :class:`SettlementInputs`
+(the parameter object), or :func:`settle_run` with the same fields as keywords.
 
 Order of work (each step in its own module):
 
@@ -14,6 +15,7 @@ Order of work (each step in its own module):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from tdcoord.market.rules import Preset, load_preset
-from tdcoord.settlement._common import FloatArray, as_grid, check_activations, check_dt, der_index
+from tdcoord.settlement._common import as_grid, check_activations, check_dt, der_index
 from tdcoord.settlement.baselines import BaselineInputs, compute_baseline, get_baseline
 from tdcoord.settlement.delivery import Delivery, measure_delivery
 from tdcoord.settlement.errors import SettlementError
@@ -42,6 +44,7 @@ from tdcoord.settlement.settle import (
 )
 from tdcoord.settlement.statements import BalanceCheck, balance_check, party_totals, statements
 from tdcoord.settlement.value_stacking import StackingResult, stack_activations
+from tdcoord.types import FloatArray
 
 MeterConvention = Literal["injection", "consumption"]
 
@@ -99,35 +102,9 @@ def _gate_closure_leads(preset: Preset, products: Sequence[str]) -> dict[str, fl
     return out
 
 
-def settle_run(
-    activations: pd.DataFrame,
-    metered_mw: npt.ArrayLike,
-    baseline_name: str,
-    preset: Preset | str | Path,
-    *,
-    der_ids: Sequence[str],
-    dt_h: float,
-    history_mw: npt.ArrayLike | None = None,
-    history_eligible: npt.ArrayLike | None = None,
-    schedule_mw: npt.ArrayLike | None = None,
-    before_mw: npt.ArrayLike | None = None,
-    baseline_params: Mapping[str, Any] | None = None,
-    meter_convention: MeterConvention = "injection",
-    capacity_up_mw: npt.ArrayLike | None = None,
-    capacity_down_mw: npt.ArrayLike | None = None,
-    priority: str = "dso_first",
-    pricing: Mapping[str, str] | None = None,
-    penalty: PenaltyRule | None = None,
-    imbalance_price_eur_per_mwh: npt.ArrayLike | None = None,
-    imbalance_counterparty: str = "tso",
-    position_mw: npt.ArrayLike | None = None,
-    availability: pd.DataFrame | None = None,
-    der_aggregator: Mapping[str, str] | None = None,
-    aggregator_fee_share: float = 0.0,
-) -> Settlement:
-    """Settle a run.
-
-    Inputs (U DERs in ``der_ids`` order, T intervals of ``dt_h`` hours):
+@dataclass(frozen=True, kw_only=True)
+class SettlementInputs:
+    """Everything one settlement needs (U DERs in ``der_ids`` order, T intervals of ``dt_h`` h).
 
     * ``activations`` — ``Outcome.activations`` (contract columns); optional columns
       ``seller_price_eur_per_mwh`` (overrides the pricing rule, e.g. the DER's DLMP) and
@@ -154,25 +131,98 @@ def settle_run(
       and availability rows; DERs without one are their own BRP ``der:<id>``).
     * ``aggregator_fee_share`` — share of DER income the aggregator keeps (0 = full pass-through).
     """
-    dt = check_dt(dt_h)
-    get_baseline(baseline_name)  # unknown names fail before any work
-    book = check_activations(activations)
-    the_preset = preset if isinstance(preset, Preset) else load_preset(preset)
-    m = _to_injection(metered_mw, "metered_mw", meter_convention)
+
+    activations: pd.DataFrame
+    metered_mw: npt.ArrayLike
+    baseline_name: str
+    preset: Preset | str | Path
+    der_ids: Sequence[str]
+    dt_h: float
+    history_mw: npt.ArrayLike | None = None
+    history_eligible: npt.ArrayLike | None = None
+    schedule_mw: npt.ArrayLike | None = None
+    before_mw: npt.ArrayLike | None = None
+    baseline_params: Mapping[str, Any] | None = None
+    meter_convention: MeterConvention = "injection"
+    capacity_up_mw: npt.ArrayLike | None = None
+    capacity_down_mw: npt.ArrayLike | None = None
+    priority: str = "dso_first"
+    pricing: Mapping[str, str] | None = None
+    penalty: PenaltyRule | None = None
+    imbalance_price_eur_per_mwh: npt.ArrayLike | None = None
+    imbalance_counterparty: str = "tso"
+    position_mw: npt.ArrayLike | None = None
+    availability: pd.DataFrame | None = None
+    der_aggregator: Mapping[str, str] | None = None
+    aggregator_fee_share: float = 0.0
+
+
+OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(SettlementInputs))[6:]
+"""The optional keywords of :func:`settle_run` (fields of :class:`SettlementInputs`)."""
+
+
+def settle_run(
+    activations: pd.DataFrame,
+    metered_mw: npt.ArrayLike,
+    baseline_name: str,
+    preset: Preset | str | Path,
+    *,
+    der_ids: Sequence[str],
+    dt_h: float,
+    **options: Any,
+) -> Settlement:
+    """Settle a run: :func:`settle` with the fields of :class:`SettlementInputs` as arguments
+    (``options``: its optional fields, by name)."""
+    unknown = sorted(set(options) - set(OPTION_NAMES))
+    if unknown:
+        raise SettlementError(
+            f"unknown settlement option(s) {unknown}",
+            where="settle_run",
+            fix=f"use the fields of SettlementInputs: {', '.join(OPTION_NAMES)}",
+        )
+    return settle(
+        SettlementInputs(
+            activations=activations,
+            metered_mw=metered_mw,
+            baseline_name=baseline_name,
+            preset=preset,
+            der_ids=der_ids,
+            dt_h=dt_h,
+            **options,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Meters:
+    """Meter data in injection convention (U × T; history D × U × T; before U)."""
+
+    metered: FloatArray
+    schedule: FloatArray | None
+    history: FloatArray | None
+    before: FloatArray | None
+    position: FloatArray | None
+
+
+def _meters(inp: SettlementInputs) -> _Meters:
+    conv = inp.meter_convention
+    m = _to_injection(inp.metered_mw, "metered_mw", conv)
     assert m is not None
-    m = as_grid(m, "metered_mw", (len(der_ids), m.shape[1]))
-    n_u, t_n = m.shape
-    sched = _to_injection(schedule_mw, "schedule_mw", meter_convention)
-    hist = _to_injection(history_mw, "history_mw", meter_convention, ndim=3)
-    before = _to_injection(before_mw, "before_mw", meter_convention, ndim=1)
-    position = _to_injection(position_mw, "position_mw", meter_convention)
+    m = as_grid(m, "metered_mw", (len(inp.der_ids), m.shape[1]))
+    schedule = _to_injection(inp.schedule_mw, "schedule_mw", conv)
+    history = _to_injection(inp.history_mw, "history_mw", conv, ndim=3)
+    before = _to_injection(inp.before_mw, "before_mw", conv, ndim=1)
+    position = _to_injection(inp.position_mw, "position_mw", conv)
     if position is not None:
         position = as_grid(position, "position_mw", m.shape)
+    return _Meters(m, schedule, history, before, position)
 
-    # 1. prices on the activations as cleared
-    rules = pricing_by_row(book, the_preset, pricing)
-    cap = the_preset.energy.price_cap_per_mwh
-    floor = the_preset.energy.price_floor_per_mwh
+
+def _priced(book: pd.DataFrame, inp: SettlementInputs, preset: Preset) -> pd.DataFrame:
+    """Step 1: seller and buyer prices on the activations as cleared."""
+    rules = pricing_by_row(book, preset, inp.pricing)
+    cap = preset.energy.price_cap_per_mwh
+    floor = preset.energy.price_floor_per_mwh
     if "seller_price_eur_per_mwh" not in book.columns:
         book["seller_price_eur_per_mwh"] = seller_prices(
             book,
@@ -188,30 +238,34 @@ def settle_run(
             raise SettlementError(
                 f"{col} is not finite", where=f"activations.{col}", fix="give finite prices"
             )
+    return book
 
-    # 2. value stacking
-    stacking: StackingResult | None = None
-    if (capacity_up_mw is None) != (capacity_down_mw is None):
+
+def _stacked(book: pd.DataFrame, inp: SettlementInputs, preset: Preset) -> StackingResult | None:
+    """Step 2: value stacking (when both capacities are given)."""
+    if (inp.capacity_up_mw is None) != (inp.capacity_down_mw is None):
         raise SettlementError(
             "value stacking needs both capacity_up_mw and capacity_down_mw",
             where="settle_run",
             fix="pass both (U × T headroom per direction) or neither",
         )
-    if capacity_up_mw is not None and capacity_down_mw is not None:
-        stacking = stack_activations(
-            book,
-            der_ids,
-            capacity_up_mw,
-            capacity_down_mw,
-            priority=priority,
-            gate_closure_lead_min=_gate_closure_leads(
-                the_preset, sorted(book["product_id"].unique())
-            ),
-        )
-        book = stacking.honoured
+    if inp.capacity_up_mw is None or inp.capacity_down_mw is None:
+        return None
+    return stack_activations(
+        book,
+        inp.der_ids,
+        inp.capacity_up_mw,
+        inp.capacity_down_mw,
+        priority=inp.priority,
+        gate_closure_lead_min=_gate_closure_leads(preset, sorted(book["product_id"].unique())),
+    )
 
-    # 3. baseline, event mask = honoured activations
-    u_idx = der_index(der_ids, book["der_id"], "activations.der_id")
+
+def _baseline(book: pd.DataFrame, inp: SettlementInputs, meters: _Meters, dt: float) -> FloatArray:
+    """Step 3: the named baseline, with the honoured activations as the event mask."""
+    m = meters.metered
+    n_u, t_n = m.shape
+    u_idx = der_index(inp.der_ids, book["der_id"], "activations.der_id")
     live = book["mw"].to_numpy(dtype=np.float64) > 0
     events = np.zeros((n_u, t_n), dtype=bool)
     t_idx = book["interval"].to_numpy(dtype=np.int64)
@@ -223,55 +277,72 @@ def settle_run(
             fix="meter data must cover every activated interval",
         )
     events[u_idx[live], t_idx[live]] = True
+    he = inp.history_eligible
     inputs = BaselineInputs(
         metered_mw=m,
         event_mask=events,
-        schedule_mw=sched,
-        history_mw=hist,
-        history_eligible=None if history_eligible is None else np.asarray(history_eligible),
-        before_mw=before,
+        schedule_mw=meters.schedule,
+        history_mw=meters.history,
+        history_eligible=None if he is None else np.asarray(he),
+        before_mw=meters.before,
         dt_h=dt,
     )
-    baseline = compute_baseline(baseline_name, inputs, **dict(baseline_params or {}))
+    return compute_baseline(inp.baseline_name, inputs, **dict(inp.baseline_params or {}))
 
-    # 4. delivery
-    delivery = measure_delivery(book, der_ids, m, baseline, dt, sched)
 
+def _imbalance(
+    book: pd.DataFrame, inp: SettlementInputs, meters: _Meters, delivery: Delivery, dt: float
+) -> tuple[FloatArray, pd.DataFrame]:
+    """Imbalance per DER (U × T, + = long) and its transactions with the BRPs."""
+    assert inp.imbalance_price_eur_per_mwh is not None
+    availability = inp.availability
+    brp = dict(zip(book["der_id"], book["aggregator_id"], strict=True))
+    if availability is not None and not availability.empty:
+        brp.update(
+            zip(
+                availability["der_id"].astype(str),
+                availability["aggregator_id"].astype(str),
+                strict=True,
+            )
+        )
+    brp.update(inp.der_aggregator or {})
+    party = [aggregator_party(brp[d]) if d in brp else der_party(d) for d in inp.der_ids]
+    imbalance = (
+        delivery.imbalance_mw
+        if meters.position is None
+        else meters.metered - (meters.position + delivery.requested_mw)
+    )
+    items = imbalance_items(
+        imbalance, party, inp.imbalance_price_eur_per_mwh, dt, inp.imbalance_counterparty
+    )
+    return imbalance, items
+
+
+def settle(inp: SettlementInputs) -> Settlement:
+    """Settle a run (order of work: module docstring; inputs: :class:`SettlementInputs`)."""
+    dt = check_dt(inp.dt_h)
+    get_baseline(inp.baseline_name)  # unknown names fail before any work
+    book = check_activations(inp.activations)
+    preset = inp.preset if isinstance(inp.preset, Preset) else load_preset(inp.preset)
+    meters = _meters(inp)
+    book = _priced(book, inp, preset)  # 1. prices on the activations as cleared
+    stacking = _stacked(book, inp, preset)  # 2. value stacking
+    if stacking is not None:
+        book = stacking.honoured
+    baseline = _baseline(book, inp, meters, dt)  # 3. baseline
+    delivery = measure_delivery(book, inp.der_ids, meters.metered, baseline, dt, meters.schedule)
     # 5. money
     imbalance: FloatArray | None = None
     parts = [
-        activation_items(delivery.per_activation, penalty or PenaltyRule()),
-        availability_items(availability, dt),
+        activation_items(delivery.per_activation, inp.penalty or PenaltyRule()),
+        availability_items(inp.availability, dt),
     ]
-    if imbalance_price_eur_per_mwh is not None:
-        brp = dict(zip(book["der_id"], book["aggregator_id"], strict=True))
-        if availability is not None and not availability.empty:
-            brp.update(
-                zip(
-                    availability["der_id"].astype(str),
-                    availability["aggregator_id"].astype(str),
-                    strict=True,
-                )
-            )
-        brp.update(der_aggregator or {})
-        party = [aggregator_party(brp[d]) if d in brp else der_party(d) for d in der_ids]
-        imbalance = (
-            delivery.imbalance_mw
-            if position is None
-            else m - (position + delivery.requested_mw)
-        )
-        parts.append(
-            imbalance_items(
-                imbalance,
-                party,
-                imbalance_price_eur_per_mwh,
-                dt,
-                imbalance_counterparty,
-            )
-        )
+    if inp.imbalance_price_eur_per_mwh is not None:
+        imbalance, items = _imbalance(book, inp, meters, delivery, dt)
+        parts.append(items)
     nonempty = [p for p in parts if not p.empty]
     items = pd.concat(nonempty, ignore_index=True) if nonempty else empty_transactions()
-    passed = pass_through_items(items, aggregator_fee_share)
+    passed = pass_through_items(items, inp.aggregator_fee_share)
     tx = pd.concat([items, passed], ignore_index=True) if not passed.empty else items
     rows = statements(tx)
     check = balance_check(rows)

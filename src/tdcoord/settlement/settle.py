@@ -46,8 +46,9 @@ import pandas as pd
 
 from tdcoord.market.products import get_product
 from tdcoord.market.rules import Preset
-from tdcoord.settlement._common import FloatArray, check_dt
+from tdcoord.settlement._common import check_dt
 from tdcoord.settlement.errors import SettlementError
+from tdcoord.types import FloatArray
 
 PRICING_RULES: tuple[str, ...] = ("pay_as_clear", "pay_as_bid")
 

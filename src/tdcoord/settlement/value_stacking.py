@@ -30,14 +30,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from tdcoord.market.products import get_product
-from tdcoord.settlement._common import (
-    FloatArray,
-    as_grid,
-    check_activations,
-    check_intervals,
-    der_index,
-)
+from tdcoord.settlement._common import as_grid, check_activations, check_intervals, der_index
 from tdcoord.settlement.errors import SettlementError
+from tdcoord.types import FloatArray
 
 
 def _buyer_rank(buyers: pd.Series, order: Sequence[str]) -> FloatArray:

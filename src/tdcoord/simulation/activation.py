@@ -40,9 +40,8 @@ import pandas as pd
 
 from tdcoord.der.base import DerModel, Flexibility
 from tdcoord.simulation.errors import SimulationError
+from tdcoord.types import FloatArray, IntArray
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 ShortRequest = Literal["extend", "reject"]
 
 

@@ -27,8 +27,8 @@ from tdcoord.der.base import Flexibility
 from tdcoord.der.fleet import Fleet
 from tdcoord.der.fleet_profiles import load_shape
 from tdcoord.grid.model import GridModel
-from tdcoord.grid.tables import FloatArray
 from tdcoord.simulation.forecast import ForecastConfig, forecast
+from tdcoord.types import FloatArray
 
 STAGES: tuple[str, ...] = ("day_ahead", "intraday", "real_time")
 

@@ -37,9 +37,7 @@ from tdcoord.grid.model import Feeder
 from tdcoord.simulation.emergency import State
 from tdcoord.simulation.errors import SimulationError
 from tdcoord.simulation.records import Record, dso_actor, record
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from tdcoord.types import BoolArray, FloatArray
 
 
 def downstream_nodes(feeder: Feeder, branch_id: int) -> BoolArray:

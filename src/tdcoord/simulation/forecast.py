@@ -33,8 +33,7 @@ from scipy.signal import lfilter
 
 from tdcoord.simulation.errors import SimulationError
 from tdcoord.simulation.stages import STAGE_NAMES, Stage
-
-FloatArray = npt.NDArray[np.float64]
+from tdcoord.types import FloatArray
 
 DEFAULT_SIGMA: Mapping[str, tuple[float, float, float]] = MappingProxyType(
     {

@@ -1,6 +1,7 @@
 """A transmission line trip: remove the branches, rebalance split islands, recompute DC flows.
 
-DC power flow (as :mod:`tdcoord.opf.network`): with incidence ``C`` and susceptances ``b`` (MW/rad)
+DC power flow (as :mod:`tdcoord.opf.transmission.network`): with incidence ``C`` and susceptances
+``b`` (MW/rad)
 of the branches left in service, ``B θ = P + Cᵀ(b ∘ φ)`` with one angle fixed per island, and
 ``f = b ∘ (C θ − φ)``. A trip may split the grid (a radial branch): an island whose generation
 falls short of its load sheds load pro rata at its load buses (energy not served); an island with
@@ -23,12 +24,10 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 
 from tdcoord.grid.model import Transmission
-from tdcoord.opf.network import DcNetwork, dc_network
+from tdcoord.opf.transmission.network import DcNetwork, dc_network
 from tdcoord.simulation.emergency import Margins, State, classify_series
 from tdcoord.simulation.errors import SimulationError
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+from tdcoord.types import FloatArray, IntArray
 
 BALANCE_TOL_MW = 1e-6
 

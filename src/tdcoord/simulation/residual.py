@@ -43,10 +43,10 @@ import scipy.sparse as sp
 
 from tdcoord.der.base import DerModel, Flexibility
 from tdcoord.der.battery import Battery
-from tdcoord.grid.tables import FloatArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.simulation.activation import ResponseModel, activate, fleet_ids
 from tdcoord.simulation.errors import SimulationError
+from tdcoord.types import FloatArray
 
 _TOL = 1e-12
 

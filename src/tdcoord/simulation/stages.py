@@ -46,12 +46,11 @@ import numpy.typing as npt
 
 from tdcoord.market.rules import Preset
 from tdcoord.simulation.errors import LookaheadError, SimulationError
+from tdcoord.types import FloatArray
 
 StageName = Literal["day_ahead", "intraday", "real_time"]
 STAGE_NAMES: tuple[StageName, ...] = ("day_ahead", "intraday", "real_time")
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 DEFAULT_DA_GATE_CLOSURE = "12:00 D-1"
 DEFAULT_ID_LEAD_MIN = 60.0

@@ -1,32 +1,21 @@
-"""One coordination model through a simulated day: day-ahead → real time → activation → settlement.
+"""The pieces of a model's simulated day: day-ahead market, stage cases, activation requests.
 
 Seed 000 §3 (forecasting, schedule exchange, activation) and seed 001 §IV (activation, monitoring,
-settlement) as one chain, the same for every model compared:
+settlement). The flow that chains them — day-ahead → intraday → real time, activation,
+validation, settlement, KPIs — is :mod:`tdcoord.pipeline`; here are its parts, each pure:
 
-1. **Day-ahead energy** (shared by all models, :func:`day_ahead_schedule`): the transmission
-   schedule from a DC-OPF on the day-ahead forecast — nodal (line limits) for US presets, a copper
-   plate (zonal, no line limits) for EU-style presets whose pricing is not nodal. Schedule
-   exchange: the TSO sends every DSO the scheduled import of its feeders; the DSO answers with the
-   changes its local constraints need (the day-ahead flexibility market below).
-2. **Day-ahead flexibility market** under the model's scheme, on the day-ahead forecast
-   (DSO needs from the forecast baseline; transmission congestion of the schedule).
-3. **Intraday and real-time markets** under the same scheme, each after its gate closure, on the
-   intraday forecast and then the actual operating point, with the earlier stages' activations
-   committed (they leave the offers and enter the baseline). The TSO need is the mismatch at that
-   stage: net demand − the schedule − the net injection the earlier activations added.
-4. **Activation**: each stage's accepted offers become requests to the DERs, split pro rata to
-   the flexibility each member still has; the requests accumulate into a plan whose DER state
-   sets the next stage's offers (:mod:`tdcoord.simulation.residual`: no depleted battery is
-   offered). The plan runs through the DER models (:mod:`tdcoord.simulation.activation`), whose
-   state carries over the day; non-delivery and delay are seeded. What is delivered (not what
-   was bought) is validated.
-5. **Validation** by AC power flow on every feeder and interval and DC flow on transmission,
-   **KPIs**, and **settlement** (metered = baseline + delivered; the metered-schedule baseline).
-
-Stage order is enforced with :func:`tdcoord.simulation.stages.assert_no_lookahead`: nothing decided
-in real time is used by the day-ahead stage.
+* :func:`day_ahead_market` — the transmission schedule from a DC-OPF on the day-ahead forecast
+  (shared by all models): nodal (line limits) for US presets, a copper plate (zonal, no line
+  limits) for EU-style presets whose pricing is not nodal, and the demand-weighted system price;
+* :func:`clearing_case` — one stage's :class:`~tdcoord.coordination.case.ClearingCase` (the TSO
+  need is the mismatch at that stage: net demand − the schedule − what earlier activations added);
+* :func:`committed_point` — an operating point with the earlier stages' activations in its
+  baseline; :func:`schedule_exchange` — the TSO–DSO schedule messages (seed 000 §3.2);
+* :func:`der_requests` — accepted offer steps split to their member DERs pro rata to flexibility;
+  :func:`offer_delivery_ratio` — what the DERs delivered, back per offer step;
+* :func:`merge_outcomes` — one outcome for the day from the stages' outcomes;
+* :class:`ModelDay` — everything one model produced over the day.
 """
-
 from __future__ import annotations
 
 import dataclasses
@@ -41,21 +30,17 @@ from tdcoord.coordination.case import ClearingCase, Penalties
 from tdcoord.coordination.injectors import prior_from_activation
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Outcome, worst_status
-from tdcoord.coordination.schemes import run_scheme
-from tdcoord.coordination.validation import ValidationReport, validate_outcome
-from tdcoord.grid.tables import FloatArray
-from tdcoord.kpi.metrics import compute_kpis
+from tdcoord.coordination.validation import ValidationReport
 from tdcoord.market.offers import OfferBook
-from tdcoord.simulation.activation import ActivationResult, ResponseModel, activate, fleet_ids
+from tdcoord.simulation.activation import ActivationResult
 from tdcoord.simulation.day import Day, OperatingPoint
-from tdcoord.simulation.residual import rescaled_quantities, residual_flexibility
-from tdcoord.simulation.stages import Stage, assert_no_lookahead, information_cutoff
+from tdcoord.types import FloatArray
 
 #: Stages at which a flexibility market clears, in order.
 MARKET_STAGES: tuple[str, ...] = ("day_ahead", "intraday", "real_time")
 
 
-def _schedule_exchange(
+def schedule_exchange(
     log: MessageLog, day: Day, case: ClearingCase, kind: str, outcome: Outcome | None = None
 ) -> None:
     """Schedule exchange (seed 000 §3.2): the TSO sends every DSO the scheduled import of its
@@ -85,7 +70,7 @@ def day_ahead_market(day: Day, *, nodal: bool) -> DayAheadMarket:
     The system price is the LMP weighted by each bus's demand (transmission loads + feeder
     imports): on a copper plate every LMP is the same and this is the zonal price.
     """
-    from tdcoord.opf.dcopf import solve_dcopf
+    from tdcoord.opf.transmission import solve_dcopf
 
     tr = day.grid.transmission
     if tr is None:
@@ -146,7 +131,7 @@ class GivenNeeds:
     dso_mw: FloatArray | None = None
 
 
-def _case(
+def clearing_case(
     day: Day,
     point: OperatingPoint,
     offers: OfferBook,
@@ -154,6 +139,9 @@ def _case(
     penalties: Penalties,
     needs: GivenNeeds | None = None,
 ) -> ClearingCase:
+    """The clearing case of one stage: the day's grid at operating point ``point``, the offers
+    left, the day-ahead schedule and the needs (the TSO need from :func:`tso_need_mw` unless the
+    study gives it)."""
     given = needs or GivenNeeds()
     return ClearingCase(
         grid=day.grid,
@@ -171,7 +159,7 @@ def _case(
     )
 
 
-def _committed(
+def committed_point(
     point: OperatingPoint, case: ClearingCase, activation_mw: FloatArray
 ) -> OperatingPoint:
     """The operating point with the activations of an earlier stage in its baseline."""
@@ -302,95 +290,3 @@ def offer_delivery_ratio(
     num = np.asarray(members @ (weight * ratio))
     den = np.asarray(members @ weight)
     return np.where(den > 1e-12, num / np.where(den > 1e-12, den, 1.0), 1.0)
-
-
-def run_model_day(
-    day: Day,
-    offers: OfferBook,
-    gen_schedule_mw: FloatArray,
-    model_id: str,
-    scheme: str,
-    params: Mapping[str, Any],
-    *,
-    penalties: Penalties | None = None,
-    response: ResponseModel | None = None,
-    seed: int = 0,
-    ac: bool = True,
-    members: sp.csr_matrix | None = None,
-    stages: Mapping[str, Stage] | None = None,
-    needs: GivenNeeds | None = None,
-) -> ModelDay:
-    """Run one model through the day (see module doc). ``stages`` (from
-    :func:`tdcoord.simulation.stages.stages_for`) time-stamp each market's decisions at its gate
-    closure; the real-time market checks that it only uses what was decided before its own."""
-    pen = penalties or Penalties()
-    day_case = _case(day, day.actual, offers, gen_schedule_mw, pen, needs)
-    log = MessageLog()
-    _schedule_exchange(log, day, day_case, "schedule")
-    models = list(day.fleet.models.values())
-    memb = members if members is not None else offer_members(offers, fleet_ids(models))
-    flex = day.flexibility
-    available = flex  # what the DERs can still do, from their state under the plan so far
-    plan = np.zeros_like(flex.up_mw)
-    outcomes: dict[str, Outcome] = {}
-    done = np.zeros_like(offers.quantity_mw)
-    decided: FloatArray | None = None
-    intervals = np.arange(day.n_intervals)
-    for k, name in enumerate(MARKET_STAGES):
-        if stages is not None and decided is not None:
-            # the earlier markets' activations enter this stage's baseline: they must have been
-            # decided before this stage's information cut-off
-            assert_no_lookahead(stages[name], intervals, decided, "earlier-stage activation")
-        point = _committed(day.points[name], day_case, done)
-        left = np.maximum(offers.quantity_mw - done, 0.0)
-        if k > 0:
-            # offers rebuilt from the DER state the committed plan leads to (no depleted
-            # battery is offered, let alone called)
-            left = rescaled_quantities(offers, memb, left, flex, available)
-        case = _case(day, point, offers.with_quantity(left), gen_schedule_mw, pen, needs)
-        outcomes[name] = run_scheme(scheme, case, params)
-        accepted = outcomes[name].activation_mw
-        req, _, _ = der_requests(offers, memb, accepted, available.up_mw, available.down_mw)
-        plan = plan + req
-        done = np.minimum(done + accepted, offers.quantity_mw)
-        if k + 1 < len(MARKET_STAGES):
-            available = residual_flexibility(models, plan, day.dt_h, response=response)
-        if stages is not None:
-            decided = information_cutoff(stages[name], intervals)
-        if name == "day_ahead":
-            # DSOs tell the TSO how their local markets changed the scheduled exchange
-            _schedule_exchange(
-                log, day, _case(day, point, offers, gen_schedule_mw, pen, needs),
-                "schedule_change", outcomes[name],
-            )
-    total = done
-    merged = merge_outcomes(day_case, outcomes, total)
-    merged.messages.extend(log)
-    # Activation: the plan (requests per DER, pro rata inside aggregated offers at each stage)
-    # run through the DER models; non-delivery and delay are seeded.
-    result = activate(models, plan, day.dt_h, start_interval=0, response=response, seed=seed)
-    ratio = offer_delivery_ratio(offers, memb, result)
-    delivered = dataclasses.replace(merged, activation_mw=total * ratio)
-    delivered = dataclasses.replace(
-        delivered, interface_mw=_interface(day_case, delivered.activation_mw)
-    )
-    report = validate_outcome(day_case, delivered, ac=ac)
-    kpis = compute_kpis(day_case, merged, report)
-    return ModelDay(
-        model_id=model_id,
-        scheme=scheme,
-        params=dict(params),
-        stages=outcomes,
-        case=day_case,
-        outcome=merged,
-        delivered_outcome=delivered,
-        response=result,
-        validation=report,
-        kpis=kpis,
-    )
-
-
-def _interface(case: ClearingCase, activation_mw: FloatArray) -> FloatArray:
-    from tdcoord.coordination.outcome import interface_after
-
-    return interface_after(case, activation_mw)

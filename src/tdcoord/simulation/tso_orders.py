@@ -31,8 +31,7 @@ from tdcoord.grid.model import Feeder
 from tdcoord.simulation.emergency import State, check_action
 from tdcoord.simulation.errors import SimulationError
 from tdcoord.simulation.records import Record, dso_actor, record
-
-FloatArray = npt.NDArray[np.float64]
+from tdcoord.types import FloatArray
 
 
 def _series(value: npt.ArrayLike, T: int | None, what: str) -> FloatArray:

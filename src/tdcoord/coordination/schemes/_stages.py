@@ -20,7 +20,7 @@ from tdcoord.coordination.injectors import Injectors, Prior, offer_injectors
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
 from tdcoord.coordination.views import DsoView, TsoView
-from tdcoord.grid.tables import FloatArray
+from tdcoord.types import FloatArray
 
 #: Allowed values of every scheme parameter of the shared contract.
 PARAM_VALUES: dict[str, tuple[Any, ...]] = {

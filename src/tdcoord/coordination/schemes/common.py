@@ -25,17 +25,20 @@ orders the attribution: with ``priority="tso"`` the TSO is attributed first.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.clearing import ClearingSpec, _kron, _read, build
+from tdcoord.coordination.clearing import ClearingResult, ClearingSpec, build, read_result
 from tdcoord.coordination.clearing import clear as clear_lp
+from tdcoord.coordination.exchange import FeederExchange, add_exchange_cuts
 from tdcoord.coordination.injectors import Injectors, virtual_injectors
-from tdcoord.coordination.interval_solve import IntervalSolver, solve_by_interval
+from tdcoord.coordination.interval_solve import solve_by_interval
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
 from tdcoord.coordination.outcome import Outcome, make_outcome
@@ -48,7 +51,8 @@ from tdcoord.coordination.schemes._stages import (
     split_buyers,
 )
 from tdcoord.coordination.views import dso_view
-from tdcoord.grid.tables import FloatArray
+from tdcoord.opf.decomposition import Cut, MasterStep, SubproblemStep, exchange
+from tdcoord.types import FloatArray
 
 DEFAULTS: dict[str, Any] = {"variant": "centralized", "priority": "dso", "operator": "incumbent"}
 REL_TOL = 1e-5
@@ -58,7 +62,10 @@ MAX_ITER = 100
 def joint_spec(case: ClearingCase, inj: Injectors, need: FloatArray) -> ClearingSpec:
     """The joint LP: balance, lines, every feeder."""
     return ClearingSpec(
-        injectors=inj, need_mw=need, lines=case.grid.transmission is not None, redispatch=True,
+        injectors=inj,
+        need_mw=need,
+        lines=case.grid.transmission is not None,
+        redispatch=True,
         feeders=tuple(range(case.n_feeders)),
     )
 
@@ -81,8 +88,13 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
 
 
 def joint(
-    case: ClearingCase, scheme: str, p: dict[str, Any], *, other: str,
-    need: FloatArray | None = None, operator_actor: str = "tso",
+    case: ClearingCase,
+    scheme: str,
+    p: dict[str, Any],
+    *,
+    other: str,
+    need: FloatArray | None = None,
+    operator_actor: str = "tso",
 ) -> Outcome:
     """One joint LP over T and D (also used by ``integrated``)."""
     t0 = time.perf_counter()
@@ -92,29 +104,36 @@ def joint(
     if operator_actor != "tso":
         log.send("tso", operator_actor, "needs", case.tso_need_mw)
     for f in range(case.n_feeders):
-        log.send(case.feeder_label(f), operator_actor, "feeder_model",
-                 {"n_node": case.grid.feeders[f].n_node, "base": case.feeder_p_mw[f]})
+        log.send(
+            case.feeder_label(f),
+            operator_actor,
+            "feeder_model",
+            {"n_node": case.grid.feeders[f].n_node, "base": case.feeder_p_mw[f]},
+        )
     res = clear_lp(case, joint_spec(case, inj, case.tso_need_mw if need is None else need))
     act = scatter(case, inj, res.activation_mw)
     send_activations(log, case, act, operator_actor)
     return make_outcome(
-        case, scheme, p, status=res.status, parts=_attribute(case, act, p["priority"], other),
-        messages=log, compute_s=time.perf_counter() - t0, iterations=1,
-        gen_redispatch_mw=res.redispatch_mw, lmp_eur_per_mwh=res.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh=res.dlmp_eur_per_mwh, slacks=[res.slacks],
+        case,
+        scheme,
+        p,
+        status=res.status,
+        parts=_attribute(case, act, p["priority"], other),
+        messages=log,
+        compute_s=time.perf_counter() - t0,
+        iterations=1,
+        gen_redispatch_mw=res.redispatch_mw,
+        lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+        dlmp_eur_per_mwh=res.dlmp_eur_per_mwh,
+        slacks=[res.slacks],
     )
 
 
-def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
-    t0 = time.perf_counter()
-    log = MessageLog()
+def _interface_injectors(case: ClearingCase) -> tuple[Injectors, FloatArray]:
+    """The exchange ``x_ft`` (net injection change below interface f) as two virtual injectors
+    at the interface bus (up, down; capped by the feeder's offered MW), and the lowest value a
+    DSO can report (its negative-priced offers all activated, €)."""
     T, nf, dt = case.n_periods, case.n_feeders, case.dt_h
-    inj = all_offers(case)
-    t_inj = inj.take(inj.feeder == -1)
-    send_offers(log, case, t_inj, "tso")
-    for f in range(nf):
-        send_offers(log, case, inj.take(inj.feeder == f), case.feeder_label(f))
-    # x_f,t = net injection change below interface f: virtual injectors (up, down) at the bus.
     o = case.offers
     up_cap = np.zeros((nf, T))
     dn_cap = np.zeros((nf, T))
@@ -127,107 +146,136 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
         lo_val[f] = neg.sum(axis=0) * dt
     bus = case.interface_bus_row
     virt = virtual_injectors(
-        np.concatenate([bus, bus]), np.concatenate([np.ones(nf), -np.ones(nf)]).astype(np.int64),
-        np.zeros((2 * nf, T)), np.vstack([up_cap, dn_cap]),
+        np.concatenate([bus, bus]),
+        np.concatenate([np.ones(nf), -np.ones(nf)]).astype(np.int64),
+        np.zeros((2 * nf, T)),
+        np.vstack([up_cap, dn_cap]),
     )
+    return virt, lo_val
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Master:
+    """The TSO's side of the exchange: its offers plus the virtual interface injectors."""
+
+    spec: ClearingSpec
+    exchange: sp.csr_matrix  # x = E a  (nf, n_injector)
+    value_lower_eur: FloatArray
+    k0: int  # first virtual injector
+
+
+def _master(case: ClearingCase, t_inj: Injectors) -> _Master:
+    nf = case.n_feeders
+    virt, lo_val = _interface_injectors(case)
     master_inj = Injectors.concat([t_inj, virt])
-    spec = ClearingSpec(
-        injectors=master_inj, need_mw=case.tso_need_mw, lines=True, redispatch=True
-    )
-    # Each DSO's feeder LP is built once; every exchange only moves its interface quantity
-    # (the bounds of its target rows) and re-solves warm, interval by interval.
-    dsos = []
-    for f in range(nf):
-        view = dso_view(case, f, inj)
-        cf, tmf, fmsf = build(case, ClearingSpec(
-            injectors=view.offers, feeders=(f,), feeder_targets={f: np.zeros(T)},
-        ))
-        lpf = cf.b.build()
-        col_t = np.concatenate(cf.col_interval).astype(np.int64)
-        dsos.append((cf, tmf, fmsf, lpf, IntervalSolver(lpf, col_t, T)))
-    cuts_a: list[FloatArray] = []  # slopes (nf, T) per iteration
-    cuts_b: list[FloatArray] = []  # intercepts
-    best_ub = np.inf
-    best: tuple[Any, ...] | None = None
     k0 = t_inj.n
-    it = 0
-    status = "not_converged"
-    for it in range(1, MAX_ITER + 1):  # noqa: B007 (it is reported after the loop)
-        c, tm, fms = build(case, spec)
-        theta = c.cols("theta", nf, _tk_flat(lo_val), np.inf, 1.0)
-        if cuts_a:
-            # θ_ft − π_ft·dt·(x_up − x_dn) ≥ b_ft   for every cut
-            n_cut = len(cuts_a)
-            slope = np.stack(cuts_a)  # (n_cut, nf, T)
-            m_up = sp.csr_matrix(
-                (np.concatenate([np.ones(nf), -np.ones(nf)]),
-                 (np.tile(np.arange(nf), 2), k0 + np.arange(2 * nf))),
-                shape=(nf, master_inj.n),
-            )
-            xs = _kron(T, m_up)
-            for j in range(n_cut):  # one block of rows per cut (a few dozen iterations)
-                blocks = [
-                    (c.a, -sp.diags(_tk_flat(slope[j]) * dt) @ xs),
-                    (theta, sp.identity(nf * T)),
-                ]
-                c.b.add_rows(f"cut{j}", blocks, _tk_flat(cuts_b[j]), np.inf)
-        lp = c.b.build()
-        sol = solve_by_interval(lp, np.concatenate(c.col_interval).astype(np.int64), T)
-        if not sol.ok:
-            status = "infeasible"
-            break
-        res = _read(c, tm, fms, lp.cost, sol, 0.0)
-        lower = float(sol.objective)
-        x_hat = res.activation_mw[k0 : k0 + nf] - res.activation_mw[k0 + nf :]
-        theta_val = sol.x[theta].reshape(T, nf).T
-        tso_cost = lower - float(theta_val.sum())
-        log_ts = []
-        values = np.zeros((nf, T))
-        slopes = np.zeros((nf, T))
-        sub_acts = []
-        for f in range(nf):
-            log.send("tso", case.feeder_label(f), "quantities", x_hat[f])
-            cf, tmf, fmsf, lpf, solver = dsos[f]
-            target = cf.feeder_rows[f]["target"]
-            solver.set_row_bounds(np.arange(target.start, target.stop), x_hat[f], x_hat[f])
-            sub = _read(cf, tmf, fmsf, lpf.cost, solver.solve(), 0.0)
-            values[f] = sub.interval_cost_eur
-            slopes[f] = sub.target_dual_eur_per_mwh[f]
-            sub_acts.append(sub)
-            log.send(case.feeder_label(f), "tso", "prices",
-                     {"value": values[f], "price": slopes[f]})
-            log_ts.append(sub.status)
-        upper = tso_cost + float(values.sum())
-        if upper < best_ub:
-            best_ub = upper
-            best = (res, sub_acts)
-        cuts_a.append(slopes)
-        cuts_b.append(values - slopes * dt * x_hat)
-        if best_ub - lower <= REL_TOL * max(1.0, abs(best_ub)):
-            status = "optimal"
-            break
-    if best is None:
+    exchange = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(nf), -np.ones(nf)]),
+            (np.tile(np.arange(nf), 2), k0 + np.arange(2 * nf)),
+        ),
+        shape=(nf, master_inj.n),
+    )
+    spec = ClearingSpec(injectors=master_inj, need_mw=case.tso_need_mw, lines=True, redispatch=True)
+    return _Master(spec, exchange, lo_val, k0)
+
+
+def _solve_master(
+    case: ClearingCase, m: _Master, cuts: Sequence[Cut]
+) -> MasterStep[ClearingResult | None]:
+    """The TSO's LP with every cut so far: proposal x̂ (net change below each interface), lower
+    bound (its objective) and own cost (without θ)."""
+    nf = case.n_feeders
+    c = build(case, m.spec)
+    theta = add_exchange_cuts(c, m.exchange, m.value_lower_eur, cuts)
+    lp = c.lp()
+    sol = solve_by_interval(lp, c.column_interval(), c.n_periods)
+    if not sol.ok:
+        return MasterStep(False, np.nan, np.zeros((nf, c.n_periods)), np.nan, None)
+    theta_val = sol.x[theta].reshape(c.n_periods, nf).T
+    lower = float(sol.objective)
+    res = read_result(c, lp.cost, sol, 0.0)
+    x_hat = res.activation_mw[m.k0 : m.k0 + nf] - res.activation_mw[m.k0 + nf :]
+    return MasterStep(True, lower, x_hat, lower - float(theta_val.sum()), res)
+
+
+def _ask_dsos(
+    case: ClearingCase, log: MessageLog, dsos: list[FeederExchange], x_hat: FloatArray
+) -> SubproblemStep[list[ClearingResult]]:
+    """Every DSO's cost ``V_f(x̂_f)`` per interval and marginal price ``π_f`` of delivering
+    ``x_hat`` (the cut slope is ``π·Δt``: € per MW of exchange in one interval)."""
+    values = np.zeros((len(dsos), case.n_periods))
+    slopes = np.zeros((len(dsos), case.n_periods))
+    subs = []
+    for f, dso in enumerate(dsos):
+        log.send("tso", case.feeder_label(f), "quantities", x_hat[f])
+        sub = dso.deliver(x_hat[f])
+        values[f] = sub.interval_cost_eur
+        slopes[f] = sub.target_dual_eur_per_mwh[f]
+        subs.append(sub)
+        log.send(case.feeder_label(f), "tso", "prices", {"value": values[f], "price": slopes[f]})
+    return SubproblemStep(True, values, slopes * case.dt_h, subs)
+
+
+def _converged(lower: float, upper: float, best_upper: float) -> bool:
+    """Stop when the best upper bound is within ``REL_TOL`` of the lower bound."""
+    return best_upper - lower <= REL_TOL * max(1.0, abs(best_upper))
+
+
+#: Exchange status → outcome status.
+_STATUS = {"converged": "optimal", "max_rounds": "not_converged", "master_failed": "infeasible"}
+
+
+def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
+    """The decentralized common market: the Benders price/quantity exchange of
+    :func:`tdcoord.opf.decomposition.exchange` between the TSO and every DSO (module docstring)."""
+    t0 = time.perf_counter()
+    log = MessageLog()
+    inj = all_offers(case)
+    t_inj = inj.take(inj.feeder == -1)
+    send_offers(log, case, t_inj, "tso")
+    for f in range(case.n_feeders):
+        send_offers(log, case, inj.take(inj.feeder == f), case.feeder_label(f))
+    m = _master(case, t_inj)
+    # Each DSO's feeder LP is built once; every exchange only moves its interface quantity.
+    dsos = [FeederExchange(case, f, dso_view(case, f, inj).offers) for f in range(case.n_feeders)]
+    run = exchange(
+        lambda cuts: _solve_master(case, m, cuts),
+        lambda x_hat: _ask_dsos(case, log, dsos, x_hat),
+        max_rounds=MAX_ITER,
+        converged=_converged,
+    )
+    if run.best is None or run.best[0].payload is None:
         return make_outcome(
-            case, "common", p, status="infeasible", parts=[], messages=log,
-            compute_s=time.perf_counter() - t0, iterations=it,
+            case,
+            "common",
+            p,
+            status="infeasible",
+            parts=[],
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            iterations=run.rounds,
         )
-    res, subs = best
-    act = scatter(case, t_inj, res.activation_mw[:k0])
+    res, subs = run.best[0].payload, run.best[1].payload
+    act = scatter(case, t_inj, res.activation_mw[: m.k0])
     for f, sub in enumerate(subs):
         act += scatter(case, inj.take(inj.feeder == f), sub.activation_mw)
     send_activations(log, case, act, "tso")
-    stat = status
     slack_frames = [res.slacks] + [s.slacks for s in subs]
+    stat = _STATUS.get(run.status, "infeasible")
     if stat == "optimal" and any(len(s) for s in slack_frames):
         stat = "optimal_with_slacks"
     return make_outcome(
-        case, "common", p, status=stat, parts=_attribute(case, act, p["priority"], "tso"),
-        messages=log, compute_s=time.perf_counter() - t0, iterations=it,
-        gen_redispatch_mw=res.redispatch_mw, lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+        case,
+        "common",
+        p,
+        status=stat,
+        parts=_attribute(case, act, p["priority"], "tso"),
+        messages=log,
+        compute_s=time.perf_counter() - t0,
+        iterations=run.rounds,
+        gen_redispatch_mw=res.redispatch_mw,
+        lmp_eur_per_mwh=res.lmp_eur_per_mwh,
         dlmp_eur_per_mwh={f: s.dlmp_eur_per_mwh[f] for f, s in enumerate(subs)},
         slacks=slack_frames,
     )
-
-
-def _tk_flat(a: FloatArray) -> FloatArray:
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64).T).ravel()

@@ -42,7 +42,7 @@ from tdcoord.coordination.schemes._stages import (
     tso_market,
 )
 from tdcoord.coordination.schemes.local import dso_stage
-from tdcoord.grid.tables import FloatArray
+from tdcoord.types import FloatArray
 
 DEFAULTS: dict[str, Any] = {"envelope_rule": "proportional", "operator": "single_platform"}
 

@@ -62,7 +62,7 @@ from tdcoord.coordination.schemes._stages import (
     tso_market,
 )
 from tdcoord.coordination.views import TsoView, dso_view, tso_view
-from tdcoord.grid.tables import FloatArray, IntArray
+from tdcoord.types import FloatArray, IntArray
 
 DEFAULTS: dict[str, Any] = {
     "interface_offer": "pass_through",

@@ -35,7 +35,7 @@ from tdcoord.coordination.schemes._stages import (
 )
 from tdcoord.coordination.schemes.local import dso_stage, residual_offer, tso_stage
 from tdcoord.grid.model import Feeder
-from tdcoord.grid.tables import BoolArray
+from tdcoord.types import BoolArray
 
 DEFAULTS: dict[str, Any] = {"interface_offer": "aggregated", "operator": "incumbent"}
 

@@ -37,7 +37,7 @@ from tdcoord.coordination.schemes._stages import (
     tso_market,
 )
 from tdcoord.coordination.views import tso_view
-from tdcoord.grid.tables import FloatArray
+from tdcoord.types import FloatArray
 
 DEFAULTS: dict[str, Any] = {"operator": "incumbent"}
 

@@ -21,7 +21,7 @@ from tdcoord.grid.components import LoadTable, SgenTable
 from tdcoord.grid.io.classify import model_from_tables
 from tdcoord.grid.io.ppc import BR_STATUS, F_BUS, T_BUS, PpcTables, tables_from_ppc
 from tdcoord.grid.model import GridModel
-from tdcoord.grid.tables import IntArray
+from tdcoord.types import IntArray
 
 #: pandapower stores "no rating" as max_i_ka = 99999 (from MATPOWER rateA = 0).
 _UNLIMITED_I_KA = 9.9e4

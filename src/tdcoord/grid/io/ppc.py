@@ -21,7 +21,8 @@ from tdcoord.grid.components import (
     LoadTable,
     PwlCostTable,
 )
-from tdcoord.grid.tables import FloatArray, IntArray, StrArray
+from tdcoord.grid.tables import StrArray
+from tdcoord.types import FloatArray, IntArray
 
 # MATPOWER column indices (0-based)
 BUS_I, BUS_TYPE, PD, QD, GS, BS, VM, VA, BASE_KV, VMAX, VMIN = 0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 12

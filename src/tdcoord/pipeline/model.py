@@ -1,0 +1,58 @@
+"""One model through the shared day: the model day, settlement, study events, every KPI."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tdcoord.coordination.catalogue import ModelEntry, get_model
+from tdcoord.kpi.settled import model_kpis
+from tdcoord.pipeline.day import run_model_day
+from tdcoord.pipeline.settle import settle_model
+from tdcoord.pipeline.shared import SharedDay
+from tdcoord.settlement.run import Settlement
+from tdcoord.simulation.day_events import EventLog, apply_events
+from tdcoord.simulation.timeline import ModelDay
+
+#: Progress callback of a many-model run: ``(model id or "done", models done, models)``.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ModelRun:
+    """One model's run: its catalogue entry, its day, its settlement, what the study's events did
+    to it, its wall time and every KPI (:func:`tdcoord.kpi.settled.model_kpis`)."""
+
+    entry: ModelEntry
+    day: ModelDay
+    settlement: Settlement
+    events: EventLog | None
+    wall_s: float
+    kpis: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
+    """One model (catalogue entry or id) through the shared day: stages, activation,
+    validation, settlement, events, KPIs."""
+    entry = get_model(model) if isinstance(model, str) else model
+    t1 = time.perf_counter()
+    md = run_model_day(shared, entry)
+    settlement = settle_model(shared, md)
+    log = apply_events(shared.day, md, shared.events) if shared.events else None
+    wall_s = time.perf_counter() - t1
+    kpis = model_kpis(
+        md.kpis,
+        settlement,
+        log,
+        dt_h=shared.day.dt_h,
+        voll_eur_per_mwh=shared.penalties.voll_eur_per_mwh,
+        wall_s=wall_s,
+    )
+    return ModelRun(entry, md, settlement, log, wall_s, kpis)
+
+
+def run_one_model(shared: SharedDay, entry: ModelEntry) -> ModelRun:
+    """:func:`run_model` under the name the worker pool calls."""
+    return run_model(shared, entry)
