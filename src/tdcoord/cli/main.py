@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from tdcoord import __version__
+from tdcoord.cli import admin as admin_cli
 from tdcoord.cli import compare as compare_cli
 from tdcoord.cli import fleet, grid, opf
 from tdcoord.cli import models as models_cli
+from tdcoord.cli import serve as serve_cli
 from tdcoord.cli import sweep as sweep_cli
 from tdcoord.cli.common import set_debug, show_warnings_as_lines
 from tdcoord.cli.demo import demo as demo_command
@@ -26,6 +28,8 @@ app.add_typer(fleet.app, name="fleet")
 app.command("models", help="List every named coordination model of the catalogue.")(
     models_cli.models
 )
+app.command("serve", help="Serve the live platform (needs the service extra).")(serve_cli.serve)
+app.add_typer(admin_cli.app, name="admin")
 app.command("compare", help="Run named coordination models side by side on a study day.")(
     compare_cli.compare
 )
