@@ -33,12 +33,12 @@ from tdcoord.coordination.case import ClearingCase, Penalties
 from tdcoord.coordination.catalogue import get_model
 from tdcoord.coordination.outcome import Outcome
 from tdcoord.coordination.schemes import run_scheme
-from tdcoord.grid.tables import FloatArray
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.rules import Preset, load_preset
 from tdcoord.service.problems import Problem
 from tdcoord.simulation.timeline import der_requests, tso_need_mw
 from tdcoord.study import Study, load_study
+from tdcoord.types import FloatArray
 
 STAGES: tuple[str, ...] = ("day_ahead", "intraday", "real_time")
 _DIRECTION = {"up": 1, "down": -1}
