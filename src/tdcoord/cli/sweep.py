@@ -47,7 +47,7 @@ def sweep(  # typer: one parameter per command-line option
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
-            console=console,
+            console=console.real(),
             transient=True,
         ) as bar:
             task = bar.add_task("planning the sweep", total=None)
