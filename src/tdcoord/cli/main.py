@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tdcoord.cli.admin import app as admin_app
 from tdcoord.cli.common import set_debug, show_warnings_as_lines
 from tdcoord.cli.compare import compare as compare_command
 from tdcoord.cli.demo import demo as demo_command
@@ -11,6 +12,8 @@ from tdcoord.cli.fleet import app as fleet_app
 from tdcoord.cli.grid import app as grid_app
 from tdcoord.cli.models import models as models_command
 from tdcoord.cli.opf import app as opf_app
+from tdcoord.cli.serve import serve as serve_command
+from tdcoord.cli.sweep import sweep as sweep_command
 
 app = typer.Typer(
     name="tdcoord",
@@ -26,10 +29,13 @@ app.add_typer(fleet_app, name="fleet")
 app.command("models", help="List every named coordination model of the catalogue.")(
     models_command
 )
+app.command("serve", help="Serve the live platform (needs the service extra).")(serve_command)
+app.add_typer(admin_app, name="admin")
 app.command("compare", help="Run named coordination models side by side on a study day.")(
     compare_command
 )
 app.command("demo")(demo_command)
+app.command("sweep", help="Monte Carlo over samples and days (docs/sweep.md).")(sweep_command)
 
 
 def _version(value: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -53,7 +54,7 @@ def dc(
             grid.transmission,
             convention=convention,
             n_periods=periods,
-            voll=voll,
+            voll_eur_per_mwh=voll,
             allow_slack=not no_slack,
             method=method,  # type: ignore[arg-type]
         )
@@ -68,9 +69,35 @@ def dc(
     run_guarded(body)
 
 
-def _print_table(payload: dict[str, Any]) -> None:
-    from rich.table import Table
+#: Above this many rows a table is written as plain aligned text: rich lays out every cell
+#: (~0.4 ms per row), which took 4-5 s of a 10,000-bus run (benchmarks/README.md, front door).
+RICH_MAX_ROWS = 200
 
+
+def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """Print ``rows`` under ``headers``: a rich table when short, plain aligned text when long."""
+    if len(rows) <= RICH_MAX_ROWS:
+        from rich.table import Table
+
+        table = Table(*headers)
+        for r in rows:
+            table.add_row(*r)
+        console.print(table)
+        return
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(
+            c.ljust(w) if k == 0 else c.rjust(w)
+            for k, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    console.file.write("\n".join(lines) + "\n")
+
+
+def _print_table(payload: dict[str, Any]) -> None:
     status = payload["status"]
     colour = "green" if status == "optimal" else "red"
     console.print(
@@ -79,25 +106,27 @@ def _print_table(payload: dict[str, Any]) -> None:
         f"({payload['solver']} {payload['solver_version']} {payload['method']}, "
         f"{payload['time_s'] * 1e3:.1f} ms)"
     )
-    table = Table("bus", "LMP", "energy", "congestion", "loss", "set by slack")
-    for bus, p in payload["prices"].items():
-        table.add_row(
+    prices = [
+        (
             bus,
             *(fmt_value(p[k]) for k in ("total", "energy", "congestion", "loss")),
             fmt_value(p["price_set_by_slack"]),
         )
-    console.print(table)
+        for bus, p in payload["prices"].items()
+    ]
+    _table(("bus", "LMP", "energy", "congestion", "loss", "set by slack"), prices)
     if payload["binding"]:
-        lines = Table("branch", "period", "flow MW", "limit MW", "shadow price")
-        for b in payload["binding"]:
-            lines.add_row(
+        binding = [
+            (
                 str(b["id"]),
                 str(b.get("period", 0)),
                 fmt_value(b["flow_mw"]),
                 fmt_value(b["limit_mw"]),
                 fmt_value(b["dual"]),
             )
-        console.print(lines)
+            for b in payload["binding"]
+        ]
+        _table(("branch", "period", "flow MW", "limit MW", "shadow price"), binding)
     for s in payload["slacks"]:
         console.print(
             f"[yellow]slack[/] {s['kind']} at {s['element']} {s['id']} period {s['period']}: "
