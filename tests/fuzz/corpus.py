@@ -369,6 +369,7 @@ CLI_CASES: list[tuple[list[str], str]] = [
     (["opf", "feeder", "pandapower:case33bw", "--model", "ac"], "--model"),
     (["opf", "feeder", "pandapower:case33bw", "--feeder", "nope"], "no feeder"),
     (["opf", "feeder", "{tiny}"], "loop"),
+    (["opf", "feeder", "{two_roots}"], "2 supply points"),
     (["opf", "joint", "pglib:case14_ieee", "--per-bus", "100000"], "max_per_bus"),
     (["opf", "joint", "pglib:case14_ieee", "--per-bus", "two"], "--per-bus"),
     (["opf", "joint", "pglib:case14_ieee", "--algorithm", "magic"], "--algorithm"),

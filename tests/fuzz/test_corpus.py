@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from tdcoord.cli import app
 from tests.fuzz import corpus
-from tests.fuzz.grid_text import case_text
+from tests.fuzz.grid_text import BRANCH, BUS, GEN, GENCOST, case_text, with_value
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -77,9 +77,13 @@ def test_bad_catalogue(name: str, expected: str) -> None:
 def test_bad_flags(args: list[str], expected: str, tmp_path: Path) -> None:
     tiny = tmp_path / "tiny3.m"
     tiny.write_text(case_text())
+    two_roots = tmp_path / "two_roots.m"  # a radial network with two supply points
+    two_roots.write_text(
+        case_text(bus=with_value(BUS, 2, 1, 3), branch=BRANCH[:2], gen=GEN[:1], gencost=GENCOST[:1])
+    )
     (tmp_path / "x.m").mkdir()
     (tmp_path / "grid.txt").write_text("x")
-    check([a.format(tmp=tmp_path, tiny=tiny) for a in args], expected)
+    check([a.format(tmp=tmp_path, tiny=tiny, two_roots=two_roots) for a in args], expected)
     assert not (tmp_path / "o").exists() and not (tmp_path / "d").exists()
 
 

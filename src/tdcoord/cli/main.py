@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from tdcoord import __version__
-from tdcoord.cli import admin as admin_cli
-from tdcoord.cli import compare as compare_cli
-from tdcoord.cli import fleet, grid, opf
-from tdcoord.cli import models as models_cli
-from tdcoord.cli import serve as serve_cli
-from tdcoord.cli import sweep as sweep_cli
+from tdcoord.cli.admin import app as admin_app
 from tdcoord.cli.common import set_debug, show_warnings_as_lines
+from tdcoord.cli.compare import compare as compare_command
 from tdcoord.cli.demo import demo as demo_command
+from tdcoord.cli.fleet import app as fleet_app
+from tdcoord.cli.grid import app as grid_app
+from tdcoord.cli.models import models as models_command
+from tdcoord.cli.opf import app as opf_app
+from tdcoord.cli.serve import serve as serve_command
+from tdcoord.cli.sweep import sweep as sweep_command
 
 app = typer.Typer(
     name="tdcoord",
@@ -22,23 +23,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: rich and pygments stay unimported (fast --help)
 )
-app.add_typer(grid.app, name="grid")
-app.add_typer(opf.app, name="opf")
-app.add_typer(fleet.app, name="fleet")
+app.add_typer(grid_app, name="grid")
+app.add_typer(opf_app, name="opf")
+app.add_typer(fleet_app, name="fleet")
 app.command("models", help="List every named coordination model of the catalogue.")(
-    models_cli.models
+    models_command
 )
-app.command("serve", help="Serve the live platform (needs the service extra).")(serve_cli.serve)
-app.add_typer(admin_cli.app, name="admin")
+app.command("serve", help="Serve the live platform (needs the service extra).")(serve_command)
+app.add_typer(admin_app, name="admin")
 app.command("compare", help="Run named coordination models side by side on a study day.")(
-    compare_cli.compare
+    compare_command
 )
 app.command("demo")(demo_command)
-app.command("sweep", help="Monte Carlo over samples and days (docs/sweep.md).")(sweep_cli.sweep)
+app.command("sweep", help="Monte Carlo over samples and days (docs/sweep.md).")(sweep_command)
 
 
 def _version(value: bool) -> None:
     if value:
+        from tdcoord import __version__
+
         typer.echo(f"tdcoord {__version__}")  # plain echo: rich is not imported for this
         raise typer.Exit()
 

@@ -32,17 +32,14 @@ def sweep(  # typer: one parameter per command-line option
     def body() -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from tdcoord.errors import StudyError
+        from tdcoord.cli.compare import chosen_models
+        from tdcoord.cli.signals import stop_on_signals
+        from tdcoord.output_folder import check_output_target
         from tdcoord.sweep.run import SweepOptions, run_sweep
 
-        if models and all_models:
-            raise StudyError(
-                "--models and --all exclude each other", where="sweep", fix="give one of them"
-            )
-        chosen: list[str] | str | None = "all" if all_models else None
-        if models:
-            chosen = [m.strip() for m in models.split(",") if m.strip()]
-        with Progress(
+        chosen = chosen_models(models, all_models)  # flags and --out checked before any work
+        check_output_target(out)
+        with stop_on_signals(), Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
