@@ -21,7 +21,7 @@ def dc(
         "matpower (b = 1/x with taps and shifts, pandapower rundcopp)",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON"),
-    periods: int = typer.Option(1, "--periods", min=1, help="Repeat the static case N periods"),
+    periods: int = typer.Option(1, "--periods", help="Repeat the static case N periods"),
     voll: float = typer.Option(10_000.0, "--voll", help="Value of lost load, per MWh"),
     method: str = typer.Option("auto", "--method", help="auto | simplex | ipm"),
     no_slack: bool = typer.Option(
@@ -31,14 +31,17 @@ def dc(
     """Solve a DC-OPF on the transmission grid of SOURCE; print LMPs, binding lines, slacks."""
 
     def body() -> None:
-        from tdcoord.errors import GridError, OptimizationError
+        from tdcoord.cli.flags import CONVENTIONS, MAX_VOLL_PER_MWH, FlagCheck
+        from tdcoord.errors import GridError
         from tdcoord.grid.io.source import load_grid
         from tdcoord.opf.transmission import solve_dcopf
 
-        if method not in ("auto", "simplex", "ipm"):
-            raise OptimizationError(
-                f"unknown method {method!r}", where="--method", fix="use auto, simplex or ipm"
-            )
+        flags = FlagCheck()
+        flags.choice("--method", method, ("auto", "simplex", "ipm"))
+        flags.choice("--convention", convention, CONVENTIONS)
+        flags.count("--periods", periods, 1, "max_periods")
+        flags.number("--voll", voll, 0.0, MAX_VOLL_PER_MWH, lo_open=True)
+        flags.done()
         grid = load_grid(source)
         if grid.transmission is None:
             raise GridError(
