@@ -53,6 +53,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from tdcoord.arrays import repeat_per_period
 from tdcoord.errors import OptimizationError, TdcoordError
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.topology import path_matrix
@@ -282,7 +283,7 @@ def _max_total(C: sp.csr_matrix, mu: FloatArray, cap: FloatArray, node: IntArray
     np.add.at(cap_node, inv, cap)
     b = lpmod.LpBuilder()
     cols = b.add_columns("limit", k * T, 0.0, cap_node.T.ravel(), -1.0)
-    big = sp.kron(sp.identity(T, format="csr"), C[:, first], format="csr")
+    big = repeat_per_period(T, C[:, first])
     b.add_rows("robust", [(cols, big)], -np.inf, mu.T.ravel())
     sol = lpmod.solve(b.build(), method="simplex")
     if not sol.ok:
