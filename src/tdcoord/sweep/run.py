@@ -37,6 +37,7 @@ from tdcoord.sweep.table import (
     rows_frame,
     timings_frame,
     write_table,
+    write_text_atomic,
 )
 from tdcoord.sweep.task import check_models
 
@@ -121,8 +122,9 @@ def write_results(
         paths[p.name] = p
     summary = summarize(frame, plan.models)
     doc = {"_meta": meta, **summary}
-    paths["summary.json"] = folder / "summary.json"
-    paths["summary.json"].write_text(json.dumps(_json_rounded(doc), indent=2))
+    paths["summary.json"] = write_text_atomic(
+        folder / "summary.json", json.dumps(_json_rounded(doc), indent=2)
+    )
     if report:
         from tdcoord.sweep.report import write_sweep_report
 
