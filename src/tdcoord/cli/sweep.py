@@ -8,7 +8,7 @@ import typer
 from tdcoord.cli.common import console, run_guarded
 
 
-def sweep(  # noqa: PLR0913  # typer: one parameter per command-line option
+def sweep(  # typer: one parameter per command-line option
     study: str = typer.Argument(..., help="Study file (with an optional uncertainty: section)"),
     models: str | None = typer.Option(None, "--models", help="Comma-separated catalogue ids"),
     all_models: bool = typer.Option(False, "--all", help="Every model of the catalogue"),
@@ -47,7 +47,7 @@ def sweep(  # noqa: PLR0913  # typer: one parameter per command-line option
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
-            console=console,
+            console=console.real(),
             transient=True,
         ) as bar:
             task = bar.add_task("planning the sweep", total=None)

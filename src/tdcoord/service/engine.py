@@ -1,0 +1,311 @@
+"""The platform's only door to the study engine (grid, fleet, day, clearing).
+
+A market session clears with the same ``run_scheme(scheme, case, params)`` as ``tdcoord compare``:
+
+* :meth:`StudyEngine.load` reads the study; :attr:`StudyEngine.shared` builds its shared day (grid,
+  fleet, forecasts, offer template, generator schedule, penalties) with
+  :func:`tdcoord.comparison.run.run_comparison` run on no model, so the inputs are those of
+  ``compare`` by construction;
+* :meth:`StudyEngine.clear` turns a frozen order book (one offer step per order step, in book
+  order) and the session's needs into a :class:`~tdcoord.coordination.case.ClearingCase` — the
+  stage's forecast operating point, the day-ahead generator schedule, the study's penalties — and
+  runs the market's catalogue model on it;
+* the outcome's dispatch (activation per step and interval), LMPs at transmission buses and
+  DLMPs at feeder nodes and its message log are read back as plain lists.
+
+With no earlier stage committed, the case equals the first (day-ahead) stage of
+:func:`tdcoord.simulation.timeline.run_model_day` for the same offers and needs, which is what
+makes the platform's clearing equal the study's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from tdcoord.comparison.run import Comparison, run_comparison
+from tdcoord.coordination.case import ClearingCase, Penalties
+from tdcoord.coordination.catalogue import get_model
+from tdcoord.coordination.outcome import Outcome
+from tdcoord.coordination.schemes import run_scheme
+from tdcoord.market.offers import OfferBook
+from tdcoord.market.rules import Preset, load_preset
+from tdcoord.service.problems import Problem
+from tdcoord.simulation.timeline import der_requests, tso_need_mw
+from tdcoord.study import Study, load_study
+from tdcoord.types import FloatArray
+
+STAGES: tuple[str, ...] = ("day_ahead", "intraday", "real_time")
+_DIRECTION = {"up": 1, "down": -1}
+
+
+@dataclasses.dataclass(frozen=True)
+class BookRow:
+    """One step of one order of a frozen book (one row of the clearing's offer book)."""
+
+    order_id: int
+    step: int
+    portfolio: str
+    party: str
+    resource: str
+    der_type: str
+    product: str
+    direction: str
+    feeder: str | None
+    node: int
+    quantity_mw: Sequence[float]
+    price_eur_per_mwh: Sequence[float]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Cleared:
+    """A session's clearing: the book it cleared and the scheme's outcome."""
+
+    rows: tuple[BookRow, ...]
+    book: OfferBook
+    case: ClearingCase
+    outcome: Outcome
+
+
+class StudyEngine:
+    """The study a platform serves: cheap metadata now, the shared day on first use."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+
+    @classmethod
+    def load(cls, path: str | None) -> StudyEngine:
+        """The engine of a study file (the bundled default when ``path`` is None)."""
+        return cls(load_study(path))
+
+    @functools.cached_property
+    def preset(self) -> Preset:
+        """The study's jurisdiction preset."""
+        return load_preset(self.study.market.preset)
+
+    @functools.cached_property
+    def shared(self) -> Comparison:
+        """Grid, fleet, day, offer template and schedule of the study (as ``compare``)."""
+        return run_comparison(self.study, models=[])
+
+    @property
+    def n_intervals(self) -> int:
+        """Intervals of the delivery day."""
+        return int(self.study.fleet.n_intervals)
+
+    @property
+    def dt_h(self) -> float:
+        """Interval length (hours)."""
+        return float(self.study.fleet.dt_h)
+
+    @property
+    def penalties(self) -> Penalties:
+        """The study's penalties (as in ``compare``)."""
+        return Penalties(**self.study.compare.penalties.model_dump())
+
+    def feeder_ids(self) -> list[str]:
+        """Feeder ids of the grid, in grid order."""
+        return [f.id for f in self.shared.grid.feeders]
+
+    def tso_need_mw(self, stage: str) -> list[float]:
+        """The need the study derives for ``stage``: net demand above the schedule."""
+        sh = self.shared
+        return tso_need_mw(sh.day.points[stage], sh.gen_schedule_mw).tolist()  # type: ignore[no-any-return]
+
+    def build_book(self, rows: Sequence[BookRow]) -> OfferBook:
+        """The offer book of a frozen order book (row order = book order)."""
+        T = self.n_intervals
+        if not rows:
+            return OfferBook.empty(T)
+        fids = {f: i for i, f in enumerate(self.feeder_ids())}
+        for r in rows:
+            if r.feeder is not None and r.feeder not in fids:
+                raise Problem(422, "UnknownFeeder", f"order {r.order_id}: no feeder {r.feeder!r}")
+            if len(r.quantity_mw) != T or len(r.price_eur_per_mwh) != T:
+                raise Problem(422, "WrongLength", f"order {r.order_id}: {T} intervals expected")
+        ids = [f"{r.product}:{r.resource}:{r.direction}:{r.step}" for r in rows]
+        seen: dict[str, int] = {}
+        for i in ids:
+            seen[i] = seen.get(i, 0) + 1
+        # the study's ids when unique; orders that share a resource name get their order id
+        ids = [i if seen[i] == 1 else f"{i}#order{r.order_id}" for i, r in zip(ids, rows,
+                                                                                 strict=True)]
+        return OfferBook(
+            offer_id=tuple(ids),
+            der_id=tuple(r.resource for r in rows),
+            aggregator_id=tuple(r.portfolio for r in rows),
+            product_id=tuple(r.product for r in rows),
+            der_type=tuple(r.der_type for r in rows),
+            direction=np.array([_DIRECTION[r.direction] for r in rows], dtype=np.int64),
+            feeder=np.array(
+                [-1 if r.feeder is None else fids[r.feeder] for r in rows], dtype=np.int64
+            ),
+            node=np.array([r.node for r in rows], dtype=np.int64),
+            reactive=np.zeros(len(rows), dtype=bool),
+            quantity_mw=np.array([r.quantity_mw for r in rows], dtype=np.float64),
+            price_eur_per_mwh=np.array([r.price_eur_per_mwh for r in rows], dtype=np.float64),
+        )
+
+    def case(
+        self,
+        stage: str,
+        book: OfferBook,
+        tso_mw: Sequence[float] | None,
+        dso_mw: Mapping[str, Sequence[float]],
+    ) -> ClearingCase:
+        """The clearing case of a session: the stage's forecast point, the day-ahead schedule,
+        the posted needs (TSO: derived as in ``compare`` when none was posted; DSO: derived by the
+        scheme from the feeder limits when none was posted)."""
+        sh = self.shared
+        point = sh.day.points[stage]
+        tso = np.asarray(tso_mw, dtype=np.float64) if tso_mw is not None else tso_need_mw(
+            point, sh.gen_schedule_mw
+        )
+        dso = None
+        if dso_mw:
+            fids = self.feeder_ids()
+            dso = np.zeros((len(fids), self.n_intervals))
+            for fid, values in dso_mw.items():
+                dso[fids.index(fid)] = values
+        return ClearingCase(
+            grid=sh.day.grid, dt_h=sh.day.dt_h, offers=book, gen_schedule_mw=sh.gen_schedule_mw,
+            load_mw=point.load_mw, feeder_p_mw=point.feeder_p_mw,
+            feeder_q_mvar=point.feeder_q_mvar, tso_need_mw=tso, penalties=self.penalties,
+            dso_need_mw=dso,
+        )
+
+    def clear(
+        self,
+        model_id: str,
+        stage: str,
+        rows: Sequence[BookRow],
+        tso_mw: Sequence[float] | None,
+        dso_mw: Mapping[str, Sequence[float]],
+    ) -> Cleared:
+        """Run the catalogue model ``model_id`` on the session's book and needs."""
+        entry = get_model(model_id)
+        book = self.build_book(rows)
+        case = self.case(stage, book, tso_mw, dso_mw)
+        outcome = run_scheme(entry.scheme, case, entry.params.as_dict())
+        return Cleared(tuple(rows), book, case, outcome)
+
+    def der_split(
+        self, cleared: Cleared, members: Sequence[Sequence[str]], der_names: Sequence[str]
+    ) -> FloatArray:
+        """Dispatch per DER ``(n_der, T)``: each step's activation split to its member DERs pro
+        rata to their flexibility (:func:`tdcoord.simulation.timeline.der_requests`; the study
+        fleet's flexibility for DERs of the study, ``p_max`` otherwise — the caller passes it as
+        a DER not in the fleet gets zero flexibility here and no share)."""
+        sh = self.shared
+        fleet_pos = {str(d): i for i, d in enumerate(sh.fleet.der_id)}
+        flex = sh.day.flexibility
+        T = self.n_intervals
+        up = np.zeros((len(der_names), T))
+        dn = np.zeros((len(der_names), T))
+        for j, name in enumerate(der_names):
+            if name in fleet_pos:
+                up[j] = flex.up_mw[fleet_pos[name]]
+                dn[j] = flex.down_mw[fleet_pos[name]]
+        pos = {n: j for j, n in enumerate(der_names)}
+        r, c = [], []
+        for i, names in enumerate(members):
+            for n in names:
+                r.append(i)
+                c.append(pos[n])
+        m = sp.csr_matrix(
+            (np.ones(len(r)), (r, c)), shape=(cleared.book.n_offers, len(der_names))
+        )
+        req, _, _ = der_requests(cleared.book, m, cleared.outcome.activation_mw, up, dn)
+        return req
+
+    def template(self) -> list[dict[str, Any]]:
+        """The study's offers as orders: one per (seller, direction) run of consecutive steps of
+        the offer book, in book order (what the study's aggregators would post)."""
+        o = self.shared.offers
+        fids = self.feeder_ids()
+        out: list[dict[str, Any]] = []
+        for k in range(o.n_offers):
+            key = (o.der_id[k], int(o.direction[k]), o.product_id[k])
+            if not out or out[-1]["_key"] != key:
+                out.append({
+                    "_key": key, "resource": o.der_id[k], "aggregator": o.aggregator_id[k],
+                    "der_type": o.der_type[k], "product": o.product_id[k],
+                    "direction": "up" if o.direction[k] > 0 else "down",
+                    "feeder": None if o.feeder[k] < 0 else fids[int(o.feeder[k])],
+                    "node": int(o.node[k]), "steps": [],
+                })
+            out[-1]["steps"].append({
+                "quantity_mw": o.quantity_mw[k].tolist(),
+                "price_eur_per_mwh": o.price_eur_per_mwh[k].tolist(),
+            })
+        for d in out:
+            d.pop("_key")
+        return out
+
+    def fleet_ders(self) -> list[dict[str, Any]]:
+        """The study fleet's DERs (name, type, feeder, node, capacity, aggregator, bundle)."""
+        sh = self.shared
+        fl = sh.fleet
+        fids = self.feeder_ids()
+        bundle: dict[int, str] = {}
+        rows, cols = sh.members.nonzero()
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            bundle.setdefault(c, sh.offers.der_id[r])
+        return [
+            {
+                "name": str(fl.der_id[j]), "der_type": str(fl.der_type[j]),
+                "feeder": None if fl.feeder[j] < 0 else fids[int(fl.feeder[j])],
+                "node": int(fl.node[j]), "p_max_mw": float(fl.p_max_mw[j]),
+                "aggregator": str(fl.aggregator_id[j]), "bundle": bundle.get(j),
+            }
+            for j in range(fl.n_der)
+        ]
+
+
+def settle_session(
+    engine: StudyEngine,
+    activations: list[dict[str, Any]],
+    resources: Sequence[str],
+    members: Mapping[str, Sequence[str]],
+    metered: Mapping[str, Mapping[int, float]],
+    requested: Mapping[str, Sequence[float]],
+) -> Any:
+    """Settle a cleared session with :func:`tdcoord.settlement.run.settle_run` (baseline
+    ``metered_schedule``: each seller's schedule is the sum of its DERs' study baselines — zero
+    for DERs outside the study fleet).
+
+    A seller's (order resource's) metered power is the sum over its DERs of schedule plus
+    dispatch, with every posted meter reading (DER, interval) replacing that DER's value: a DER
+    without readings is taken as delivering its dispatch.
+    """
+    import pandas as pd
+
+    from tdcoord.settlement.run import settle_run
+
+    sh = engine.shared
+    T = engine.n_intervals
+    pos = {str(d): i for i, d in enumerate(sh.fleet.der_id)}
+    base_der = sh.day.der_baseline_mw
+    sched = np.zeros((len(resources), T))
+    meter = np.zeros((len(resources), T))
+    for u, res in enumerate(resources):
+        for der in members.get(res, ()):
+            b = base_der[pos[der]] if der in pos else np.zeros(T)
+            sched[u] += b
+            value = b + np.asarray(requested.get(der, np.zeros(T)), dtype=np.float64)
+            for t, mw in metered.get(der, {}).items():
+                if 0 <= t < T:
+                    value[t] = mw
+            meter[u] += value
+    acts = pd.DataFrame(activations)
+    if len(acts):
+        acts = acts[acts["der_id"].isin(set(resources))]
+    return settle_run(
+        acts, meter, "metered_schedule", engine.preset, der_ids=list(resources),
+        dt_h=engine.dt_h, schedule_mw=sched,
+    )

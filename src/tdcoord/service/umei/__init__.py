@@ -1,0 +1,1 @@
+"""The UMEI facade (``/umei/v1``) over the platform's store."""

@@ -1,0 +1,72 @@
+"""A session from orders to statements: clearing as a job, results and who reads them,
+messages to their receivers, publication, meter readings in bulk and settlement."""
+
+from __future__ import annotations
+
+from tests.service.conftest import Env
+from tests.service.helpers import market, order, qualified_portfolio, session
+
+
+def _cleared(env: Env) -> tuple[int, dict[str, object]]:
+    qp = qualified_portfolio(env)
+    pid = qp["portfolio"]["id"]
+    ms = session(env, market(env))
+    sid = ms["id"]
+    for price in (30.0, 60.0):  # same portfolio and location: two orders, one resource name
+        env.ok("POST", f"/api/v1/sessions/{sid}/orders", "fsp1", json=order(pid, 0.2, price))
+    env.ok("POST", f"/api/v1/sessions/{sid}/needs", "tso", json={"mw": [0.3] * 24})
+    r = env.client.post(f"/api/v1/sessions/{sid}/clearing", headers=env.h("mo"))
+    assert r.status_code == 409 and r.json()["code"] == "InvalidStatus"  # still open
+    env.ok("POST", f"/api/v1/sessions/{sid}/close", "mo")
+    r = env.client.post(f"/api/v1/sessions/{sid}/clearing", headers=env.h("mo"))
+    assert r.status_code == 202 and r.headers["location"].endswith(str(r.json()["job_id"]))
+    again = env.client.post(f"/api/v1/sessions/{sid}/clearing", headers=env.h("mo"))
+    assert again.status_code == 409 and again.json()["code"] == "ClearingRunning"
+    assert env.run_jobs() == 1
+    job = env.ok("GET", f"/api/v1/jobs/{r.json()['job_id']}", "mo")
+    assert job["state"] == "done", job
+    return sid, qp["der"]
+
+
+def test_results_and_who_reads_them(env: Env) -> None:
+    sid, der = _cleared(env)
+    trades = env.ok("GET", f"/api/v1/sessions/{sid}/trades", "fsp1")
+    assert trades and sum(sum(t["mw"]) for t in trades) > 0
+    cheap = [t for t in trades if t["price_eur_per_mwh"][0] == 30.0]
+    assert cheap, "the cheaper order is accepted first"
+    assert env.ok("GET", f"/api/v1/sessions/{sid}/trades", "fsp2") == []
+    assert len(env.ok("GET", f"/api/v1/sessions/{sid}/trades", "tso")) == len(trades)
+    dispatch = env.ok("GET", f"/api/v1/sessions/{sid}/dispatch", "fsp1")
+    assert [d["der_id"] for d in dispatch] == [der["id"]]  # type: ignore[index]
+    assert env.ok("GET", f"/api/v1/sessions/{sid}/dispatch", "fsp2") == []
+    prices = env.ok("GET", f"/api/v1/sessions/{sid}/prices", "fsp2")
+    assert {p["kind"] for p in prices} >= {"lmp"}
+    everyone = env.ok("GET", f"/api/v1/sessions/{sid}/messages", "mo")
+    to_tso = env.ok("GET", f"/api/v1/sessions/{sid}/messages", "tso")
+    assert everyone and all(m["receiver"] == "tso" for m in to_tso)
+    assert len(to_tso) < len(everyone)
+    to_dso = env.ok("GET", f"/api/v1/sessions/{sid}/messages", "dso")
+    assert all(m["receiver"].startswith("dso:create_cigre_network_mv@10") for m in to_dso)
+    fig = env.ok("GET", f"/api/v1/sessions/{sid}/figures/prices", "fsp1")
+    assert fig["data"][0]["type"] == "heatmap"
+    published = env.ok("POST", f"/api/v1/sessions/{sid}/publish", "mo")
+    assert published["state"] == "published"
+
+
+def test_meter_readings_and_settlement(env: Env) -> None:
+    sid, der = _cleared(env)
+    readings = [{"der_id": der["id"], "interval_start": f"2030-01-02T{h:02d}:00:00Z",  # type: ignore[index]
+                 "p_mw": 0.0} for h in range(24)]
+    stored = env.ok("POST", "/api/v1/meter-readings", "fsp1", json={"readings": readings})
+    assert stored == {"stored": 24}
+    env.ok("POST", "/api/v1/meter-readings", "fsp1", json={"readings": readings[:2]})
+    assert len(env.ok("GET", "/api/v1/meter-readings", "fsp1")) == 24  # replaced, not added
+    assert env.ok("GET", "/api/v1/meter-readings", "fsp2") == []
+    done = env.ok("POST", f"/api/v1/sessions/{sid}/settlement", "mo")
+    assert done["state"] == "settled" and abs(done["residual_eur"]) < 1e-6
+    mine = env.ok("GET", "/api/v1/settlements", "fsp1")
+    assert mine and all(st["party_id"] == env.parties["fsp1"] for st in mine)
+    assert env.ok("GET", "/api/v1/settlements", "fsp2") == []
+    assert len(env.ok("GET", "/api/v1/settlements", "mo")) >= len(mine)
+    r = env.client.post(f"/api/v1/sessions/{sid}/settlement", headers=env.h("mo"))
+    assert r.status_code == 409
