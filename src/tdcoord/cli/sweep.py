@@ -1,5 +1,9 @@
 """``tdcoord sweep STUDY [--models …|--all] [--samples N] [--days …] [--out DIR] [--jobs N]
-[--scheduler ADDRESS] [--resume] [--csv]``: Monte Carlo over samples and days (docs/sweep.md)."""
+[--scheduler ADDRESS] [--resume] [--csv]``: Monte Carlo over samples and days (docs/sweep.md).
+
+SIGTERM and Ctrl-C stop the run (:mod:`tdcoord.cli.signals`): the local workers are terminated,
+the rows finished so far stay in ``DIR/rows.jsonl``, and ``--resume`` runs the rest.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ def sweep(  # typer: one parameter per command-line option
     def body() -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+        from tdcoord.cli.signals import stop_on_signals
         from tdcoord.errors import StudyError
         from tdcoord.sweep.run import SweepOptions, run_sweep
 
@@ -42,7 +47,7 @@ def sweep(  # typer: one parameter per command-line option
         chosen: list[str] | str | None = "all" if all_models else None
         if models:
             chosen = [m.strip() for m in models.split(",") if m.strip()]
-        with Progress(
+        with stop_on_signals(), Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
