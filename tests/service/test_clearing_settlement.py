@@ -70,3 +70,22 @@ def test_meter_readings_and_settlement(env: Env) -> None:
     assert len(env.ok("GET", "/api/v1/settlements", "mo")) >= len(mine)
     r = env.client.post(f"/api/v1/sessions/{sid}/settlement", headers=env.h("mo"))
     assert r.status_code == 409
+
+
+def test_envelopes_of_an_envelope_based_model(env: Env) -> None:
+    qp = qualified_portfolio(env, name="env-p")
+    ms = session(env, market(env, "au.hybrid", name="hybrid"))
+    sid = ms["id"]
+    env.ok("POST", f"/api/v1/sessions/{sid}/orders", "fsp1",
+           json=order(qp["portfolio"]["id"], 0.2, 40.0))
+    env.ok("POST", f"/api/v1/sessions/{sid}/close", "mo")
+    env.ok("POST", f"/api/v1/sessions/{sid}/clearing", "mo")
+    assert env.run_jobs() == 1
+    assert env.ok("GET", f"/api/v1/sessions/{sid}", "mo")["state"] == "cleared"
+    mine = env.ok("GET", f"/api/v1/sessions/{sid}/envelopes", "fsp1")
+    assert [e["der_id"] for e in mine] == [qp["der"]["id"]]
+    assert len(mine[0]["import_mw"]) == len(mine[0]["export_mw"]) == 24
+    assert all(x >= 0 for x in mine[0]["import_mw"] + mine[0]["export_mw"])
+    assert env.ok("GET", f"/api/v1/sessions/{sid}/envelopes", "fsp2") == []
+    messages = env.ok("GET", f"/api/v1/sessions/{sid}/messages", "mo")
+    assert any(m["kind"] == "envelope" for m in messages)

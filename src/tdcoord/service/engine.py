@@ -312,3 +312,48 @@ def settle_session(
         acts, meter, "metered_schedule", sh.preset, der_ids=list(resources),
         dt_h=engine.dt_h, schedule_mw=sched,
     )
+
+
+def node_envelopes(
+    cleared: Cleared, scheme: str, params: Mapping[str, Any]
+) -> dict[tuple[int, int], tuple[FloatArray, FloatArray]]:
+    """Import and export limits ``(T,)`` per offer location (feeder index, node row) of an
+    envelope-based clearing (scheme ``envelope``; empty for the others), recomputed as the
+    scheme computes them: around the operating point after the DSO-stage activations (rows the
+    DSOs bought), capability = the node's residual up / down quantity
+    (:func:`tdcoord.coordination.envelopes.operating_envelopes`, the scheme's rule and margins).
+    """
+    if scheme != "envelope":
+        return {}
+    from tdcoord.coordination.envelopes import operating_envelopes
+    from tdcoord.coordination.injectors import prior_from_activation
+    from tdcoord.coordination.schemes.envelope import DEFAULTS, S_MARGIN_FRAC, V_MARGIN_PU
+
+    case, book, acts = cleared.case, cleared.book, cleared.outcome.activations
+    d_act = np.zeros_like(book.quantity_mw)
+    if len(acts):
+        dso = acts[acts["buyer"].astype(str).str.startswith("dso")]
+        np.add.at(d_act, (dso["offer_row"].to_numpy(np.int64), dso["interval"].to_numpy(np.int64)),
+                  dso["mw"].to_numpy(np.float64))
+    prior = prior_from_activation(case, d_act)
+    left = np.maximum(book.quantity_mw - d_act, 0.0)
+    rule = str(params.get("envelope_rule", DEFAULTS["envelope_rule"]))
+    out: dict[tuple[int, int], tuple[FloatArray, FloatArray]] = {}
+    for f, fd in enumerate(case.grid.feeders):
+        here = (book.feeder == f) & ~book.reactive
+        nodes = np.unique(book.node[here])
+        if not nodes.size:
+            continue
+        cap_e = np.zeros((fd.n_node, case.n_periods))
+        cap_i = np.zeros((fd.n_node, case.n_periods))
+        up, dn = here & (book.direction > 0), here & (book.direction < 0)
+        np.add.at(cap_e, book.node[up], left[up])
+        np.add.at(cap_i, book.node[dn], left[dn])
+        env = operating_envelopes(
+            fd, case.feeder_p_mw[f] - prior.feeder_p_mw[f],
+            case.feeder_q_mvar[f] - prior.feeder_q_mvar[f], nodes, cap_e[nodes], cap_i[nodes],
+            rule=rule, v_margin_pu=V_MARGIN_PU, s_margin_frac=S_MARGIN_FRAC,
+        )
+        for k, n in enumerate(nodes.tolist()):
+            out[(f, int(n))] = (np.asarray(env.import_mw[k]), np.asarray(env.export_mw[k]))
+    return out
