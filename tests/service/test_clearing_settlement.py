@@ -89,3 +89,21 @@ def test_envelopes_of_an_envelope_based_model(env: Env) -> None:
     assert env.ok("GET", f"/api/v1/sessions/{sid}/envelopes", "fsp2") == []
     messages = env.ok("GET", f"/api/v1/sessions/{sid}/messages", "mo")
     assert any(m["kind"] == "envelope" for m in messages)
+
+
+def test_grid_prequalification_proposes_the_traffic_light(env: Env) -> None:
+    engine = env.plat.engine()
+    fleet = engine.fleet_ders()
+    lights = engine.grid_lights("congestion_dso")
+    red = [d for d in fleet if lights[d["name"]][0] == "red"]
+    pick = (red or fleet)[0]
+    der = env.ok("POST", "/api/v1/ders", "fsp1", json={
+        "name": pick["name"], "der_type": pick["der_type"], "feeder": pick["feeder"],
+        "node": pick["node"], "p_max_mw": pick["p_max_mw"]})
+    p = env.ok("POST", "/api/v1/portfolios", "fsp1", json={"name": "lights"})
+    env.ok("POST", f"/api/v1/portfolios/{p['id']}/members", "fsp1", json={"der_id": der["id"]})
+    g = env.ok("POST", "/api/v1/grid-prequalifications", "fsp1", json={
+        "portfolio_id": p["id"], "product": "congestion_dso", "dso_party_id": env.parties["dso"]})
+    assert g["proposal"] == lights[pick["name"]][0]
+    if red:
+        assert any(pick["name"] in r for r in g["reasons"])

@@ -83,6 +83,7 @@ class StudyEngine:
 
     def __init__(self, study: Study) -> None:
         self.study = study
+        self._lights: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
 
     @classmethod
     def load(cls, path: str | None) -> StudyEngine:
@@ -249,6 +250,27 @@ class StudyEngine:
         for d in out:
             d.pop("_key")
         return out
+
+    def grid_lights(self, product_id: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """The DSO's traffic light (and its reasons when not green) per DER of the study fleet
+        for ``product_id`` (:func:`tdcoord.der.grid_prequalification.grid_prequalify` on the
+        study's grid and day), computed once per product."""
+        if product_id not in self._lights:
+            from tdcoord.der.grid_prequalification import grid_prequalify
+            from tdcoord.der.prequalification import TrafficLight
+            from tdcoord.market.products import get_product
+
+            product = get_product(product_id)
+            gp = grid_prequalify(
+                self.shared.day.grid, self.fleet, [product], n_intervals=self.n_intervals,
+                dt_h=self.dt_h, season=self.study.fleet.season,
+            )
+            out: dict[str, tuple[str, tuple[str, ...]]] = {}
+            for j, light in enumerate(gp.lights(product)):
+                why = () if light is TrafficLight.GREEN else gp.reasons(j, product)
+                out[str(self.fleet.der_id[j])] = (str(light), tuple(why))
+            self._lights[product_id] = out
+        return self._lights[product_id]
 
     def fleet_ders(self) -> list[dict[str, Any]]:
         """The study fleet's DERs (name, type, feeder, node, capacity, aggregator, bundle)."""
