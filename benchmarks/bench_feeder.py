@@ -34,7 +34,7 @@ from tdcoord.opf.feeder.case import FeederCase, FeederOptions, FlexOffers
 from tdcoord.opf.feeder.distflow import WarmDistFlow
 from tdcoord.opf.feeder.dlmp import DlmpKkt, decompose
 from tdcoord.opf.feeder.program import build_program, period_labels
-from tdcoord.opf.feeder.result import read_result
+from tdcoord.opf.feeder.result import SolverAnswer, read_result
 from tdcoord.opf.lp import BlockWarmLp, solve
 from tdcoord.opf.lp.conic import solve_conic
 
@@ -115,9 +115,9 @@ def cold_split(warm: WarmDistFlow, per_period: bool) -> dict[str, float]:
     else:
         sol = solve(program.lp)
     t1 = time.perf_counter()
-    res = read_result(program, warm.case, warm.options, status=sol.status, x=sol.x,
-                      row_duals=sol.row_duals, cone_term=None, solver=sol.solver,
-                      solver_version=sol.solver_version, time_s=sol.time_s, iterations=1)
+    answer = SolverAnswer(sol.status, sol.x, sol.row_duals, sol.solver, sol.solver_version,
+                          sol.time_s, 1)
+    res = read_result(program, warm.case, warm.options, answer)
     t2, cpu = time.perf_counter(), time.process_time() - c0
     decompose(program, warm.case, res.row_duals)  # the DLMP part of the read (LU included)
     return {"cpu": cpu, "highs": sol.time_s, "solve": t1 - t0, "read": t2 - t1,

@@ -64,7 +64,9 @@ def test_error_is_one_line_without_traceback() -> None:
     assert "did you mean" in result.output
 
 
-@pytest.mark.parametrize("args", [["opf", "--help"], ["opf", "dc", "--help"], ["opf", "feeder", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["opf", "--help"], ["opf", "dc", "--help"], ["opf", "feeder", "--help"]]
+)
 def test_opf_help(args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0 and "Usage" in result.stdout
@@ -72,19 +74,34 @@ def test_opf_help(args: list[str]) -> None:
 
 def test_opf_dc_pjm5_json() -> None:
     """PJM 5-bus, MATPOWER convention (../shared/reference/README.md): LMP at bus 4 (id 3) = 39.943."""
-    result = runner.invoke(app, ["opf", "dc", "pandapower:case5", "--convention", "matpower", "--json"])
+    result = runner.invoke(
+        app, ["opf", "dc", "pandapower:case5", "--convention", "matpower", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["status"] == "optimal"
     assert data["objective"] == pytest.approx(17479.90, abs=0.01)
     price = data["prices"]["3"]
     assert price["total"] == pytest.approx(39.943, abs=1e-3)
-    assert price["energy"] + price["congestion"] + price["loss"] == pytest.approx(price["total"], abs=1e-9)
+    assert price["energy"] + price["congestion"] + price["loss"] == pytest.approx(
+        price["total"], abs=1e-9
+    )
 
 
 def test_opf_feeder_json_keys() -> None:
     result = runner.invoke(app, ["opf", "feeder", "pandapower:case33bw", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    for key in ("status", "objective", "prices", "binding", "slacks", "solver", "time_s", "losses_mw", "v_min_pu", "v_max_pu"):
+    for key in (
+        "status",
+        "objective",
+        "prices",
+        "binding",
+        "slacks",
+        "solver",
+        "time_s",
+        "losses_mw",
+        "v_min_pu",
+        "v_max_pu",
+    ):
         assert key in data

@@ -47,7 +47,7 @@ def test_table(monkeypatch: pytest.MonkeyPatch) -> None:
     from tdcoord.cli import common
 
     # The console is created at import: widen it so that no column is truncated.
-    monkeypatch.setattr(common.console, "width", 250)
+    monkeypatch.setattr(common.console.real(), "width", 250)
     result = runner.invoke(app, ["models"])
     assert result.exit_code == 0, result.output
     for text in ("ieso.total_dso", "tso_first_dso_validation", "interface_offer"):

@@ -8,10 +8,11 @@ import scipy.sparse as sp
 
 from tdcoord.coordination.clearing import ClearingSpec, build, clear, read_result
 from tdcoord.coordination.errors import CoordinationError
-from tdcoord.coordination.exchange import Cut, FeederExchange, add_exchange_cuts
+from tdcoord.coordination.exchange import FeederExchange, add_exchange_cuts
 from tdcoord.coordination.injectors import offer_injectors
 from tdcoord.coordination.interval_solve import solve_by_interval
 from tdcoord.coordination.program import interval_major, per_interval
+from tdcoord.opf.decomposition import Cut
 
 from .cases import designed_case
 
@@ -43,13 +44,13 @@ def test_named_families_and_read_back() -> None:
 
 
 def test_exchange_cut_bounds_the_value() -> None:
-    # θ ≥ b + π·Δt·x with x = E a: a cut with slope 0 lifts θ to the intercept.
+    # θ ≥ V + g·(x − x̂) with x = E a: a cut with slope 0 lifts θ to the value.
     case = designed_case((4.0,))
     inj = offer_injectors(case, [3, 4])
     program = build(case, ClearingSpec(injectors=inj, need_mw=case.tso_need_mw, lines=True))
     exchange = sp.csr_matrix(np.ones((1, inj.n)))
     T = case.n_periods
-    cut = Cut.at(np.full((1, T), 7.0), np.zeros((1, T)), np.zeros((1, T)), case.dt_h)
+    cut = Cut(point=np.zeros((1, T)), value=np.full((1, T), 7.0), slope=np.zeros((1, T)))
     theta = add_exchange_cuts(program, exchange, np.zeros((1, T)), [cut])
     lp = program.lp()
     sol = solve_by_interval(lp, program.column_interval(), T)

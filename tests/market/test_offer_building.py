@@ -285,3 +285,15 @@ def test_strategies_change_prices_and_quantities() -> None:
     np.testing.assert_allclose(mk.price_eur_per_mwh, 1.2 * base.price_eur_per_mwh)
     np.testing.assert_allclose(wh.quantity_mw, 0.5 * base.quantity_mw)
     np.testing.assert_allclose(wh.price_eur_per_mwh, base.price_eur_per_mwh)
+
+
+def test_unknown_offer_option_is_named() -> None:
+    from tdcoord.market.errors import MarketError as _MarketError
+    from tdcoord.market.offer_building import OPTION_NAMES
+
+    with pytest.raises(_MarketError, match="unknown offer option") as err:
+        build_offers(
+            tiny_fleet(), n_intervals=2, dt_h=1.0, preset="eu_generic",
+            products=["congestion_dso"], stratgy="markup",
+        )
+    assert "strategy" in str(err.value) and "strategy" in OPTION_NAMES

@@ -12,10 +12,10 @@ from tdcoord.simulation.activation import activate, available_flexibility
 from tdcoord.simulation.emergency import Margins, check_action, classify, classify_series
 from tdcoord.simulation.errors import SimulationError
 from tdcoord.simulation.events import check_events, parse_events
-from tdcoord.simulation.feeder_fault import downstream_nodes, isolate_fault
+from tdcoord.simulation.feeder_fault import FaultArea, downstream_nodes, isolate_fault
 from tdcoord.simulation.line_trip import trip_lines
 from tdcoord.simulation.records import check_no_bypass, record
-from tdcoord.simulation.tso_orders import request_support, shed_load
+from tdcoord.simulation.tso_orders import SupportArea, request_support, shed_load
 from tests.grid.helpers import branches, loads, nodes, three_bus
 
 DT = 0.25
@@ -202,7 +202,7 @@ def test_fault_section_islands_when_local_der_covers_it() -> None:
     row, load, gen, up, down = _arrays(f)
     up[row[3]] = 0.6  # battery at node 3 can add 0.6 MW
     down[row[3]] = 0.5
-    out = isolate_fault(f, 1, load, gen, up, down, dt_h=DT, start_interval=60)
+    out = isolate_fault(f, 1, FaultArea(load, gen, up, down), dt_h=DT, start_interval=60)
     assert out.islanded and out.states == ("alert",) * 4 and out.state_after == "restorative"
     assert np.allclose(out.islanded_served_mw, 0.6) and np.allclose(out.shed_mw, 0)
     assert np.allclose(out.island_redispatch_mw[row[3]], 0.5)  # 0.6 load − 0.1 PV
@@ -211,7 +211,7 @@ def test_fault_section_islands_when_local_der_covers_it() -> None:
     assert np.allclose(out.interface_before_mw, 0.9)
     assert out.energy_gap_mwh(DT) == pytest.approx(0.0)
     # the energy the island needs: 0.5 MW × 4 × 0.25 h = 0.5 MWh; 0.4 MWh is not enough
-    short = isolate_fault(f, 1, load, gen, up, down, dt_h=DT, energy_up_mwh=0.4)
+    short = isolate_fault(f, 1, FaultArea(load, gen, up, down, energy_up_mwh=0.4), dt_h=DT)
     assert not short.islanded and "runs out" in short.reason
 
 
@@ -219,7 +219,7 @@ def test_fault_section_is_shed_when_der_is_too_small() -> None:
     f = tree_feeder()
     row, load, gen, up, down = _arrays(f)
     up[row[3]] = 0.3  # 0.1 PV + 0.3 < 0.6 load
-    out = isolate_fault(f, 1, load, gen, up, down, dt_h=DT)
+    out = isolate_fault(f, 1, FaultArea(load, gen, up, down), dt_h=DT)
     assert not out.islanded and out.states == ("emergency",) * 4
     assert np.allclose(out.shed_mw, 0.6) and np.allclose(out.islanded_served_mw, 0)
     assert out.energy_gap_mwh(DT) == pytest.approx(0.0)
@@ -228,7 +228,7 @@ def test_fault_section_is_shed_when_der_is_too_small() -> None:
     # no grid-forming unit: even with enough flexibility the section cannot island
     up[row[3]] = 1.0
     gf = np.zeros(f.n_node, dtype=bool)
-    out = isolate_fault(f, 1, load, gen, up, down, dt_h=DT, grid_forming=gf)
+    out = isolate_fault(f, 1, FaultArea(load, gen, up, down, grid_forming=gf), dt_h=DT)
     assert not out.islanded and "grid-forming" in out.reason
 
 
@@ -264,13 +264,15 @@ def test_support_request_goes_through_the_dso_to_aggregators_and_is_delivered() 
         "f1",
         [0.6, 2.0],
         "up",
-        b.ids,
-        flex.up_mw,
-        flex.down_mw,
+        SupportArea(
+            b.ids,
+            flex.up_mw,
+            flex.down_mw,
+            price_eur_per_mwh=[50.0, 10.0, 30.0],
+            aggregator_of={"b1": "A", "b2": "A", "b3": "B"},
+        ),
         start_interval=72,
-        price_eur_per_mwh=[50.0, 10.0, 30.0],
         dso_limit_mw=[1.0, 1.0],
-        aggregator_of={"b1": "A", "b2": "A", "b3": "B"},
     )
     # merit order b2 (10) then b3 (30) then b1 (50)
     assert np.allclose(out.der_request_mw[:, 0], [0.0, 0.5, 0.1])
@@ -289,12 +291,11 @@ def test_support_request_goes_through_the_dso_to_aggregators_and_is_delivered() 
     # the per-DER requests run through the activation model and are delivered
     done = activate([b], out.der_request_mw, DT, start_interval=0)
     assert np.allclose(done.delivered_mw.sum(axis=0), out.granted_mw)
-    pro = request_support("f1", [0.55], "down", b.ids, flex.up_mw[:, :1], flex.down_mw[:, :1])
+    first = SupportArea(b.ids, flex.up_mw[:, :1], flex.down_mw[:, :1])
+    pro = request_support("f1", [0.55], "down", first)
     assert np.allclose(pro.der_request_mw[:, 0], -0.55 / 3)  # pro rata, equal down-flex
     with pytest.raises(SimulationError, match="not allowed"):
-        request_support(
-            "f1", [1.0], "up", b.ids, flex.up_mw[:, :1], flex.down_mw[:, :1], state="normal"
-        )
+        request_support("f1", [1.0], "up", first, state="normal")
 
 
 # --------------------------------------------------------------------------- events

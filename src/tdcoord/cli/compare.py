@@ -1,12 +1,22 @@
-"""``tdcoord compare [STUDY] [--models id,id,… | --all] [--out DIR] [--json] [--jobs N]``."""
+"""``tdcoord compare [STUDY] [--models id,id,… | --all] [--out DIR] [--json] [--jobs N]``.
+
+Order of work: flags are checked, then ``--out`` (writable, :mod:`tdcoord.output_folder`), then
+the study file (every problem listed), and only then is anything built or solved. Results go to
+a temporary folder beside ``--out`` that replaces it at the end; SIGTERM/SIGINT stop the workers
+and remove the temporary folder (:mod:`tdcoord.cli.signals`).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from tdcoord.cli.common import console, print_json, run_guarded
+
+if TYPE_CHECKING:
+    from tdcoord.comparison.run import Comparison
 
 #: KPI columns of the printed table (all keys are in kpis.json).
 TABLE_KPIS: tuple[tuple[str, str], ...] = (
@@ -26,6 +36,82 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def chosen_models(models: str | None, all_models: bool) -> list[str] | str | None:
+    """The ``--models``/``--all`` choice: ids, ``"all"`` or None (the study's own list)."""
+    from tdcoord.errors import UsageError
+
+    if models is not None and all_models:
+        raise UsageError(
+            "--models and --all exclude each other", where="compare", fix="give one of them"
+        )
+    if all_models:
+        return "all"
+    if models is None:
+        return None
+    ids = [m.strip() for m in models.split(",") if m.strip()]
+    if not ids:
+        raise UsageError(
+            f"--models {models!r} names no model",
+            where="--models",
+            fix="give comma-separated catalogue ids (see `tdcoord models`), or leave it out",
+        )
+    return ids
+
+
+def run_into(
+    study_path: str | None,
+    chosen: list[str] | str | None,
+    folder: Path,
+    *,
+    jobs: int,
+    report: bool,
+    quiet: bool,
+) -> tuple[Comparison, dict[str, Path]]:
+    """Run the comparison of ``study_path`` and write its outputs into ``folder``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tdcoord.comparison.outputs import write_outputs
+    from tdcoord.comparison.run import run_comparison
+    from tdcoord.study import load_study
+
+    spec = load_study(study_path)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console.real(),
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("setting up the study day", total=None)
+
+        def progress(model_id: str, k: int, n: int) -> None:
+            bar.update(task, total=n, completed=k, description=f"model {model_id}")
+
+        result = run_comparison(spec, chosen, progress=progress, jobs=jobs)
+        bar.update(task, description="validation done; writing outputs")
+        paths = write_outputs(result, folder, report=report)
+    return result, paths
+
+
+def print_kpi_table(result: Comparison) -> None:
+    """The KPI table of a comparison (columns :data:`TABLE_KPIS`)."""
+    from rich import box
+    from rich.table import Table
+
+    kpis = result.kpis()
+    title = f"study {result.study.name}: {len(kpis)} models, {result.day.n_intervals} intervals"
+    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column("model", no_wrap=True)
+    for _, label in TABLE_KPIS:
+        table.add_column(label, justify="right")
+    for r in result.runs:
+        k = kpis[r.entry.id]
+        table.add_row(r.entry.id, *(_fmt(k.get(key, "")) for key, _ in TABLE_KPIS))
+    console.print(table)
+
+
 def compare(
     study: str | None = typer.Argument(None, help="Study file (default: the bundled one)"),
     models: str | None = typer.Option(None, "--models", help="Comma-separated catalogue ids"),
@@ -40,56 +126,24 @@ def compare(
     """Run named coordination models on the same study day; print and write the KPIs."""
 
     def body() -> None:
-        from rich import box
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-        from rich.table import Table
+        import json
 
-        from tdcoord.comparison.outputs import write_outputs
-        from tdcoord.comparison.run import run_comparison
-        from tdcoord.errors import StudyError
-        from tdcoord.study import load_study
+        from tdcoord.cli.signals import stop_on_signals
+        from tdcoord.comparison.jobs import check_jobs
+        from tdcoord.output_folder import OutputFolder, check_output_target
 
-        if models and all_models:
-            raise StudyError(
-                "--models and --all exclude each other", where="compare", fix="give one of them"
+        chosen = chosen_models(models, all_models)
+        check_jobs(jobs)
+        check_output_target(out)
+        with stop_on_signals(), OutputFolder(out) as folder:
+            result, paths = run_into(
+                study, chosen, folder.path, jobs=jobs, report=not no_report, quiet=json_out
             )
-        chosen: list[str] | str | None = "all" if all_models else None
-        if models:
-            chosen = [m.strip() for m in models.split(",") if m.strip()]
-        spec = load_study(study)
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=console,
-            disable=json_out,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("setting up the study day", total=None)
-
-            def progress(model_id: str, k: int, n: int) -> None:
-                bar.update(task, total=n, completed=k, description=f"model {model_id}")
-
-            result = run_comparison(spec, chosen, progress=progress, jobs=jobs)
-            bar.update(task, description="validation done; writing outputs")
-            paths = write_outputs(result, out, report=not no_report)
-        kpis = result.kpis()
+            target = folder.commit()
         if json_out:
-            import json
-
-            print_json(json.loads(paths["kpis.json"].read_text()))
+            print_json(json.loads((target / "kpis.json").read_text()))
             return
-        title = f"study {spec.name}: {len(kpis)} models, {result.day.n_intervals} intervals"
-        table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1))
-        table.add_column("model", no_wrap=True)
-        for _, label in TABLE_KPIS:
-            table.add_column(label, justify="right")
-        for r in result.runs:
-            k = kpis[r.entry.id]
-            cells = (_fmt(k.get(key, "")) for key, _ in TABLE_KPIS)
-            table.add_row(r.entry.id, *cells)
-        console.print(table)
+        print_kpi_table(result)
         console.print(f"results written to {out}/ ({', '.join(sorted(paths))})")
 
     run_guarded(body)

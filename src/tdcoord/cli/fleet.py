@@ -3,17 +3,19 @@ grid prequalification (JSON keys in docs/der.md, "Fleet CLI")."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
-from rich.table import Table
 
 from tdcoord.cli.common import console, print_json, run_guarded
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 app = typer.Typer(
     help="Build a study's DER fleet and offers; grid prequalification traffic lights.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 _STUDY = typer.Argument(None, help="Study file (default: the bundled default study)")
@@ -32,6 +34,8 @@ def _load(study: str | None) -> tuple[Any, Any, Any]:
 def offers_summary(offer_set: Any) -> dict[str, Any]:
     """Rows, rejected entries by check, and MW per direction (peak and mean over intervals of
     the summed quantity) of an :class:`~tdcoord.market.offer_building.OfferSet`."""
+    import numpy as np
+
     from tdcoord.market.offer_building import direction_label
 
     book = offer_set.book
@@ -85,6 +89,8 @@ def _offers(spec: Any, fleet: Any) -> Any:
 
 
 def _group_table(title: str, groups: dict[str, dict[str, float | int]]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     for col in ("group", "count", "p_max_mw"):
         table.add_column(col)
@@ -98,6 +104,8 @@ def build(study: str | None = _STUDY, json_out: bool = _JSON) -> None:
     """Fleet summary by type, feeder and aggregator, and the offers built from it."""
 
     def body() -> None:
+        from rich.table import Table
+
         spec, grid, fleet = _load(study)
         data = {
             "study": spec.name,
@@ -130,6 +138,8 @@ def prequalification_summary(
 ) -> dict[str, Any]:
     """Counts by light per product and the red/amber DERs (at most ``limit`` per product, reds
     first) with their reasons."""
+    import numpy as np
+
     fleet = pq.fleet
     out: dict[str, Any] = {}
     for prod in products:
@@ -162,6 +172,8 @@ def prequalify(
     """Grid prequalification (DSO traffic lights) of every DER for the study's products."""
 
     def body() -> None:
+        from rich.table import Table
+
         from tdcoord.der.grid_prequalification import grid_prequalify
         from tdcoord.market.products import get_product
 

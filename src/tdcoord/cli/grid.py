@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.table import Table
 
 from tdcoord.cli.common import console, print_json, run_guarded
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 app = typer.Typer(
     help="Inspect and validate grids (SOURCE: file.m, file.json, pandapower:NAME, "
     "pglib:CASE, simbench:CODE).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
 def _table(title: str, data: dict[str, object]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, show_header=False)
     table.add_column("key", style="bold")
     table.add_column("value")
@@ -53,6 +60,8 @@ def check(
     """AC power-flow validation (pandapower): losses, voltages and every violation."""
 
     def body() -> None:
+        from rich.table import Table
+
         from tdcoord.grid.io.source import load_grid
         from tdcoord.grid.summary import grid_check
         from tdcoord.grid.validate import validate

@@ -10,7 +10,9 @@ from tdcoord.cli import compare as compare_cli
 from tdcoord.cli import fleet, grid, opf
 from tdcoord.cli import models as models_cli
 from tdcoord.cli import serve as serve_cli
-from tdcoord.cli.common import console, set_debug
+from tdcoord.cli import sweep as sweep_cli
+from tdcoord.cli.common import set_debug, show_warnings_as_lines
+from tdcoord.cli.demo import demo as demo_command
 
 app = typer.Typer(
     name="tdcoord",
@@ -18,6 +20,7 @@ app = typer.Typer(
     "models, validation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: rich and pygments stay unimported (fast --help)
 )
 app.add_typer(grid.app, name="grid")
 app.add_typer(opf.app, name="opf")
@@ -30,11 +33,13 @@ app.add_typer(admin_cli.app, name="admin")
 app.command("compare", help="Run named coordination models side by side on a study day.")(
     compare_cli.compare
 )
+app.command("demo")(demo_command)
+app.command("sweep", help="Monte Carlo over samples and days (docs/sweep.md).")(sweep_cli.sweep)
 
 
 def _version(value: bool) -> None:
     if value:
-        console.print(f"tdcoord {__version__}")
+        typer.echo(f"tdcoord {__version__}")  # plain echo: rich is not imported for this
         raise typer.Exit()
 
 
@@ -47,19 +52,4 @@ def main(
 ) -> None:
     """tdcoord command line."""
     set_debug(debug)
-
-
-@app.command()
-def demo(
-    out: str = typer.Option("out/demo", "--out", help="Folder for the results"),
-    study: str | None = typer.Option(None, "--study", help="Study file (default: bundled)"),
-    jobs: int = typer.Option(
-        0, "--jobs", help="Models run in this many worker processes (0: one per core)"
-    ),
-) -> None:
-    """Run the bundled default study: the grid check, then a whole day under the default
-    models with AC validation, settlement, kpis.json and the HTML report."""
-    from tdcoord.cli.common import run_guarded
-    from tdcoord.demo import run_demo
-
-    run_guarded(lambda: run_demo(out, study, jobs=jobs))
+    show_warnings_as_lines()

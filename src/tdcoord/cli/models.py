@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from tdcoord.cli.common import _clean, console, run_guarded
+from tdcoord.cli.common import console, print_json, run_guarded
+
+if TYPE_CHECKING:
+    pass
 
 
 def _params_text(params: dict[str, object]) -> str:
@@ -24,12 +26,13 @@ def models(
     """List every named TSO–DSO coordination model: id, name, region, scheme and parameters."""
 
     def body() -> None:
+        from rich.table import Table
+
         from tdcoord.coordination.catalogue import list_models, load_catalogue
 
         entries = list_models(load_catalogue(catalogue_file))
         if json_out:
-            payload = [_clean(e.to_dict()) for e in entries]
-            sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+            print_json([e.to_dict() for e in entries])
             return
         table = Table(title=f"coordination models ({len(entries)})")
         for col in ("id", "name", "region", "scheme", "params"):

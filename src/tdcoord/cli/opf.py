@@ -8,7 +8,9 @@ from tdcoord.cli.opf_dc import dc
 from tdcoord.cli.opf_feeder import feeder
 from tdcoord.cli.opf_joint import joint
 
-app = typer.Typer(help="Optimal power flow and prices (LMP, DLMP).", no_args_is_help=True)
+app = typer.Typer(
+    help="Optimal power flow and prices (LMP, DLMP).", no_args_is_help=True, rich_markup_mode=None
+)
 app.command("dc", help="Transmission DC-OPF: objective, LMPs with components, binding branches.")(
     dc
 )

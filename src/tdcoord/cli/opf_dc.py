@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -20,7 +21,7 @@ def dc(
         "matpower (b = 1/x with taps and shifts, pandapower rundcopp)",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON"),
-    periods: int = typer.Option(1, "--periods", min=1, help="Repeat the static case N periods"),
+    periods: int = typer.Option(1, "--periods", help="Repeat the static case N periods"),
     voll: float = typer.Option(10_000.0, "--voll", help="Value of lost load, per MWh"),
     method: str = typer.Option("auto", "--method", help="auto | simplex | ipm"),
     no_slack: bool = typer.Option(
@@ -30,14 +31,17 @@ def dc(
     """Solve a DC-OPF on the transmission grid of SOURCE; print LMPs, binding lines, slacks."""
 
     def body() -> None:
-        from tdcoord.errors import GridError, OptimizationError
+        from tdcoord.cli.flags import CONVENTIONS, MAX_VOLL_PER_MWH, FlagCheck
+        from tdcoord.errors import GridError
         from tdcoord.grid.io.source import load_grid
         from tdcoord.opf.transmission import solve_dcopf
 
-        if method not in ("auto", "simplex", "ipm"):
-            raise OptimizationError(
-                f"unknown method {method!r}", where="--method", fix="use auto, simplex or ipm"
-            )
+        flags = FlagCheck()
+        flags.choice("--method", method, ("auto", "simplex", "ipm"))
+        flags.choice("--convention", convention, CONVENTIONS)
+        flags.count("--periods", periods, 1, "max_periods")
+        flags.number("--voll", voll, 0.0, MAX_VOLL_PER_MWH, lo_open=True)
+        flags.done()
         grid = load_grid(source)
         if grid.transmission is None:
             raise GridError(
@@ -50,7 +54,7 @@ def dc(
             grid.transmission,
             convention=convention,
             n_periods=periods,
-            voll=voll,
+            voll_eur_per_mwh=voll,
             allow_slack=not no_slack,
             method=method,  # type: ignore[arg-type]
         )
@@ -65,9 +69,35 @@ def dc(
     run_guarded(body)
 
 
-def _print_table(payload: dict[str, Any]) -> None:
-    from rich.table import Table
+#: Above this many rows a table is written as plain aligned text: rich lays out every cell
+#: (~0.4 ms per row), which took 4-5 s of a 10,000-bus run (benchmarks/README.md, front door).
+RICH_MAX_ROWS = 200
 
+
+def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """Print ``rows`` under ``headers``: a rich table when short, plain aligned text when long."""
+    if len(rows) <= RICH_MAX_ROWS:
+        from rich.table import Table
+
+        table = Table(*headers)
+        for r in rows:
+            table.add_row(*r)
+        console.print(table)
+        return
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(
+            c.ljust(w) if k == 0 else c.rjust(w)
+            for k, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    console.file.write("\n".join(lines) + "\n")
+
+
+def _print_table(payload: dict[str, Any]) -> None:
     status = payload["status"]
     colour = "green" if status == "optimal" else "red"
     console.print(
@@ -76,25 +106,27 @@ def _print_table(payload: dict[str, Any]) -> None:
         f"({payload['solver']} {payload['solver_version']} {payload['method']}, "
         f"{payload['time_s'] * 1e3:.1f} ms)"
     )
-    table = Table("bus", "LMP", "energy", "congestion", "loss", "set by slack")
-    for bus, p in payload["prices"].items():
-        table.add_row(
+    prices = [
+        (
             bus,
             *(fmt_value(p[k]) for k in ("total", "energy", "congestion", "loss")),
             fmt_value(p["price_set_by_slack"]),
         )
-    console.print(table)
+        for bus, p in payload["prices"].items()
+    ]
+    _table(("bus", "LMP", "energy", "congestion", "loss", "set by slack"), prices)
     if payload["binding"]:
-        lines = Table("branch", "period", "flow MW", "limit MW", "shadow price")
-        for b in payload["binding"]:
-            lines.add_row(
+        binding = [
+            (
                 str(b["id"]),
                 str(b.get("period", 0)),
                 fmt_value(b["flow_mw"]),
                 fmt_value(b["limit_mw"]),
                 fmt_value(b["dual"]),
             )
-        console.print(lines)
+            for b in payload["binding"]
+        ]
+        _table(("branch", "period", "flow MW", "limit MW", "shadow price"), binding)
     for s in payload["slacks"]:
         console.print(
             f"[yellow]slack[/] {s['kind']} at {s['element']} {s['id']} period {s['period']}: "

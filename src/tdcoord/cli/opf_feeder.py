@@ -21,16 +21,18 @@ def feeder(
     """Solve a feeder OPF and print voltages, DLMPs (energy/loss/congestion/voltage), slacks."""
 
     def body() -> None:
+        from tdcoord.cli.flags import MAX_PRICE_PER_MWH, FlagCheck
         from tdcoord.errors import SourceError
         from tdcoord.grid.io.source import load_grid
         from tdcoord.opf.feeder.case import FeederCase, FeederOptions
         from tdcoord.opf.feeder.distflow import solve_distflow
         from tdcoord.opf.feeder.socp import solve_socp
 
-        if model not in ("lindistflow", "socp"):
-            raise SourceError(
-                f"unknown feeder model {model!r}", where="--model", fix="use lindistflow or socp"
-            )
+        flags = FlagCheck()
+        flags.choice("--model", model, ("lindistflow", "socp"))
+        flags.count("--facets", facets, 3, "max_facets")
+        flags.number("--price", price, -MAX_PRICE_PER_MWH, MAX_PRICE_PER_MWH)
+        flags.done()
         grid = load_grid(source)
         if feeder_id is not None:
             if feeder_id not in grid.feeder_by_id:
@@ -42,6 +44,15 @@ def feeder(
             fdr = grid.feeder_by_id[feeder_id]
         elif len(grid.feeders) == 1:
             fdr = grid.feeders[0]
+        elif not grid.feeders:
+            from tdcoord.grid.io.classify import why_not_feeder
+
+            raise SourceError(
+                f"{source} holds no radial feeder: {why_not_feeder(grid)}",
+                where=source,
+                fix="open a tie switch in every loop and keep one supply point, or run "
+                "`tdcoord opf dc` on it as transmission",
+            )
         else:
             raise SourceError(
                 f"the grid holds {len(grid.feeders)} feeders",

@@ -9,20 +9,19 @@ import typer
 from tdcoord.cli.common import console, fmt_value, print_json, run_guarded
 
 
-def joint(
+def joint(  # noqa: PLR0913, RUF100 - one argument per CLI option (typer)
     source: str = typer.Argument(
         ..., help="Coupled grid (tdcoord JSON) or a transmission source, e.g. pglib:case14_ieee"
     ),
     feeders: str | None = typer.Option(
         None,
         "--feeders",
-        help="Feeder source attached below every load bus, e.g. "
-        "pandapower:create_cigre_network_mv",
+        help="Feeder source attached below every load bus, e.g. pandapower:create_cigre_network_mv",
     ),
     per_bus: str = typer.Option(
         "auto", "--per-bus", help="Feeder copies per load bus: 'auto' or a whole number"
     ),
-    periods: int = typer.Option(1, "--periods", min=1, help="Repeat the static case N periods"),
+    periods: int = typer.Option(1, "--periods", help="Repeat the static case N periods"),
     convention: str = typer.Option("powermodels", "--convention", help="powermodels|matpower"),
     algorithm: str = typer.Option(
         "auto",
@@ -37,27 +36,20 @@ def joint(
     """Solve the joint T+D OPF; print LMPs, DLMPs, interface flows and congestion, slacks."""
 
     def body() -> None:
-        from tdcoord.errors import GridError, SourceError
+        from tdcoord.cli.flags import CONVENTIONS, FlagCheck
+        from tdcoord.errors import GridError
         from tdcoord.grid.coupling import attach_feeders
         from tdcoord.grid.io.source import load_grid
         from tdcoord.opf.feeder.case import FeederOptions
         from tdcoord.opf.joint import joint_case, solve_joint
 
-        if algorithm not in ("auto", "monolithic", "benders", "screened"):
-            raise SourceError(
-                f"unknown algorithm {algorithm!r}",
-                where="--algorithm",
-                fix="use auto, monolithic, benders or screened",
-            )
-        n_per: int | str = "auto"
-        if per_bus != "auto":
-            if not per_bus.isdigit() or int(per_bus) < 1:
-                raise SourceError(
-                    f"--per-bus must be 'auto' or a whole number >= 1, got {per_bus!r}",
-                    where="--per-bus",
-                    fix="e.g. --per-bus 2",
-                )
-            n_per = int(per_bus)
+        flags = FlagCheck()
+        flags.choice("--algorithm", algorithm, ("auto", "monolithic", "benders", "screened"))
+        flags.choice("--convention", convention, CONVENTIONS)
+        flags.count("--periods", periods, 1, "max_periods")
+        flags.count("--facets", facets, 3, "max_facets")
+        n_per = flags.per_bus("--per-bus", per_bus)
+        flags.done()
         grid = load_grid(source)
         if feeders is not None:
             fgrid = load_grid(feeders)
@@ -101,7 +93,10 @@ def _print_table(payload: dict[str, Any]) -> None:
     itf = Table("feeder", "bus", "flow MW", "rating MVA", "congestion price")
     for fid, v in payload["interfaces"].items():
         itf.add_row(
-            fid, str(v["transmission_bus"]), fmt_value(v["flow_mw"]), fmt_value(v["rating_mva"]),
+            fid,
+            str(v["transmission_bus"]),
+            fmt_value(v["flow_mw"]),
+            fmt_value(v["rating_mva"]),
             fmt_value(v["congestion_price"]),
         )
     console.print(itf)

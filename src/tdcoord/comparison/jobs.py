@@ -11,12 +11,17 @@ inherit the shared day from the parent without pickling it, and send back one
 :class:`~tdcoord.pipeline.ModelRun` each. Where ``fork`` is not available (Windows, or
 macOS's default), the models run one after the other. Each worker solves with one thread, so
 ``jobs`` should not exceed the number of cores.
+
+Workers ignore SIGINT and take the default action on SIGTERM: the parent owns the signals. When
+the parent is interrupted (Ctrl-C, SIGTERM) or a model fails, it terminates every worker before
+the error travels on, so no worker outlives the run.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING
@@ -42,7 +47,45 @@ def check_jobs(jobs: int) -> int:
         raise StudyError(
             f"jobs = {jobs!r}", where="compare --jobs", fix="give 0 (one per core) or a count >= 1"
         )
+    from tdcoord.limits import check_limit
+
+    check_limit("max_jobs", int(jobs), "--jobs")
     return int(jobs)
+
+
+def _worker_init() -> None:
+    """Workers leave SIGINT to the parent and die on SIGTERM (see module doc)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate every worker of this process and drop the queued models."""
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_in_pool(
+    entries: Sequence[ModelEntry], workers: int, progress: Progress | None
+) -> list[ModelRun]:
+    ctx = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    runs: list[ModelRun] = []
+    n = len(entries)
+    try:
+        futures: list[Future[ModelRun]] = [pool.submit(_in_worker, e) for e in entries]
+        for k, (entry, fut) in enumerate(zip(entries, futures, strict=True)):
+            if progress is not None:
+                progress(entry.id, k, n)
+            runs.append(fut.result())
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+    return runs
 
 
 def _in_worker(entry: ModelEntry) -> ModelRun:
@@ -77,13 +120,7 @@ def run_models(
     else:
         _SHARED = shared
         try:
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures: list[Future[ModelRun]] = [pool.submit(_in_worker, e) for e in entries]
-                for k, (entry, fut) in enumerate(zip(entries, futures, strict=True)):
-                    if progress is not None:
-                        progress(entry.id, k, n)
-                    runs.append(fut.result())
+            runs = _run_in_pool(entries, workers, progress)
         finally:
             _SHARED = None
     if progress is not None:

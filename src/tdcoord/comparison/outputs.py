@@ -19,8 +19,6 @@ Files in the output folder (stable names; columns documented in ``docs/compare.m
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +27,8 @@ import pandas as pd
 
 from tdcoord.comparison.report_input import build_report_input
 from tdcoord.comparison.run import Comparison, kpi_frame
+from tdcoord.json_output import write_json
 from tdcoord.provenance import provenance
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return value
 
 
 def comparison_provenance(c: Comparison) -> dict[str, Any]:
@@ -69,7 +55,7 @@ def write_outputs(c: Comparison, out: str | Path, *, report: bool = True) -> dic
     }
     paths: dict[str, Path] = {}
     paths["kpis.json"] = folder / "kpis.json"
-    paths["kpis.json"].write_text(json.dumps(_json_safe(doc), indent=2, sort_keys=False))
+    write_json(paths["kpis.json"], doc)
     kpi_frame(c).to_csv(folder / "kpis.csv", index=False)
     paths["kpis.csv"] = folder / "kpis.csv"
     acts, flows, viol, msgs, settle = [], [], [], [], []

@@ -10,7 +10,8 @@ load − static generation (DER baseline), from the grid tables unless given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -33,15 +34,19 @@ def baseline_schedule(
     tr = grid.transmission
     if tr is None:
         raise CoordinationError(
-            "a baseline schedule needs a transmission network", where=grid.name,
+            "a baseline schedule needs a transmission network",
+            where=grid.name,
             fix="give a coupled grid, or the schedule itself",
         )
     T = load_mw.shape[1]
     with_w = np.zeros((T, tr.n_bus))
     if len(grid.feeders):
         by_f = dict(
-            zip(grid.interfaces.feeder.tolist(), grid.interfaces.transmission_bus.tolist(),
-                strict=True)
+            zip(
+                grid.interfaces.feeder.tolist(),
+                grid.interfaces.transmission_bus.tolist(),
+                strict=True,
+            )
         )
         rows = tr.bus_rows(np.array([by_f[f.id] for f in grid.feeders], dtype=np.int64))
         np.add.at(with_w.T, rows, feeder_import_mw)
@@ -50,64 +55,67 @@ def baseline_schedule(
     )
     if not np.isfinite(res.dispatch_mw).all():
         raise CoordinationError(
-            f"the day-ahead DC-OPF has no solution (status {res.status})", where=grid.name,
+            f"the day-ahead DC-OPF has no solution (status {res.status})",
+            where=grid.name,
             fix="check loads against generation capacity",
         )
     return np.asarray(res.dispatch_mw.T, dtype=np.float64)
 
 
-def build_case(
-    grid: GridModel,
-    offers: OfferBook,
-    *,
-    dt_h: float = 1.0,
-    load_mw: FloatArray | None = None,
-    feeder_p_mw: Sequence[FloatArray] | None = None,
-    feeder_q_mvar: Sequence[FloatArray] | None = None,
-    tso_need_mw: FloatArray | None = None,
-    gen_schedule_mw: FloatArray | None = None,
-    penalties: Penalties | None = None,
-    dso_need_mw: FloatArray | None = None,
-    brp_need_mw: FloatArray | None = None,
-    redispatch_premium_eur_per_mwh: float | None = None,
-) -> ClearingCase:
-    """A :class:`ClearingCase` with defaults: loads and feeder net loads from the grid tables
-    (constant over the ``offers.n_periods`` intervals), zero TSO need, schedule by DC-OPF."""
-    T = offers.n_periods
+#: The fields of :class:`ClearingCase` :func:`build_case` takes by keyword.
+CASE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(ClearingCase) if f.name not in ("grid", "offers")
+)
+
+
+def _defaults(grid: GridModel, T: int) -> dict[str, Any]:
+    """Loads and feeder net loads (load − static generation) from the grid tables, constant
+    over ``T`` intervals."""
     tr = grid.transmission
-    if load_mw is None:
-        load_mw = (
-            np.repeat(tr.loads.p_mw[:, None], T, 1) if tr is not None else np.zeros((0, T))
-        )
-    if feeder_p_mw is None:
-        feeder_p_mw = [
+    return {
+        "load_mw": np.repeat(tr.loads.p_mw[:, None], T, 1) if tr is not None else np.zeros((0, T)),
+        "feeder_p_mw": [
             np.repeat((f.node_load_mw() - f.node_sgen_mw())[:, None], T, 1) for f in grid.feeders
-        ]
-    if feeder_q_mvar is None:
-        feeder_q_mvar = [
+        ],
+        "feeder_q_mvar": [
             np.repeat((f.node_load_mvar() - f.node_sgen_mvar())[:, None], T, 1)
             for f in grid.feeders
-        ]
-    if gen_schedule_mw is None:
-        if tr is None:
-            gen_schedule_mw = np.zeros((0, T))
+        ],
+    }
+
+
+def build_case(grid: GridModel, offers: OfferBook, **fields: Any) -> ClearingCase:
+    """A :class:`ClearingCase` with defaults: ``fields`` are any of :data:`CASE_FIELDS`
+    (``dt_h`` 1 h, ``load_mw``, ``feeder_p_mw``, ``feeder_q_mvar``, ``tso_need_mw``,
+    ``gen_schedule_mw``, ``penalties``, ``dso_need_mw``, ``brp_need_mw``,
+    ``redispatch_premium_eur_per_mwh``); a field left out or ``None`` takes its default: loads
+    and feeder net loads from the grid tables (constant over the ``offers.n_periods``
+    intervals), zero TSO need, schedule by DC-OPF."""
+    unknown = sorted(set(fields) - set(CASE_FIELDS))
+    if unknown:
+        raise CoordinationError(
+            f"unknown ClearingCase field(s) {unknown}",
+            where="build_case",
+            fix=f"use {', '.join(CASE_FIELDS)}",
+        )
+    T = offers.n_periods
+    f = {k: v for k, v in fields.items() if v is not None}
+    dt_h = float(f.pop("dt_h", 1.0))
+    for key, value in _defaults(grid, T).items():
+        f.setdefault(key, value)
+    if "gen_schedule_mw" not in f:
+        if grid.transmission is None:
+            f["gen_schedule_mw"] = np.zeros((0, T))
         else:
             imports = (
-                np.vstack([p.sum(axis=0) for p in feeder_p_mw]) if grid.feeders
+                np.vstack([p.sum(axis=0) for p in f["feeder_p_mw"]])
+                if grid.feeders
                 else np.zeros((0, T))
             )
-            gen_schedule_mw = baseline_schedule(grid, np.asarray(load_mw), imports, dt_h)
-    return ClearingCase(
-        grid=grid,
-        dt_h=dt_h,
-        offers=offers,
-        gen_schedule_mw=gen_schedule_mw,
-        load_mw=np.asarray(load_mw, dtype=np.float64),
-        feeder_p_mw=tuple(feeder_p_mw),
-        feeder_q_mvar=tuple(feeder_q_mvar),
-        tso_need_mw=np.zeros(T) if tso_need_mw is None else tso_need_mw,
-        penalties=penalties or Penalties(),
-        dso_need_mw=dso_need_mw,
-        brp_need_mw=brp_need_mw,
-        redispatch_premium_eur_per_mwh=redispatch_premium_eur_per_mwh,
-    )
+            f["gen_schedule_mw"] = baseline_schedule(grid, np.asarray(f["load_mw"]), imports, dt_h)
+    f["load_mw"] = np.asarray(f["load_mw"], dtype=np.float64)
+    f["feeder_p_mw"] = tuple(f["feeder_p_mw"])
+    f["feeder_q_mvar"] = tuple(f["feeder_q_mvar"])
+    f.setdefault("tso_need_mw", np.zeros(T))
+    f.setdefault("penalties", Penalties())
+    return ClearingCase(grid=grid, offers=offers, dt_h=dt_h, **f)

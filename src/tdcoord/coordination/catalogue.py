@@ -284,12 +284,11 @@ def load_catalogue(path: str | Path | None = None, *, include_builtin: bool = Tr
         raise CatalogueError(
             f"catalogue file {str(p)!r} not found", where="load_catalogue", fix="check the path"
         )
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogueError(
-            f"not valid YAML: {exc}".splitlines()[0], where=str(p), fix="fix the YAML syntax"
-        ) from None
+    from tdcoord.errors import raise_issues
+    from tdcoord.yaml_input import load_yaml_file
+
+    data, duplicates = load_yaml_file(p, CatalogueError, "catalogue file")
+    raise_issues(CatalogueError, str(p), duplicates)
     user = parse_catalogue(data, str(p))
     return _builtin().merged(user) if include_builtin else user
 

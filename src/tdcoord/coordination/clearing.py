@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -52,7 +51,8 @@ from tdcoord.coordination.clearing_result import (
     ClearingResult,
     read_result,
 )
-from tdcoord.coordination.injectors import Injectors, Prior, zero_prior
+from tdcoord.coordination.clearing_spec import ClearingSpec, Margins
+from tdcoord.coordination.injectors import Injectors, zero_prior
 from tdcoord.coordination.interval_solve import solve_by_interval
 from tdcoord.coordination.network_model import (
     FeederModel,
@@ -78,16 +78,6 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class Margins:
-    """Security margins of the linearised feeder model (LinDistFlow is lossless and linear; the
-    AC validation is not): ratings are used at ``1 - rating_frac`` and voltage limits are
-    tightened by ``voltage_pu``."""
-
-    rating_frac: float = 0.03
-    voltage_pu: float = 0.005
-
-
 def interface_limit_mw(case: ClearingCase, f: int, margins: Margins | None = None) -> FloatArray:
     r"""Active-power limit ``(T,)`` of feeder ``f``'s T–D transformer in the linear model.
 
@@ -99,34 +89,6 @@ def interface_limit_mw(case: ClearingCase, f: int, margins: Margins | None = Non
     s_max = float(case.interface_rating_mva[f]) * (1.0 - m.rating_frac)
     q = case.feeder_q_mvar[f].sum(axis=0)
     return np.asarray(np.sqrt(np.maximum(s_max**2 - q**2, 0.0)), dtype=np.float64)
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class ClearingSpec:
-    """What one clearing LP contains (see module docstring)."""
-
-    injectors: Injectors
-    need_mw: FloatArray | None = None
-    lines: bool = False
-    redispatch: bool = False
-    feeders: tuple[int, ...] = ()
-    feeder_masks: Mapping[int, tuple[BoolArray, BoolArray]] = dataclasses.field(
-        default_factory=dict
-    )
-    interface_bounds: Mapping[int, tuple[FloatArray, FloatArray]] = dataclasses.field(
-        default_factory=dict
-    )
-    feeder_targets: Mapping[int, FloatArray] = dataclasses.field(default_factory=dict)
-    lumped_needs: Mapping[int, FloatArray] = dataclasses.field(default_factory=dict)
-    node_bounds: Mapping[int, tuple[FloatArray, FloatArray]] = dataclasses.field(
-        default_factory=dict
-    )
-    prior: Prior | None = None
-    margins: Margins = dataclasses.field(default_factory=Margins)
-    #: Network rows on per-location injection columns (``z = Σ_k d_k a_k`` per bus or feeder
-    #: node, one equality row each) instead of on every offer column: same LP, far fewer
-    #: non-zeros (see "Location columns" in the module docstring).
-    aggregate_locations: bool = True
 
 
 def _p_coef(inj: Injectors, mask: BoolArray) -> FloatArray:

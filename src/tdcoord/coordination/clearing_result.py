@@ -64,7 +64,7 @@ def _slacks(c: ClearingProgram, x: FloatArray) -> pd.DataFrame:
                     "kind": fam.kind,
                     "interval": int(t),
                     "value": v,
-                    "penalty_eur": v * fam.price * c.dt_h,
+                    "penalty_eur": v * fam.price_eur_per_unit_h * c.dt_h,
                 }
             )
     return pd.DataFrame(rows, columns=list(SLACK_COLUMNS))

@@ -25,8 +25,18 @@ from tdcoord.types import FloatArray
 
 STATUSES = ("optimal", "optimal_with_slacks", "infeasible", "not_converged")
 ACTIVATION_COLUMNS = (
-    "offer_row", "offer_id", "der_id", "aggregator_id", "der_type", "product_id", "interval",
-    "buyer", "direction", "mw", "price_eur_per_mwh", "cost_eur",
+    "offer_row",
+    "offer_id",
+    "der_id",
+    "aggregator_id",
+    "der_type",
+    "product_id",
+    "interval",
+    "buyer",
+    "direction",
+    "mw",
+    "price_eur_per_mwh",
+    "cost_eur",
 )
 
 
@@ -72,9 +82,14 @@ def _frame(case: ClearingCase, parts: Sequence[tuple[str, FloatArray]]) -> pd.Da
         frames.append(
             pd.DataFrame(
                 {
-                    "offer_row": k.astype(np.int64), **ids, "interval": t.astype(np.int64),
-                    "buyer": buyer, "direction": o.direction[k], "mw": mw,
-                    "price_eur_per_mwh": price, "cost_eur": price * mw * case.dt_h,
+                    "offer_row": k.astype(np.int64),
+                    **ids,
+                    "interval": t.astype(np.int64),
+                    "buyer": buyer,
+                    "direction": o.direction[k],
+                    "mw": mw,
+                    "price_eur_per_mwh": price,
+                    "cost_eur": price * mw * case.dt_h,
                 }
             )
         )
@@ -96,68 +111,86 @@ def interface_after(case: ClearingCase, activation_mw: FloatArray) -> FloatArray
     return imp
 
 
+@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+class Cleared:
+    """What a scheme's clearing produced, before it becomes an :class:`Outcome`.
+
+    ``parts`` are ``(buyer, activation (n_offers, T))`` pairs on the case's offers;
+    ``gen_redispatch_mw`` (n_gen, T) signed; ``lmp_eur_per_mwh`` (n_bus, T);
+    ``dlmp_eur_per_mwh`` per feeder index (n_node, T); ``slacks`` frames of
+    :data:`SLACK_COLUMNS`; ``interface_schedule_mw`` the agreed exchange (default: the case's
+    baseline import).
+    """
+
+    status: str
+    parts: Sequence[tuple[str, FloatArray]]
+    messages: MessageLog
+    compute_s: float
+    iterations: int = 1
+    gen_redispatch_mw: FloatArray | None = None
+    lmp_eur_per_mwh: FloatArray | None = None
+    dlmp_eur_per_mwh: dict[int, FloatArray] | None = None
+    slacks: Sequence[pd.DataFrame] = ()
+    interface_schedule_mw: FloatArray | None = None
+
+
+def _redispatch_cost_eur(case: ClearingCase, red: FloatArray) -> float:
+    """The TSO's redispatch cost: up at cost + premium, down at premium − cost (0 without a
+    premium or generators)."""
+    gen = case.grid.transmission.generators if case.grid.transmission else None
+    if not red.size or gen is None or case.redispatch_premium_eur_per_mwh is None:
+        return 0.0
+    prem = case.redispatch_premium_eur_per_mwh
+    c1 = gen.cost_c1_per_mwh[:, None]
+    rc = (np.maximum(red, 0) * (c1 + prem) + np.maximum(-red, 0) * (prem - c1)).sum()
+    return float(rc * case.dt_h)
+
+
 def make_outcome(
-    case: ClearingCase,
-    scheme: str,
-    params: dict[str, Any],
-    *,
-    status: str,
-    parts: Sequence[tuple[str, FloatArray]],
-    messages: MessageLog,
-    compute_s: float,
-    iterations: int = 1,
-    gen_redispatch_mw: FloatArray | None = None,
-    lmp_eur_per_mwh: FloatArray | None = None,
-    dlmp_eur_per_mwh: dict[int, FloatArray] | None = None,
-    slacks: Sequence[pd.DataFrame] = (),
-    interface_schedule_mw: FloatArray | None = None,
+    case: ClearingCase, scheme: str, params: dict[str, Any], cleared: Cleared
 ) -> Outcome:
     """Assemble an :class:`Outcome` from per-buyer activations (n_offers, T) of the case."""
+    c = cleared
     T = case.n_periods
     q = case.offers.quantity_mw
     total = np.zeros_like(q)
-    for _, act in parts:
+    for _, act in c.parts:
         total = total + np.maximum(act, 0.0)
     delivered = np.minimum(total, q)
-    frame = _frame(case, parts)
+    frame = _frame(case, c.parts)
     cost: dict[str, float] = {}
     if len(frame):
         for buyer, value in frame.groupby("buyer", sort=True)["cost_eur"].sum().items():
             cost[str(buyer)] = float(value)
-    red = gen_redispatch_mw if gen_redispatch_mw is not None else np.zeros(
-        (len(case.gen_schedule_mw), T)
-    )
-    if red.size:
-        gen = case.grid.transmission.generators if case.grid.transmission else None
-        if gen is not None and case.redispatch_premium_eur_per_mwh is not None:
-            prem = case.redispatch_premium_eur_per_mwh
-            c1 = gen.cost_c1_per_mwh[:, None]
-            rc = (np.maximum(red, 0) * (c1 + prem) + np.maximum(-red, 0) * (prem - c1)).sum()
-            if abs(rc) > 0:
-                cost["tso"] = cost.get("tso", 0.0) + float(rc * case.dt_h)
-    dl = dlmp_eur_per_mwh or {}
-    valid = [s for s in slacks if len(s)]
+    red = c.gen_redispatch_mw
+    if red is None:
+        red = np.zeros((len(case.gen_schedule_mw), T))
+    rc = _redispatch_cost_eur(case, red)
+    if abs(rc) > 0:
+        cost["tso"] = cost.get("tso", 0.0) + rc
+    dl = c.dlmp_eur_per_mwh or {}
+    valid = [s for s in c.slacks if len(s)]
     slack_frame = (
         pd.concat(valid, ignore_index=True) if valid else pd.DataFrame(columns=list(SLACK_COLUMNS))
     )
     return Outcome(
         scheme=scheme,
         params=dict(params),
-        status=status,
+        status=c.status,
         activation_mw=delivered,
         activations=frame,
         gen_redispatch_mw=red,
         interface_mw=interface_after(case, delivered),
         interface_schedule_mw=(
-            case.baseline_import_mw if interface_schedule_mw is None else interface_schedule_mw
+            case.baseline_import_mw if c.interface_schedule_mw is None else c.interface_schedule_mw
         ),
-        lmp_eur_per_mwh=lmp_eur_per_mwh,
+        lmp_eur_per_mwh=c.lmp_eur_per_mwh,
         dlmp_eur_per_mwh=tuple(dl.get(f) for f in range(case.n_feeders)),
         slacks=slack_frame,
         cost_by_buyer_eur=cost,
-        messages=messages,
-        compute_s=compute_s,
-        iterations=iterations,
+        messages=c.messages,
+        compute_s=c.compute_s,
+        iterations=c.iterations,
     )
 
 

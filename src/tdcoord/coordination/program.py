@@ -29,7 +29,7 @@ from tdcoord.types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     from tdcoord.coordination.case import ClearingCase
-    from tdcoord.coordination.clearing import ClearingSpec
+    from tdcoord.coordination.clearing_spec import ClearingSpec
     from tdcoord.coordination.injectors import Prior
     from tdcoord.coordination.network_model import FeederModel, TransmissionModel
 
@@ -50,13 +50,14 @@ def per_interval(n_periods: int, m: Any) -> sp.csr_matrix:
 class SlackFamily:
     """A family of priced slack columns: one per label and interval.
 
-    ``price`` is per unit of the slack and hour (€/MWh for MW slacks, €/(pu·h) for voltage).
+    ``price_eur_per_unit_h`` is per unit of the slack and hour (€/MWh for MW slacks, €/(pu·h)
+    for voltage).
     """
 
     name: str
     kind: str
     labels: tuple[str, ...]
-    price: float
+    price_eur_per_unit_h: float
 
 
 class ClearingProgram:

@@ -39,7 +39,6 @@ capacity does not depend on how finely customers are resolved.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -47,13 +46,14 @@ import numpy as np
 from tdcoord.der.battery import Battery
 from tdcoord.der.errors import DerError
 from tdcoord.der.ev import EvCharger
-from tdcoord.der.fleet import Fleet, assign_aggregators
+from tdcoord.der.fleet import Fleet
+from tdcoord.der.fleet_parts import FleetParts, der_ids, feeder_indices
 from tdcoord.der.fleet_profiles import clear_sky_pv, load_shape, outdoor_temperature_c
-from tdcoord.der.fleet_spec import CUSTOMER_TYPES, FleetSpec
 from tdcoord.der.flexible_load import FlexibleLoad
 from tdcoord.der.heat_pump import HeatPump
 from tdcoord.der.pv import Pv
 from tdcoord.grid.model import GridModel
+from tdcoord.study.schema import CUSTOMER_TYPES, FleetSpec
 from tdcoord.types import FloatArray, IntArray
 
 
@@ -64,31 +64,11 @@ def customers_per_node(node_load_mw: FloatArray, customer_peak_kw: float) -> Int
     return n.astype(np.int64)
 
 
-def _ids(prefix: str, n: int) -> tuple[str, ...]:
-    if n == 0:
-        return ()
-    nums = np.char.zfill(np.arange(n).astype(str), max(6, len(str(n))))
-    return tuple(np.char.add(f"{prefix}_", nums).tolist())
-
-
-def _feeder_indices(grid: GridModel, spec: FleetSpec) -> list[int]:
-    if spec.feeders == "all":
-        return list(range(len(grid.feeders)))
-    bad = [i for i in spec.feeders if not 0 <= i < len(grid.feeders)]
-    if bad:
-        raise DerError(
-            f"feeder index {bad[0]} out of range ({len(grid.feeders)} feeders)",
-            where="fleet.feeders",
-            fix="use 'all' or indices into the grid's feeders",
-        )
-    return list(spec.feeders)
-
-
 def _customers(grid: GridModel, spec: FleetSpec) -> tuple[IntArray, IntArray]:
     """Feeder index and node row of every customer (feeder by feeder, node by node)."""
     fs: list[IntArray] = []
     ns: list[IntArray] = []
-    for fi in _feeder_indices(grid, spec):  # one iteration per feeder
+    for fi in feeder_indices(grid, spec):  # one iteration per feeder
         counts = customers_per_node(grid.feeders[fi].node_load_mw(), spec.customer_peak_kw)
         rows = np.repeat(np.arange(counts.size), counts)
         fs.append(np.full(rows.size, fi, dtype=np.int64))
@@ -96,6 +76,64 @@ def _customers(grid: GridModel, spec: FleetSpec) -> tuple[IntArray, IntArray]:
     if not fs:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(fs), np.concatenate(ns)
+
+
+def _pv(spec: FleetSpec, n: int, rng: np.random.Generator) -> Pv:
+    kwp = rng.uniform(3.0, 10.0, n) / 1000.0 * spec.households_per_customer
+    shape = clear_sky_pv(
+        spec.n_intervals, spec.dt_h, season=spec.season, latitude_deg=spec.latitude_deg
+    )
+    return Pv(der_ids("pv", n), kwp, kwp[:, None] * shape[None, :])
+
+
+def _battery(spec: FleetSpec, n: int, rng: np.random.Generator) -> Battery:
+    p = rng.uniform(3.0, 6.0, n) / 1000.0 * spec.households_per_customer
+    hours = rng.uniform(2.0, 3.0, n)
+    return Battery(
+        der_ids("battery", n),
+        e_max_mwh=p * hours,
+        p_charge_max_mw=p,
+        p_discharge_max_mw=p,
+        soc_min=np.array(0.1),
+        soc_max=np.array(0.9),
+    )
+
+
+def _ev(spec: FleetSpec, n: int, rng: np.random.Generator) -> EvCharger:
+    T, dt, h = spec.n_intervals, spec.dt_h, spec.households_per_customer
+    charger = np.where(rng.random(n) < 0.6, 3.7, 11.0) / 1000.0 * h
+    arrival = np.minimum(np.floor(rng.uniform(16.0, 21.0, n) / dt), T - 1)
+    arrival = arrival.astype(np.int64)
+    departure = np.full(n, T, dtype=np.int64)
+    cap = (departure - arrival) * charger * 0.92 * dt
+    need = np.minimum(rng.uniform(6.0, 20.0, n) / 1000.0 * h, 0.9 * cap)
+    return EvCharger(der_ids("ev", n), arrival, departure, need, charger)
+
+
+def _flexible_load(spec: FleetSpec, n: int) -> FlexibleLoad:
+    T, dt = spec.n_intervals, spec.dt_h
+    p_cust = spec.customer_peak_kw / 1000.0
+    demand = spec.flexible_share_of_load * p_cust * load_shape("residential", spec.season, T, dt)
+    return FlexibleLoad(
+        der_ids("flexible_load", n),
+        demand_mw=demand,
+        shift_max_mw=np.array(float(demand.max())),
+        window_intervals=np.array(max(1, round(4.0 / dt))),
+    )
+
+
+def _heat_pump(spec: FleetSpec, n: int, rng: np.random.Generator) -> HeatPump:
+    h = spec.households_per_customer
+    return HeatPump(
+        der_ids("heat_pump", n),
+        p_el_max_mw=rng.uniform(2.0, 5.0, n) / 1000.0 * h,
+        cop=np.array(3.0),
+        c_th_mwh_per_k=np.array(0.01 * h),
+        r_th_k_per_mw=np.array(5000.0 / h),
+        t_min_c=np.array(20.0),
+        t_max_c=np.array(22.0),
+        t_out_c=outdoor_temperature_c(spec.n_intervals, spec.dt_h, season=spec.season),
+    )
 
 
 def penetration_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
@@ -114,98 +152,21 @@ def penetration_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
     for t in CUSTOMER_TYPES:  # fixed order: determinism
         k = round(shares.get(t, 0.0) * n_cust)
         owners[t] = np.sort(rng.choice(n_cust, size=k, replace=False)) if k else np.zeros(0, int)
-    T, dt = spec.n_intervals, spec.dt_h
-    p_cust = spec.customer_peak_kw / 1000.0
-    h = spec.households_per_customer
-    models: dict[str, Any] = {}
-    feeder_parts: list[IntArray] = []
-    node_parts: list[IntArray] = []
-    emb_parts: list[Any] = []
+    parts = FleetParts()
 
-    def add(t: str, model: Any, rows: IntArray, embedded: bool) -> None:
-        models[t] = model
-        feeder_parts.append(cust_feeder[rows])
-        node_parts.append(cust_node[rows])
-        emb_parts.append(np.full(rows.size, embedded))
+    def add(t: str, model: Any, embedded: bool) -> None:
+        rows = owners[t]
+        parts.add(t, model, cust_feeder[rows], cust_node[rows], np.full(rows.size, embedded))
 
-    rows = owners["pv"]
-    if rows.size:
-        kwp = rng.uniform(3.0, 10.0, rows.size) / 1000.0 * h
-        shape = clear_sky_pv(T, dt, season=spec.season, latitude_deg=spec.latitude_deg)
-        add("pv", Pv(_ids("pv", rows.size), kwp, kwp[:, None] * shape[None, :]), rows, False)
-    rows = owners["battery"]
-    if rows.size:
-        p = rng.uniform(3.0, 6.0, rows.size) / 1000.0 * h
-        hours = rng.uniform(2.0, 3.0, rows.size)
-        bat = Battery(
-            _ids("battery", rows.size),
-            e_max_mwh=p * hours,
-            p_charge_max_mw=p,
-            p_discharge_max_mw=p,
-            soc_min=np.array(0.1),
-            soc_max=np.array(0.9),
-        )
-        add("battery", bat, rows, False)
-    rows = owners["ev"]
-    if rows.size:
-        charger = np.where(rng.random(rows.size) < 0.6, 3.7, 11.0) / 1000.0 * h
-        arrival = np.minimum(np.floor(rng.uniform(16.0, 21.0, rows.size) / dt), T - 1)
-        arrival = arrival.astype(np.int64)
-        departure = np.full(rows.size, T, dtype=np.int64)
-        cap = (departure - arrival) * charger * 0.92 * dt
-        need = np.minimum(rng.uniform(6.0, 20.0, rows.size) / 1000.0 * h, 0.9 * cap)
-        ev = EvCharger(_ids("ev", rows.size), arrival, departure, need, charger)
-        add("ev", ev, rows, False)
-    rows = owners["flexible_load"]
-    if rows.size and spec.flexible_share_of_load > 0:
-        demand = (
-            spec.flexible_share_of_load * p_cust * load_shape("residential", spec.season, T, dt)
-        )
-        fl = FlexibleLoad(
-            _ids("flexible_load", rows.size),
-            demand_mw=demand,
-            shift_max_mw=np.array(float(demand.max())),
-            window_intervals=np.array(max(1, round(4.0 / dt))),
-        )
-        add("flexible_load", fl, rows, True)
-    rows = owners["heat_pump"]
-    if rows.size:
-        hp = HeatPump(
-            _ids("heat_pump", rows.size),
-            p_el_max_mw=rng.uniform(2.0, 5.0, rows.size) / 1000.0 * h,
-            cop=np.array(3.0),
-            c_th_mwh_per_k=np.array(0.01 * h),
-            r_th_k_per_mw=np.array(5000.0 / h),
-            t_min_c=np.array(20.0),
-            t_max_c=np.array(22.0),
-            t_out_c=outdoor_temperature_c(T, dt, season=spec.season),
-        )
-        add("heat_pump", hp, rows, False)
-    return _assemble(models, feeder_parts, node_parts, emb_parts, spec.n_aggregators, rng)
-
-
-def _assemble(
-    models: dict[str, Any],
-    feeder_parts: Sequence[IntArray],
-    node_parts: Sequence[IntArray],
-    emb_parts: Sequence[Any],
-    n_aggregators: int,
-    rng: np.random.Generator,
-    name: str = "fleet",
-) -> Fleet:
-    """Order the per-type parts like :data:`~tdcoord.der.fleet.TYPE_ORDER` and build the fleet."""
-    from tdcoord.der.fleet import TYPE_ORDER
-
-    order = sorted(range(len(models)), key=lambda i: TYPE_ORDER.index(list(models)[i]))
-    keys = list(models)
-
-    def cat(parts: Sequence[Any], dtype: Any) -> Any:
-        if not parts:
-            return np.zeros(0, dtype=dtype)
-        return np.concatenate([parts[i] for i in order]).astype(dtype)
-
-    feeder = cat(feeder_parts, np.int64)
-    node = cat(node_parts, np.int64)
-    emb = cat(emb_parts, bool)
-    agg = assign_aggregators(feeder.size, n_aggregators, rng)
-    return Fleet({keys[i]: models[keys[i]] for i in order}, feeder, node, agg, emb, name)
+    # draw order fixed (pv, battery, ev, flexible load, heat pump): determinism
+    if owners["pv"].size:
+        add("pv", _pv(spec, owners["pv"].size, rng), False)
+    if owners["battery"].size:
+        add("battery", _battery(spec, owners["battery"].size, rng), False)
+    if owners["ev"].size:
+        add("ev", _ev(spec, owners["ev"].size, rng), False)
+    if owners["flexible_load"].size and spec.flexible_share_of_load > 0:
+        add("flexible_load", _flexible_load(spec, owners["flexible_load"].size), True)
+    if owners["heat_pump"].size:
+        add("heat_pump", _heat_pump(spec, owners["heat_pump"].size, rng), False)
+    return parts.assemble(spec.n_aggregators, rng)

@@ -27,14 +27,14 @@ import numpy as np
 from tdcoord.der.chp import Chp
 from tdcoord.der.errors import DerError
 from tdcoord.der.fleet import Fleet
-from tdcoord.der.fleet_penetration import _assemble, _feeder_indices, _ids
+from tdcoord.der.fleet_parts import FleetParts, der_ids, feeder_indices
 from tdcoord.der.fleet_profiles import clear_sky_pv, load_shape
-from tdcoord.der.fleet_spec import FleetSpec
 from tdcoord.der.flexible_load import FlexibleLoad
 from tdcoord.der.pv import Pv
 from tdcoord.der.wind import Wind
 from tdcoord.grid.model import GridModel
 from tdcoord.grid.profiles import Profiles
+from tdcoord.study.schema import FleetSpec
 from tdcoord.types import FloatArray, IntArray
 
 #: Marginal cost of a small biomass CHP per MWh of electricity (fuel ≈ 25 €/MWh_th wood chips
@@ -74,18 +74,48 @@ def profile_factors(
 
 def simbench_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
     """Build a fleet from the grid's sgens and loads with their profiles (see module doc)."""
+    if grid.profiles is None:
+        raise DerError(
+            f"builder simbench needs a grid with SimBench profiles; {grid.name!r} has none",
+            where="fleet.builder",
+            fix="use builder: penetration, or a simbench: grid source",
+        )
     if abs(spec.dt_h - 0.25) > 1e-12 and grid.profiles is not None:
         raise DerError(
             f"SimBench profiles are 15-min, the fleet asks dt_h = {spec.dt_h}",
             where="fleet.dt_h",
             fix="use dt_h: 0.25 with the simbench builder",
         )
+    groups = _groups(grid, spec)
+    parts = FleetParts()
+    for t, (rated_l, series_l, fl, nl) in groups.items():
+        if not rated_l:
+            continue
+        rated_a, series = np.concatenate(rated_l), np.vstack(series_l)
+        model = _model(t, der_ids(f"sb_{t}", rated_a.size), rated_a, series, spec)
+        parts.add(t, model, np.concatenate(fl), np.concatenate(nl), np.ones(rated_a.size, bool))
+    if not parts.models:
+        raise DerError(
+            "the grid's feeders hold no loads or static generators to build a fleet from",
+            where=grid.name,
+            fix="use builder: penetration",
+        )
+    rng = np.random.Generator(np.random.PCG64(spec.seed))
+    return parts.assemble(spec.n_aggregators, rng, name="simbench")
+
+
+_Group = tuple[list[FloatArray], list[FloatArray], list[IntArray], list[IntArray]]
+
+
+def _groups(grid: GridModel, spec: FleetSpec) -> dict[str, _Group]:
+    """Rated MW, series, feeder and node of every sgen/load per DER type (feeder by feeder)."""
     T, dt, start = spec.n_intervals, spec.dt_h, spec.simbench_start_interval
     pv_shape = clear_sky_pv(T, dt, season=spec.season, latitude_deg=spec.latitude_deg)
     res_shape = load_shape("residential", spec.season, T, dt)
-    groups: dict[str, tuple[list[FloatArray], list[FloatArray], list[IntArray], list[IntArray]]]
-    groups = {t: ([], [], [], []) for t in ("pv", "wind", "chp", "flexible_load")}
-    for fi in _feeder_indices(grid, spec):  # one iteration per feeder
+    groups: dict[str, _Group] = {
+        t: ([], [], [], []) for t in ("pv", "wind", "chp", "flexible_load")
+    }
+    for fi in feeder_indices(grid, spec):  # one iteration per feeder
         f = grid.feeders[fi]
         kind = np.char.lower(f.sgens.kind.astype(str))
         node = f.node_rows(f.sgens.bus)
@@ -111,45 +141,31 @@ def simbench_fleet(grid: GridModel, spec: FleetSpec) -> Fleet:
             groups["flexible_load"][1].append(fac * f.loads.p_mw[lm][:, None])
             groups["flexible_load"][2].append(np.full(int(lm.sum()), fi, dtype=np.int64))
             groups["flexible_load"][3].append(lnode[lm])
-    models: dict[str, Any] = {}
-    fparts: list[IntArray] = []
-    nparts: list[IntArray] = []
-    eparts: list[Any] = []
-    for t, (rated_l, series_l, fl, nl) in groups.items():
-        if not rated_l:
-            continue
-        rated_a, series = np.concatenate(rated_l), np.vstack(series_l)
-        ids = _ids(f"sb_{t}", rated_a.size)
-        if t == "pv":
-            models[t] = Pv(ids, rated_a, series)
-        elif t == "wind":
-            models[t] = Wind(ids, rated_a, series)
-        elif t == "chp":
-            models[t] = Chp(
-                ids,
-                p_min_mw=np.zeros(rated_a.size),
-                p_max_mw=rated_a,
-                ramp_mw_per_h=rated_a / 0.25,
-                fuel_cost_eur_per_mwh=np.full(rated_a.size, BIOMASS_FUEL_EUR_PER_MWH),
-                schedule_p_mw=series,
-                p_prev_mw=series[:, 0],
-            )
-        else:
-            peak = series.max(axis=1)
-            models[t] = FlexibleLoad(
-                ids,
-                demand_mw=series,
-                shift_max_mw=spec.flexible_share_of_load * peak,
-                window_intervals=np.array(max(1, round(4.0 / dt))),
-            )
-        fparts.append(np.concatenate(fl))
-        nparts.append(np.concatenate(nl))
-        eparts.append(np.ones(rated_a.size, dtype=bool))
-    if not models:
-        raise DerError(
-            "the grid's feeders hold no loads or static generators to build a fleet from",
-            where=grid.name,
-            fix="use builder: penetration",
+    return groups
+
+
+def _model(
+    t: str, ids: tuple[str, ...], rated: FloatArray, series: FloatArray, spec: FleetSpec
+) -> Any:
+    """The DER model of type ``t`` (see module doc)."""
+    if t == "pv":
+        return Pv(ids, rated, series)
+    if t == "wind":
+        return Wind(ids, rated, series)
+    if t == "chp":
+        return Chp(
+            ids,
+            p_min_mw=np.zeros(rated.size),
+            p_max_mw=rated,
+            ramp_mw_per_h=rated / 0.25,
+            fuel_cost_eur_per_mwh=np.full(rated.size, BIOMASS_FUEL_EUR_PER_MWH),
+            schedule_p_mw=series,
+            p_prev_mw=series[:, 0],
         )
-    rng = np.random.Generator(np.random.PCG64(spec.seed))
-    return _assemble(models, fparts, nparts, eparts, spec.n_aggregators, rng, name="simbench")
+    peak = series.max(axis=1)
+    return FlexibleLoad(
+        ids,
+        demand_mw=series,
+        shift_max_mw=spec.flexible_share_of_load * peak,
+        window_intervals=np.array(max(1, round(4.0 / spec.dt_h))),
+    )

@@ -66,6 +66,18 @@ def check_finite(values: FloatArray, ids: npt.ArrayLike, what: str, column: str)
         )
 
 
+def check_all_finite(values: FloatArray, ids: npt.ArrayLike, what: str, column: str) -> None:
+    """No NaN and no ±inf (costs: a non-finite cost makes every price meaningless)."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        ids_arr = np.asarray(ids)
+        raise GridError(
+            f"{what} {column} is not finite: {values[bad][:5].tolist()}",
+            where=f"{what} ids {ids_arr[bad][:5].tolist()}",
+            fix=f"give every {what} a finite {column}",
+        )
+
+
 def check_positive(values: FloatArray, ids: npt.ArrayLike, what: str, column: str) -> None:
     """Strictly positive and not NaN (``inf`` allowed: it means unlimited)."""
     check_finite(values, ids, what, column)

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 from collections.abc import Sequence
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -169,24 +170,11 @@ class Feeder:
         return _dataclass_equals(self, other)
 
 
-def make_feeder(
-    feeder_id: str,
-    *,
-    base_mva: float,
-    root: int,
-    nodes: NodeTable,
-    branches: FeederBranchTable,
-    loads: LoadTable | None = None,
-    sgens: SgenTable | None = None,
-    v_root_pu: float = 1.0,
-    substation_rating_mva: float = float("inf"),
-) -> Feeder:
-    """Build a :class:`Feeder` from unordered nodes and branches in any orientation.
-
-    Checks radiality (n − 1 branches, connected, one root), orients every branch away from
-    ``root`` and sorts nodes breadth-first (ties by id, so the result is deterministic).
-    """
-    where = f"feeder {feeder_id!r}"
+def _radial_rows(
+    where: str, root: int, nodes: NodeTable, branches: FeederBranchTable
+) -> tuple[IntArray, IntArray, int]:
+    """Rows of each branch's end nodes and of the root, after checking ids, references,
+    connectivity and radiality (n − 1 branches)."""
     checks.check_unique(nodes.id, f"{where} node")
     checks.check_unique(branches.id, f"{where} branch")
     if root not in set(nodes.id.tolist()):
@@ -220,31 +208,57 @@ def make_feeder(
             fix="open a tie switch in every loop (set the branch out of service) or load the "
             "network as transmission",
         )
+    return a, b, root_row
+
+
+def _breadth_first(
+    n: int, a: IntArray, b: IntArray, root_row: int, node_ids: IntArray
+) -> tuple[Any, Any, Any]:
+    """Node order (breadth-first, ties by id), parent row of every node, and the branch feeding
+    each non-root node in that order."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import breadth_first_order
 
     adjacency = coo_matrix((np.ones(n - 1), (a, b)), shape=(n, n)).tocsr()
-    # BFS with deterministic tie-breaking: relabel so that lower ids come first.
     bfs, predecessors = breadth_first_order(adjacency, root_row, directed=False)
     depth = np.zeros(n, dtype=np.int64)
     for row in bfs[1:]:  # n steps over nodes, once per feeder build (not a hot path)
         depth[row] = depth[predecessors[row]] + 1
-    node_order = np.lexsort((nodes.id, depth))
-    new_pos = np.empty(n, dtype=np.int64)
-    new_pos[node_order] = np.arange(n)
-    parent_row = predecessors
+    node_order = np.lexsort((node_ids, depth))
     child_rows = node_order[1:]
     # The branch feeding each child: the one joining child and its parent.
     key_branch = np.minimum(a, b) * n + np.maximum(a, b)
-    key_child = np.minimum(child_rows, parent_row[child_rows]) * n + np.maximum(
-        child_rows, parent_row[child_rows]
+    key_child = np.minimum(child_rows, predecessors[child_rows]) * n + np.maximum(
+        child_rows, predecessors[child_rows]
     )
     branch_sort = np.argsort(key_branch, kind="stable")
     branch_of_child = branch_sort[np.searchsorted(key_branch, key_child, sorter=branch_sort)]
+    return node_order, predecessors, branch_of_child
+
+
+def make_feeder(  # noqa: PLR0913, RUF100 - keyword-only, one argument per Feeder field
+    feeder_id: str,
+    *,
+    base_mva: float,
+    root: int,
+    nodes: NodeTable,
+    branches: FeederBranchTable,
+    loads: LoadTable | None = None,
+    sgens: SgenTable | None = None,
+    v_root_pu: float = 1.0,
+    substation_rating_mva: float = float("inf"),
+) -> Feeder:
+    """Build a :class:`Feeder` from unordered nodes and branches in any orientation.
+
+    Checks radiality (n − 1 branches, connected, one root), orients every branch away from
+    ``root`` and sorts nodes breadth-first (ties by id, so the result is deterministic).
+    """
+    a, b, root_row = _radial_rows(f"feeder {feeder_id!r}", root, nodes, branches)
+    node_order, parent_row, branch_of_child = _breadth_first(len(nodes), a, b, root_row, nodes.id)
+    child_rows = node_order[1:]
     oriented = branches.take(branch_of_child).replace(
         from_node=nodes.id[parent_row[child_rows]], to_node=nodes.id[child_rows]
     )
-    del new_pos
     return Feeder(
         id=feeder_id,
         base_mva=base_mva,
@@ -303,7 +317,7 @@ class GridModel:
 
     def fingerprint(self) -> str:
         """SHA-256 of the model's canonical JSON form (provenance of results)."""
-        from tdcoord.grid.io.native import to_json_text
+        from tdcoord.grid.serialize import to_json_text
 
         return hashlib.sha256(to_json_text(self).encode()).hexdigest()
 
@@ -366,6 +380,10 @@ def _check_transmission(t: Transmission) -> None:
             where=f"generator ids {gen.id[upside][:5].tolist()}",
             fix="swap the limits",
         )
+    for col in ("cost_c0_per_h", "cost_c1_per_mwh", "cost_c2_per_mw2h"):
+        checks.check_all_finite(gen.column(col), gen.id, "generator", col)
+    checks.check_all_finite(t.pwl_costs.p_mw, t.pwl_costs.generator, "pwl cost", "p_mw")
+    checks.check_all_finite(t.pwl_costs.cost_per_h, t.pwl_costs.generator, "pwl cost", "cost")
     checks.check_plausible_transmission_power(t.loads.p_mw, t.loads.id, "load")
     checks.check_references(t.pwl_costs.generator, gen.id, "pwl cost", "generator")
     st = t.storage

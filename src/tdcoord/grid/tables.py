@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tdcoord.errors import GridError
+
 StrArray = npt.NDArray[np.object_]
 
 _DTYPES: dict[str, Any] = {
@@ -23,6 +25,20 @@ _DTYPES: dict[str, Any] = {
     "BoolArray": np.bool_,
     "StrArray": object,
 }
+
+
+def _numeric(raw: Any, dtype: Any, table: str, column: str) -> npt.NDArray[Any]:
+    """``raw`` as a flat array of ``dtype``; floats into an integer column must be whole."""
+    src = np.asarray(raw)
+    if np.dtype(dtype).kind in "iu" and src.dtype.kind == "f":
+        bad = ~np.isfinite(src) | (src != np.round(src))
+        if bad.any():
+            raise GridError(
+                f"{table} column {column!r} holds {src[bad].ravel()[0]!r}, not a whole number",
+                where=table,
+                fix=f"give whole numbers in {column}",
+            )
+    return np.array(src, dtype=dtype, copy=True).ravel()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -44,15 +60,17 @@ class Table:
                     [str(v) for v in np.asarray(raw, dtype=object).ravel()], dtype=object
                 )
             else:
-                array = np.array(raw, dtype=dtype, copy=True).ravel()
+                array = _numeric(raw, dtype, type(self).__name__, field.name)
             array.flags.writeable = False
             object.__setattr__(self, field.name, array)
             if length is None:
                 length = len(array)
             elif len(array) != length:
-                raise ValueError(
+                raise GridError(
                     f"{type(self).__name__}: column {field.name!r} has {len(array)} rows, "
-                    f"expected {length}"
+                    f"expected {length}",
+                    where=type(self).__name__,
+                    fix="give every column of a table the same number of rows",
                 )
 
     @classmethod
@@ -78,7 +96,11 @@ class Table:
         """Build from a DataFrame holding (at least) every column of the table."""
         missing = [c for c in cls.columns() if c not in frame.columns]
         if missing:
-            raise ValueError(f"{cls.__name__}: missing columns {missing}")
+            raise GridError(
+                f"{cls.__name__}: missing columns {missing}",
+                where=cls.__name__,
+                fix="give every column of the table",
+            )
         return cls(**{c: frame[c].to_numpy() for c in cls.columns()})
 
     def to_dict(self) -> dict[str, list[Any]]:

@@ -29,6 +29,7 @@ Rows are ordered by product, bundle (feeder, node, aggregator, type), direction,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -182,6 +183,61 @@ def _empty_rejected() -> pd.DataFrame:
 # --------------------------------------------------------------------------- building
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OfferOptions:
+    """The optional choices of :func:`build_offers` (its keyword ``options``).
+
+    ``strategy`` (name or object) with ``strategy_params``; ``aggregate`` ``"node"`` (bundles
+    per aggregator, DER type and node, where the preset allows aggregation) or ``"none"``;
+    ``registry`` (only DERs active for a product offer it; ``None``: all); ``seed`` for
+    randomised strategies; ``flexibility`` (``fleet.flexibility(n_intervals, dt_h)``) when
+    already computed; cost ``assumptions``.
+    """
+
+    strategy: str | CostBased = "cost_based"
+    aggregate: Literal["node", "none"] = "node"
+    registry: Any = None
+    seed: int = 0
+    flexibility: Flexibility | None = None
+    assumptions: CostAssumptions | None = None
+    strategy_params: dict[str, Any] | None = None
+
+
+OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(OfferOptions))
+
+
+def _options(options: dict[str, Any]) -> OfferOptions:
+    unknown = sorted(set(options) - set(OPTION_NAMES))
+    if unknown:
+        raise MarketError(
+            f"unknown offer option(s) {unknown}",
+            where="build_offers",
+            fix=f"use {', '.join(OPTION_NAMES)}",
+        )
+    opt = OfferOptions(**options)
+    if opt.aggregate not in ("node", "none"):
+        raise MarketError(
+            f"aggregate = {opt.aggregate!r}", where="build_offers", fix="use 'node' or 'none'"
+        )
+    return opt
+
+
+def _market(fleet: Fleet, n_intervals: int, dt_h: float, pre: Preset, opt: OfferOptions) -> _Market:
+    """Strategy, flexibility (checked), costs and bundles shared by every product."""
+    strat = get_strategy(opt.strategy, **(opt.strategy_params or {}))
+    flex = opt.flexibility if opt.flexibility is not None else fleet.flexibility(n_intervals, dt_h)
+    if flex.up_mw.shape != (fleet.n_der, n_intervals):
+        raise MarketError(
+            f"flexibility has shape {flex.up_mw.shape}, expected ({fleet.n_der}, {n_intervals})",
+            where="build_offers",
+            fix="pass fleet.flexibility(n_intervals, dt_h)",
+        )
+    costs = der_costs(fleet, opt.assumptions)
+    agg_ok = opt.aggregate == "node" and pre.participation.aggregation_allowed.value
+    bundles = _bundles(fleet, agg_ok, pre.min_unit_in_aggregation_mw())
+    return _Market(fleet, pre, strat, bundles, flex, costs, opt.registry)
+
+
 def build_offers(
     fleet: Fleet,
     *,
@@ -189,45 +245,24 @@ def build_offers(
     dt_h: float,
     preset: Preset | str,
     products: Sequence[str | Product],
-    strategy: str | CostBased = "cost_based",
-    aggregate: Literal["node", "none"] = "node",
-    registry: Any = None,
-    seed: int = 0,
-    flexibility: Flexibility | None = None,
-    assumptions: CostAssumptions | None = None,
-    strategy_params: dict[str, Any] | None = None,
+    **options: Any,
 ) -> OfferSet:
-    """Offers of ``fleet`` for ``products`` under ``preset`` (see the module doc).
-
-    ``flexibility`` (``fleet.flexibility(n_intervals, dt_h)``) may be passed when already
-    computed; ``seed`` drives randomised strategies (``markup`` with a spread). Deterministic.
-    """
-    if aggregate not in ("node", "none"):
-        raise MarketError(
-            f"aggregate = {aggregate!r}", where="build_offers", fix="use 'node' or 'none'"
-        )
+    """Offers of ``fleet`` for ``products`` under ``preset`` (see the module doc); ``options``:
+    the fields of :class:`OfferOptions` (strategy, aggregation, registry, seed, …).
+    Deterministic (``seed`` drives randomised strategies, e.g. ``markup`` with a spread)."""
+    opt = _options(options)
     pre = preset if isinstance(preset, Preset) else load_preset(preset)
     prods = [p if isinstance(p, Product) else get_product(p) for p in products]
     if len({p.id for p in prods}) != len(prods):
         raise MarketError("a product is listed twice", where="build_offers", fix="list it once")
-    strat = get_strategy(strategy, **(strategy_params or {}))
-    flex = flexibility if flexibility is not None else fleet.flexibility(n_intervals, dt_h)
-    if flex.up_mw.shape != (fleet.n_der, n_intervals):
-        raise MarketError(
-            f"flexibility has shape {flex.up_mw.shape}, expected ({fleet.n_der}, {n_intervals})",
-            where="build_offers",
-            fix="pass fleet.flexibility(n_intervals, dt_h)",
-        )
-    costs = der_costs(fleet, assumptions)
-    rng = np.random.default_rng(seed)
-    agg_ok = aggregate == "node" and pre.participation.aggregation_allowed.value
-    bundles = _bundles(fleet, agg_ok, pre.min_unit_in_aggregation_mw())
+    market = _market(fleet, n_intervals, dt_h, pre, opt)
+    rng = np.random.default_rng(opt.seed)
     books: list[OfferBook] = []
     members: list[Any] = []
     denoms: list[FloatArray] = []
     rejected: list[pd.DataFrame] = []
     for prod in prods:
-        res = _product_offers(fleet, prod, pre, strat, bundles, flex, costs, registry, rng)
+        res = _product_offers(market, prod, rng)
         if res is None:
             rejected.append(_unavailable(prod, pre))
             continue
@@ -267,104 +302,120 @@ def _unavailable(prod: Product, pre: Preset) -> pd.DataFrame:
     )
 
 
-def _product_offers(
-    fleet: Fleet,
-    prod: Product,
-    pre: Preset,
-    strat: CostBased,
-    b: _Bundles,
-    flex: Flexibility,
-    costs: dict[str, FloatArray],
-    registry: Any,
-    rng: np.random.Generator,
-) -> tuple[OfferBook, Any, FloatArray, pd.DataFrame] | None:
-    if not pre.product_available(prod.id):
-        return None
-    n, T = fleet.n_der, flex.up_mw.shape[1]
-    ok, status = _eligible(fleet, prod, registry)
-    rej: list[pd.DataFrame] = []
+def _registry_rejections(
+    fleet: Fleet, prod: Product, ok: BoolArray, status: list[str], T: int
+) -> pd.DataFrame | None:
+    """Rows for the DERs not active for ``prod`` in the registry (``None`` when all are)."""
     bad = np.flatnonzero(~ok)
-    if bad.size:
-        rej.append(
-            pd.DataFrame(
-                {
-                    "der_id": fleet.der_id[bad].astype(str),
-                    "aggregator_id": fleet.aggregator_id[bad].astype(str),
-                    "der_type": fleet.der_type[bad].astype(str),
-                    "product_id": prod.id,
-                    "direction": "",
-                    "check": "registry",
-                    "n_intervals": T,
-                    "reason": [
-                        f"not active for {prod.id} in the registry ({status[j]})"
-                        for j in bad.tolist()
-                    ],
-                }
-            )
-        )
+    if not bad.size:
+        return None
+    return pd.DataFrame(
+        {
+            "der_id": fleet.der_id[bad].astype(str),
+            "aggregator_id": fleet.aggregator_id[bad].astype(str),
+            "der_type": fleet.der_type[bad].astype(str),
+            "product_id": prod.id,
+            "direction": "",
+            "check": "registry",
+            "n_intervals": T,
+            "reason": [
+                f"not active for {prod.id} in the registry ({status[j]})" for j in bad.tolist()
+            ],
+        }
+    )
+
+
+_Direction = tuple[str, FloatArray, FloatArray]  # label, flexibility (n_der, T), cost (n_der,)
+
+
+def _directions(
+    fleet: Fleet, prod: Product, flex: Flexibility, costs: dict[str, FloatArray], ok: BoolArray
+) -> tuple[BoolArray, list[_Direction]]:
+    """The directions ``prod`` buys with each DER's flexibility and cost in it (reactive
+    products: Mvar capability of reactive-capable DERs; symmetric ones: min(up, down))."""
+    n, T = fleet.n_der, flex.up_mw.shape[1]
     if prod.reactive:
-        ok = ok & fleet.reactive_capable
         q = flex.q_max_mvar if flex.q_max_mvar is not None else np.zeros((n, T))
         dirs = [(lbl, q, costs["q"]) for lbl in ("q_up", "q_down") if lbl[2:] in prod.directions]
-    else:
-        sym = np.minimum(flex.up_mw, flex.down_mw) if prod.symmetric else None
-        dirs = [
-            (
-                lbl,
-                sym if sym is not None else (flex.up_mw if lbl == "up" else flex.down_mw),
-                costs[lbl],
-            )
-            for lbl in ("up", "down")
-            if lbl in prod.directions
-        ]
-    G = len(b.ids)
-    cols = np.flatnonzero(ok)
-    A = sp.csr_matrix((np.ones(cols.size), (b.inv[cols], cols)), shape=(G, n))
+        return ok & fleet.reactive_capable, dirs
+    sym = np.minimum(flex.up_mw, flex.down_mw) if prod.symmetric else None
+    dirs = [
+        (
+            lbl,
+            sym if sym is not None else (flex.up_mw if lbl == "up" else flex.down_mw),
+            costs[lbl],
+        )
+        for lbl in ("up", "down")
+        if lbl in prod.directions
+    ]
+    return ok, dirs
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Steps:
+    """One direction's steps: quantities ``(S, G, T)``, prices ``(S, G, T)``, and the bundle
+    flexibility kept after the minimum size ``(G, T)``."""
+
+    quantity_mw: FloatArray
+    price_eur_per_mwh: FloatArray
+    kept_mw: FloatArray
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Ctx:
+    """What every direction of one product shares."""
+
+    fleet: Fleet
+    prod: Product
+    pre: Preset
+    strat: CostBased
+    b: _Bundles
+    A: sp.csr_matrix  # bundle × DER membership of the eligible DERs
+    min_mw: FloatArray  # (G,)
+
+
+def _direction_steps(
+    x: _Ctx, d: _Direction, rng: np.random.Generator, rej: list[pd.DataFrame]
+) -> _Steps:
+    """Bundle flexibility, merit cost, minimum size and the strategy's prices of direction
+    ``d`` (size rejections appended to ``rej``)."""
+    lbl, f, c = d
+    A, G = x.A, len(x.b.ids)
     count = np.asarray(A.sum(axis=1)).ravel()
-    min_mw = np.where(b.is_aggregate, pre.min_size_mw(prod.id), pre.min_size_standalone_mw(prod.id))
-    fr = strat.fractions()
-    S = fr.size
-    q_parts: list[FloatArray] = []
-    p_parts: list[FloatArray] = []
-    f_parts: list[FloatArray] = []
-    cap = pre.energy.price_cap_per_mwh
-    floor = pre.energy.price_floor_per_mwh
-    for lbl, f, c in dirs:
-        F = np.asarray(A @ f, dtype=np.float64)  # (G, T)
-        wc = np.asarray(A @ (c[:, None] * f), dtype=np.float64)
-        mean_c = np.divide(np.asarray(A @ c).ravel(), count, out=np.zeros(G), where=count > 0)
-        C = np.where(F > _TOL, wc / np.where(F > _TOL, F, 1.0), mean_c[:, None])
-        total = F * fr.sum()
-        low = (total > _TOL) & (total < min_mw[:, None] - 1e-12)
-        F_ok = np.where(low, 0.0, F)
-        offered = np.asarray((total > _TOL).any(axis=1), dtype=bool)
-        kept = np.asarray((F_ok > _TOL).any(axis=1), dtype=bool)
-        rej.append(_size_report(fleet, prod, pre, b, lbl, low, offered, kept, total, min_mw))
-        prices = strat.prices(C, rng)  # (S, G, T)
-        prices = np.clip(
-            prices,
-            -np.inf if floor is None else floor.value,
-            np.inf if cap is None else cap.value,
-        )
-        q_parts.append(fr[:, None, None] * F_ok[None])
-        p_parts.append(prices)
-        f_parts.append(F_ok)
-    if not dirs:
-        return (
-            OfferBook.empty(T),
-            sp.csr_matrix((0, n)),
-            np.zeros((0, T)),
-            pd.concat(rej or [_empty_rejected()], ignore_index=True),
-        )
-    D = len(dirs)
-    Q = np.stack(q_parts, axis=1)  # (S, D, G, T)
-    P = np.stack(p_parts, axis=1)
-    Fd = np.stack(f_parts, axis=0)  # (D, G, T)
+    fr = x.strat.fractions()
+    cap = x.pre.energy.price_cap_per_mwh
+    floor = x.pre.energy.price_floor_per_mwh
+    F = np.asarray(A @ f, dtype=np.float64)  # (G, T)
+    wc = np.asarray(A @ (c[:, None] * f), dtype=np.float64)
+    mean_c = np.divide(np.asarray(A @ c).ravel(), count, out=np.zeros(G), where=count > 0)
+    C = np.where(F > _TOL, wc / np.where(F > _TOL, F, 1.0), mean_c[:, None])
+    total = F * fr.sum()
+    low = (total > _TOL) & (total < x.min_mw[:, None] - 1e-12)
+    F_ok = np.where(low, 0.0, F)
+    offered = np.asarray((total > _TOL).any(axis=1), dtype=bool)
+    kept = np.asarray((F_ok > _TOL).any(axis=1), dtype=bool)
+    rej.append(_size_report(x, lbl, low, (offered, kept), total))
+    prices = x.strat.prices(C, rng)  # (S, G, T)
+    prices = np.clip(
+        prices,
+        -np.inf if floor is None else floor.value,
+        np.inf if cap is None else cap.value,
+    )
+    return _Steps(fr[:, None, None] * F_ok[None], prices, F_ok)
+
+
+def _book(x: _Ctx, labels: list[str], steps: list[_Steps]) -> tuple[OfferBook, Any, FloatArray]:
+    """One offer row per bundle, direction and step (bundle-major), its members and the
+    member-flexibility denominators."""
+    fleet, prod, b = x.fleet, x.prod, x.b
+    G, D, S = len(b.ids), len(steps), x.strat.fractions().size
+    Q = np.stack([s.quantity_mw for s in steps], axis=1)  # (S, D, G, T)
+    P = np.stack([s.price_eur_per_mwh for s in steps], axis=1)
+    Fd = np.stack([s.kept_mw for s in steps], axis=0)  # (D, G, T)
     keep = np.asarray((Fd > _TOL).any(axis=2), dtype=bool)  # (D, G)
     g_idx, d_idx, s_idx = np.meshgrid(np.arange(G), np.arange(D), np.arange(S), indexing="ij")
     sel = keep[d_idx, g_idx]  # (G, D, S) in bundle-major order
     g_r, d_r, s_r = g_idx[sel], d_idx[sel], s_idx[sel]
-    labels = [d[0] for d in dirs]
     signs = np.asarray([DIRECTIONS[lbl][0] for lbl in labels], dtype=np.int64)
     first = b.first[g_r]
     row_ids = [b.ids[g] for g in g_r.tolist()]
@@ -385,24 +436,63 @@ def _product_offers(
         quantity_mw=Q[s_r, d_r, g_r],
         price_eur_per_mwh=P[s_r, d_r, g_r],
     )
-    members = A[g_r]
-    denom = Fd[d_r, g_r]
+    return book, x.A[g_r], Fd[d_r, g_r]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Market:
+    """What every product of one :func:`build_offers` call shares."""
+
+    fleet: Fleet
+    pre: Preset
+    strat: CostBased
+    b: _Bundles
+    flex: Flexibility
+    costs: dict[str, FloatArray]
+    registry: Any
+
+
+def _product_offers(
+    m: _Market, prod: Product, rng: np.random.Generator
+) -> tuple[OfferBook, Any, FloatArray, pd.DataFrame] | None:
+    """Offers of ``fleet`` for one product (``None`` when the preset does not have it)."""
+    fleet, pre, strat, b, flex = m.fleet, m.pre, m.strat, m.b, m.flex
+    if not pre.product_available(prod.id):
+        return None
+    n, T = fleet.n_der, flex.up_mw.shape[1]
+    ok, status = _eligible(fleet, prod, m.registry)
+    rej: list[pd.DataFrame] = []
+    reg = _registry_rejections(fleet, prod, ok, status, T)
+    if reg is not None:
+        rej.append(reg)
+    ok, dirs = _directions(fleet, prod, flex, m.costs, ok)
+    cols = np.flatnonzero(ok)
+    A = sp.csr_matrix((np.ones(cols.size), (b.inv[cols], cols)), shape=(len(b.ids), n))
+    min_mw = np.where(b.is_aggregate, pre.min_size_mw(prod.id), pre.min_size_standalone_mw(prod.id))
+    x = _Ctx(fleet, prod, pre, strat, b, A, min_mw)
+    steps = [_direction_steps(x, d, rng, rej) for d in dirs]
+    if not dirs:
+        return (
+            OfferBook.empty(T),
+            sp.csr_matrix((0, n)),
+            np.zeros((0, T)),
+            pd.concat(rej or [_empty_rejected()], ignore_index=True),
+        )
+    book, members, denom = _book(x, [d[0] for d in dirs], steps)
     return book, members, denom, pd.concat(rej or [_empty_rejected()], ignore_index=True)
 
 
 def _size_report(
-    fleet: Fleet,
-    prod: Product,
-    pre: Preset,
-    b: _Bundles,
+    x: _Ctx,
     label: str,
     low: BoolArray,
-    offered: BoolArray,
-    kept: BoolArray,
+    offered_kept: tuple[BoolArray, BoolArray],
     total: FloatArray,
-    min_mw: FloatArray,
 ) -> pd.DataFrame:
-    """Rows for bundles dropped (``min_size``) or cut in some intervals (``min_size_partial``)."""
+    """Rows for bundles dropped (``min_size``) or cut in some intervals (``min_size_partial``);
+    ``offered_kept``: bundles with flexibility before and after the minimum size."""
+    fleet, prod, pre, b, min_mw = x.fleet, x.prod, x.pre, x.b, x.min_mw
+    offered, kept = offered_kept
     n_low = low.sum(axis=1)
     dropped = offered & ~kept
     partial = kept & (n_low > 0)

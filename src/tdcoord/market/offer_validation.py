@@ -34,6 +34,7 @@ Negative quantities, non-finite values and malformed locations never get here: t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +97,104 @@ def _first_member(
     return dict(zip(rows.tolist(), c[first].tolist(), strict=True))
 
 
+Add = Callable[[BoolArray, str, Any], None]
+"""Record a finding: ``add(rows_mask, check, reason_or_reason_of_row)``."""
+
+
+def _products(book: OfferBook, pre: Preset, add: Add) -> BoolArray:
+    """Rows whose product is known and available under the preset (the others reported)."""
+    prods = np.asarray(book.product_id, dtype=object)
+    known = np.isin(prods, available_products())
+    avail = known.copy()
+    for p in set(prods[known].tolist()):
+        if not pre.product_available(p):
+            avail[prods == p] = False
+    add(
+        ~avail,
+        "unknown_product",
+        lambda r: (
+            f"product {prods[r]!r} is "
+            + ("unknown" if not known[r] else f"not available under preset {pre.id!r}")
+        ),
+    )
+    return avail
+
+
+def _location(
+    book: OfferBook, fleet: Fleet, pr: npt.NDArray[np.int64], pc: npt.NDArray[np.int64], add: Add
+) -> None:
+    """Every member sits where the offer says (feeder and node)."""
+    mism = (fleet.feeder[pc] != book.feeder[pr]) | (fleet.node[pc] != book.node[pr])
+    first_bad = _first_member(mism, pr, pc)
+    add(
+        np.isin(np.arange(book.n_offers), list(first_bad)),
+        "location",
+        lambda r: (
+            f"member {fleet.der_id[first_bad[r]]!r} sits at feeder "
+            f"{fleet.feeder[first_bad[r]]} node {fleet.node[first_bad[r]]}, the offer at feeder "
+            f"{book.feeder[r]} node {book.node[r]}"
+        ),
+    )
+
+
+def _prequalified(
+    book: OfferBook,
+    fleet: Fleet,
+    registry: Any,
+    pr: npt.NDArray[np.int64],
+    pc: npt.NDArray[np.int64],
+    add: Add,
+) -> None:
+    """Every member is active for the offer's product in the registry."""
+    n = book.n_offers
+    prods = np.asarray(book.product_id, dtype=object)
+    uniq, pcode = np.unique(prods.astype(str), return_inverse=True)
+    active = (
+        np.vstack([np.isin(fleet.der_id.astype(str), registry.active(str(p))) for p in uniq])
+        if n
+        else np.zeros((0, fleet.n_der), dtype=bool)
+    )
+    ok_pair = active[pcode.ravel()[pr], pc] if pr.size else np.zeros(0, dtype=bool)
+    nq = _first_member(~ok_pair, pr, pc)
+    add(
+        np.isin(np.arange(n), list(nq)),
+        "not_prequalified",
+        lambda r: f"member {fleet.der_id[nq[r]]!r} is not active for {prods[r]} in the registry",
+    )
+
+
+def _prices(book: OfferBook, pre: Preset, add: Add) -> None:
+    """Prices within the preset's cap and floor."""
+    cap, floor = pre.energy.price_cap_per_mwh, pre.energy.price_floor_per_mwh
+    price = book.price_eur_per_mwh
+    if cap is not None:
+        add(
+            np.asarray((price > cap.value).any(axis=1), dtype=bool),
+            "price",
+            lambda r: f"price {price[r].max():g} above the cap {cap.value:g} of {pre.id}",
+        )
+    if floor is not None:
+        add(
+            np.asarray((price < floor.value).any(axis=1), dtype=bool),
+            "price",
+            lambda r: f"price {price[r].min():g} below the floor {floor.value:g} of {pre.id}",
+        )
+
+
+def _frame(book: OfferBook, found: list[tuple[int, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": np.asarray([f[0] for f in found], dtype=np.int64),
+            "offer_id": [book.offer_id[f[0]] for f in found],
+            "der_id": [book.der_id[f[0]] for f in found],
+            "product_id": [book.product_id[f[0]] for f in found],
+            "check": [f[1] for f in found],
+            "reason": [f[2] for f in found],
+        },
+        columns=list(REPORT_COLUMNS),
+    )
+
+
 def validate_offers(
     book: OfferBook,
     fleet: Fleet,
@@ -124,85 +223,24 @@ def validate_offers(
         for r in np.flatnonzero(mask).tolist():
             found.append((r, check, text(r) if callable(text) else str(text)))
 
-    prods = np.asarray(book.product_id, dtype=object)
-    known = np.isin(prods, available_products())
-    avail = known.copy()
-    for p in set(prods[known].tolist()):
-        if not pre.product_available(p):
-            avail[prods == p] = False
-    add(
-        ~avail,
-        "unknown_product",
-        lambda r: (
-            f"product {prods[r]!r} is "
-            + ("unknown" if not known[r] else f"not available under preset {pre.id!r}")
-        ),
-    )
+    avail = _products(book, pre, add)
     count = np.asarray(M.sum(axis=1)).ravel()
     add(count == 0, "no_members", "the offer has no member DER in the fleet")
     coo = M.tocoo()
     pr, pc = coo.row.astype(np.int64), coo.col.astype(np.int64)
-    mism = (fleet.feeder[pc] != book.feeder[pr]) | (fleet.node[pc] != book.node[pr])
-    first_bad = _first_member(mism, pr, pc)
-    add(
-        np.isin(np.arange(n), list(first_bad)),
-        "location",
-        lambda r: (
-            f"member {fleet.der_id[first_bad[r]]!r} sits at feeder "
-            f"{fleet.feeder[first_bad[r]]} node {fleet.node[first_bad[r]]}, the offer at feeder "
-            f"{book.feeder[r]} node {book.node[r]}"
-        ),
-    )
+    _location(book, fleet, pr, pc, add)
     if registry is not None:
-        uniq, pcode = np.unique(prods.astype(str), return_inverse=True)
-        active = (
-            np.vstack([np.isin(fleet.der_id.astype(str), registry.active(str(p))) for p in uniq])
-            if n
-            else np.zeros((0, fleet.n_der), dtype=bool)
-        )
-        ok_pair = active[pcode.ravel()[pr], pc] if pr.size else np.zeros(0, dtype=bool)
-        nq = _first_member(~ok_pair, pr, pc)
-        add(
-            np.isin(np.arange(n), list(nq)),
-            "not_prequalified",
-            lambda r: (
-                f"member {fleet.der_id[nq[r]]!r} is not active for {prods[r]} in the registry"
-            ),
-        )
+        _prequalified(book, fleet, registry, pr, pc, add)
     _aggregation(book, fleet, pre, count, pr, pc, add)
     _flexibility(book, fleet, M, dt_h, flexibility, add)
-    cap, floor = pre.energy.price_cap_per_mwh, pre.energy.price_floor_per_mwh
-    price = book.price_eur_per_mwh
-    if cap is not None:
-        add(
-            np.asarray((price > cap.value).any(axis=1), dtype=bool),
-            "price",
-            lambda r: f"price {price[r].max():g} above the cap {cap.value:g} of {pre.id}",
-        )
-    if floor is not None:
-        add(
-            np.asarray((price < floor.value).any(axis=1), dtype=bool),
-            "price",
-            lambda r: f"price {price[r].min():g} below the floor {floor.value:g} of {pre.id}",
-        )
+    _prices(book, pre, add)
     _min_size(book, pre, avail, T, add)
     order = {c: i for i, c in enumerate(CHECKS)}
     found.sort(key=lambda x: (x[0], order[x[1]]))
     if strict and found:
         r, check, reason = found[0]
         raise OfferError(reason, where=f"offer {book.offer_id[r]}", fix=CHECKS[check])
-    frame = pd.DataFrame(
-        {
-            "row": np.asarray([f[0] for f in found], dtype=np.int64),
-            "offer_id": [book.offer_id[f[0]] for f in found],
-            "der_id": [book.der_id[f[0]] for f in found],
-            "product_id": [book.product_id[f[0]] for f in found],
-            "check": [f[1] for f in found],
-            "reason": [f[2] for f in found],
-        },
-        columns=list(REPORT_COLUMNS),
-    )
-    return ValidationReport(n, frame)
+    return ValidationReport(n, _frame(book, found))
 
 
 def _aggregation(

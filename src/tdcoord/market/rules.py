@@ -18,7 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tdcoord.market.errors import PresetError
@@ -280,7 +279,7 @@ def load_preset(name_or_path: str | Path) -> Preset:
         where = str(path)
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as err:
+        except (OSError, UnicodeDecodeError) as err:
             raise PresetError(
                 f"cannot read preset file: {err}", where=where, fix="check the path"
             ) from err
@@ -299,8 +298,9 @@ def load_preset(name_or_path: str | Path) -> Preset:
             .joinpath(f"{name}.yaml")
             .read_text(encoding="utf-8")
         )
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise PresetError(f"not valid YAML: {err}", where=where, fix="fix the YAML syntax") from err
+    from tdcoord.errors import raise_issues
+    from tdcoord.yaml_input import load_yaml_text
+
+    data, duplicates = load_yaml_text(text, PresetError, where)  # safe_load + duplicate keys
+    raise_issues(PresetError, where, duplicates)
     return preset_from_dict(data, where)

@@ -237,6 +237,92 @@ def _grid_nodes_from_edges(edges: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"key": keys_s, "kind": kind, "label": keys_s})
 
 
+def _check_scalars(ri: ReportInput) -> tuple[float, float]:
+    """Study name, provenance, voltage limits and interval length; the limits as floats."""
+    if not isinstance(ri.study_name, str) or not ri.study_name.strip():
+        raise ReportError(
+            "the report needs a study name", where="ReportInput.study_name", fix="give a name"
+        )
+    if not isinstance(ri.provenance, dict):
+        raise ReportError(
+            "provenance must be a dict",
+            where="ReportInput.provenance",
+            fix="give e.g. {'tdcoord': version, 'highs': version, 'input_hash': sha256}",
+        )
+    lo, hi = (float(v) for v in ri.v_limits_pu)
+    if not lo < hi:
+        raise ReportError(
+            f"voltage limits {ri.v_limits_pu} are not increasing",
+            where="ReportInput.v_limits_pu",
+            fix="give (v_min_pu, v_max_pu) with v_min_pu < v_max_pu, e.g. (0.95, 1.05)",
+        )
+    if not ri.interval_minutes > 0:
+        raise ReportError(
+            f"interval_minutes {ri.interval_minutes} must be positive",
+            where="ReportInput.interval_minutes",
+            fix="give the interval length in minutes, e.g. 15",
+        )
+    return lo, hi
+
+
+def _kpis_in_model_order(models: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
+    """One KPI row per model, in the order of the models table (the report's order)."""
+    dup = models["model_id"][models["model_id"].duplicated()].tolist()
+    if dup:
+        raise ReportError(
+            f"model id(s) {', '.join(dup)} appear twice in models",
+            where="ReportInput.models.model_id",
+            fix="give one row per model",
+        )
+    known = models["model_id"].tolist()
+    kpis = _normalise_kpis(kpis)
+    dup = kpis["model_id"][kpis["model_id"].duplicated()].tolist()
+    if dup:
+        raise ReportError(
+            f"model id(s) {', '.join(dup)} appear twice in kpis",
+            where="ReportInput.kpis.model_id",
+            fix="give one KPI row per model",
+        )
+    no_kpi = [m for m in known if m not in set(kpis["model_id"])]
+    if no_kpi:
+        raise ReportError(
+            f"model(s) {', '.join(no_kpi)} have no KPI row",
+            where="ReportInput.kpis",
+            fix="give one KPI row per model of ReportInput.models",
+        )
+    return kpis.set_index("model_id").loc[known].reset_index()
+
+
+def _checked_grid(edges: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    """The grid nodes (derived from the edges when not given), checked against the edges."""
+    if len(edges):
+        bad_kind = sorted(set(edges["kind"].astype(str)) - set(EDGE_KINDS))
+        if bad_kind:
+            raise ReportError(
+                f"grid_edges kind(s) {', '.join(bad_kind)} are unknown",
+                where="ReportInput.grid_edges.kind",
+                fix=f"use {', '.join(EDGE_KINDS)}",
+            )
+        if len(nodes) == 0:
+            nodes = _grid_nodes_from_edges(edges)
+        keys = set(nodes["key"])
+        dangling = sorted((set(edges["from_id"]) | set(edges["to_id"])) - keys)
+        if dangling:
+            raise ReportError(
+                f"grid_edges end at node(s) {', '.join(dangling[:5])} missing in grid_nodes",
+                where="ReportInput.grid_edges",
+                fix="add those keys to grid_nodes (or leave grid_nodes empty to derive it)",
+            )
+    if len(nodes) and nodes["key"].duplicated().any():
+        dup = nodes["key"][nodes["key"].duplicated()].tolist()
+        raise ReportError(
+            f"grid node key(s) {', '.join(dup[:5])} appear twice",
+            where="ReportInput.grid_nodes.key",
+            fix="give one row per node key",
+        )
+    return nodes
+
+
 @dataclass(frozen=True, eq=False)
 class ReportInput:
     """Everything the comparison report shows, as long-format frames (see :data:`FRAME_SCHEMAS`).
@@ -272,91 +358,18 @@ class ReportInput:
     map_interval: int | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.study_name, str) or not self.study_name.strip():
-            raise ReportError(
-                "the report needs a study name", where="ReportInput.study_name", fix="give a name"
-            )
-        if not isinstance(self.provenance, dict):
-            raise ReportError(
-                "provenance must be a dict",
-                where="ReportInput.provenance",
-                fix="give e.g. {'tdcoord': version, 'highs': version, 'input_hash': sha256}",
-            )
-        lo, hi = (float(v) for v in self.v_limits_pu)
-        if not lo < hi:
-            raise ReportError(
-                f"voltage limits {self.v_limits_pu} are not increasing",
-                where="ReportInput.v_limits_pu",
-                fix="give (v_min_pu, v_max_pu) with v_min_pu < v_max_pu, e.g. (0.95, 1.05)",
-            )
-        if not self.interval_minutes > 0:
-            raise ReportError(
-                f"interval_minutes {self.interval_minutes} must be positive",
-                where="ReportInput.interval_minutes",
-                fix="give the interval length in minutes, e.g. 15",
-            )
+        lo, hi = _check_scalars(self)
         frames: dict[str, pd.DataFrame] = {}
         for name in FRAME_SCHEMAS:
             raw = getattr(self, name)
             if name == "timeline" and raw is None:
                 raw = pd.DataFrame()
             frames[name] = _normalise(name, raw)
-        models = frames["models"]
-        dup = models["model_id"][models["model_id"].duplicated()].tolist()
-        if dup:
-            raise ReportError(
-                f"model id(s) {', '.join(dup)} appear twice in models",
-                where="ReportInput.models.model_id",
-                fix="give one row per model",
-            )
-        known = models["model_id"].tolist()
-        kpis = _normalise_kpis(frames["kpis"])
-        dup = kpis["model_id"][kpis["model_id"].duplicated()].tolist()
-        if dup:
-            raise ReportError(
-                f"model id(s) {', '.join(dup)} appear twice in kpis",
-                where="ReportInput.kpis.model_id",
-                fix="give one KPI row per model",
-            )
-        no_kpi = [m for m in known if m not in set(kpis["model_id"])]
-        if no_kpi:
-            raise ReportError(
-                f"model(s) {', '.join(no_kpi)} have no KPI row",
-                where="ReportInput.kpis",
-                fix="give one KPI row per model of ReportInput.models",
-            )
-        # KPI rows in the order of the models table (the report's order everywhere).
-        kpis = kpis.set_index("model_id").loc[known].reset_index()
-        frames["kpis"] = kpis
+        known = frames["models"]["model_id"].tolist()
+        frames["kpis"] = _kpis_in_model_order(frames["models"], frames["kpis"])
         for name, df in frames.items():
             _check_model_ids(name, df, known)
-        edges, nodes = frames["grid_edges"], frames["grid_nodes"]
-        if len(edges):
-            bad_kind = sorted(set(edges["kind"].astype(str)) - set(EDGE_KINDS))
-            if bad_kind:
-                raise ReportError(
-                    f"grid_edges kind(s) {', '.join(bad_kind)} are unknown",
-                    where="ReportInput.grid_edges.kind",
-                    fix=f"use {', '.join(EDGE_KINDS)}",
-                )
-            if len(nodes) == 0:
-                nodes = _grid_nodes_from_edges(edges)
-                frames["grid_nodes"] = nodes
-            keys = set(nodes["key"])
-            dangling = sorted((set(edges["from_id"]) | set(edges["to_id"])) - keys)
-            if dangling:
-                raise ReportError(
-                    f"grid_edges end at node(s) {', '.join(dangling[:5])} missing in grid_nodes",
-                    where="ReportInput.grid_edges",
-                    fix="add those keys to grid_nodes (or leave grid_nodes empty to derive it)",
-                )
-        if len(nodes) and nodes["key"].duplicated().any():
-            dup = nodes["key"][nodes["key"].duplicated()].tolist()
-            raise ReportError(
-                f"grid node key(s) {', '.join(dup[:5])} appear twice",
-                where="ReportInput.grid_nodes.key",
-                fix="give one row per node key",
-            )
+        frames["grid_nodes"] = _checked_grid(frames["grid_edges"], frames["grid_nodes"])
         for name, df in frames.items():
             object.__setattr__(self, name, df)
         object.__setattr__(self, "v_limits_pu", (lo, hi))

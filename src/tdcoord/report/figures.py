@@ -289,6 +289,71 @@ def ranked_feeders(ri: ReportInput, max_feeders: int) -> list[str]:
     return [str(k) for k in order[:max_feeders]]
 
 
+def _shares_schedule(sched: dict[str, pd.DataFrame]) -> bool:
+    """Whether every model of a feeder has the same agreed schedule (one dashed line then)."""
+    first = next(iter(sched.values()))
+    return all(
+        len(g) == len(first)
+        and np.array_equal(g["interval"].to_numpy(), first["interval"].to_numpy())
+        and np.allclose(g["scheduled_mw"].to_numpy(), first["scheduled_mw"].to_numpy())
+        for g in sched.values()
+    )
+
+
+def _feeder_flow_traces(
+    ri: ReportInput, fid: str, sched: dict[str, pd.DataFrame], legend: bool
+) -> list[go.Scatter]:
+    """One feeder's traces: the shared schedule (dashed black) or one per model, and each
+    model's actual flow."""
+    colors = model_colors(ri)
+    shared = _shares_schedule(sched)
+    here: list[go.Scatter] = []
+    if shared:
+        first = next(iter(sched.values()))
+        here.append(
+            go.Scatter(
+                **_x_time(ri, first["interval"]),
+                y=_f32(first["scheduled_mw"]),
+                mode="lines",
+                line={"color": "black", "dash": "dash", "width": 1.5},
+                name="schedule",
+                legendgroup="schedule",
+                showlegend=legend,
+                hovertemplate=f"schedule, feeder {fid}<br>%{{x:.2f}} h: %{{y:.3f}} MW"
+                "<extra></extra>",
+            )
+        )
+    for m in ri.model_ids:
+        if m not in sched:
+            continue
+        g = sched[m]
+        here.append(
+            go.Scatter(
+                **_x_time(ri, g["interval"]),
+                y=_f32(g["actual_mw"]),
+                mode="lines",
+                line={"color": colors[m], "width": 1.5},
+                name=m,
+                legendgroup=m,
+                showlegend=legend,
+                hovertemplate=f"{m}, feeder {fid}<br>%{{x:.2f}} h: %{{y:.3f}} MW<extra></extra>",
+            )
+        )
+        if not shared:
+            here.append(
+                go.Scatter(
+                    **_x_time(ri, g["interval"]),
+                    y=_f32(g["scheduled_mw"]),
+                    mode="lines",
+                    line={"color": colors[m], "dash": "dash", "width": 1.0},
+                    name=f"{m} schedule",
+                    legendgroup=m,
+                    showlegend=False,
+                )
+            )
+    return here
+
+
 def interface_flows(ri: ReportInput, max_feeders: int = 12) -> go.Figure:
     """Interface exchange per feeder (MW, + = feeder imports): each model's actual flow as a solid
     line, the agreed schedule dashed (one line when all models share it)."""
@@ -305,7 +370,6 @@ def interface_flows(ri: ReportInput, max_feeders: int = 12) -> go.Figure:
         shared_xaxes=True,
         vertical_spacing=min(0.12, 0.3 / nrows),
     )
-    colors = model_colors(ri)
     flows = ri.interface_flows.sort_values(["feeder_id", "model_id", "interval"], kind="stable")
     groups = dict(tuple(flows.groupby(["feeder_id", "model_id"], sort=False)))
     by_feeder: dict[str, dict[str, pd.DataFrame]] = {}
@@ -315,58 +379,7 @@ def interface_flows(ri: ReportInput, max_feeders: int = 12) -> go.Figure:
     rows: list[int] = []
     cols: list[int] = []
     for k, fid in enumerate(feeders):
-        sched = by_feeder[fid]
-        first = next(iter(sched.values()))
-        shared = all(
-            len(g) == len(first)
-            and np.array_equal(g["interval"].to_numpy(), first["interval"].to_numpy())
-            and np.allclose(g["scheduled_mw"].to_numpy(), first["scheduled_mw"].to_numpy())
-            for g in sched.values()
-        )  # one dashed schedule line when all models share it
-        here: list[go.Scatter] = []
-        if shared:
-            here.append(
-                go.Scatter(
-                    **_x_time(ri, first["interval"]),
-                    y=_f32(first["scheduled_mw"]),
-                    mode="lines",
-                    line={"color": "black", "dash": "dash", "width": 1.5},
-                    name="schedule",
-                    legendgroup="schedule",
-                    showlegend=k == 0,
-                    hovertemplate=f"schedule, feeder {fid}<br>%{{x:.2f}} h: %{{y:.3f}} MW"
-                    "<extra></extra>",
-                )
-            )
-        for m in ri.model_ids:
-            if m not in sched:
-                continue
-            g = sched[m]
-            here.append(
-                go.Scatter(
-                    **_x_time(ri, g["interval"]),
-                    y=_f32(g["actual_mw"]),
-                    mode="lines",
-                    line={"color": colors[m], "width": 1.5},
-                    name=m,
-                    legendgroup=m,
-                    showlegend=k == 0,
-                    hovertemplate=f"{m}, feeder {fid}<br>%{{x:.2f}} h: %{{y:.3f}} MW"
-                    "<extra></extra>",
-                )
-            )
-            if not shared:
-                here.append(
-                    go.Scatter(
-                        **_x_time(ri, g["interval"]),
-                        y=_f32(g["scheduled_mw"]),
-                        mode="lines",
-                        line={"color": colors[m], "dash": "dash", "width": 1.0},
-                        name=f"{m} schedule",
-                        legendgroup=m,
-                        showlegend=False,
-                    )
-                )
+        here = _feeder_flow_traces(ri, fid, by_feeder[fid], k == 0)
         traces += here
         rows += [k // ncols + 1] * len(here)
         cols += [k % ncols + 1] * len(here)

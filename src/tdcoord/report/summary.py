@@ -150,68 +150,77 @@ def _eur(v: float) -> str:
     return f"€{v:,.0f}"
 
 
-def reading(ri: ReportInput) -> list[str]:
-    """Plain-language sentences reading the KPI table (deterministic, report order for ties)."""
+def _cheapest(ri: ReportInput, h: Headline) -> str:
+    """The headline sentence: the cheapest clean model and the next one."""
     kpis = ri.kpis
-    ids = ri.model_ids
-    out = [
-        f"{len(ids)} coordination model(s) ran on the same grid, fleet and day: {', '.join(ids)}."
-    ]
-    h = headline(ri)
-    if h.model_id is not None and h.cost_key is not None:
-        label = kpi_info(h.cost_key).label.lower()
-        sentence = (
-            f"Cheapest model with no unresolved violation: {_name(ri, h.model_id)}, "
-            f"{label} {_eur(h.cost)}."
-        )
-        clean = kpis.loc[~violated(kpis) & (kpis["model_id"] != h.model_id)]
-        others = _numeric(clean[h.cost_key]).to_numpy()
-        if np.isfinite(others).any():
-            j = int(np.nanargmin(others))
-            nxt = float(others[j])
-            gap = (nxt - h.cost) / abs(h.cost) * 100 if h.cost != 0 else math.inf
-            gap_txt = f"{gap:+.1f} %" if math.isfinite(gap) else f"+{_eur(nxt - h.cost)}"
-            nxt_id = str(clean["model_id"].iloc[j])
-            sentence += f" Next: {_name(ri, nxt_id)} at {_eur(nxt)} ({gap_txt})."
-        out.append(sentence)
-    elif h.cost_key is None:
-        out.append("No cost KPI was reported, so no model can be named cheapest.")
-    else:
-        out.append(
+    if h.model_id is None or h.cost_key is None:
+        if h.cost_key is None:
+            return "No cost KPI was reported, so no model can be named cheapest."
+        return (
             "Every model leaves unresolved violations or failed: none is a complete solution; "
             "compare their total cost, which prices the violations."
         )
-    if h.violating:
-        parts = []
-        for m in h.violating:
-            row = kpis.loc[kpis["model_id"] == m].iloc[0]
-            bits = [
-                f"{format_value(k, row[k])} violation(s)"
-                if k == "unresolved_violations"
-                else f"{format_value(k, row[k])} {kpi_info(k).unit} {kpi_info(k).label.lower()}"
-                for k in VIOLATION_KEYS
-                if k in kpis.columns and _numeric(pd.Series([row[k]])).fillna(0).iloc[0] > 0
-            ]
-            status = str(row["status"]) if "status" in kpis.columns else ""
-            if status in FAILED_STATUSES:
-                bits.append(f"status {status}")
-            parts.append(f"{m} ({', '.join(bits)})" if bits else m)
-        out.append(
-            f"{len(h.violating)} model(s) leave the grid with unresolved problems after AC "
-            f"validation: {'; '.join(parts)}. Their total cost includes these at penalty prices."
-        )
-        if "procurement_cost" in kpis.columns:
-            proc = _numeric(kpis["procurement_cost"])
-            if proc.notna().any():
-                i = int(np.nanargmin(proc.to_numpy()))
-                m = str(kpis["model_id"].iloc[i])
-                if m in h.violating:
-                    out.append(
-                        f"{m} buys flexibility most cheaply ({_eur(float(proc.iloc[i]))}) but does "
-                        "not solve the grid's problems: its low procurement cost is not a saving."
-                    )
-    elif h.has_violation_kpis:
-        out.append("Every model resolves all grid problems after AC validation.")
+    label = kpi_info(h.cost_key).label.lower()
+    sentence = (
+        f"Cheapest model with no unresolved violation: {_name(ri, h.model_id)}, "
+        f"{label} {_eur(h.cost)}."
+    )
+    clean = kpis.loc[~violated(kpis) & (kpis["model_id"] != h.model_id)]
+    others = _numeric(clean[h.cost_key]).to_numpy()
+    if np.isfinite(others).any():
+        j = int(np.nanargmin(others))
+        nxt = float(others[j])
+        gap = (nxt - h.cost) / abs(h.cost) * 100 if h.cost != 0 else math.inf
+        gap_txt = f"{gap:+.1f} %" if math.isfinite(gap) else f"+{_eur(nxt - h.cost)}"
+        nxt_id = str(clean["model_id"].iloc[j])
+        sentence += f" Next: {_name(ri, nxt_id)} at {_eur(nxt)} ({gap_txt})."
+    return sentence
+
+
+def _violation_part(kpis: pd.DataFrame, m: str) -> str:
+    """``model (n violation(s), x MWh overload, …, status …)``."""
+    row = kpis.loc[kpis["model_id"] == m].iloc[0]
+    bits = [
+        f"{format_value(k, row[k])} violation(s)"
+        if k == "unresolved_violations"
+        else f"{format_value(k, row[k])} {kpi_info(k).unit} {kpi_info(k).label.lower()}"
+        for k in VIOLATION_KEYS
+        if k in kpis.columns and _numeric(pd.Series([row[k]])).fillna(0).iloc[0] > 0
+    ]
+    status = str(row["status"]) if "status" in kpis.columns else ""
+    if status in FAILED_STATUSES:
+        bits.append(f"status {status}")
+    return f"{m} ({', '.join(bits)})" if bits else m
+
+
+def _violations(ri: ReportInput, h: Headline) -> list[str]:
+    """Sentences on the models that leave problems (or that every model solves them)."""
+    kpis = ri.kpis
+    if not h.violating:
+        if h.has_violation_kpis:
+            return ["Every model resolves all grid problems after AC validation."]
+        return []
+    parts = [_violation_part(kpis, m) for m in h.violating]
+    out = [
+        f"{len(h.violating)} model(s) leave the grid with unresolved problems after AC "
+        f"validation: {'; '.join(parts)}. Their total cost includes these at penalty prices."
+    ]
+    if "procurement_cost" in kpis.columns:
+        proc = _numeric(kpis["procurement_cost"])
+        if proc.notna().any():
+            i = int(np.nanargmin(proc.to_numpy()))
+            m = str(kpis["model_id"].iloc[i])
+            if m in h.violating:
+                out.append(
+                    f"{m} buys flexibility most cheaply ({_eur(float(proc.iloc[i]))}) but does "
+                    "not solve the grid's problems: its low procurement cost is not a saving."
+                )
+    return out
+
+
+def _activations(ri: ReportInput) -> list[str]:
+    """Double and counter-activations per model."""
+    kpis, ids, out = ri.kpis, ri.model_ids, []
     for key, yes, no in (
         (
             "double_activations",
@@ -228,6 +237,12 @@ def reading(ri: ReportInput) -> list[str]:
             v = _numeric(kpis[key]).fillna(0.0)
             hit = [f"{m} ({format_value(key, x)})" for m, x in zip(ids, v, strict=True) if x > 0]
             out.append(f"{yes} {', '.join(hit)}." if hit else no)
+    return out
+
+
+def _ranges(ri: ReportInput) -> list[str]:
+    """Messages and computation time: from the lowest to the highest model; odd statuses."""
+    kpis, ids, out = ri.kpis, ri.model_ids, []
     for key, what in (("messages", "messages exchanged"), ("compute_s", "computation time (s)")):
         if key in kpis.columns:
             v = _numeric(kpis[key])
@@ -243,3 +258,16 @@ def reading(ri: ReportInput) -> list[str]:
         if odd:
             out.append(f"Solver status other than optimal — {'; '.join(odd)}.")
     return out
+
+
+def reading(ri: ReportInput) -> list[str]:
+    """Plain-language sentences reading the KPI table (deterministic, report order for ties)."""
+    ids = ri.model_ids
+    h = headline(ri)
+    return [
+        f"{len(ids)} coordination model(s) ran on the same grid, fleet and day: {', '.join(ids)}.",
+        _cheapest(ri, h),
+        *_violations(ri, h),
+        *_activations(ri),
+        *_ranges(ri),
+    ]

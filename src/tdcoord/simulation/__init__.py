@@ -27,7 +27,12 @@ from tdcoord.simulation.events import (
     check_events,
     parse_events,
 )
-from tdcoord.simulation.feeder_fault import FaultResult, downstream_nodes, isolate_fault
+from tdcoord.simulation.feeder_fault import (
+    FaultArea,
+    FaultResult,
+    downstream_nodes,
+    isolate_fault,
+)
 from tdcoord.simulation.forecast import ForecastConfig, forecast, forecast_errors
 from tdcoord.simulation.line_trip import LineTripResult, trip_lines
 from tdcoord.simulation.records import check_no_bypass
@@ -39,7 +44,13 @@ from tdcoord.simulation.stages import (
     information_cutoff,
     stages_for,
 )
-from tdcoord.simulation.tso_orders import ShedResult, SupportResult, request_support, shed_load
+from tdcoord.simulation.tso_orders import (
+    ShedResult,
+    SupportArea,
+    SupportResult,
+    request_support,
+    shed_load,
+)
 
 __all__ = [
     "STAGE_NAMES",
@@ -48,6 +59,7 @@ __all__ = [
     "ActivationResult",
     "DsoSupport",
     "Event",
+    "FaultArea",
     "FaultResult",
     "FeederFault",
     "ForecastConfig",
@@ -62,6 +74,7 @@ __all__ = [
     "Stage",
     "State",
     "StudyClock",
+    "SupportArea",
     "SupportResult",
     "activate",
     "assert_no_lookahead",

@@ -39,11 +39,11 @@ from tdcoord.simulation.events import (
     check_events,
     parse_events,
 )
-from tdcoord.simulation.feeder_fault import isolate_fault
+from tdcoord.simulation.feeder_fault import FaultArea, isolate_fault
 from tdcoord.simulation.line_trip import trip_lines
 from tdcoord.simulation.records import Record, check_no_bypass
 from tdcoord.simulation.timeline import ModelDay
-from tdcoord.simulation.tso_orders import request_support, shed_load
+from tdcoord.simulation.tso_orders import SupportArea, request_support, shed_load
 
 EVENT_COLUMNS = ("stage", "interval", "event", "detail", "state", "shed_mwh")
 
@@ -131,11 +131,11 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             load, gen = _node_state(day, md, f)
             flex = day.flexibility
             node_m = day.fleet.node_matrix(f, fd.n_node)
-            fault = isolate_fault(
-                fd, ev.branch, load[:, ts], gen[:, ts],
+            fault_area = FaultArea(
+                load[:, ts], gen[:, ts],
                 np.asarray(node_m @ flex.up_mw)[:, ts], np.asarray(node_m @ flex.down_mw)[:, ts],
-                dt_h=dt, start_interval=int(ts[0]),
             )
+            fault = isolate_fault(fd, ev.branch, fault_area, dt_h=dt, start_interval=int(ts[0]))
             shed = float(fault.shed_mw.sum() * dt)
             state = fault.state_after if fault.islanded else worst(list(fault.states))
             msgs += list(fault.messages)
@@ -160,9 +160,10 @@ def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
             sel = np.flatnonzero(fleet.feeder == f)
             flex = day.flexibility
             ders = [str(d) for d in fleet.der_id[sel]]
+            support_area = SupportArea(ders, flex.up_mw[sel][:, ts], flex.down_mw[sel][:, ts])
             sup = request_support(
-                ev.feeder, np.full(ts.size, ev.mw), ev.direction, ders,
-                flex.up_mw[sel][:, ts], flex.down_mw[sel][:, ts], start_interval=int(ts[0]),
+                ev.feeder, np.full(ts.size, ev.mw), ev.direction, support_area,
+                start_interval=int(ts[0]),
             )
             shed = 0.0
             state = "alert" if float(sup.granted_mw.sum()) > 0 else "normal"

@@ -104,62 +104,90 @@ class FaultResult:
         return float(gap.sum() * dt_h)
 
 
-def isolate_fault(
-    feeder: Feeder,
-    branch_id: int,
-    load_mw: npt.ArrayLike,
-    gen_mw: npt.ArrayLike,
-    up_mw: npt.ArrayLike,
-    down_mw: npt.ArrayLike,
+def _grid_forming(
+    grid_forming: npt.ArrayLike | None, up: FloatArray, down: FloatArray
+) -> BoolArray:
+    """Grid-forming flag per node row (default: any node with flexibility)."""
+    n = up.shape[0]
+    if grid_forming is None:
+        return np.asarray((up + down).sum(axis=1) > 0, dtype=bool)
+    gf = np.asarray(grid_forming, dtype=bool)
+    if gf.shape != (n,):
+        raise SimulationError(
+            f"grid_forming has shape {gf.shape}, expected ({n},)",
+            where="feeder fault",
+            fix="give one flag per node row",
+        )
+    return gf
+
+
+def _island_decision(
+    sums: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    has_grid_forming: bool,
     *,
     dt_h: float,
-    start_interval: int = 0,
-    energy_up_mwh: float = float("inf"),
-    grid_forming: npt.ArrayLike | None = None,
-) -> FaultResult:
-    """Isolate the section below ``branch_id`` and decide island or shed (see module doc).
+    start_interval: int,
+    energy_up_mwh: float,
+) -> tuple[bool, str]:
+    """Whether the section can island (module doc) and why (not); ``sums`` = section load,
+    generation, up and down flexibility per interval."""
+    L, G, U, Dn = sums
+    tol = 1e-9 * (1.0 + L)
+    need_up = np.maximum(L - G, 0.0)
+    if not has_grid_forming:
+        return False, "no grid-forming unit in the section"
+    if np.any(G + U + tol < L):
+        t = int(np.argmax(L - G - U))
+        return False, f"local DER cannot cover the load in interval {start_interval + t}"
+    if np.any(G - Dn - tol > L):
+        t = int(np.argmax(G - Dn - L))
+        return (
+            False,
+            f"local generation cannot be reduced to the load in interval {start_interval + t}",
+        )
+    if need_up.sum() * dt_h > energy_up_mwh + 1e-9:
+        return False, "stored energy of the section runs out before the fault is cleared"
+    return True, "local DER covers the section load within its limits"
 
-    ``load_mw``, ``gen_mw`` (local DER and static generation injection), ``up_mw``, ``down_mw``
-    are node rows × fault intervals, MW ≥ 0.
-    """
+
+@dataclass(frozen=True, eq=False)
+class FaultArea:
+    """The feeder's nodes during a fault: load, local DER and static generation injection and
+    DER flexibility up/down (node rows × fault intervals, MW ≥ 0), the grid-forming flag per
+    node (default: any node with flexibility) and the stored energy the section can give
+    (``energy_up_mwh``, unlimited by default)."""
+
+    load_mw: npt.ArrayLike
+    gen_mw: npt.ArrayLike
+    up_mw: npt.ArrayLike
+    down_mw: npt.ArrayLike
+    grid_forming: npt.ArrayLike | None = None
+    energy_up_mwh: float = float("inf")
+
+
+def isolate_fault(
+    feeder: Feeder, branch_id: int, area: FaultArea, *, dt_h: float, start_interval: int = 0
+) -> FaultResult:
+    """Isolate the section below ``branch_id`` and decide island or shed (see module doc)."""
     section = downstream_nodes(feeder, branch_id)
     n = feeder.n_node
-    load = _node_grid(load_mw, n, None, "load_mw")
+    load = _node_grid(area.load_mw, n, None, "load_mw")
     T = load.shape[1]
-    gen = _node_grid(gen_mw, n, T, "gen_mw")
-    up = _node_grid(up_mw, n, T, "up_mw")
-    down = _node_grid(down_mw, n, T, "down_mw")
-    if grid_forming is None:
-        gf = (up + down).sum(axis=1) > 0
-    else:
-        gf = np.asarray(grid_forming, dtype=bool)
-        if gf.shape != (n,):
-            raise SimulationError(
-                f"grid_forming has shape {gf.shape}, expected ({n},)",
-                where="feeder fault",
-                fix="give one flag per node row",
-            )
+    gen = _node_grid(area.gen_mw, n, T, "gen_mw")
+    up = _node_grid(area.up_mw, n, T, "up_mw")
+    down = _node_grid(area.down_mw, n, T, "down_mw")
+    gf = _grid_forming(area.grid_forming, up, down)
     L = load[section].sum(axis=0)
     G = gen[section].sum(axis=0)
     U = up[section].sum(axis=0)
     Dn = down[section].sum(axis=0)
-    tol = 1e-9 * (1.0 + L)
-    need_up = np.maximum(L - G, 0.0)
-    if not gf[section].any():
-        ok, reason = False, "no grid-forming unit in the section"
-    elif np.any(G + U + tol < L):
-        t = int(np.argmax(L - G - U))
-        ok, reason = False, f"local DER cannot cover the load in interval {start_interval + t}"
-    elif np.any(G - Dn - tol > L):
-        t = int(np.argmax(G - Dn - L))
-        ok, reason = (
-            False,
-            f"local generation cannot be reduced to the load in interval {start_interval + t}",
-        )
-    elif need_up.sum() * dt_h > energy_up_mwh + 1e-9:
-        ok, reason = False, "stored energy of the section runs out before the fault is cleared"
-    else:
-        ok, reason = True, "local DER covers the section load within its limits"
+    ok, reason = _island_decision(
+        (L, G, U, Dn),
+        bool(gf[section].any()),
+        dt_h=dt_h,
+        start_interval=start_interval,
+        energy_up_mwh=area.energy_up_mwh,
+    )
     delta = L - G  # > 0: more injection needed
     redispatch = np.zeros((n, T))
     if ok:
@@ -168,18 +196,8 @@ def isolate_fault(
         redispatch = np.where(section[:, None], w_up + w_dn, 0.0)
     demand = load.sum(axis=0)
     served_grid = demand - L
-    isl = L if ok else np.zeros(T)
-    shed = np.zeros(T) if ok else L
-    before = demand - gen.sum(axis=0)
-    after = served_grid - gen[~section].sum(axis=0)
     state: State = "alert" if ok else "emergency"
     dso = dso_actor(feeder.id)
-    end = start_interval + T
-    msgs = (
-        record(dso, "tso", "fault_notice", 3, start_interval),
-        record(dso, "tso", "island_status" if ok else "shedding_report", T, start_interval),
-        record(dso, "tso", "restoration_notice", 1, end),
-    )
     return FaultResult(
         feeder=feeder.id,
         branch=int(branch_id),
@@ -188,12 +206,16 @@ def isolate_fault(
         reason=reason,
         demand_mw=demand,
         served_grid_mw=served_grid,
-        islanded_served_mw=isl,
-        shed_mw=shed,
+        islanded_served_mw=L if ok else np.zeros(T),
+        shed_mw=np.zeros(T) if ok else L,
         island_redispatch_mw=redispatch,
-        interface_before_mw=before,
-        interface_after_mw=after,
+        interface_before_mw=demand - gen.sum(axis=0),
+        interface_after_mw=served_grid - gen[~section].sum(axis=0),
         states=tuple([state] * T),
         state_after="restorative",
-        messages=msgs,
+        messages=(
+            record(dso, "tso", "fault_notice", 3, start_interval),
+            record(dso, "tso", "island_status" if ok else "shedding_report", T, start_interval),
+            record(dso, "tso", "restoration_notice", 1, start_interval + T),
+        ),
     )

@@ -111,18 +111,11 @@ class LineTripResult:
         return self.demand_mw - self.shed_mw
 
 
-def trip_lines(
-    tr: Transmission,
-    branch_ids: Sequence[int],
-    gen_mw: npt.ArrayLike,
-    load_mw: npt.ArrayLike,
-    *,
-    convention: str = "powermodels",
-    previous_state: State = "normal",
-) -> LineTripResult:
-    """DC consequences of tripping ``branch_ids`` with generation and load per bus row × T."""
+def _checked_inputs(
+    tr: Transmission, ids: list[int], gen_mw: npt.ArrayLike, load_mw: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Generation and load (bus rows × T), checked: known branches, equal shapes, balanced."""
     known = tr.branches.id
-    ids = [int(b) for b in branch_ids]
     missing = [b for b in ids if b not in set(known.tolist())]
     if missing:
         raise SimulationError(
@@ -136,7 +129,10 @@ def trip_lines(
         raise SimulationError(
             f"gen_mw {g.shape} and load_mw {d.shape} differ", where="line trip", fix="align them"
         )
-    net0 = dc_network(tr, convention)
+    return g, d
+
+
+def _check_balance(g: FloatArray, d: FloatArray) -> None:
     mismatch = g.sum(axis=0) - d.sum(axis=0)
     scale = 1.0 + d.sum(axis=0)
     if np.any(np.abs(mismatch) > BALANCE_TOL_MW * scale):
@@ -146,20 +142,58 @@ def trip_lines(
             where="line trip",
             fix="pass a balanced dispatch (e.g. the DC-OPF result)",
         )
-    keep = ~np.isin(known, ids)
-    net = without_branches(net0, keep, np.asarray(tr.buses.is_reference, dtype=bool))
-    n_isl = int(net.island.max()) + 1
-    member = sp.csr_matrix(
-        (np.ones(tr.n_bus), (net.island, np.arange(tr.n_bus))), shape=(n_isl, tr.n_bus)
-    )
+
+
+def _island_balance(
+    island: IntArray, g: FloatArray, d: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Load shed and generation curtailed per bus row (× T) so that every island balances:
+    pro rata to load in a short island, to generation in a long one."""
+    n_bus = g.shape[0]
+    n_isl = int(island.max()) + 1
+    member = sp.csr_matrix((np.ones(n_bus), (island, np.arange(n_bus))), shape=(n_isl, n_bus))
     gi = np.asarray(member @ g, dtype=np.float64)  # islands × T
     di = np.asarray(member @ d, dtype=np.float64)
     deficit = np.maximum(di - gi, 0.0)
     surplus = np.maximum(gi - di, 0.0)
     shed_frac = np.divide(deficit, di, out=np.zeros_like(di), where=di > 0)
     curt_frac = np.divide(surplus, gi, out=np.zeros_like(gi), where=gi > 0)
-    shed = d * shed_frac[net.island]
-    curtailed = g * curt_frac[net.island]
+    return d * shed_frac[island], g * curt_frac[island]
+
+
+def _overloads(
+    known: IntArray, flow: FloatArray, loading: FloatArray, rating: FloatArray
+) -> pd.DataFrame:
+    over_b, over_t = np.nonzero(loading > 1.0 + 1e-6)
+    return pd.DataFrame(
+        {
+            "branch": known[over_b],
+            "interval": over_t,
+            "flow_mw": flow[over_b, over_t],
+            "rating_mw": rating[over_b],
+            "loading": loading[over_b, over_t],
+        }
+    )
+
+
+def trip_lines(
+    tr: Transmission,
+    branch_ids: Sequence[int],
+    gen_mw: npt.ArrayLike,
+    load_mw: npt.ArrayLike,
+    *,
+    convention: str = "powermodels",
+    previous_state: State = "normal",
+) -> LineTripResult:
+    """DC consequences of tripping ``branch_ids`` with generation and load per bus row × T."""
+    known = tr.branches.id
+    ids = [int(b) for b in branch_ids]
+    g, d = _checked_inputs(tr, ids, gen_mw, load_mw)
+    net0 = dc_network(tr, convention)
+    _check_balance(g, d)
+    keep = ~np.isin(known, ids)
+    net = without_branches(net0, keep, np.asarray(tr.buses.is_reference, dtype=bool))
+    shed, curtailed = _island_balance(net.island, g, d)
     inj = (g - curtailed) - (d - shed)
     f_kept = dc_flows(net, inj)
     flow = np.zeros((len(known), g.shape[1]))
@@ -170,16 +204,6 @@ def trip_lines(
         rating[:, None],
         out=np.zeros_like(flow),
         where=np.isfinite(rating)[:, None] & (rating[:, None] > 0),
-    )
-    over_b, over_t = np.nonzero(loading > 1.0 + 1e-6)
-    overloads = pd.DataFrame(
-        {
-            "branch": known[over_b],
-            "interval": over_t,
-            "flow_mw": flow[over_b, over_t],
-            "rating_mw": rating[over_b],
-            "loading": loading[over_b, over_t],
-        }
     )
     margins = [
         Margins(
@@ -198,5 +222,5 @@ def trip_lines(
         curtailed_mw=curtailed,
         demand_mw=d,
         states=tuple(classify_series(margins, previous_state)),
-        overloads=overloads,
+        overloads=_overloads(known, flow, loading, rating),
     )

@@ -132,32 +132,82 @@ class SupportResult:
     messages: tuple[Record, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class SupportArea:
+    """The DERs a support request can reach below one feeder: ids, flexibility per direction
+    (DER × T, MW ≥ 0, from :func:`~tdcoord.simulation.activation.available_flexibility`),
+    optional prices (one per DER: merit order; without: pro rata) and aggregators (who receives
+    each DER's request; without: the DER itself)."""
+
+    der_ids: Sequence[str]
+    up_mw: npt.ArrayLike
+    down_mw: npt.ArrayLike
+    price_eur_per_mwh: npt.ArrayLike | None = None
+    aggregator_of: Mapping[str, str] | None = None
+
+
+def _allocate(
+    flex: FloatArray, granted: FloatArray, price_eur_per_mwh: npt.ArrayLike | None
+) -> FloatArray:
+    """Split ``granted`` (T,) over the DERs: merit order with prices, else pro rata."""
+    T = flex.shape[1]
+    total = flex.sum(axis=0)
+    if price_eur_per_mwh is None:
+        frac = np.divide(granted, total, out=np.zeros(T), where=total > 0)
+        return np.asarray(flex * frac[None, :], dtype=np.float64)
+    price = np.asarray(price_eur_per_mwh, dtype=np.float64)
+    if price.shape != (flex.shape[0],) or not np.all(np.isfinite(price)):
+        raise SimulationError(
+            f"price_eur_per_mwh has shape {price.shape}, expected ({flex.shape[0]},)",
+            where="support request",
+            fix="give one finite price per DER",
+        )
+    order = np.argsort(price, kind="stable")
+    f = flex[order]
+    before = np.cumsum(f, axis=0) - f
+    take = np.empty_like(flex)
+    take[order] = np.clip(granted[None, :] - before, 0.0, f)
+    return take
+
+
+def _support_messages(
+    dso: str, ids: tuple[str, ...], take: FloatArray, area: SupportArea, start_interval: int
+) -> tuple[Record, ...]:
+    """TSO → DSO request, DSO → aggregator (or DER) requests, DSO → TSO response."""
+    T = take.shape[1]
+    agg = area.aggregator_of or {}
+    msgs: list[Record] = [record("tso", dso, "support_request", T, start_interval)]
+    active = take > 1e-12
+    receivers = [f"aggregator:{agg[i]}" if i in agg else f"der:{i}" for i in ids]
+    for rcv in sorted(set(receivers)):
+        rows = np.array([r == rcv for r in receivers])
+        n_vals = int(active[rows].sum())
+        if n_vals:
+            first = int(np.flatnonzero(active[rows].any(axis=0))[0])
+            msgs.append(record(dso, rcv, "activation_request", n_vals, start_interval + first))
+    msgs.append(record(dso, "tso", "support_response", T, start_interval))
+    return tuple(msgs)
+
+
 def request_support(
     feeder_id: str,
     request_mw: npt.ArrayLike,
     direction: Literal["up", "down"],
-    der_ids: Sequence[str],
-    up_mw: npt.ArrayLike,
-    down_mw: npt.ArrayLike,
+    area: SupportArea,
     *,
     start_interval: int = 0,
-    price_eur_per_mwh: npt.ArrayLike | None = None,
     dso_limit_mw: npt.ArrayLike | None = None,
-    aggregator_of: Mapping[str, str] | None = None,
     state: State = "alert",
 ) -> SupportResult:
-    """Route a TSO support request through the DSO of ``feeder_id`` to its DERs.
-
-    ``up_mw``/``down_mw``: the area's DER flexibility (DER × T, from
-    :func:`~tdcoord.simulation.activation.available_flexibility`).
-    """
+    """Route a TSO support request through the DSO of ``feeder_id`` to the DERs of ``area``:
+    the DSO caps it by its grid limit ``dso_limit_mw`` and allocates it (module doc)."""
     check_action(state, "dso_support_request")
     if direction not in ("up", "down"):
         raise SimulationError(
             f"direction {direction!r}", where="support request", fix="use 'up' or 'down'"
         )
-    ids = tuple(str(i) for i in der_ids)
-    flex = np.asarray(up_mw if direction == "up" else down_mw, dtype=np.float64)
+    ids = tuple(str(i) for i in area.der_ids)
+    flex = np.asarray(area.up_mw if direction == "up" else area.down_mw, dtype=np.float64)
     if flex.ndim != 2 or flex.shape[0] != len(ids) or np.any(flex < 0):
         raise SimulationError(
             f"flexibility has shape {flex.shape}, expected ({len(ids)}, T) with MW >= 0",
@@ -169,37 +219,9 @@ def request_support(
     limit = (
         req if dso_limit_mw is None else np.minimum(req, _series(dso_limit_mw, T, "dso_limit_mw"))
     )
-    total = flex.sum(axis=0)
-    granted = np.minimum(limit, total)
-    if price_eur_per_mwh is None:
-        frac = np.divide(granted, total, out=np.zeros(T), where=total > 0)
-        take = flex * frac[None, :]
-    else:
-        price = np.asarray(price_eur_per_mwh, dtype=np.float64)
-        if price.shape != (len(ids),) or not np.all(np.isfinite(price)):
-            raise SimulationError(
-                f"price_eur_per_mwh has shape {price.shape}, expected ({len(ids)},)",
-                where="support request",
-                fix="give one finite price per DER",
-            )
-        order = np.argsort(price, kind="stable")
-        f = flex[order]
-        before = np.cumsum(f, axis=0) - f
-        take = np.empty_like(flex)
-        take[order] = np.clip(granted[None, :] - before, 0.0, f)
+    granted = np.minimum(limit, flex.sum(axis=0))
+    take = _allocate(flex, granted, area.price_eur_per_mwh)
     sign = 1.0 if direction == "up" else -1.0
-    dso = dso_actor(feeder_id)
-    agg = aggregator_of or {}
-    msgs: list[Record] = [record("tso", dso, "support_request", T, start_interval)]
-    active = take > 1e-12
-    receivers = [f"aggregator:{agg[i]}" if i in agg else f"der:{i}" for i in ids]
-    for rcv in sorted(set(receivers)):
-        rows = np.array([r == rcv for r in receivers])
-        n_vals = int(active[rows].sum())
-        if n_vals:
-            first = int(np.flatnonzero(active[rows].any(axis=0))[0])
-            msgs.append(record(dso, rcv, "activation_request", n_vals, start_interval + first))
-    msgs.append(record(dso, "tso", "support_response", T, start_interval))
     return SupportResult(
         feeder=feeder_id,
         direction=direction,
@@ -209,5 +231,7 @@ def request_support(
         refused_flex_mw=limit - granted,
         der_ids=ids,
         der_request_mw=sign * take,
-        messages=tuple(msgs),
+        messages=_support_messages(dso_actor(feeder_id), ids, take, area, start_interval),
     )
+
+

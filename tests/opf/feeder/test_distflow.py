@@ -122,7 +122,7 @@ def test_overvoltage_curtails_static_generation() -> None:
 
 def test_undervoltage_without_remedy_is_a_priced_violation() -> None:
     f = chain(3, load_mw=8.0, r=0.05, x=0.05, v_min=0.95)
-    opts = FeederOptions(losses="none", voll=1e9)  # shedding dearer than the violation
+    opts = FeederOptions(losses="none", voll_eur_per_mwh=1e9)  # shedding dearer than the violation
     r = solve_distflow(FeederCase.build(f), opts)
     assert r.status == "optimal_with_slacks"
     assert "undervoltage_pu2" in r.slacks

@@ -110,7 +110,7 @@ def test_load_shedding_and_violation_slacks_are_priced_alike() -> None:
     np.testing.assert_allclose(prices.total[1:] + 0.3 * prices.reactive[1:], 10_000.0, atol=1e-6)
     # a thermal penalty below VOLL: the overload slacks are used, reported and priced the same
     cheap = joint_case(grid, n_periods=2, load_scale=[1.0, 0.9],
-                       options=FeederOptions(losses="none", thermal_penalty=5_000.0))
+                       options=FeederOptions(losses="none", overload_eur_per_mvah=5_000.0))
     mono, scr = both(cheap)
     assert_same(mono, scr)
 

@@ -304,7 +304,7 @@ def test_network_shedding_and_overload_penalty_order() -> None:
     assert [(s.kind, s.id, round(s.value_mw, 6)) for s in shed.slacks] == [
         ("load_shedding", 2, 30.0)
     ]
-    over = solve_dcopf(tr, overload_penalty=1_000.0)  # now overloading is cheaper than shedding
+    over = solve_dcopf(tr, overload_eur_per_mwh=1_000.0)  # now overloading is cheaper than shedding
     assert [(s.kind, s.id, round(s.value_mw, 6)) for s in over.slacks] == [
         ("line_overload", 1, 30.0)
     ]
@@ -315,7 +315,7 @@ def test_network_shedding_and_overload_penalty_order() -> None:
 
 def test_over_generation_spill() -> None:
     tr = make_tr(1, [], [(1, 100.0, 200.0, 10.0)], [(1, 50.0)])
-    r = solve_dcopf(tr, spill_cost=500.0)
+    r = solve_dcopf(tr, spill_eur_per_mwh=500.0)
     assert [(s.kind, round(s.value_mw, 6)) for s in r.slacks] == [("over_generation", 50.0)]
     assert r.lmp[0, 0] == pytest.approx(-500.0)
     assert r.status == "infeasible"

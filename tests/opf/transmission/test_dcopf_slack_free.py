@@ -99,9 +99,9 @@ def test_certificate_refuses_a_dual_a_slack_would_beat() -> None:
         (make_tr(2, [(1, 2, 0.1, 50.0)], [(1, 0.0, 500.0, 10.0)], [(2, 80.0)]), {}),
         (
             make_tr(2, [(1, 2, 0.1, 50.0)], [(1, 0.0, 500.0, 10.0)], [(2, 80.0)]),
-            {"overload_penalty": 1_000.0},
+            {"overload_eur_per_mwh": 1_000.0},
         ),
-        (make_tr(1, [], [(1, 100.0, 200.0, 10.0)], [(1, 50.0)]), {"spill_cost": 500.0}),
+        (make_tr(1, [], [(1, 100.0, 200.0, 10.0)], [(1, 50.0)]), {"spill_eur_per_mwh": 500.0}),
     ],
 )
 def test_infeasible_cases_fall_back_and_skip_the_recheck(

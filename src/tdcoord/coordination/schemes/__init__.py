@@ -43,7 +43,8 @@ def run_scheme(name: str, case: ClearingCase, params: Mapping[str, Any] | None =
     """Run scheme ``name`` on ``case`` with ``params`` (unknown names/keys raise)."""
     if name not in SCHEMES:
         raise CoordinationError(
-            f"unknown scheme {name!r}", where="scheme",
+            f"unknown scheme {name!r}",
+            where="scheme",
             fix=f"use one of {', '.join(SCHEMES)}",
         )
     return SCHEMES[name](case, **dict(params or {}))

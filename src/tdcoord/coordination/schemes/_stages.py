@@ -84,8 +84,12 @@ def note_operator(log: MessageLog, case: ClearingCase, operator: str) -> None:
         return
     for f in range(case.n_feeders):
         fd = case.grid.feeders[f]
-        log.send(case.feeder_label(f), "platform", "feeder_model",
-                 {"n_node": fd.n_node, "base": case.feeder_p_mw[f]})
+        log.send(
+            case.feeder_label(f),
+            "platform",
+            "feeder_model",
+            {"n_node": fd.n_node, "base": case.feeder_p_mw[f]},
+        )
     if operator == "single_platform":
         log.send("tso", "platform", "needs", case.tso_need_mw)
 
@@ -105,8 +109,12 @@ def offer_payload(inj: Injectors, case: ClearingCase) -> dict[str, Any]:
     rows = inj.offer_row
     names = np.where(rows >= 0, ids[np.maximum(rows, 0)] if len(ids) else "", "virtual")
     return {
-        "id": names.tolist(), "feeder": inj.feeder, "node": inj.node, "dir": inj.direction,
-        "q": inj.cap, "p": inj.price,
+        "id": names.tolist(),
+        "feeder": inj.feeder,
+        "node": inj.node,
+        "dir": inj.direction,
+        "q": inj.cap,
+        "p": inj.price,
     }
 
 

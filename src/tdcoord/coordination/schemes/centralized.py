@@ -25,7 +25,7 @@ import numpy as np
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
-from tdcoord.coordination.outcome import Outcome, make_outcome
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -71,7 +71,17 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     send_activations(log, case, act, buyer)
     parts = split_buyers(case, act, need, other="tso")
     return make_outcome(
-        case, "centralized", p, status=res.status, parts=parts, messages=log,
-        compute_s=time.perf_counter() - t0, iterations=1, gen_redispatch_mw=res.redispatch_mw,
-        lmp_eur_per_mwh=res.lmp_eur_per_mwh, slacks=[res.slacks],
+        case,
+        "centralized",
+        p,
+        Cleared(
+            status=res.status,
+            parts=parts,
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            iterations=1,
+            gen_redispatch_mw=res.redispatch_mw,
+            lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+            slacks=[res.slacks],
+        ),
     )

@@ -41,7 +41,7 @@ from tdcoord.coordination.injectors import Injectors, virtual_injectors
 from tdcoord.coordination.interval_solve import solve_by_interval
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
-from tdcoord.coordination.outcome import Outcome, make_outcome
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -117,15 +117,17 @@ def joint(
         case,
         scheme,
         p,
-        status=res.status,
-        parts=_attribute(case, act, p["priority"], other),
-        messages=log,
-        compute_s=time.perf_counter() - t0,
-        iterations=1,
-        gen_redispatch_mw=res.redispatch_mw,
-        lmp_eur_per_mwh=res.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh=res.dlmp_eur_per_mwh,
-        slacks=[res.slacks],
+        Cleared(
+            status=res.status,
+            parts=_attribute(case, act, p["priority"], other),
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            iterations=1,
+            gen_redispatch_mw=res.redispatch_mw,
+            lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+            dlmp_eur_per_mwh=res.dlmp_eur_per_mwh,
+            slacks=[res.slacks],
+        ),
     )
 
 
@@ -250,11 +252,13 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
             case,
             "common",
             p,
-            status="infeasible",
-            parts=[],
-            messages=log,
-            compute_s=time.perf_counter() - t0,
-            iterations=run.rounds,
+            Cleared(
+                status="infeasible",
+                parts=[],
+                messages=log,
+                compute_s=time.perf_counter() - t0,
+                iterations=run.rounds,
+            ),
         )
     res, subs = run.best[0].payload, run.best[1].payload
     act = scatter(case, t_inj, res.activation_mw[: m.k0])
@@ -269,13 +273,15 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
         case,
         "common",
         p,
-        status=stat,
-        parts=_attribute(case, act, p["priority"], "tso"),
-        messages=log,
-        compute_s=time.perf_counter() - t0,
-        iterations=run.rounds,
-        gen_redispatch_mw=res.redispatch_mw,
-        lmp_eur_per_mwh=res.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh={f: s.dlmp_eur_per_mwh[f] for f, s in enumerate(subs)},
-        slacks=slack_frames,
+        Cleared(
+            status=stat,
+            parts=_attribute(case, act, p["priority"], "tso"),
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            iterations=run.rounds,
+            gen_redispatch_mw=res.redispatch_mw,
+            lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+            dlmp_eur_per_mwh={f: s.dlmp_eur_per_mwh[f] for f, s in enumerate(subs)},
+            slacks=slack_frames,
+        ),
     )

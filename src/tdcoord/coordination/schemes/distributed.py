@@ -22,7 +22,7 @@ from tdcoord.coordination.clearing import ClearingSpec
 from tdcoord.coordination.clearing import clear as clear_lp
 from tdcoord.coordination.injectors import prior_from_activation
 from tdcoord.coordination.messages import MessageLog
-from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -54,26 +54,43 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     for f in range(case.n_feeders):
         log.send(case.feeder_label(f), "platform", "capacity", case.interface_rating_mva[f])
     log.send("tso", "platform", "needs", case.tso_need_mw)
-    res = clear_lp(case, ClearingSpec(
-        injectors=view.offers, need_mw=case.tso_need_mw, lines=False, interface_bounds=bounds,
-        prior=prior,
-    ))
+    res = clear_lp(
+        case,
+        ClearingSpec(
+            injectors=view.offers,
+            need_mw=case.tso_need_mw,
+            lines=False,
+            interface_bounds=bounds,
+            prior=prior,
+        ),
+    )
     t_act = scatter(case, view.offers, res.activation_mw)
     o = case.offers
     for f in range(case.n_feeders):
         rows = o.feeder == f
         if (t_act[rows] > 1e-9).any():
-            log.send(case.feeder_label(f), "platform", "cross_platform_trade",
-                     (o.direction[rows, None] * t_act[rows]).sum(axis=0))
+            log.send(
+                case.feeder_label(f),
+                "platform",
+                "cross_platform_trade",
+                (o.direction[rows, None] * t_act[rows]).sum(axis=0),
+            )
     send_activations(log, case, t_act, "platform")
     parts = [("tso", t_act)] + [
         (case.feeder_label(f), np.where((o.feeder == f)[:, None], d_act, 0.0))
         for f in range(case.n_feeders)
     ]
     return make_outcome(
-        case, "distributed", p, status=worst_status(res.status, *[r.status for r in dres]),
-        parts=parts, messages=log, compute_s=time.perf_counter() - t0,
-        lmp_eur_per_mwh=res.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
-        slacks=[res.slacks, *[r.slacks for r in dres]],
+        case,
+        "distributed",
+        p,
+        Cleared(
+            status=worst_status(res.status, *[r.status for r in dres]),
+            parts=parts,
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+            dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
+            slacks=[res.slacks, *[r.slacks for r in dres]],
+        ),
     )

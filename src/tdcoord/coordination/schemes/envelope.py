@@ -31,7 +31,7 @@ from tdcoord.coordination.clearing import clear as clear_lp
 from tdcoord.coordination.envelopes import operating_envelopes
 from tdcoord.coordination.injectors import Injectors, Prior, prior_from_activation
 from tdcoord.coordination.messages import MessageLog
-from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -71,9 +71,15 @@ def node_envelopes(
     np.add.at(cap_e, residual.node[up], residual.cap[up])
     np.add.at(cap_i, residual.node[dn], residual.cap[dn])
     env = operating_envelopes(
-        fd, case.feeder_p_mw[f] - prior.feeder_p_mw[f],
-        case.feeder_q_mvar[f] - prior.feeder_q_mvar[f], nodes, cap_e[nodes], cap_i[nodes],
-        rule=rule, v_margin_pu=V_MARGIN_PU, s_margin_frac=S_MARGIN_FRAC,
+        fd,
+        case.feeder_p_mw[f] - prior.feeder_p_mw[f],
+        case.feeder_q_mvar[f] - prior.feeder_q_mvar[f],
+        nodes,
+        cap_e[nodes],
+        cap_i[nodes],
+        rule=rule,
+        v_margin_pu=V_MARGIN_PU,
+        s_margin_frac=S_MARGIN_FRAC,
     )
     imp[nodes] = env.import_mw
     exp[nodes] = env.export_mw
@@ -98,14 +104,24 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
         imp, exp = node_envelopes(case, f, residual, prior, p["envelope_rule"])
         node_bounds[f] = (-imp, exp)
         nodes = np.flatnonzero((imp > 0).any(axis=1) | (exp > 0).any(axis=1))
-        log.send(case.feeder_label(f), actor, "envelope",
-                 {"node": nodes, "import": imp[nodes], "export": exp[nodes]})
+        log.send(
+            case.feeder_label(f),
+            actor,
+            "envelope",
+            {"node": nodes, "import": imp[nodes], "export": exp[nodes]},
+        )
     send_offers(log, case, residual, actor)
-    res = clear_lp(case, ClearingSpec(
-        injectors=residual, need_mw=case.tso_need_mw,
-        lines=case.grid.transmission is not None, redispatch=True, node_bounds=node_bounds,
-        prior=prior,
-    ))
+    res = clear_lp(
+        case,
+        ClearingSpec(
+            injectors=residual,
+            need_mw=case.tso_need_mw,
+            lines=case.grid.transmission is not None,
+            redispatch=True,
+            node_bounds=node_bounds,
+            prior=prior,
+        ),
+    )
     t_act = scatter(case, residual, res.activation_mw)
     send_activations(log, case, t_act, actor)
     parts = [("tso", t_act)] + [
@@ -113,9 +129,17 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
         for f in range(case.n_feeders)
     ]
     return make_outcome(
-        case, "envelope", p, status=worst_status(res.status, *[r.status for r in dres]),
-        parts=parts, messages=log, compute_s=time.perf_counter() - t0,
-        gen_redispatch_mw=res.redispatch_mw, lmp_eur_per_mwh=res.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
-        slacks=[res.slacks, *[r.slacks for r in dres]],
+        case,
+        "envelope",
+        p,
+        Cleared(
+            status=worst_status(res.status, *[r.status for r in dres]),
+            parts=parts,
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            gen_redispatch_mw=res.redispatch_mw,
+            lmp_eur_per_mwh=res.lmp_eur_per_mwh,
+            dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
+            slacks=[res.slacks, *[r.slacks for r in dres]],
+        ),
     )

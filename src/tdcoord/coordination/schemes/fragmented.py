@@ -22,7 +22,7 @@ import numpy as np
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.injectors import prior_from_activation
 from tdcoord.coordination.messages import MessageLog
-from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -67,9 +67,17 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
         for f in range(case.n_feeders)
     ]
     return make_outcome(
-        case, "fragmented", p, status=worst_status(tres.status, *[r.status for r in dres]),
-        parts=parts, messages=log, compute_s=time.perf_counter() - t0,
-        gen_redispatch_mw=tres.redispatch_mw, lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
-        slacks=[tres.slacks, *[r.slacks for r in dres]],
+        case,
+        "fragmented",
+        p,
+        Cleared(
+            status=worst_status(tres.status, *[r.status for r in dres]),
+            parts=parts,
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            gen_redispatch_mw=tres.redispatch_mw,
+            lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
+            dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
+            slacks=[tres.slacks, *[r.slacks for r in dres]],
+        ),
     )

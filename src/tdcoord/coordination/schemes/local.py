@@ -47,7 +47,7 @@ from tdcoord.coordination.clearing import ClearingResult, Margins
 from tdcoord.coordination.feasibility import filter_feeder
 from tdcoord.coordination.injectors import Injectors, Prior, prior_from_activation
 from tdcoord.coordination.messages import MessageLog
-from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -73,8 +73,12 @@ DEFAULTS: dict[str, Any] = {
 
 
 def dso_stage(
-    case: ClearingCase, inj: Injectors, log: MessageLog, prior: Prior | None = None,
-    feeders: tuple[int, ...] | None = None, operator: str = "incumbent",
+    case: ClearingCase,
+    inj: Injectors,
+    log: MessageLog,
+    prior: Prior | None = None,
+    feeders: tuple[int, ...] | None = None,
+    operator: str = "incumbent",
 ) -> tuple[FloatArray, list[ClearingResult]]:
     """Every DSO clears its own needs (market run by the DSO, or by the platform when the
     operator is not the incumbent); returns activations per offer row and the results."""
@@ -102,16 +106,26 @@ class ResidualOffer:
 
 
 def residual_view(
-    case: ClearingCase, inj: Injectors, used: FloatArray, prior: Prior, how: str,
-    log: MessageLog, feeders: tuple[int, ...] | None = None,
+    case: ClearingCase,
+    inj: Injectors,
+    used: FloatArray,
+    prior: Prior,
+    how: str,
+    log: MessageLog,
+    feeders: tuple[int, ...] | None = None,
 ) -> TsoView:
     """The TSO's view of the residual offers (see :func:`residual_offer`)."""
     return residual_offer(case, inj, used, prior, how, log, feeders).view
 
 
 def residual_offer(
-    case: ClearingCase, inj: Injectors, used: FloatArray, prior: Prior, how: str,
-    log: MessageLog, feeders: tuple[int, ...] | None = None,
+    case: ClearingCase,
+    inj: Injectors,
+    used: FloatArray,
+    prior: Prior,
+    how: str,
+    log: MessageLog,
+    feeders: tuple[int, ...] | None = None,
 ) -> ResidualOffer:
     """T-connected offers plus, per feeder (``feeders``: those that forward; default all),
     either its feasibility-filtered residual steps (``pass_through``) or its exact aggregated
@@ -125,8 +139,12 @@ def residual_offer(
         virt, owner = curve_injectors(case, fcs)
         for f in forward:
             mine = virt.take(owner == f)
-            log.send(case.feeder_label(f), "tso", "aggregated_offer",
-                     {"dir": mine.direction, "q": mine.cap, "p": mine.price})
+            log.send(
+                case.feeder_label(f),
+                "tso",
+                "aggregated_offer",
+                {"dir": mine.direction, "q": mine.cap, "p": mine.price},
+            )
         parts.append(virt)
         return ResidualOffer(tso_view(case, Injectors.concat(parts)), tuple(fcs), owner)
     for f in forward:
@@ -138,7 +156,10 @@ def residual_offer(
 
 
 def tso_stage(
-    case: ClearingCase, offer: ResidualOffer, log: MessageLog, prior: Prior | None = None,
+    case: ClearingCase,
+    offer: ResidualOffer,
+    log: MessageLog,
+    prior: Prior | None = None,
     buyer: str = "tso",
 ) -> tuple[FloatArray, ClearingResult]:
     """The TSO clears its view; accepted curve quantities are disaggregated by each DSO.
@@ -160,8 +181,7 @@ def tso_stage(
             act += a
     send_activations(log, case, np.where((case.offers.feeder == -1)[:, None], act, 0.0), buyer)
     if not offer.curves:
-        send_activations(log, case, np.where((case.offers.feeder >= 0)[:, None], act, 0.0),
-                         buyer)
+        send_activations(log, case, np.where((case.offers.feeder >= 0)[:, None], act, 0.0), buyer)
     return act, res
 
 
@@ -179,12 +199,14 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
         # the baseline), then each DSO clears its needs with what is left.
         zero = prior_from_activation(case, np.zeros_like(o.quantity_mw))
         fwd = None if p["residual_to_tso"] else ()
-        offer = residual_offer(case, inj, np.zeros_like(inj.cap), zero, p["interface_offer"],
-                               log, fwd)
+        offer = residual_offer(
+            case, inj, np.zeros_like(inj.cap), zero, p["interface_offer"], log, fwd
+        )
         t_act, tres = tso_stage(case, offer, log, buyer=buyer)
         left = inj.with_cap(np.maximum(inj.cap - t_act, 0.0))
-        d_act, dres = dso_stage(case, left, log, prior=prior_from_activation(case, t_act),
-                                operator=p["operator"])
+        d_act, dres = dso_stage(
+            case, left, log, prior=prior_from_activation(case, t_act), operator=p["operator"]
+        )
         statuses = [tres.status, *[r.status for r in dres]]
         slacks = [tres.slacks, *[r.slacks for r in dres]]
     else:
@@ -200,7 +222,18 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     for f in range(case.n_feeders):
         parts.append((case.feeder_label(f), np.where((o.feeder == f)[:, None], d_act, 0.0)))
     return make_outcome(
-        case, "local", p, status=worst_status(*statuses), parts=parts, messages=log,
-        compute_s=time.perf_counter() - t0, iterations=1, gen_redispatch_mw=tres.redispatch_mw,
-        lmp_eur_per_mwh=tres.lmp_eur_per_mwh, dlmp_eur_per_mwh=dlmp, slacks=slacks,
+        case,
+        "local",
+        p,
+        Cleared(
+            status=worst_status(*statuses),
+            parts=parts,
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            iterations=1,
+            gen_redispatch_mw=tres.redispatch_mw,
+            lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
+            dlmp_eur_per_mwh=dlmp,
+            slacks=slacks,
+        ),
     )

@@ -24,7 +24,7 @@ from tdcoord.coordination.clearing import ClearingSpec
 from tdcoord.coordination.clearing import clear as clear_lp
 from tdcoord.coordination.injectors import prior_from_activation
 from tdcoord.coordination.messages import MessageLog
-from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -75,22 +75,32 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
             if not sel.any():
                 continue
             sub = inj.take(sel).with_cap(np.maximum(inj.cap[sel] - low_act[sel], 0.0))
-            res = clear_lp(case, ClearingSpec(
-                injectors=sub, feeders=(f,), feeder_masks={f: (mask, mask[1:])},
-                prior=prior_from_activation(case, low_act),
-            ))
+            res = clear_lp(
+                case,
+                ClearingSpec(
+                    injectors=sub,
+                    feeders=(f,),
+                    feeder_masks={f: (mask, mask[1:])},
+                    prior=prior_from_activation(case, low_act),
+                ),
+            )
             a = scatter(case, sub, res.activation_mw)
             send_activations(log, case, a, f"{case.feeder_label(f)}/lv{i}")
-            log.send(f"{case.feeder_label(f)}/lv{i}", case.feeder_label(f), "aggregated_offer",
-                     sub.cap.sum(axis=0))
+            log.send(
+                f"{case.feeder_label(f)}/lv{i}",
+                case.feeder_label(f),
+                "aggregated_offer",
+                sub.cap.sum(axis=0),
+            )
             low_act += a
             statuses.append(res.status)
             slacks.append(res.slacks)
     left = inj.with_cap(np.maximum(inj.cap - low_act, 0.0))
     op = p["operator"]
     note_operator(log, case, op)
-    mv_act, dres = dso_stage(case, left, log, prior=prior_from_activation(case, low_act),
-                             operator=op)
+    mv_act, dres = dso_stage(
+        case, left, log, prior=prior_from_activation(case, low_act), operator=op
+    )
     d_act = low_act + mv_act
     prior = prior_from_activation(case, d_act)
     offer = residual_offer(case, inj, d_act, prior, p["interface_offer"], log)
@@ -100,10 +110,17 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
         for f in range(case.n_feeders)
     ]
     return make_outcome(
-        case, "multi_level", p,
-        status=worst_status(tres.status, *statuses, *[r.status for r in dres]),
-        parts=parts, messages=log, compute_s=time.perf_counter() - t0,
-        gen_redispatch_mw=tres.redispatch_mw, lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
-        slacks=[tres.slacks, *slacks, *[r.slacks for r in dres]],
+        case,
+        "multi_level",
+        p,
+        Cleared(
+            status=worst_status(tres.status, *statuses, *[r.status for r in dres]),
+            parts=parts,
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            gen_redispatch_mw=tres.redispatch_mw,
+            lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
+            dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
+            slacks=[tres.slacks, *slacks, *[r.slacks for r in dres]],
+        ),
     )

@@ -21,7 +21,7 @@ import numpy as np
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.messages import MessageLog
-from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -70,8 +70,17 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     t_act = scatter(case, tview.offers, tres.activation_mw)
     send_activations(log, case, t_act, tso_market(op))
     return make_outcome(
-        case, "shared_balancing", p, status=worst_status(tres.status, *statuses),
-        parts=[("tso", t_act), *parts], messages=log, compute_s=time.perf_counter() - t0,
-        gen_redispatch_mw=tres.redispatch_mw, lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
-        dlmp_eur_per_mwh=dlmp, slacks=[tres.slacks, *slacks],
+        case,
+        "shared_balancing",
+        p,
+        Cleared(
+            status=worst_status(tres.status, *statuses),
+            parts=[("tso", t_act), *parts],
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            gen_redispatch_mw=tres.redispatch_mw,
+            lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
+            dlmp_eur_per_mwh=dlmp,
+            slacks=[tres.slacks, *slacks],
+        ),
     )

@@ -24,7 +24,7 @@ from tdcoord.coordination.clearing import ClearingSpec
 from tdcoord.coordination.clearing import clear as clear_lp
 from tdcoord.coordination.injectors import offer_injectors
 from tdcoord.coordination.messages import MessageLog
-from tdcoord.coordination.outcome import Outcome, make_outcome, worst_status
+from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -53,8 +53,9 @@ def traffic_light(
         rows = np.flatnonzero(o.feeder == f)
         if not rows.size or not (t_act[rows] > 1e-9).any():
             continue
-        log.send(tso_market(operator), dso_market(case, f, operator), "activation_request",
-                 t_act[rows])
+        log.send(
+            tso_market(operator), dso_market(case, f, operator), "activation_request", t_act[rows]
+        )
         inj = offer_injectors(case, rows, t_act[rows])
         # Maximise kept activation: negative cost (weight 1 + price share keeps cheap ones).
         inj = inj.with_cap(t_act[rows])
@@ -92,8 +93,17 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
         iterations = 2
     send_activations(log, case, allowed, tso_market(op))
     return make_outcome(
-        case, "tso_first_dso_validation", p, status=worst_status(tres.status, *st1),
-        parts=[("tso", allowed)], messages=log, compute_s=time.perf_counter() - t0,
-        iterations=iterations, gen_redispatch_mw=tres.redispatch_mw,
-        lmp_eur_per_mwh=tres.lmp_eur_per_mwh, slacks=[tres.slacks],
+        case,
+        "tso_first_dso_validation",
+        p,
+        Cleared(
+            status=worst_status(tres.status, *st1),
+            parts=[("tso", allowed)],
+            messages=log,
+            compute_s=time.perf_counter() - t0,
+            iterations=iterations,
+            gen_redispatch_mw=tres.redispatch_mw,
+            lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
+            slacks=[tres.slacks],
+        ),
     )

@@ -111,3 +111,26 @@ def model_from_tables(
     return GridModel(
         name=name, transmission=transmission_from_tables(name, tables, loads), feeders=()
     )
+
+
+def why_not_feeder(model: GridModel) -> str:
+    """Why a grid loaded as transmission rather than as one radial feeder (loops, several
+    supply points, generators away from the root, islands), for error messages."""
+    t = model.transmission
+    if t is None:
+        return "it holds no network"
+    reasons = []
+    n, m = t.n_bus, len(t.branches)
+    refs = int(t.buses.is_reference.sum())
+    if m > n - 1:
+        reasons.append(f"{m} branches for {n} buses: {m - n + 1} loop(s)")
+    if refs != 1:
+        reasons.append(f"{refs} supply points (reference buses), a feeder has exactly one root")
+    ref_ids = set(t.buses.id[t.buses.is_reference].tolist())
+    away = [int(b) for b in t.generators.bus if int(b) not in ref_ids]
+    if away:
+        reasons.append(f"dispatchable generators away from the root at buses {away[:5]}")
+    count, _ = checks.components(n, t.bus_rows(t.branches.from_bus), t.bus_rows(t.branches.to_bus))
+    if count > 1:
+        reasons.append(f"{count} islands")
+    return "; ".join(reasons) or "it is not a radial network with one supply point"

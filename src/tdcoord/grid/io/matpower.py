@@ -26,14 +26,21 @@ def read_matpower(path: str | Path) -> GridModel:
         raise SourceError(
             f"cannot parse MATPOWER file {path}: {exc}", fix="check the file"
         ) from exc
-    gencost = cf.gencost.to_numpy(dtype=float) if hasattr(cf, "gencost") else None
-    tables = tables_from_ppc(
-        float(cf.baseMVA),
-        cf.bus.to_numpy(dtype=float),
-        cf.branch.to_numpy(dtype=float),
-        cf.gen.to_numpy(dtype=float) if hasattr(cf, "gen") else np.zeros((0, 10)),
-        gencost,
-    )
+    try:
+        gencost = cf.gencost.to_numpy(dtype=float) if hasattr(cf, "gencost") else None
+        arrays = (
+            float(cf.baseMVA),
+            cf.bus.to_numpy(dtype=float),
+            cf.branch.to_numpy(dtype=float),
+            cf.gen.to_numpy(dtype=float) if hasattr(cf, "gen") else np.zeros((0, 10)),
+        )
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SourceError(
+            f"MATPOWER file {path} holds a non-numeric or missing matrix: {exc}",
+            where=str(path),
+            fix="every entry of mpc.bus, mpc.gen, mpc.branch and mpc.gencost must be a number",
+        ) from exc
+    tables = tables_from_ppc(*arrays, gencost)
     loads = loads_from_bus_totals(tables.buses.id, tables.bus_p_load_mw, tables.bus_q_load_mvar)
     name = path.stem.removeprefix("pglib_opf_")
     return model_from_tables(name, tables, loads)

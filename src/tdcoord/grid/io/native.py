@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tdcoord.errors import SourceError
+from tdcoord.errors import SourceError, TdcoordError
 from tdcoord.grid.components import (
     BranchTable,
     BusTable,
@@ -25,51 +25,17 @@ from tdcoord.grid.components import (
 )
 from tdcoord.grid.model import Feeder, GridModel, Transmission
 from tdcoord.grid.profiles import Profiles
+from tdcoord.grid.serialize import FORMAT_VERSION, to_dict, to_json_text
 
-FORMAT_VERSION = 1
-
-
-def to_dict(model: GridModel) -> dict[str, Any]:
-    """The model as plain JSON-able data."""
-    t = model.transmission
-    return {
-        "tdcoord_grid": FORMAT_VERSION,
-        "name": model.name,
-        "transmission": None
-        if t is None
-        else {
-            "name": t.name,
-            "base_mva": t.base_mva,
-            "buses": t.buses.to_dict(),
-            "branches": t.branches.to_dict(),
-            "generators": t.generators.to_dict(),
-            "loads": t.loads.to_dict(),
-            "pwl_costs": t.pwl_costs.to_dict(),
-            "storage": t.storage.to_dict(),
-        },
-        "feeders": [
-            {
-                "id": f.id,
-                "base_mva": f.base_mva,
-                "v_root_pu": f.v_root_pu,
-                "substation_rating_mva": f.substation_rating_mva,
-                "nodes": f.nodes.to_dict(),
-                "branches": f.branches.to_dict(),
-                "loads": f.loads.to_dict(),
-                "sgens": f.sgens.to_dict(),
-            }
-            for f in model.feeders
-        ],
-        "interfaces": model.interfaces.to_dict(),
-        "profiles": None
-        if model.profiles is None
-        else {
-            "time": model.profiles.time.tolist(),
-            "names": model.profiles.names.tolist(),
-            "p_factor": model.profiles.p_factor.tolist(),
-            "q_factor": model.profiles.q_factor.tolist(),
-        },
-    }
+__all__ = [
+    "FORMAT_VERSION",
+    "from_dict",
+    "is_native",
+    "read_grid",
+    "to_dict",
+    "to_json_text",
+    "write_grid",
+]
 
 
 def from_dict(data: dict[str, Any]) -> GridModel:
@@ -116,11 +82,6 @@ def from_dict(data: dict[str, Any]) -> GridModel:
     )
 
 
-def to_json_text(model: GridModel) -> str:
-    """Canonical JSON text of the model."""
-    return json.dumps(to_dict(model), separators=(",", ":"))
-
-
 def write_grid(model: GridModel, path: str | Path) -> Path:
     """Write the model to ``path`` (``.json``); the file is written whole or not at all."""
     path = Path(path)
@@ -131,8 +92,29 @@ def write_grid(model: GridModel, path: str | Path) -> Path:
 
 
 def read_grid(path: str | Path) -> GridModel:
-    """Read a file written by :func:`write_grid`."""
-    return from_dict(json.loads(Path(path).read_text()))
+    """Read a file written by :func:`write_grid`; a truncated, malformed or incomplete file is a
+    :class:`SourceError` naming the problem (the tables' own checks then run as for any grid)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(
+            f"tdcoord grid file {path} is not valid JSON: {exc}",
+            fix="write it again with tdcoord.grid.io.native.write_grid",
+        ) from exc
+    if not isinstance(data, dict):
+        raise SourceError(f"tdcoord grid file {path} does not hold an object", fix="check the file")
+    try:
+        return from_dict(data)
+    except TdcoordError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise SourceError(
+            f"tdcoord grid file {path} has a missing or malformed field: "
+            f"{type(exc).__name__} {exc}",
+            fix="write it again with tdcoord.grid.io.native.write_grid (every table needs every "
+            "column, all of the same length)",
+        ) from exc
 
 
 def is_native(path: Path) -> bool:

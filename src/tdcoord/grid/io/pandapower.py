@@ -19,7 +19,7 @@ import pandas as pd
 from tdcoord.errors import GridError
 from tdcoord.grid.components import LoadTable, SgenTable
 from tdcoord.grid.io.classify import model_from_tables
-from tdcoord.grid.io.ppc import BR_STATUS, F_BUS, T_BUS, PpcTables, tables_from_ppc
+from tdcoord.grid.io.ppc import BR_STATUS, F_BUS, T_BUS, PpcNames, PpcTables, tables_from_ppc
 from tdcoord.grid.model import GridModel
 from tdcoord.types import IntArray
 
@@ -70,20 +70,7 @@ def ppc_tables(net: Any) -> tuple[PpcTables, dict[int, int]]:
     names, is_trafo, rating = _branch_names_and_ratings(net, lookups["branch"], len(branch))
     keep_bus &= _supplied(ppc["bus"], branch, keep_bus)
     gen = np.asarray(ppc["gen"], dtype=np.float64)
-    gen_names = np.array([f"gen {i}" for i in range(len(gen))], dtype=object)
-    for element in ("ext_grid", "gen", "sgen_controllable", "storage_controllable"):
-        pos = lookups.get(element)
-        if pos is None:
-            continue
-        pos = np.asarray(pos, dtype=np.int64)
-        frame_name = element.removesuffix("_controllable")
-        frame = getattr(net, frame_name)
-        if element.endswith("_controllable") and "controllable" in frame:
-            frame = frame[frame["controllable"].fillna(False).astype(bool)]
-        frame = _in_service(frame)
-        for k, g in enumerate(pos):
-            if k < len(frame):
-                gen_names[g] = f"{frame_name} {frame.index[k]}"
+    gen_names = _gen_names(net, lookups, len(gen))
     gencost = _gencost(net, gen_names)
     tables = tables_from_ppc(
         float(ppc["baseMVA"]),
@@ -91,13 +78,15 @@ def ppc_tables(net: Any) -> tuple[PpcTables, dict[int, int]]:
         branch,
         gen,
         gencost,
-        bus_ids=np.where(rep >= 0, rep, -1 - np.arange(n_ppc)),
-        branch_ids=np.arange(len(branch), dtype=np.int64),
-        branch_names=names,
-        branch_is_transformer=is_trafo,
-        gen_ids=np.arange(len(gen), dtype=np.int64),
-        gen_names=gen_names,
-        keep_bus=keep_bus,
+        PpcNames(
+            bus_ids=np.where(rep >= 0, rep, -1 - np.arange(n_ppc)),
+            branch_ids=np.arange(len(branch), dtype=np.int64),
+            branch_names=names,
+            branch_is_transformer=is_trafo,
+            gen_ids=np.arange(len(gen), dtype=np.int64),
+            gen_names=gen_names,
+            keep_bus=keep_bus,
+        ),
     )
     kept_rating = rating[np.isin(np.arange(len(branch)), tables.branches.id)]
     tables = _replace_branches(tables, kept_rating)
@@ -113,6 +102,25 @@ def ppc_tables(net: Any) -> tuple[PpcTables, dict[int, int]]:
             stacklevel=2,
         )
     return tables, mapping
+
+
+def _gen_names(net: Any, lookups: dict[str, Any], n_gen: int) -> Any:
+    """Name of every ppc generator row: "ext_grid 0", "gen 3", "sgen 7", "storage 1"."""
+    gen_names = np.array([f"gen {i}" for i in range(n_gen)], dtype=object)
+    for element in ("ext_grid", "gen", "sgen_controllable", "storage_controllable"):
+        pos = lookups.get(element)
+        if pos is None:
+            continue
+        pos = np.asarray(pos, dtype=np.int64)
+        frame_name = element.removesuffix("_controllable")
+        frame = getattr(net, frame_name)
+        if element.endswith("_controllable") and "controllable" in frame:
+            frame = frame[frame["controllable"].fillna(False).astype(bool)]
+        frame = _in_service(frame)
+        for k, g in enumerate(pos):
+            if k < len(frame):
+                gen_names[g] = f"{frame_name} {frame.index[k]}"
+    return gen_names
 
 
 def _branch_names_and_ratings(

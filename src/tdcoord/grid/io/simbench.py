@@ -26,7 +26,7 @@ from tdcoord.grid.components import (
 from tdcoord.grid.io.classify import model_from_tables, transmission_from_tables
 from tdcoord.grid.io.pandapower import loads_and_sgens, ppc_tables
 from tdcoord.grid.io.ppc import PpcTables
-from tdcoord.grid.model import Feeder, GridModel, make_feeder
+from tdcoord.grid.model import Feeder, GridModel, Transmission, make_feeder
 from tdcoord.grid.profiles import Profiles
 
 #: Voltage (kV) from which a bus belongs to transmission (SimBench HV is 110 kV, MV 10–30 kV).
@@ -62,63 +62,18 @@ def read_simbench(code: str) -> GridModel:
     return split_network(net, code)
 
 
-def split_network(net: Any, name: str) -> GridModel:
-    """Split a multi-level pandapower network into transmission, feeders and interfaces."""
-    tables, mapping = ppc_tables(net)
-    loads, sgens = loads_and_sgens(net, mapping)
-    profiles = _profiles(net)
-    hv = tables.buses.vn_kv >= TRANSMISSION_MIN_KV
-    if hv.all() or not hv.any():
-        model = model_from_tables(name, tables, loads, sgens)
-        return _with_profiles(model, profiles)
-    bus_ids = tables.buses.id
-    hv_ids = bus_ids[hv]
+def _transmission_part(
+    name: str, tables: PpcTables, hv: Any, loads: LoadTable, sgens: Any
+) -> Transmission:
+    """The high-voltage buses, the branches between them, their generators and loads (static
+    generation as negative loads)."""
+    hv_ids = tables.buses.id[hv]
     br = tables.branches
-    f_hv = np.isin(br.from_bus, hv_ids)
-    t_hv = np.isin(br.to_bus, hv_ids)
-    crossing = f_hv != t_hv
-    d_branch = ~f_hv & ~t_hv
-    # Components of the distribution part.
-    d_ids = bus_ids[~hv]
-    order = np.argsort(d_ids)
-    a = order[np.searchsorted(d_ids, br.from_bus[d_branch], sorter=order)]
-    b = order[np.searchsorted(d_ids, br.to_bus[d_branch], sorter=order)]
-    count, labels = checks.components(len(d_ids), a, b)
-    mv_side = np.where(t_hv[crossing], br.from_bus[crossing], br.to_bus[crossing])
-    hv_side = np.where(t_hv[crossing], br.to_bus[crossing], br.from_bus[crossing])
-    rating = br.rating_mva[crossing]
-    feeders: list[Feeder] = []
-    itf_bus: list[int] = []
-    itf_feeder: list[str] = []
-    itf_rating: list[float] = []
-    for comp in range(count):  # one iteration per feeder
-        members = d_ids[labels == comp]
-        in_comp = np.isin(mv_side, members)
-        roots = np.unique(mv_side[in_comp])
-        feeders_hv = np.unique(hv_side[in_comp])
-        fid = f"{name}/{len(feeders)}"
-        if len(roots) == 0:
-            raise GridError(
-                f"distribution buses {members[:5].tolist()} have no transformer to transmission",
-                where=name,
-                fix="connect them or remove them",
-            )
-        if len(roots) > 1 or len(feeders_hv) > 1:
-            raise GridError(
-                f"distribution area with buses {members[:5].tolist()} is fed from "
-                f"{len(roots)} MV buses / {len(feeders_hv)} HV buses; a feeder needs one "
-                "supply point",
-                where=name,
-                fix="open a coupling switch so that each area has one substation",
-            )
-        feeders.append(_feeder(fid, tables, members, int(roots[0]), d_branch, loads, sgens))
-        itf_bus.append(int(feeders_hv[0]))
-        itf_feeder.append(fid)
-        itf_rating.append(float(rating[in_comp].sum()))
+    both_hv = np.isin(br.from_bus, hv_ids) & np.isin(br.to_bus, hv_ids)
     t_tables = PpcTables(
         base_mva=tables.base_mva,
         buses=tables.buses.take(hv),
-        branches=br.take(f_hv & t_hv),
+        branches=br.take(both_hv),
         generators=tables.generators.take(np.isin(tables.generators.bus, hv_ids)),
         pwl_costs=tables.pwl_costs,
         bus_p_load_mw=tables.bus_p_load_mw[hv],
@@ -134,13 +89,81 @@ def split_network(net: Any, name: str) -> GridModel:
             q_mvar=np.concatenate([t_loads.q_mvar, -t_sgens.q_mvar]),
             profile=np.concatenate([t_loads.profile, t_sgens.profile]),
         )
-    transmission = transmission_from_tables(name, t_tables, t_loads)
+    return transmission_from_tables(name, t_tables, t_loads)
+
+
+def _one_root(name: str, members: Any, roots: Any, feeders_hv: Any) -> None:
+    """A distribution area needs exactly one transformer to transmission."""
+    if len(roots) == 0:
+        raise GridError(
+            f"distribution buses {members[:5].tolist()} have no transformer to transmission",
+            where=name,
+            fix="connect them or remove them",
+        )
+    if len(roots) > 1 or len(feeders_hv) > 1:
+        raise GridError(
+            f"distribution area with buses {members[:5].tolist()} is fed from "
+            f"{len(roots)} MV buses / {len(feeders_hv)} HV buses; a feeder needs one "
+            "supply point",
+            where=name,
+            fix="open a coupling switch so that each area has one substation",
+        )
+
+
+def _feeders_and_interfaces(
+    name: str, tables: PpcTables, hv: Any, loads: LoadTable, sgens: Any
+) -> tuple[list[Feeder], InterfaceTable]:
+    """One feeder per connected distribution area, below the HV bus of its transformer."""
+    bus_ids = tables.buses.id
+    hv_ids = bus_ids[hv]
+    br = tables.branches
+    f_hv = np.isin(br.from_bus, hv_ids)
+    t_hv = np.isin(br.to_bus, hv_ids)
+    crossing = f_hv != t_hv
+    d_branch = ~f_hv & ~t_hv
+    d_ids = bus_ids[~hv]
+    order = np.argsort(d_ids)
+    a = order[np.searchsorted(d_ids, br.from_bus[d_branch], sorter=order)]
+    b = order[np.searchsorted(d_ids, br.to_bus[d_branch], sorter=order)]
+    count, labels = checks.components(len(d_ids), a, b)
+    mv_side = np.where(t_hv[crossing], br.from_bus[crossing], br.to_bus[crossing])
+    hv_side = np.where(t_hv[crossing], br.to_bus[crossing], br.from_bus[crossing])
+    rating = br.rating_mva[crossing]
+    feeders: list[Feeder] = []
+    itf_bus: list[int] = []
+    itf_rating: list[float] = []
+    for comp in range(count):  # one iteration per feeder
+        members = d_ids[labels == comp]
+        in_comp = np.isin(mv_side, members)
+        roots = np.unique(mv_side[in_comp])
+        feeders_hv = np.unique(hv_side[in_comp])
+        _one_root(name, members, roots, feeders_hv)
+        fid = f"{name}/{len(feeders)}"
+        feeders.append(_feeder(fid, tables, members, int(roots[0]), d_branch, loads, sgens))
+        itf_bus.append(int(feeders_hv[0]))
+        itf_rating.append(float(rating[in_comp].sum()))
     interfaces = InterfaceTable(
         id=np.arange(len(feeders)),
         transmission_bus=np.asarray(itf_bus, dtype=np.int64),
-        feeder=np.asarray(itf_feeder, dtype=object),
+        feeder=np.asarray([f.id for f in feeders], dtype=object),
         rating_mva=np.asarray(itf_rating, dtype=np.float64),
     )
+    return feeders, interfaces
+
+
+def split_network(net: Any, name: str) -> GridModel:
+    """Split a multi-level pandapower network into transmission (buses at or above
+    ``TRANSMISSION_MIN_KV``), feeders (one per connected distribution area, rooted at its
+    transformer) and interfaces."""
+    tables, mapping = ppc_tables(net)
+    loads, sgens = loads_and_sgens(net, mapping)
+    profiles = _profiles(net)
+    hv = tables.buses.vn_kv >= TRANSMISSION_MIN_KV
+    if hv.all() or not hv.any():
+        model = model_from_tables(name, tables, loads, sgens)
+        return _with_profiles(model, profiles)
+    feeders, interfaces = _feeders_and_interfaces(name, tables, hv, loads, sgens)
+    transmission = _transmission_part(name, tables, hv, loads, sgens)
     model = GridModel(
         name=name, transmission=transmission, feeders=tuple(feeders), interfaces=interfaces
     )

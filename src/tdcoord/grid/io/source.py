@@ -40,6 +40,8 @@ def load_grid(source: str | Path) -> GridModel:
 
         return read_simbench(rest)
     path = Path(text)
+    if path.exists() and not path.is_file():
+        raise SourceError(f"{text!r} is a folder, not a grid file", fix="give the path of a file")
     if not path.exists():
         schemes = ", ".join(s + ":" for s in SCHEMES)
         hint = f"use one of the schemes {schemes} or a path to a .m/.json file"
@@ -54,6 +56,9 @@ def load_grid(source: str | Path) -> GridModel:
 
         if native.is_native(path):
             return native.read_grid(path)
+        from tdcoord.grid.io.pandapower_safety import check_pandapower_json
+
+        check_pandapower_json(path)  # before pandapower imports anything the file names
         import pandapower as pp
 
         from tdcoord.grid.io.pandapower import from_pandapower
@@ -80,19 +85,27 @@ def _example(scheme: str) -> str:
 
 
 def _pandapower_network(name: str) -> GridModel:
+    from tdcoord.grid.io.pandapower_safety import check_network_function
+
+    check_network_function(name)  # an allowlist, checked before pandapower is imported
     import pandapower.networks as pn
 
     from tdcoord.grid.io.pandapower import from_pandapower
 
     fn = getattr(pn, name, None)
-    if fn is None or not callable(fn) or name.startswith("_"):
-        options = [n for n in dir(pn) if not n.startswith("_") and callable(getattr(pn, n))]
-        close = difflib.get_close_matches(name, options, n=3)
+    if fn is None or not callable(fn):
         raise SourceError(
-            f"pandapower.networks has no network function {name!r}",
-            fix=f"did you mean {', '.join(close)}?" if close else "see dir(pandapower.networks)",
+            f"this pandapower version has no network function {name!r}",
+            fix="upgrade pandapower or choose another network",
         )
-    return from_pandapower(fn(), name)
+    try:
+        net = fn()
+    except Exception as exc:  # a builder needing data files or optional packages
+        raise SourceError(
+            f"pandapower:{name} could not be built: {type(exc).__name__} {exc}",
+            fix="choose another network or install what the message names",
+        ) from exc
+    return from_pandapower(net, name)
 
 
 def pglib_dir() -> Path:

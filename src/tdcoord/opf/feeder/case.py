@@ -104,17 +104,18 @@ class FeederOptions:
     """Modelling options and penalty prices (€/MWh, €/MVAh, €/(pu²·h)).
 
     Penalties are ordered so that the physical remedies come first: curtailment of static
-    generation (``curtailment_price``) < load shedding (``voll``) < limit violations.
+    generation (``curtailment_eur_per_mwh``) < load shedding (``voll_eur_per_mwh``) < limit
+    violations. Each name carries its unit (€ per MWh, per MVA·h, per pu²·h).
     """
 
     polygon: FacetPolygon | int = 12
     losses: str = "loss_factors"  # "none" (lossless LinDistFlow) | "loss_factors"
     loss_tol_mw: float = 1e-6
     loss_max_iter: int = 30
-    voll: float = 10_000.0
-    curtailment_price: float = 1_000.0
-    thermal_penalty: float = 100_000.0  # per MVA·h above the (polygonal) rating
-    voltage_penalty: float = 1_000_000.0  # per pu²·h of squared-voltage violation
+    voll_eur_per_mwh: float = 10_000.0
+    curtailment_eur_per_mwh: float = 1_000.0
+    overload_eur_per_mvah: float = 100_000.0  # per MVA·h above the (polygonal) rating
+    voltage_eur_per_pu2_h: float = 1_000_000.0  # per pu²·h of squared-voltage violation
     binding_tol: float = 1e-6
     #: False drops every slack column (shedding, curtailment, violations): a hard-limit model
     #: that can be infeasible, as in the published formulations (e.g. Mieth & Dvorkin's).
@@ -139,7 +140,12 @@ class FeederOptions:
                 where="FeederOptions.losses",
                 fix="use 'none' (lossless) or 'loss_factors'",
             )
-        for name in ("voll", "curtailment_price", "thermal_penalty", "voltage_penalty"):
+        for name in (
+            "voll_eur_per_mwh",
+            "curtailment_eur_per_mwh",
+            "overload_eur_per_mvah",
+            "voltage_eur_per_pu2_h",
+        ):
             if not getattr(self, name) > 0:
                 raise FeederInputError(
                     f"{name} must be > 0", where=f"FeederOptions.{name}", fix="give a price"
@@ -207,7 +213,7 @@ class FeederCase:
         return self.offer_norm_weight is not None and self.offer_norm_scale > 0.0
 
     @classmethod
-    def build(
+    def build(  # noqa: PLR0913, RUF100  (keyword-only inputs of the public constructor)
         cls,
         feeder: Feeder,
         *,
@@ -227,50 +233,11 @@ class FeederCase:
         the feeder's loads times ``load_scale`` (scalar, per period or per node and period) unless
         ``load_p_mw``/``load_q_mvar`` are given explicitly (node row × period).
         """
-        price = np.atleast_1d(np.asarray(price_eur_per_mwh, dtype=np.float64))
-        T = int(n_periods) if n_periods is not None else len(price)
-        if T < 1:
-            raise FeederInputError("n_periods must be ≥ 1", where="FeederCase", fix="give ≥ 1")
-        if price.ndim != 1 or len(price) not in (1, T):
-            raise FeederInputError(
-                f"price has {price.size} values for {T} periods",
-                where="price_eur_per_mwh",
-                fix="give a scalar or one price per period",
-            )
-        price = np.broadcast_to(price, (T,)).astype(np.float64)
-        n = feeder.n_node
-        lp_ = (
-            broadcast_table(load_p_mw, n, T, "load_p_mw")
-            if load_p_mw is not None
-            else feeder.node_load_mw()[:, None] * broadcast_table(load_scale, n, T, "load_scale")
-        )
-        lq_ = (
-            broadcast_table(load_q_mvar, n, T, "load_q_mvar")
-            if load_q_mvar is not None
-            else feeder.node_load_mvar()[:, None] * broadcast_table(load_scale, n, T, "load_scale")
-        )
-        sc = broadcast_table(sgen_scale, n, T, "sgen_scale")
-        sp_ = feeder.node_sgen_mw()[:, None] * sc
-        sq_ = feeder.node_sgen_mvar()[:, None] * sc
+        price = _prices(price_eur_per_mwh, n_periods)
+        T = len(price)
+        lp_, lq_, sp_, sq_ = _loads(feeder, T, load_scale, sgen_scale, load_p_mw, load_q_mvar)
         off = offers if offers is not None else FlexOffers.empty()
-        k = len(off)
-        node_ids = np.asarray(off.node, dtype=np.int64).reshape(-1)
-        known = np.isin(node_ids, feeder.nodes.id)
-        if not known.all():
-            raise FeederInputError(
-                f"offers at unknown nodes {node_ids[~known][:5].tolist()}",
-                where=f"feeder {feeder.id!r} offers",
-                fix="give node ids of the feeder",
-            )
-        rows = feeder.node_rows(node_ids)
-        pmin = broadcast_table(off.p_min_mw, k, T, "offer p_min_mw")
-        pmax = broadcast_table(off.p_max_mw, k, T, "offer p_max_mw")
-        qmin = broadcast_table(off.q_min_mvar, k, T, "offer q_min_mvar")
-        qmax = broadcast_table(off.q_max_mvar, k, T, "offer q_max_mvar")
-        cost = broadcast_table(off.cost_eur_per_mwh, k, T, "offer cost_eur_per_mwh")
-        weight: FloatArray | None = None
-        if off.norm_weight is not None:
-            weight = np.broadcast_to(np.asarray(off.norm_weight, dtype=np.float64), (k,)).copy()
+        rows, (pmin, pmax, qmin, qmax, cost), weight = _offer_tables(feeder, off, T)
         case = cls(
             feeder=feeder,
             price_eur_per_mwh=price,
@@ -337,3 +304,70 @@ class FeederCase:
             np.asarray(price_eur_per_mwh, dtype=np.float64), (self.n_periods,)
         ).copy()
         return dataclasses.replace(self, price_eur_per_mwh=price)
+
+
+def _prices(price_eur_per_mwh: ArrayLike, n_periods: int | None) -> FloatArray:
+    """The root price per period (``n_periods`` defaults to the number of prices given)."""
+    price = np.atleast_1d(np.asarray(price_eur_per_mwh, dtype=np.float64))
+    T = int(n_periods) if n_periods is not None else len(price)
+    if T < 1:
+        raise FeederInputError("n_periods must be ≥ 1", where="FeederCase", fix="give ≥ 1")
+    if price.ndim != 1 or len(price) not in (1, T):
+        raise FeederInputError(
+            f"price has {price.size} values for {T} periods",
+            where="price_eur_per_mwh",
+            fix="give a scalar or one price per period",
+        )
+    return np.broadcast_to(price, (T,)).astype(np.float64)
+
+
+def _loads(
+    feeder: Feeder,
+    T: int,
+    load_scale: ArrayLike,
+    sgen_scale: ArrayLike,
+    load_p_mw: ArrayLike | None,
+    load_q_mvar: ArrayLike | None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Node loads (P, Q) and static generation (P, Q), node row × period."""
+    n = feeder.n_node
+    lp_ = (
+        broadcast_table(load_p_mw, n, T, "load_p_mw")
+        if load_p_mw is not None
+        else feeder.node_load_mw()[:, None] * broadcast_table(load_scale, n, T, "load_scale")
+    )
+    lq_ = (
+        broadcast_table(load_q_mvar, n, T, "load_q_mvar")
+        if load_q_mvar is not None
+        else feeder.node_load_mvar()[:, None] * broadcast_table(load_scale, n, T, "load_scale")
+    )
+    sc = broadcast_table(sgen_scale, n, T, "sgen_scale")
+    return lp_, lq_, feeder.node_sgen_mw()[:, None] * sc, feeder.node_sgen_mvar()[:, None] * sc
+
+
+def _offer_tables(
+    feeder: Feeder, off: FlexOffers, T: int
+) -> tuple[IntArray, tuple[FloatArray, ...], FloatArray | None]:
+    """Offer node rows, (p_min, p_max, q_min, q_max, cost) tables (offer × period) and the
+    norm-cost weights."""
+    k = len(off)
+    node_ids = np.asarray(off.node, dtype=np.int64).reshape(-1)
+    known = np.isin(node_ids, feeder.nodes.id)
+    if not known.all():
+        raise FeederInputError(
+            f"offers at unknown nodes {node_ids[~known][:5].tolist()}",
+            where=f"feeder {feeder.id!r} offers",
+            fix="give node ids of the feeder",
+        )
+    rows = feeder.node_rows(node_ids)
+    tables = (
+        broadcast_table(off.p_min_mw, k, T, "offer p_min_mw"),
+        broadcast_table(off.p_max_mw, k, T, "offer p_max_mw"),
+        broadcast_table(off.q_min_mvar, k, T, "offer q_min_mvar"),
+        broadcast_table(off.q_max_mvar, k, T, "offer q_max_mvar"),
+        broadcast_table(off.cost_eur_per_mwh, k, T, "offer cost_eur_per_mwh"),
+    )
+    weight: FloatArray | None = None
+    if off.norm_weight is not None:
+        weight = np.broadcast_to(np.asarray(off.norm_weight, dtype=np.float64), (k,)).copy()
+    return rows, tables, weight

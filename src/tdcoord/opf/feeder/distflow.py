@@ -67,7 +67,7 @@ from tdcoord.opf.feeder.case import (
 from tdcoord.opf.feeder.dlmp import DlmpKkt
 from tdcoord.opf.feeder.facets import flow_box
 from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program
-from tdcoord.opf.feeder.result import FeederResult, read_result
+from tdcoord.opf.feeder.result import FeederResult, SolverAnswer, read_result
 from tdcoord.opf.lp.conic import solve_conic
 from tdcoord.types import FloatArray, IntArray
 
@@ -88,11 +88,11 @@ def _solve_program(
 ) -> FeederResult:
     if program.cones is not None:
         sol = solve_conic(program.lp, program.cones)
-        return read_result(
-            program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
-            cone_term=sol.cone_term, solver=sol.solver, solver_version=sol.solver_version,
-            time_s=sol.time_s, iterations=iterations,
+        answer = SolverAnswer(
+            sol.status, sol.x, sol.row_duals, sol.solver, sol.solver_version, sol.time_s,
+            iterations, cone_term=sol.cone_term,
         )
+        return read_result(program, case, options, answer)
     lsol = lpmod.solve(program.lp, method=method)
     return _from_lp(program, case, options, lsol, iterations)
 
@@ -101,11 +101,10 @@ def _from_lp(
     program: FeederProgram, case: FeederCase, options: FeederOptions, sol: lpmod.LpSolution,
     iterations: int, kkt: DlmpKkt | None = None,
 ) -> FeederResult:
-    return read_result(
-        program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
-        cone_term=None, solver=sol.solver, solver_version=sol.solver_version, time_s=sol.time_s,
-        iterations=iterations, kkt=kkt,
+    answer = SolverAnswer(
+        sol.status, sol.x, sol.row_duals, sol.solver, sol.solver_version, sol.time_s, iterations
     )
+    return read_result(program, case, options, answer, kkt=kkt)
 
 
 def loss_point_from(result: FeederResult, case: FeederCase) -> LossPoint:

@@ -276,67 +276,30 @@ def branch_flow_cones(case: FeederCase, cols: dict[str, slice], n_col: int) -> S
 # -- the program -----------------------------------------------------------------------------------
 
 
-def build_program(
-    case: FeederCase,
-    options: FeederOptions,
-    *,
-    model: str = "lindistflow",
-    loss_point: LossPoint | None = None,
-    facet_headroom: float = 0.0,
-) -> FeederProgram:
-    """Assemble the feeder program (LinDistFlow LP, lossless or with a loss point, or the SOCP).
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Losses:
+    """Per-branch-and-period loss terms (period-major): the linearisation of the losses around a
+    loss point (zeros when lossless), and r, x, |z|² over the base."""
 
-    ``facet_headroom`` keeps the facets reachable from a flow box widened by that share (for
-    programs that are re-solved warm with new loads or offer bounds).
-    """
-    options.check()
-    f = case.feeder
-    n, m, T, k = f.n_node, f.n_node - 1, case.n_periods, case.n_offers
-    dt = case.dt_h
-    socp = model == "socp"
+    r_b: FloatArray
+    x_b: FloatArray
+    z2: FloatArray
+    a: FloatArray  # ∂loss_p/∂P
+    beta: FloatArray  # ∂loss_p/∂Q
+    ax: FloatArray  # ∂loss_q/∂P
+    bx: FloatArray  # ∂loss_q/∂Q
+    lbar_p: FloatArray
+    lbar_q: FloatArray
+    l_sq: FloatArray
+
+
+def _losses(case: FeederCase, loss_point: LossPoint | None, socp: bool) -> _Losses:
+    """Loss coefficients of the LinDistFlow program with a loss point (module docstring)."""
+    f, T, m = case.feeder, case.n_periods, case.feeder.n_node - 1
     br = f.branches
-    rated = np.flatnonzero(np.isfinite(br.rating_mva)).astype(np.int64)
-    r = len(rated)
-    sub_limit = bool(np.isfinite(f.substation_rating_mva))
-    poly = options.facets()
-
-    b = LpBuilder()
-    c_p0 = b.add_columns("p_root", T, -np.inf, np.inf, case.price_eur_per_mwh * dt)
-    c_q0 = b.add_columns("q_root", T, -np.inf, np.inf, case.q_price_eur_per_mvarh * dt)
-    c_P = b.add_columns("p_flow", T * m, -np.inf, np.inf)
-    c_Q = b.add_columns("q_flow", T * m, -np.inf, np.inf)
-    c_w = b.add_columns("w", T * m, -np.inf, np.inf)
-    c_L = b.add_columns("l_flow", T * m, 0.0, np.inf) if socp else None
-    c_g = b.add_columns(
-        "p_offer",
-        T * k,
-        period_major(case.offer_p_min_mw),
-        period_major(case.offer_p_max_mw),
-        period_major(case.offer_cost_eur_per_mwh) * dt,
-    )
-    c_h = b.add_columns(
-        "q_offer", T * k, period_major(case.offer_q_min_mvar), period_major(case.offer_q_max_mvar)
-    )
-    load_p = period_major(case.load_p_mw)
-    on = 1 if options.slacks else 0
-    c_shed = b.add_columns("shed", on * T * n, 0.0, np.maximum(load_p, 0.0)[: on * T * n],
-                           options.voll * dt)
-    c_cur = b.add_columns(
-        "curtail", on * T * n, 0.0, np.maximum(period_major(case.sgen_p_mw), 0.0)[: on * T * n],
-        options.curtailment_price * dt,
-    )
-    c_vu = b.add_columns("v_up", on * T * m, 0.0, np.inf, options.voltage_penalty * dt)
-    c_vd = b.add_columns("v_dn", on * T * m, 0.0, np.inf, options.voltage_penalty * dt)
-    c_so = b.add_columns("s_over", on * T * r, 0.0, np.inf, options.thermal_penalty * dt)
-    c_ss = b.add_columns("s_over_sub", on * T if sub_limit else 0, 0.0, np.inf,
-                         options.thermal_penalty * dt)
-    c_nc = b.add_columns("norm_cost", T if case.has_norm_cost else 0, 0.0, np.inf, dt)
-
-    # losses (LinDistFlow with a loss point): coefficients per branch and period
     r_b = np.tile(br.r_pu / f.base_mva, T)
     x_b = np.tile(br.x_pu / f.base_mva, T)
     z2 = np.tile((br.r_pu**2 + br.x_pu**2) / f.base_mva**2, T)
-    recv = receiving_selector(n)
     if loss_point is not None and not socp:
         a = 2.0 * r_b * loss_point.p_mw / loss_point.w_from
         beta = 2.0 * r_b * loss_point.q_mvar / loss_point.w_from
@@ -347,19 +310,70 @@ def build_program(
         l_sq = (loss_point.p_mw**2 + loss_point.q_mvar**2) / loss_point.w_from
     else:
         a = beta = ax = bx = lbar_p = lbar_q = l_sq = np.zeros(T * m)
-    R = repeat_per_period(T, recv)
+    return _Losses(r_b, x_b, z2, a, beta, ax, bx, lbar_p, lbar_q, l_sq)
 
-    # nodal balances
+
+def _add_columns(
+    b: LpBuilder, case: FeederCase, options: FeederOptions, socp: bool, n_rated: int
+) -> dict[str, slice]:
+    """Every column family, in the program's fixed order (``l_flow`` only for the SOCP)."""
+    f = case.feeder
+    n, m, T, k = f.n_node, f.n_node - 1, case.n_periods, case.n_offers
+    dt = case.dt_h
+    sub_limit = bool(np.isfinite(f.substation_rating_mva))
+    c: dict[str, slice] = {}
+    c["p_root"] = b.add_columns("p_root", T, -np.inf, np.inf, case.price_eur_per_mwh * dt)
+    c["q_root"] = b.add_columns("q_root", T, -np.inf, np.inf, case.q_price_eur_per_mvarh * dt)
+    c["p_flow"] = b.add_columns("p_flow", T * m, -np.inf, np.inf)
+    c["q_flow"] = b.add_columns("q_flow", T * m, -np.inf, np.inf)
+    c["w"] = b.add_columns("w", T * m, -np.inf, np.inf)
+    if socp:
+        c["l_flow"] = b.add_columns("l_flow", T * m, 0.0, np.inf)
+    c["p_offer"] = b.add_columns(
+        "p_offer",
+        T * k,
+        period_major(case.offer_p_min_mw),
+        period_major(case.offer_p_max_mw),
+        period_major(case.offer_cost_eur_per_mwh) * dt,
+    )
+    c["q_offer"] = b.add_columns(
+        "q_offer", T * k, period_major(case.offer_q_min_mvar), period_major(case.offer_q_max_mvar)
+    )
+    load_p = period_major(case.load_p_mw)
+    on = 1 if options.slacks else 0
+    c["shed"] = b.add_columns("shed", on * T * n, 0.0, np.maximum(load_p, 0.0)[: on * T * n],
+                              options.voll_eur_per_mwh * dt)
+    c["curtail"] = b.add_columns(
+        "curtail", on * T * n, 0.0, np.maximum(period_major(case.sgen_p_mw), 0.0)[: on * T * n],
+        options.curtailment_eur_per_mwh * dt,
+    )
+    volt = options.voltage_eur_per_pu2_h * dt
+    c["v_up"] = b.add_columns("v_up", on * T * m, 0.0, np.inf, volt)
+    c["v_dn"] = b.add_columns("v_dn", on * T * m, 0.0, np.inf, volt)
+    over = options.overload_eur_per_mvah * dt
+    c["s_over"] = b.add_columns("s_over", on * T * n_rated, 0.0, np.inf, over)
+    c["s_over_sub"] = b.add_columns("s_over_sub", on * T if sub_limit else 0, 0.0, np.inf, over)
+    c["norm_cost"] = b.add_columns("norm_cost", T if case.has_norm_cost else 0, 0.0, np.inf, dt)
+    return c
+
+
+def _add_balances(
+    b: LpBuilder, case: FeederCase, c: dict[str, slice], loss: _Losses, on: bool
+) -> None:
+    """The active and reactive nodal balances (module docstring)."""
+    T, n = case.n_periods, case.feeder.n_node
+    R = repeat_per_period(T, receiving_selector(n))
     for reactive in (False, True):
         inc, root, offer, rhs = balance_blocks(case, reactive=reactive)
-        flows_own, flows_other = (c_Q, c_P) if reactive else (c_P, c_Q)
-        own_loss, other_loss = (bx, ax) if reactive else (a, beta)
-        lbar = lbar_q if reactive else lbar_p
+        flows = (c["q_flow"], c["p_flow"]) if reactive else (c["p_flow"], c["q_flow"])
+        flows_own, flows_other = flows
+        own_loss, other_loss = (loss.bx, loss.ax) if reactive else (loss.a, loss.beta)
+        lbar = loss.lbar_q if reactive else loss.lbar_p
         blocks = [
-            (c_q0 if reactive else c_p0, repeat_per_period(T, root)),
+            (c["q_root"] if reactive else c["p_root"], repeat_per_period(T, root)),
             (flows_own, repeat_per_period(T, inc) - R @ sp.diags(own_loss)),
             (flows_other, -(R @ sp.diags(other_loss))),
-            (c_h if reactive else c_g, repeat_per_period(T, offer)),
+            (c["q_offer"] if reactive else c["p_offer"], repeat_per_period(T, offer)),
         ]
         if reactive:
             lp_ = period_major(case.load_p_mw)
@@ -367,86 +381,121 @@ def build_program(
                 period_major(case.load_q_mvar), lp_, out=np.zeros_like(lp_), where=lp_ > 0
             )
             if on:
-                blocks.append((c_shed, sp.diags(ratio)))
+                blocks.append((c["shed"], sp.diags(ratio)))
         elif on:
-            blocks += [(c_shed, sp.identity(T * n)), (c_cur, -sp.identity(T * n))]
-        if c_L is not None:
-            blocks.append((c_L, -(R @ sp.diags(x_b if reactive else r_b))))
+            blocks += [(c["shed"], sp.identity(T * n)), (c["curtail"], -sp.identity(T * n))]
+        if "l_flow" in c:
+            blocks.append((c["l_flow"], -(R @ sp.diags(loss.x_b if reactive else loss.r_b))))
         rhs = rhs - R @ lbar
         name = "q_balance" if reactive else "p_balance"
         b.add_rows(name, blocks, rhs, rhs)
 
-    # voltage drop
-    wmat, _, _ = voltage_drop_blocks(case)
-    rhs_v = np.where(np.tile(f.parent[1:], T) == 0, f.v_root_pu**2, 0.0) + z2 * l_sq
-    vblocks: list[tuple[slice, Any]] = [
-        (c_w, repeat_per_period(T, wmat)),
-        (c_P, sp.diags(2.0 * r_b)),
-        (c_Q, sp.diags(2.0 * x_b)),
-    ]
-    if c_L is not None:
-        vblocks.append((c_L, -sp.diags(z2)))
-    b.add_rows("v_drop", vblocks, rhs_v, rhs_v)
 
-    # voltage limits with violation slacks
+def _add_voltages(
+    b: LpBuilder, case: FeederCase, c: dict[str, slice], loss: _Losses, on: bool
+) -> None:
+    """Voltage drop along every branch and voltage limits with violation slacks."""
+    f, T, m = case.feeder, case.n_periods, case.feeder.n_node - 1
+    wmat, _, _ = voltage_drop_blocks(case)
+    rhs_v = np.where(np.tile(f.parent[1:], T) == 0, f.v_root_pu**2, 0.0) + loss.z2 * loss.l_sq
+    vblocks: list[tuple[slice, Any]] = [
+        (c["w"], repeat_per_period(T, wmat)),
+        (c["p_flow"], sp.diags(2.0 * loss.r_b)),
+        (c["q_flow"], sp.diags(2.0 * loss.x_b)),
+    ]
+    if "l_flow" in c:
+        vblocks.append((c["l_flow"], -sp.diags(loss.z2)))
+    b.add_rows("v_drop", vblocks, rhs_v, rhs_v)
     vlo, vhi = voltage_limit_bounds(case)
     eye = sp.identity(T * m, format="csr")
-    vl_blocks = [(c_w, eye), (c_vu, -eye), (c_vd, eye)] if on else [(c_w, eye)]
+    vl_blocks = [(c["w"], eye), (c["v_up"], -eye), (c["v_dn"], eye)] if on else [(c["w"], eye)]
     b.add_rows("v_limit", vl_blocks, vlo, vhi)
 
-    # branch ratings (polygon) with violation slacks; facets no feasible flow reaches left out
+
+def _add_ratings(
+    b: LpBuilder,
+    case: FeederCase,
+    options: FeederOptions,
+    c: dict[str, slice],
+    rated: IntArray,
+    facet_headroom: float,
+) -> FlowBox | None:
+    """Branch and substation ratings (polygons) with violation slacks; facets no feasible flow
+    reaches are left out when ``options.prune_facets`` (returns the flow box used)."""
+    f, T, on = case.feeder, case.n_periods, options.slacks
+    poly = options.facets()
     box = (
         flow_box(case, slacks=options.slacks, headroom=facet_headroom)
         if options.prune_facets
         else None
     )
-    keep = reachable_facets(box, poly, br.rating_mva, rated) if box is not None else None
+    keep = reachable_facets(box, poly, f.branches.rating_mva, rated) if box is not None else None
     a_p, a_q, a_s, rhs_t = thermal_blocks(case, options, rated, keep)
-    th_blocks = [(c_P, repeat_per_period(T, a_p)), (c_Q, repeat_per_period(T, a_q))]
+    th_blocks = [(c["p_flow"], repeat_per_period(T, a_p)), (c["q_flow"], repeat_per_period(T, a_q))]
     if on:
-        th_blocks.append((c_so, repeat_per_period(T, a_s)))
-    b.add_rows(
-        "thermal",
-        th_blocks,
-        -np.inf,
-        np.tile(rhs_t, T),
-        n=T * len(rhs_t),
-    )
-    if sub_limit:
-        one = sp.csr_matrix(np.ones((1, 1)))
-        sub_blocks = [
-            (c_p0, repeat_per_period(T, sp.csr_matrix(poly.a_p[:, None]) @ one)),
-            (c_q0, repeat_per_period(T, sp.csr_matrix(poly.a_q[:, None]) @ one)),
-        ]
-        if on:
-            sub_blocks.append((c_ss, repeat_per_period(T, sp.csr_matrix(-poly.a_s[:, None]))))
-        b.add_rows(
-            "substation",
-            sub_blocks,
-            -np.inf,
-            np.tile(poly.a_s * f.substation_rating_mva, T),
-        )
-    else:
+        th_blocks.append((c["s_over"], repeat_per_period(T, a_s)))
+    b.add_rows("thermal", th_blocks, -np.inf, np.tile(rhs_t, T), n=T * len(rhs_t))
+    if not np.isfinite(f.substation_rating_mva):
         b.add_rows("substation", [], n=0)
-    lp = b.build()
+        return box
+    one = sp.csr_matrix(np.ones((1, 1)))
+    sub_blocks = [
+        (c["p_root"], repeat_per_period(T, sp.csr_matrix(poly.a_p[:, None]) @ one)),
+        (c["q_root"], repeat_per_period(T, sp.csr_matrix(poly.a_q[:, None]) @ one)),
+    ]
+    if on:
+        over = repeat_per_period(T, sp.csr_matrix(-poly.a_s[:, None]))
+        sub_blocks.append((c["s_over_sub"], over))
+    b.add_rows("substation", sub_blocks, -np.inf, np.tile(poly.a_s * f.substation_rating_mva, T))
+    return box
+
+
+def _cones(case: FeederCase, lp: LinearProgram, c: dict[str, slice], socp: bool) -> SocSpec | None:
+    """The program's second-order cones: branch flows (SOCP) and norm costs of offers."""
     cones: list[SocSpec] = []
     if socp:
         cones.append(branch_flow_cones(case, dict(lp.col_blocks), lp.n_col))
     if case.has_norm_cost:
-        cones.append(norm_cost_cones(case, c_g, c_nc, lp.n_col))
-    spec = None
-    if cones:
-        spec = SocSpec(
-            G=sp.csr_matrix(sp.vstack([c.G for c in cones], format="csr")),
-            h=np.concatenate([c.h for c in cones]),
-            dims=tuple(d for c in cones for d in c.dims),
-        )
+        cones.append(norm_cost_cones(case, c["p_offer"], c["norm_cost"], lp.n_col))
+    if not cones:
+        return None
+    return SocSpec(
+        G=sp.csr_matrix(sp.vstack([k.G for k in cones], format="csr")),
+        h=np.concatenate([k.h for k in cones]),
+        dims=tuple(d for k in cones for d in k.dims),
+    )
+
+
+def build_program(
+    case: FeederCase,
+    options: FeederOptions,
+    *,
+    model: str = "lindistflow",
+    loss_point: LossPoint | None = None,
+    facet_headroom: float = 0.0,
+) -> FeederProgram:
+    """Assemble the feeder program (LinDistFlow LP, lossless or with a loss point, or the SOCP).
+
+    Column families, then rows: nodal balances, voltage drop and limits, ratings (one function
+    each). ``facet_headroom`` keeps the facets reachable from a flow box widened by that share
+    (for programs that are re-solved warm with new loads or offer bounds).
+    """
+    options.check()
+    socp = model == "socp"
+    rated = np.flatnonzero(np.isfinite(case.feeder.branches.rating_mva)).astype(np.int64)
+    b = LpBuilder()
+    c = _add_columns(b, case, options, socp, len(rated))
+    loss = _losses(case, loss_point, socp)
+    _add_balances(b, case, c, loss, options.slacks)
+    _add_voltages(b, case, c, loss, options.slacks)
+    box = _add_ratings(b, case, options, c, rated, facet_headroom)
+    lp = b.build()
     return FeederProgram(
         lp=lp,
-        cones=spec,
+        cones=_cones(case, lp, c, socp),
         model="socp" if socp else "lindistflow",
         rated=rated,
-        has_substation_limit=sub_limit,
+        has_substation_limit=bool(np.isfinite(case.feeder.substation_rating_mva)),
         loss_point=loss_point if not socp else None,
         facet_box=box,
     )

@@ -10,6 +10,7 @@ solver. Curtailment of static generation is an ordinary (priced) remedy and is r
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -145,68 +146,72 @@ def _entries(
     ]
 
 
-def read_result(
-    program: FeederProgram,
-    case: FeederCase,
-    options: FeederOptions,
-    *,
-    status: str,
-    x: FloatArray,
-    row_duals: FloatArray,
-    cone_term: FloatArray | None,
-    solver: str,
-    solver_version: str,
-    time_s: float,
-    iterations: int,
-    kkt: DlmpKkt | None = None,
-) -> FeederResult:
-    """Turn a solved program into a :class:`FeederResult` (prices decomposed, limits listed).
+@dataclasses.dataclass(frozen=True, eq=False)
+class SolverAnswer:
+    """What a solver returned for a feeder program (HiGHS or Clarabel), as :func:`read_result`
+    reads it; ``cone_term`` only from a conic solve."""
 
-    ``kkt`` reuses the DLMP factorisation of a program with the same matrix
-    (:class:`~tdcoord.opf.feeder.dlmp.DlmpKkt`; warm re-solves).
-    """
-    f = case.feeder
-    n, m, T, k = f.n_node, f.n_node - 1, case.n_periods, case.n_offers
-    node_ids = [int(v) for v in f.nodes.id]
-    branch_ids = [int(v) for v in f.branches.id]
-    cb = program.lp.col_blocks
-    ok = status == "optimal"
-    nan = float("nan")
-    if not ok:
-        empty = np.full((0, T), nan)
-        return FeederResult(
-            status=status,
-            objective=nan,
-            model=program.model,
-            feeder_id=f.id,
-            node_ids=node_ids,
-            branch_ids=branch_ids,
-            v_pu=np.full((n, T), nan),
-            p_flow_mw=np.full((m, T), nan),
-            q_flow_mvar=np.full((m, T), nan),
-            p_root_mw=np.full(T, nan),
-            q_root_mvar=np.full(T, nan),
-            losses_mw=np.full(T, nan),
-            p_offer_mw=empty,
-            q_offer_mvar=empty,
-            prices=None,
-            binding={},
-            slacks={},
-            solver=solver,
-            solver_version=solver_version,
-            time_s=time_s,
-            iterations=iterations,
-            x=x,
-            row_duals=row_duals,
-        )
+    status: str
+    x: FloatArray
+    row_duals: FloatArray
+    solver: str
+    solver_version: str
+    time_s: float
+    iterations: int
+    cone_term: FloatArray | None = None
+
+
+def _failed(program: FeederProgram, case: FeederCase, ans: SolverAnswer) -> FeederResult:
+    """The result of a solve without a solution: NaN everywhere, no prices."""
+    f, T, nan = case.feeder, case.n_periods, float("nan")
+    n, m = f.n_node, f.n_node - 1
+    empty = np.full((0, T), nan)
+    return FeederResult(
+        status=ans.status,
+        objective=nan,
+        model=program.model,
+        feeder_id=f.id,
+        node_ids=[int(v) for v in f.nodes.id],
+        branch_ids=[int(v) for v in f.branches.id],
+        v_pu=np.full((n, T), nan),
+        p_flow_mw=np.full((m, T), nan),
+        q_flow_mvar=np.full((m, T), nan),
+        p_root_mw=np.full(T, nan),
+        q_root_mvar=np.full(T, nan),
+        losses_mw=np.full(T, nan),
+        p_offer_mw=empty,
+        q_offer_mvar=empty,
+        prices=None,
+        binding={},
+        slacks={},
+        solver=ans.solver,
+        solver_version=ans.solver_version,
+        time_s=ans.time_s,
+        iterations=ans.iterations,
+        x=ans.x,
+        row_duals=ans.row_duals,
+    )
+
+
+def _columns(
+    program: FeederProgram, case: FeederCase, x: FloatArray
+) -> Callable[[str, int], FloatArray]:
+    """``col(name, rows)``: block ``name`` of ``x`` as a (rows, T) table (zeros when empty)."""
+    cb, T = program.lp.col_blocks, case.n_periods
 
     def col(name: str, rows: int) -> FloatArray:
         block = x[cb[name]]
         return _grid(block, T, rows) if block.size else np.zeros((rows, T))
 
-    w = col("w", m)
-    v = np.vstack([np.full((1, T), f.v_root_pu), np.sqrt(np.maximum(w, 0.0))])
-    P, Q = col("p_flow", m), col("q_flow", m)
+    return col
+
+
+def _losses(
+    program: FeederProgram, case: FeederCase, P: FloatArray, Q: FloatArray, w: FloatArray,
+    col: Callable[[str, int], FloatArray],
+) -> tuple[FloatArray, float]:
+    """Active losses per period and the SOCP relaxation gap (NaN for LinDistFlow)."""
+    f, T, m = case.feeder, case.n_periods, case.feeder.n_node - 1
     r_over = (f.branches.r_pu / f.base_mva)[:, None]
     w_all = np.vstack([np.full((1, T), f.v_root_pu**2), w])
     w_from = w_all[f.parent[1:]]
@@ -220,9 +225,17 @@ def read_result(
         losses = (r_over * (P**2 + Q**2) / w_from).sum(axis=0)
     else:
         losses = np.zeros(T)
-    prices = decompose(program, case, row_duals, cone_term, kkt=kkt)
-    tol = options.binding_tol
-    # binding limits
+    return np.asarray(losses), gap
+
+
+def _binding(
+    program: FeederProgram, case: FeederCase, options: FeederOptions,
+    P: FloatArray, Q: FloatArray, w: FloatArray, v: FloatArray,
+) -> dict[str, list[dict[str, Any]]]:
+    """Branches at their (polygonal) rating and nodes at a voltage limit."""
+    f, T, tol = case.feeder, case.n_periods, options.binding_tol
+    node_ids = [int(k) for k in f.nodes.id]
+    branch_ids = [int(k) for k in f.branches.id]
     poly = options.facets()
     rated = program.rated
     util = (
@@ -239,7 +252,7 @@ def read_result(
     rated_ids = [branch_ids[i] for i in rated.tolist()]
     vmin2 = (f.nodes.v_min_pu[1:] ** 2)[:, None]
     vmax2 = (f.nodes.v_max_pu[1:] ** 2)[:, None]
-    binding: dict[str, list[dict[str, Any]]] = {
+    return {
         "branches": [
             {
                 "branch": rated_ids[r],
@@ -255,31 +268,72 @@ def read_result(
             for j, t in zip(*np.nonzero(mask), strict=True)
         ],
     }
+
+
+def _slacks(
+    program: FeederProgram, case: FeederCase, options: FeederOptions, x: FloatArray,
+    col: Callable[[str, int], FloatArray],
+) -> dict[str, list[dict[str, Any]]]:
+    """Every non-zero slack (shedding, curtailment, voltage and rating violations) by kind."""
+    f, tol = case.feeder, options.binding_tol
+    n, m, rated = f.n_node, f.n_node - 1, program.rated
+    node_ids = [int(k) for k in f.nodes.id]
+    rated_ids = [int(f.branches.id[i]) for i in rated.tolist()]
     shed = col("shed", n)
     curtail = col("curtail", n)
     v_up, v_dn = col("v_up", m), col("v_dn", m)
     s_over = col("s_over", len(rated))
     slacks: dict[str, list[dict[str, Any]]] = {
-        "load_shed_mw": _entries(shed > tol, shed, node_ids, "node", "mw", options.voll),
+        "load_shed_mw": _entries(
+            shed > tol, shed, node_ids, "node", "mw", options.voll_eur_per_mwh
+        ),
         "curtailment_mw": _entries(
-            curtail > tol, curtail, node_ids, "node", "mw", options.curtailment_price
+            curtail > tol, curtail, node_ids, "node", "mw", options.curtailment_eur_per_mwh
         ),
         "overvoltage_pu2": _entries(
-            v_up > tol, v_up, node_ids[1:], "node", "pu2", options.voltage_penalty
+            v_up > tol, v_up, node_ids[1:], "node", "pu2", options.voltage_eur_per_pu2_h
         ),
         "undervoltage_pu2": _entries(
-            v_dn > tol, v_dn, node_ids[1:], "node", "pu2", options.voltage_penalty
+            v_dn > tol, v_dn, node_ids[1:], "node", "pu2", options.voltage_eur_per_pu2_h
         ),
         "overload_mva": _entries(
-            s_over > tol, s_over, rated_ids, "branch", "mva", options.thermal_penalty
+            s_over > tol, s_over, rated_ids, "branch", "mva", options.overload_eur_per_mvah
         ),
     }
     if program.has_substation_limit and options.slacks:
-        ss = x[cb["s_over_sub"]][None, :]
+        ss = x[program.lp.col_blocks["s_over_sub"]][None, :]
         slacks["substation_overload_mva"] = _entries(
-            ss > tol, ss, [int(node_ids[0])], "node", "mva", options.thermal_penalty
+            ss > tol, ss, [int(node_ids[0])], "node", "mva", options.overload_eur_per_mvah
         )
-    slacks = {key: entries for key, entries in slacks.items() if entries}
+    return {key: entries for key, entries in slacks.items() if entries}
+
+
+def read_result(
+    program: FeederProgram,
+    case: FeederCase,
+    options: FeederOptions,
+    answer: SolverAnswer,
+    *,
+    kkt: DlmpKkt | None = None,
+) -> FeederResult:
+    """Turn a solved program into a :class:`FeederResult` (prices decomposed, limits listed).
+
+    ``kkt`` reuses the DLMP factorisation of a program with the same matrix
+    (:class:`~tdcoord.opf.feeder.dlmp.DlmpKkt`; warm re-solves).
+    """
+    if answer.status != "optimal":
+        return _failed(program, case, answer)
+    f, x = case.feeder, answer.x
+    T, m, k = case.n_periods, f.n_node - 1, case.n_offers
+    cb = program.lp.col_blocks
+    col = _columns(program, case, x)
+    w = col("w", m)
+    v = np.vstack([np.full((1, T), f.v_root_pu), np.sqrt(np.maximum(w, 0.0))])
+    P, Q = col("p_flow", m), col("q_flow", m)
+    losses, gap = _losses(program, case, P, Q, w, col)
+    prices = decompose(program, case, answer.row_duals, answer.cone_term, kkt=kkt)
+    binding = _binding(program, case, options, P, Q, w, v)
+    slacks = _slacks(program, case, options, x, col)
     violated = any(key != "curtailment_mw" for key in slacks)
     # Σ cost·x without BLAS: a multithreaded ddot of this length wakes BLAS threads that then
     # spin for milliseconds (3–4 ms CPU per call measured on the 123-node × 24-period feeder).
@@ -289,24 +343,24 @@ def read_result(
         objective=objective,
         model=program.model,
         feeder_id=f.id,
-        node_ids=node_ids,
-        branch_ids=branch_ids,
+        node_ids=[int(j) for j in f.nodes.id],
+        branch_ids=[int(j) for j in f.branches.id],
         v_pu=v,
         p_flow_mw=P,
         q_flow_mvar=Q,
         p_root_mw=x[cb["p_root"]].copy(),
         q_root_mvar=x[cb["q_root"]].copy(),
-        losses_mw=np.asarray(losses),
+        losses_mw=losses,
         p_offer_mw=col("p_offer", k),
         q_offer_mvar=col("q_offer", k),
         prices=prices,
         binding=binding,
         slacks=slacks,
-        solver=solver,
-        solver_version=solver_version,
-        time_s=time_s,
-        iterations=iterations,
+        solver=answer.solver,
+        solver_version=answer.solver_version,
+        time_s=answer.time_s,
+        iterations=answer.iterations,
         relaxation_gap=gap,
         x=x,
-        row_duals=row_duals,
+        row_duals=answer.row_duals,
     )

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from tdcoord.opf.feeder.case import FeederCase, FeederOptions
 from tdcoord.opf.feeder.program import build_program
-from tdcoord.opf.feeder.result import FeederResult, read_result
+from tdcoord.opf.feeder.result import FeederResult, SolverAnswer, read_result
 from tdcoord.opf.lp.conic import solve_conic
 
 __all__ = ["FeederCase", "FeederOptions", "FeederResult", "solve_socp"]
@@ -42,9 +42,9 @@ def solve_socp(
     options = options if options is not None else FeederOptions()
     program = build_program(case, options, model="socp")
     sol = solve_conic(program.lp, program.cones, tol=tol)
-    result = read_result(
-        program, case, options, status=sol.status, x=sol.x, row_duals=sol.row_duals,
-        cone_term=sol.cone_term, solver=sol.solver, solver_version=sol.solver_version,
-        time_s=sol.time_s, iterations=sol.iterations,
+    answer = SolverAnswer(
+        sol.status, sol.x, sol.row_duals, sol.solver, sol.solver_version, sol.time_s,
+        sol.iterations, cone_term=sol.cone_term,
     )
+    result = read_result(program, case, options, answer)
     return result

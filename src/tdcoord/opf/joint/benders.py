@@ -47,6 +47,7 @@ duals are optimal for :math:`\\hat p` too; with the import fixed the root dual i
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 
@@ -61,6 +62,7 @@ from tdcoord.opf.joint.build import build_feeders, build_transmission, stack_pro
 from tdcoord.opf.joint.case import JointCase, JointInputError
 from tdcoord.opf.joint.result import (
     JointResult,
+    SolveInfo,
     assemble_result,
     feeder_result,
     interface_congestion_from_duals,
@@ -72,6 +74,8 @@ from tdcoord.types import FloatArray, IntArray
 
 #: Price of the elastic import mismatch of a feeder subproblem, per MWh.
 ELASTIC_PRICE = 1.0e6
+#: An elastic import mismatch above this (MW) at the end makes the joint problem infeasible.
+ELASTIC_TOL_MW = 1e-6
 #: Round 0 also sends the initial prices ± this (per MWh): two cuts bracketing each response.
 PRICE_STEP = 1.0
 
@@ -164,7 +168,7 @@ def _solve_chain(masters: list[WarmLp]) -> list[LpSolution]:
 
 def _initial_prices(
     case: JointCase, masters: list[WarmLp], model: DcOpfModel, F: int
-) -> FloatArray:
+) -> tuple[FloatArray, list[LpSolution]]:
     """LMPs (periods × buses) with every import fixed at the feeder's static net load (θ = 0):
     the transmission-only DC-OPF, solved on the masters themselves (their first, cold solve)."""
     T, n_tr = case.n_periods, model.lp.n_col
@@ -182,7 +186,7 @@ def _initial_prices(
     for t, m in enumerate(masters):
         m.update_col_bounds(p_cols, lower[t], upper[t])
         m.update_col_bounds(th_cols, -np.inf, np.inf)
-    return np.asarray(np.nan_to_num(lmp), dtype=np.float64).reshape(T, -1)
+    return np.asarray(np.nan_to_num(lmp), dtype=np.float64).reshape(T, -1), sols
 
 
 def _build_masters(case: JointCase, model: DcOpfModel, rows: IntArray) -> list[WarmLp]:
@@ -269,21 +273,45 @@ def _evaluate_feeders(
 
 def _price_exchange_cuts(
     case: JointCase, feeders: list[_Feeder], lmp0: FloatArray, rows: IntArray
-) -> list[Cut]:
+) -> tuple[list[Cut], list[LpSolution]]:
     """Round 0: price responses at the initial LMPs, nudged down and up: cuts on both sides of
-    every response (a feeder without flexibility answers with one kink, found at once)."""
+    every response (a feeder without flexibility answers with one kink, found at once). Also
+    the responses at the initial LMPs themselves (one per feeder)."""
     T, F, dt = case.n_periods, case.n_feeders, case.period_hours
     cuts: list[Cut] = []
+    first: list[LpSolution] = []
     for shift in (0.0, -PRICE_STEP, PRICE_STEP):
         p0 = np.zeros((F, T))
         v0 = np.zeros((F, T))
         g0 = np.zeros((F, T))
         for f, fd in enumerate(feeders):  # one subproblem per feeder
             price = lmp0[:, rows[f]] + shift
-            _, v0[f], p0[f] = fd.respond(price)
+            sol, v0[f], p0[f] = fd.respond(price)
             g0[f] = -price * dt
+            if shift == 0.0:
+                first.append(sol)
         cuts.append(Cut(p0, v0, g0))
-    return cuts
+    return cuts, first
+
+
+def _infeasible_feeders(
+    m_sols: list[LpSolution], responses: list[LpSolution]
+) -> ExchangeRun[list[LpSolution], list[LpSolution]]:
+    """The run when a feeder has no solution at any import (its elastic columns absorb any
+    import mismatch, so an infeasible response is infeasible inside the feeder): no exchange."""
+    nan = np.full((len(responses), 0), np.nan)
+    return ExchangeRun(
+        status="subproblem_failed",
+        rounds=0,
+        lower_bound=-np.inf,
+        upper_bound=np.inf,
+        best_upper_bound=np.inf,
+        gap=np.inf,
+        master=MasterStep(False, float("nan"), nan, float("nan"), m_sols),
+        subproblems=SubproblemStep(False, nan, nan, responses),
+        best=None,
+        cuts=(),
+    )
 
 
 def solve_benders(
@@ -310,14 +338,18 @@ def solve_benders(
     build_s = time.perf_counter() - t_build
 
     t_solve = time.perf_counter()
-    lmp0 = _initial_prices(case, masters.masters, model, case.n_feeders)
-    run = exchange(
-        masters.step,
-        lambda p_hat: _evaluate_feeders(feeders, p_hat),
-        gap_tol=gap_tol,
-        max_rounds=max_rounds,
-        initial_cuts=_price_exchange_cuts(case, feeders, lmp0, rows),
-    )
+    lmp0, m_sols0 = _initial_prices(case, masters.masters, model, case.n_feeders)
+    cuts0, responses = _price_exchange_cuts(case, feeders, lmp0, rows)
+    if any(r.status != "optimal" for r in responses):
+        run = _infeasible_feeders(m_sols0, responses)
+    else:
+        run = exchange(
+            masters.step,
+            lambda p_hat: _evaluate_feeders(feeders, p_hat),
+            gap_tol=gap_tol,
+            max_rounds=max_rounds,
+            initial_cuts=cuts0,
+        )
     solve_s = time.perf_counter() - t_solve
     timings = {"build_s": build_s, "solve_s": solve_s}
     return _read_benders(case, model, feeders, rows, run, timings)
@@ -338,12 +370,14 @@ def _read_benders(
     m_sols = run.master.payload if run.master is not None else []
     f_sols = run.subproblems.payload if run.subproblems is not None else []
     n_tr = model.lp.n_col
-    ok = bool(m_sols) and all(s.status == "optimal" for s in m_sols) and len(f_sols) == F
-    ok = ok and all(s.status == "optimal" for s in f_sols)
+    status = _benders_status(m_sols, f_sols, feeders)
+    ok = status == "optimal"
     tr_sols = [
         _tr_solution(s, n_tr, model.lp.n_row, model.lp.objective_value(s.x[:n_tr]))
         for s in m_sols
     ]
+    if not ok:  # as a failed monolithic solve: no slacks or prices read from a partial answer
+        tr_sols = [dataclasses.replace(s, status=status) for s in tr_sols]  # type: ignore[arg-type]
     tr_res = extract_result(model, tr_sols, "simplex", 0.0, 0.0, check_hard=False)
     results: list[FeederResult] = []
     congestion = np.zeros((F, T))
@@ -362,15 +396,41 @@ def _read_benders(
         tr_res,
         results,
         congestion,
-        objective=run.upper_bound,
-        solver_status="optimal" if ok else "error",
-        method="benders",
-        iterations=run.rounds,
-        loss_iterations=1,
-        timings={**timings, "prices_s": time.perf_counter() - t_read},
-        gap=float(run.gap),
+        SolveInfo(
+            objective=run.upper_bound,
+            solver_status=status,
+            method="benders",
+            iterations=run.rounds,
+            timings={**timings, "prices_s": time.perf_counter() - t_read},
+            gap=float(run.gap),
+        ),
     )
     return result, results
+
+
+def _benders_status(
+    m_sols: Sequence[LpSolution], f_sols: Sequence[LpSolution], feeders: Sequence[_Feeder]
+) -> str:
+    """The joint status from the last masters and feeder solves, as the monolithic solve would
+    report it.
+
+    A master is a relaxation of the joint problem (every cut under-estimates the feeders' cost),
+    so an infeasible master means an infeasible joint problem. The feeders' elastic columns
+    (:data:`ELASTIC_PRICE`, above every penalty) carry import mismatch only when no import the
+    masters can take is feasible for the feeder: a non-zero one at the end also means the joint
+    problem is infeasible (without slacks). Anything else that is not optimal is an ``error``.
+    """
+    if not m_sols or len(f_sols) != len(feeders):
+        bad = [s.status for s in m_sols if s.status != "optimal"]
+        return "infeasible" if "infeasible" in bad else (bad[0] if bad else "error")
+    bad = [s.status for s in (*m_sols, *f_sols) if s.status != "optimal"]
+    if bad:
+        return "infeasible" if "infeasible" in bad else "error"
+    for sol, fd in zip(f_sols, feeders, strict=True):
+        elastic = sol.x[fd.program.lp.n_col :]
+        if np.any(np.abs(elastic) > ELASTIC_TOL_MW):
+            return "infeasible"
+    return "optimal"
 
 
 def _tr_solution(sol: LpSolution, n_col: int, n_row: int, objective: float) -> LpSolution:

@@ -124,7 +124,7 @@ def build_transmission(case: JointCase, *, per_period: bool) -> DcOpfModel:
         n_periods=case.n_periods,
         load_mw=case.load_mw,
         period_hours=case.period_hours,
-        voll=case.voll,
+        voll_eur_per_mwh=case.voll_eur_per_mwh,
         decompose_periods=per_period,
     )
 

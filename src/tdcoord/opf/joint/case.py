@@ -48,7 +48,7 @@ class JointCase:
     """Transmission loads (periods × loads) or None (static loads every period)."""
     convention: str = "powermodels"
     options: FeederOptions = dataclasses.field(default_factory=FeederOptions)
-    voll: float = 10_000.0
+    voll_eur_per_mwh: float = 10_000.0
 
     @property
     def n_feeders(self) -> int:
@@ -93,7 +93,65 @@ def _interfaces(grid: GridModel) -> tuple[IntArray, FloatArray]:
     return bus, rating
 
 
-def joint_case(
+def _check_scalars(
+    grid: GridModel, convention: str, n_periods: int, period_hours: float, voll_eur_per_mwh: float
+) -> None:
+    """A coupled grid, a known convention, ≥ 1 period of positive length, a positive VOLL."""
+    if grid.transmission is None or not grid.feeders:
+        raise JointInputError(
+            f"grid {grid.name!r} is {grid.kind!r}, not a coupled T+D system",
+            where=grid.name,
+            fix="attach feeders below transmission buses (tdcoord.grid.coupling.attach_feeders)",
+        )
+    check_convention(convention)
+    if int(n_periods) < 1:
+        raise JointInputError("n_periods must be >= 1", where="n_periods", fix="give 1 or more")
+    if not (np.isfinite(period_hours) and period_hours > 0):
+        raise JointInputError(
+            f"period_hours must be > 0, got {period_hours}", where="period_hours", fix="e.g. 0.25"
+        )
+    if not voll_eur_per_mwh > 0:
+        raise JointInputError(
+            f"voll_eur_per_mwh must be > 0, got {voll_eur_per_mwh}",
+            where="voll_eur_per_mwh",
+            fix="e.g. 10000",
+        )
+
+
+def _feeder_cases(
+    grid: GridModel,
+    rating: FloatArray,
+    offers: dict[str, FlexOffers],
+    T: int,
+    period_hours: float,
+    load_scale: ArrayLike,
+    sgen_scale: ArrayLike,
+) -> tuple[FeederCase, ...]:
+    """One :class:`FeederCase` per feeder, rated at its interface, root price 0."""
+    unknown = sorted(set(offers) - {f.id for f in grid.feeders})
+    if unknown:
+        raise JointInputError(
+            f"offers given for unknown feeders {unknown[:5]}",
+            where="offers",
+            fix="key offers by the feeder ids of the grid",
+        )
+    return tuple(
+        FeederCase.build(
+            # (re-validating a feeder costs ~1 ms: replace only when the rating differs)
+            f if f.substation_rating_mva == float(rating[k])
+            else dataclasses.replace(f, substation_rating_mva=float(rating[k])),
+            price_eur_per_mwh=0.0,
+            n_periods=T,
+            load_scale=load_scale,
+            sgen_scale=sgen_scale,
+            offers=offers.get(f.id),
+            dt_h=period_hours,
+        )
+        for k, f in enumerate(grid.feeders)  # one object per feeder (not a hot loop)
+    )
+
+
+def joint_case(  # noqa: PLR0913, RUF100  (keyword-only inputs of the public constructor)
     grid: GridModel,
     *,
     n_periods: int = 1,
@@ -104,7 +162,7 @@ def joint_case(
     offers: Mapping[str, FlexOffers] | None = None,
     convention: str = "powermodels",
     options: FeederOptions | None = None,
-    voll: float = 10_000.0,
+    voll_eur_per_mwh: float = 10_000.0,
 ) -> JointCase:
     """Assemble and validate a joint case from a coupled grid.
 
@@ -112,23 +170,10 @@ def joint_case(
     (default: ``load_scale``) the feeder loads; ``sgen_scale`` the feeders' static generation;
     ``offers`` maps feeder id → :class:`FlexOffers` (node ids of that feeder).
     """
-    if grid.transmission is None or not grid.feeders:
-        raise JointInputError(
-            f"grid {grid.name!r} is {grid.kind!r}, not a coupled T+D system",
-            where=grid.name,
-            fix="attach feeders below transmission buses (tdcoord.grid.coupling.attach_feeders)",
-        )
-    check_convention(convention)
+    _check_scalars(grid, convention, n_periods, period_hours, voll_eur_per_mwh)
     T = int(n_periods)
-    if T < 1:
-        raise JointInputError("n_periods must be >= 1", where="n_periods", fix="give 1 or more")
-    if not (np.isfinite(period_hours) and period_hours > 0):
-        raise JointInputError(
-            f"period_hours must be > 0, got {period_hours}", where="period_hours", fix="e.g. 0.25"
-        )
-    if not voll > 0:
-        raise JointInputError(f"voll must be > 0, got {voll}", where="voll", fix="e.g. 10000")
     tr = grid.transmission
+    assert tr is not None
     if np.ndim(load_scale) > 1 or np.size(load_scale) not in (1, T):
         raise JointInputError(
             f"load_scale has {np.size(load_scale)} values for {T} periods",
@@ -139,30 +184,9 @@ def joint_case(
     load = scale[:, None] * np.asarray(tr.loads.p_mw, dtype=np.float64)[None, :]
     f_scale = load_scale if feeder_load_scale is None else feeder_load_scale
     bus, rating = _interfaces(grid)
-    offers = dict(offers or {})
-    unknown = sorted(set(offers) - {f.id for f in grid.feeders})
-    if unknown:
-        raise JointInputError(
-            f"offers given for unknown feeders {unknown[:5]}",
-            where="offers",
-            fix="key offers by the feeder ids of the grid",
-        )
     opts = options if options is not None else FeederOptions()
     opts.check()
-    cases = tuple(
-        FeederCase.build(
-            # (re-validating a feeder costs ~1 ms: replace only when the rating differs)
-            f if f.substation_rating_mva == float(rating[k])
-            else dataclasses.replace(f, substation_rating_mva=float(rating[k])),
-            price_eur_per_mwh=0.0,
-            n_periods=T,
-            load_scale=f_scale,
-            sgen_scale=sgen_scale,
-            offers=offers.get(f.id),
-            dt_h=period_hours,
-        )
-        for k, f in enumerate(grid.feeders)  # one object per feeder (not a hot loop)
-    )
+    cases = _feeder_cases(grid, rating, dict(offers or {}), T, period_hours, f_scale, sgen_scale)
     return JointCase(
         grid=grid,
         transmission=tr,
@@ -174,7 +198,7 @@ def joint_case(
         load_mw=load,
         convention=convention,
         options=opts,
-        voll=float(voll),
+        voll_eur_per_mwh=float(voll_eur_per_mwh),
     )
 
 

@@ -16,6 +16,7 @@ from tdcoord.opf.joint.build import JointProgram, build_joint
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.joint.result import (
     JointResult,
+    SolveInfo,
     assemble_result,
     feeder_result,
     interface_congestion_from_duals,
@@ -82,12 +83,13 @@ def _read_monolithic(
         tr_res,
         feeders,
         congestion,
-        objective=objective,
-        solver_status=sol.status,
-        method="monolithic",
-        iterations=sol.iterations,
-        loss_iterations=1,
-        timings={"build_s": program.build_s, "solve_s": solve_s, "prices_s": read_s},
+        SolveInfo(
+            objective=objective,
+            solver_status=sol.status,
+            method="monolithic",
+            iterations=sol.iterations,
+            timings={"build_s": program.build_s, "solve_s": solve_s, "prices_s": read_s},
+        ),
     )
     return result, feeders
 

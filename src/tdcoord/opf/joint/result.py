@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from tdcoord.opf.feeder.program import FeederProgram
-from tdcoord.opf.feeder.result import FeederResult, read_result
+from tdcoord.opf.feeder.result import FeederResult, SolverAnswer, read_result
 from tdcoord.opf.joint.case import JointCase
 from tdcoord.opf.lp import LpSolution
 from tdcoord.opf.transmission import DcOpfResult
@@ -153,10 +153,8 @@ def feeder_result(
     fc = case.feeder_cases[f]
     row = int(case.transmission.bus_rows(case.interface_bus[f : f + 1])[0])
     priced = fc.with_price(lmp[:, row])
-    return read_result(
-        program, priced, case.options, status=sol.status, x=x, row_duals=y, cone_term=None,
-        solver=sol.solver, solver_version=sol.solver_version, time_s=0.0, iterations=0,
-    )
+    answer = SolverAnswer(sol.status, x, y, sol.solver, sol.solver_version, 0.0, 0)
+    return read_result(program, priced, case.options, answer)
 
 
 def interface_congestion_from_duals(
@@ -215,22 +213,29 @@ def _feeder_slacks(res: FeederResult) -> list[dict[str, Any]]:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class SolveInfo:
+    """How a joint solve went: objective, solver status, algorithm, counts, timings, gap."""
+
+    objective: float
+    solver_status: str
+    method: str
+    iterations: int
+    timings: Mapping[str, float]
+    loss_iterations: int = 1
+    gap: float = 0.0
+
+
 def assemble_result(
     case: JointCase,
     transmission: DcOpfResult,
     feeders: Sequence[FeederResult],
     congestion_from_duals: FloatArray,
-    *,
-    objective: float,
-    solver_status: str,
-    method: str,
-    iterations: int,
-    loss_iterations: int,
-    timings: Mapping[str, float],
-    gap: float = 0.0,
+    info: SolveInfo,
 ) -> JointResult:
     """Combine the transmission and feeder results into a :class:`JointResult`."""
     T, F = case.n_periods, case.n_feeders
+    solver_status, timings = info.solver_status, info.timings
     ok = solver_status == "optimal"
     rows = case.transmission.bus_rows(case.interface_bus)
     lmp = transmission.lmp
@@ -254,7 +259,7 @@ def assemble_result(
     status = ("optimal_with_slacks" if violated else "optimal") if ok else solver_status
     return JointResult(
         status=status,
-        objective=objective if ok else float("nan"),
+        objective=info.objective if ok else float("nan"),
         transmission=transmission,
         feeders=tuple(feeders),
         feeder_ids=case.feeder_ids,
@@ -268,10 +273,10 @@ def assemble_result(
         slacks=tuple(slacks),
         solver=transmission.solver,
         solver_version=transmission.solver_version,
-        method=method,
-        iterations=iterations,
-        loss_iterations=loss_iterations,
+        method=info.method,
+        iterations=info.iterations,
+        loss_iterations=info.loss_iterations,
         time_s=float(sum(timings.values())),
         timings=dict(timings),
-        gap=gap,
+        gap=info.gap,
     )

@@ -82,10 +82,13 @@ class GroupView:
                          pos[self.row_lft[r]], self.lft[idx])
 
 
-def group_views(cols: Entries, rows: Entries, group: FeederGroup, g: int, group_of: IntArray,
-                local_of: IntArray, T: int, lft: IntArray, chunk: int) -> list[GroupView]:
+def group_views(cols: Entries, rows: Entries, group: FeederGroup, g: int,
+                owner: tuple[IntArray, IntArray], T: int, lft: IntArray,
+                chunk: int) -> list[GroupView]:
     """Views of the group-local feeder-periods ``lft`` (sorted), ``chunk`` of them per view
-    (so that a view's dense (chunk × node) arrays stay in cache)."""
+    (so that a view's dense (chunk × node) arrays stay in cache). ``owner = (group_of,
+    local_of)``: each feeder's group and its position in it."""
+    group_of, local_of = owner
     n_ft = len(group.feeders) * T
     pos = np.full(n_ft, -1, dtype=np.int64)
     pos[lft] = np.arange(len(lft))
@@ -209,10 +212,10 @@ def pricing_candidates(v: GroupView, rows: Entries, y: FloatArray, y_bal: FloatA
     """View rows where an omitted column can price out (bool, n_ft).
 
     Without a generated row of nonzero dual, π_p is the interface price ``y_bal`` at every node
-    and π_q = 0, so shedding prices out only if ``voll·Δt − y_bal`` and curtailment only if
-    ``c_curt·Δt + y_bal`` is below the tolerance of :func:`priced_columns`."""
+    and π_q = 0, so shedding prices out only if ``voll_eur_per_mwh·Δt − y_bal`` and curtailment
+    only if ``c_curt·Δt + y_bal`` is below the tolerance of :func:`priced_columns`."""
     dual = np.bincount(v.row_lft[y[v.rows] != 0], minlength=v.n_ft) > 0
-    c_shed, c_curt = opts.voll * dt, opts.curtailment_price * dt
+    c_shed, c_curt = opts.voll_eur_per_mwh * dt, opts.curtailment_eur_per_mwh * dt
     shed = c_shed - y_bal < -rel_tol * max(1.0, c_shed)
     curt = c_curt + y_bal < -rel_tol * max(1.0, c_curt)
     return np.asarray(dual | shed | curt)
@@ -287,10 +290,10 @@ def priced_columns(
     shed_cap, shed_ratio, curt_cap = g.injection_bounds(v.lft)
     parts = []
     for code, bound, reduced in (
-        (SHED, shed_cap, opts.voll * dt - active - shed_ratio * pr.reactive),
-        (CURTAIL, curt_cap, opts.curtailment_price * dt + active),
+        (SHED, shed_cap, opts.voll_eur_per_mwh * dt - active - shed_ratio * pr.reactive),
+        (CURTAIL, curt_cap, opts.curtailment_eur_per_mwh * dt + active),
     ):
-        cost = opts.voll * dt if code == SHED else opts.curtailment_price * dt
+        cost = opts.voll_eur_per_mwh * dt if code == SHED else opts.curtailment_eur_per_mwh * dt
         ft, at = np.nonzero((bound > 0) & (reduced < -rel_tol * max(1.0, cost)))
         parts.append((np.full(len(ft), code), ft, at, reduced[ft, at], bound[ft, at]))
     kind, lft, node, rc, cap = (np.concatenate(a) for a in zip(*parts, strict=True))

@@ -34,7 +34,7 @@ from tdcoord.opf.joint.master import (
     V_DN,
     V_UP,
 )
-from tdcoord.opf.joint.result import JointResult, assemble_result
+from tdcoord.opf.joint.result import JointResult, SolveInfo, assemble_result
 from tdcoord.opf.joint.screen_check import feeder_state, group_views, node_prices
 from tdcoord.opf.joint.screen_state import Screen, read_values
 from tdcoord.opf.joint.sensitivity import FeederGroup
@@ -131,7 +131,7 @@ def _evaluate(s: Screen, g: int, grp: FeederGroup, x: FloatArray, y: FloatArray,
     gain = float(np.max(np.hypot(poly.a_p, poly.a_q) / poly.a_s))
     y_loc = y_bal[(grp.feeders[:, None] * T + np.arange(T)).ravel()]
     lft_all = np.arange(n_ft, dtype=np.int64)
-    for v in group_views(s.cols, s.rows, grp, g, s.group_of, s.local_of, T, lft_all, CHUNK):
+    for v in group_views(s.cols, s.rows, grp, g, (s.group_of, s.local_of), T, lft_all, CHUNK):
         sl = slice(int(v.lft[0]), int(v.lft[-1]) + 1)  # the chunk's rows, contiguous
         st = feeder_state(v, s.cols, x)
         out.P[sl], out.Q[sl], out.p_root[sl], out.q_root[sl] = st.P, st.Q, st.p_root, st.q_root
@@ -158,42 +158,43 @@ def _evaluate(s: Screen, g: int, grp: FeederGroup, x: FloatArray, y: FloatArray,
     return out
 
 
-def _group_results(
-    s: Screen, g: int, grp: FeederGroup, x: FloatArray, y: FloatArray, y_bal: FloatArray,
-    cost: FloatArray, status: str, out: list[FeederResult | None],
-) -> FloatArray:
-    """Fill ``out`` for the group's feeders; return their interface congestion from the
-    interface-facet duals (F_g, T).
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Values:
+    """The final masters' values in register order: columns, rows, interface balance duals;
+    and each register column's cost."""
 
-    Arrays are views into the group's stacked ones; a feeder without a generated row of nonzero
-    dual gets its DLMP as a (read-only) broadcast of its interface price and shared zero
-    components."""
-    case, T, dt = s.case, s.T, s.case.period_hours
-    opts = case.options
-    fd = grp.template
-    n, m, Fg = grp.n_node, grp.n_branch, len(grp.feeders)
-    ev = _evaluate(s, g, grp, x, y, y_bal)
+    x: FloatArray
+    y: FloatArray
+    y_bal: FloatArray
+    cost: FloatArray
+
+
+def _components(
+    ev: _GroupArrays, T: int, n: int, dt: float
+) -> dict[int, tuple[FloatArray, FloatArray, FloatArray]]:
+    """DLMP (congestion, voltage, reactive) components, dense, of the group's feeders (local
+    index) that have generated rows with nonzero duals; the others have none."""
+    if not ev.priced:
+        return {}
+    lft = np.concatenate([a[0] for a in ev.priced])
+    has = np.unique(lft // T)
+    dense = {a: np.zeros((3, T, n)) for a in has.tolist()}
+    for k, part in enumerate(zip(*(a[1:] for a in ev.priced), strict=True)):
+        vals = np.concatenate(part) / dt
+        for a, d in dense.items():  # the few feeders with binding rows
+            rows = (lft // T) == a
+            d[k, lft[rows] % T] = vals[rows]
+    return {a: (d[0].T, d[1].T, d[2].T) for a, d in dense.items()}
+
+
+def _binding_lists(
+    ev: _GroupArrays, grp: FeederGroup, T: int, V: FloatArray
+) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
+    """Binding branches and voltages per feeder of the group (as :class:`FeederResult`:
+    branches by id then period; voltages upper then lower)."""
+    fd, Fg = grp.template, len(grp.feeders)
     node_ids = [int(i) for i in fd.nodes.id]
     branch_ids = [int(i) for i in fd.branches.id]
-    V, P, Q = ev.V.reshape(Fg, T, n), ev.P.reshape(Fg, T, m), ev.Q.reshape(Fg, T, m)
-    p_root, q_root = ev.p_root.reshape(Fg, T), ev.q_root.reshape(Fg, T)
-    energy_ft = (y_bal[(grp.feeders[:, None] * T + np.arange(T)).ravel()] / dt).reshape(Fg, T)
-    # DLMP components of the feeders with row duals (dense per such feeder), zero elsewhere
-    has = np.zeros(Fg, dtype=bool)
-    comp: dict[int, tuple[FloatArray, FloatArray, FloatArray]] = {}
-    if ev.priced:
-        lft = np.concatenate([a[0] for a in ev.priced])
-        has[lft // T] = True
-        dense = {a: np.zeros((3, T, n)) for a in np.flatnonzero(has).tolist()}
-        for k, part in enumerate(zip(*(a[1:] for a in ev.priced), strict=True)):
-            vals = np.concatenate(part) / dt
-            for a, d in dense.items():  # the few feeders with binding rows
-                rows = (lft // T) == a
-                d[k, lft[rows] % T] = vals[rows]
-        comp = {a: (d[0].T, d[1].T, d[2].T) for a, d in dense.items()}
-    zero = np.zeros((n, T))
-    zero.flags.writeable = False
-    # binding limits (as FeederResult: branches by id then period; voltages upper then lower)
     binding: list[list[dict[str, Any]]] = [[] for _ in range(Fg)]
     vbinding: list[list[dict[str, Any]]] = [[] for _ in range(Fg)]
     if ev.thermal:
@@ -212,52 +213,106 @@ def _group_results(
                             side[order].tolist(), strict=True):
         vbinding[a].append({"node": node_ids[jj], "period": t,
                             "side": "lower" if sd else "upper", "v_pu": float(V[a, t, jj])})
-    # slacks and offers from the register, grouped by feeder once
+    return binding, vbinding
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _GroupColumns:
+    """The group's register columns: own cost per feeder, non-zero slacks and offers, each
+    sorted by feeder (``*_starts``: where each feeder's run begins)."""
+
+    own: FloatArray
+    slacks: IntArray
+    slack_starts: IntArray
+    offers: IntArray
+    offer_starts: IntArray
+
+
+def _group_columns(s: Screen, g: int, v: _Values, Fg: int) -> _GroupColumns:
+    """Slacks and offers from the register, grouped by feeder once."""
     cols = s.cols
     idx = np.flatnonzero(s.group_of[cols.f] == g)
     loc = s.local_of[cols.f[idx]]
-    own = np.bincount(loc, cost[idx] * x[idx], minlength=Fg)
-    tol = opts.binding_tol
-    sl = idx[np.isin(cols.kind[idx], list(_SLACK_KEYS)) & (x[idx] > tol)]
+    own = np.asarray(np.bincount(loc, v.cost[idx] * v.x[idx], minlength=Fg), dtype=np.float64)
+    tol = s.case.options.binding_tol
+    sl = idx[np.isin(cols.kind[idx], list(_SLACK_KEYS)) & (v.x[idx] > tol)]
     sl = sl[np.lexsort((cols.t[sl], cols.elem[sl], cols.kind[sl], s.local_of[cols.f[sl]]))]
-    starts = _split(s.local_of[cols.f[sl]], Fg)
     off = idx[np.isin(cols.kind[idx], (OFFER_P, OFFER_Q))]
     off = off[np.argsort(s.local_of[cols.f[off]], kind="stable")]
-    off_starts = _split(s.local_of[cols.f[off]], Fg)
-    price = {SHED: opts.voll, CURTAIL: opts.curtailment_price, V_UP: opts.voltage_penalty,
-             V_DN: opts.voltage_penalty, S_OVER: opts.thermal_penalty,
-             S_SUB: opts.thermal_penalty}
+    return _GroupColumns(own, sl, _split(s.local_of[cols.f[sl]], Fg), off,
+                         _split(s.local_of[cols.f[off]], Fg))
+
+
+def _feeder_slacks(
+    s: Screen, grp: FeederGroup, gc: _GroupColumns, a: int, x: FloatArray
+) -> dict[str, list[dict[str, Any]]]:
+    """Feeder ``a`` (local)'s non-zero slacks by kind, as :class:`FeederResult` lists them."""
+    cols, opts, fd = s.cols, s.case.options, grp.template
+    price = {SHED: opts.voll_eur_per_mwh, CURTAIL: opts.curtailment_eur_per_mwh,
+             V_UP: opts.voltage_eur_per_pu2_h, V_DN: opts.voltage_eur_per_pu2_h,
+             S_OVER: opts.overload_eur_per_mvah, S_SUB: opts.overload_eur_per_mvah}
+    slacks: dict[str, list[dict[str, Any]]] = {}
+    for c in gc.slacks[gc.slack_starts[a]:gc.slack_starts[a + 1]].tolist():
+        kind = int(cols.kind[c])
+        key, element, unit = _SLACK_KEYS[kind]
+        e = int(cols.elem[c])
+        name = int(fd.branches.id[e]) if element == "branch" else int(fd.nodes.id[max(e, 0)])
+        slacks.setdefault(key, []).append(
+            {element: name, "period": int(cols.t[c]), unit: float(x[c]), "price": price[kind]}
+        )
+    return slacks
+
+
+def _feeder_offers(
+    s: Screen, gc: _GroupColumns, a: int, f: int, x: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Feeder ``f`` (local ``a``)'s offer dispatch (P, Q; offer × period)."""
+    cols, fc, T = s.cols, s.case.feeder_cases[f], s.T
+    mine = gc.offers[gc.offer_starts[a]:gc.offer_starts[a + 1]]
+    p_off = np.zeros((fc.n_offers, T))
+    q_off = np.where(fc.offer_q_min_mvar == fc.offer_q_max_mvar, fc.offer_q_min_mvar, 0.0)
+    for kind, arr in ((OFFER_P, p_off), (OFFER_Q, q_off)):
+        o = mine[cols.kind[mine] == kind]
+        arr[cols.facet[o], cols.t[o]] = x[o]
+    return p_off, q_off
+
+
+def _group_results(
+    s: Screen, g: int, v: _Values, status: str, out: list[FeederResult | None]
+) -> FloatArray:
+    """Fill ``out`` for the feeders of group ``g``; return their interface congestion from the
+    interface-facet duals (F_g, T).
+
+    Arrays are views into the group's stacked ones; a feeder without a generated row of nonzero
+    dual gets its DLMP as a (read-only) broadcast of its interface price and shared zero
+    components."""
+    grp, T, dt = s.groups[g], s.T, s.case.period_hours
+    fd, n, m, Fg = grp.template, grp.n_node, grp.n_branch, len(grp.feeders)
+    ev = _evaluate(s, g, grp, v.x, v.y, v.y_bal)
+    node_ids = [int(i) for i in fd.nodes.id]
+    branch_ids = [int(i) for i in fd.branches.id]
+    V, P, Q = ev.V.reshape(Fg, T, n), ev.P.reshape(Fg, T, m), ev.Q.reshape(Fg, T, m)
+    p_root, q_root = ev.p_root.reshape(Fg, T), ev.q_root.reshape(Fg, T)
+    energy_ft = (v.y_bal[(grp.feeders[:, None] * T + np.arange(T)).ravel()] / dt).reshape(Fg, T)
+    comp = _components(ev, T, n, dt)
+    zero = np.zeros((n, T))
+    zero.flags.writeable = False
+    binding, vbinding = _binding_lists(ev, grp, T, V)
+    gc = _group_columns(s, g, v, Fg)
     for a, f in enumerate(grp.feeders.tolist()):  # one result object per feeder (views)
         if status != "optimal":
             out[f] = _failed(s, f, status)
             continue
-        fc = case.feeder_cases[f]
-        slacks: dict[str, list[dict[str, Any]]] = {}
-        for c in sl[starts[a]:starts[a + 1]].tolist():
-            kind = int(cols.kind[c])
-            key, element, unit = _SLACK_KEYS[kind]
-            e = int(cols.elem[c])
-            name = branch_ids[e] if element == "branch" else node_ids[max(e, 0)]
-            slacks.setdefault(key, []).append(
-                {element: name, "period": int(cols.t[c]), unit: float(x[c]), "price": price[kind]}
-            )
-        mine = off[off_starts[a]:off_starts[a + 1]]
-        p_off = np.zeros((fc.n_offers, T))
-        q_off = np.where(fc.offer_q_min_mvar == fc.offer_q_max_mvar, fc.offer_q_min_mvar, 0.0)
-        for kind, arr in ((OFFER_P, p_off), (OFFER_Q, q_off)):
-            o = mine[cols.kind[mine] == kind]
-            arr[cols.facet[o], cols.t[o]] = x[o]
-        violated = any(k != "curtailment_mw" for k in slacks)
+        slacks = _feeder_slacks(s, grp, gc, a, v.x)
+        p_off, q_off = _feeder_offers(s, gc, a, f, v.x)
         energy = np.broadcast_to(energy_ft[a], (n, T))
-        if a in comp:
-            congestion, voltage, reactive = comp[a]
-            total = energy + congestion + voltage
-        else:
-            congestion = voltage = reactive = zero
-            total = energy
+        congestion, voltage, reactive = comp.get(a, (zero, zero, zero))
+        total = energy + congestion + voltage if a in comp else energy
         out[f] = FeederResult(
-            status="optimal_with_slacks" if violated else "optimal",
-            objective=float(own[a]), model="lindistflow", feeder_id=fc.feeder.id,
+            status="optimal_with_slacks" if any(k != "curtailment_mw" for k in slacks)
+            else "optimal",
+            objective=float(gc.own[a]), model="lindistflow",
+            feeder_id=s.case.feeder_cases[f].feeder.id,
             node_ids=node_ids, branch_ids=branch_ids, v_pu=V[a].T, p_flow_mw=P[a].T,
             q_flow_mvar=Q[a].T, p_root_mw=p_root[a], q_root_mvar=q_root[a],
             losses_mw=np.zeros(T), p_offer_mw=p_off, q_offer_mvar=q_off,
@@ -284,11 +339,14 @@ def screened_result(s: Screen, sols: Sequence[LpSolution]) -> JointResult:
     tr = _transmission(s, sols)
     feeders: list[FeederResult | None] = [None] * case.n_feeders
     congestion = np.zeros((case.n_feeders, s.T))
+    values = _Values(x, y, y_bal, cost)
     for g, grp in enumerate(s.groups):
-        congestion[grp.feeders] = _group_results(s, g, grp, x, y, y_bal, cost, status, feeders)
+        congestion[grp.feeders] = _group_results(s, g, values, status, feeders)
     done = [r for r in feeders if r is not None]
     return assemble_result(
         case, tr, done, congestion,
-        objective=float(sum(sol.objective for sol in sols)) if ok else float("nan"),
-        solver_status=status, method="screened", iterations=0, loss_iterations=1, timings={},
+        SolveInfo(
+            objective=float(sum(sol.objective for sol in sols)) if ok else float("nan"),
+            solver_status=status, method="screened", iterations=0, timings={},
+        ),
     )

@@ -251,7 +251,9 @@ def ensure_slacks(s: Screen, kind: IntArray, f: IntArray, t: IntArray, elem: Int
         k = rest % 8
         ft = rest // 8
         opts, dt = s.case.options, s.case.period_hours
-        price = np.where(np.isin(k, (S_OVER, S_SUB)), opts.thermal_penalty, opts.voltage_penalty)
+        price = np.where(
+            np.isin(k, (S_OVER, S_SUB)), opts.overload_eur_per_mvah, opts.voltage_eur_per_pu2_h
+        )
         new = Entries.new(len(missing), kind=k, f=ft // T, t=ft % T, elem=el)
         add_columns(s, new, price * dt, np.zeros(len(missing)), np.full(len(missing), np.inf))
         for name in ("s_over", "s_sub", "v_up", "v_dn"):

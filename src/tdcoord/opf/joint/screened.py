@@ -150,7 +150,7 @@ def _check_group(
     rows_out: list[tuple[IntArray, ...]] = []
     cols_out: list[tuple[IntArray, ...]] = []
     glob = grp.feeders[lft // T] * T + lft % T
-    for v in group_views(s.cols, s.rows, grp, g, s.group_of, s.local_of, T, lft, CHUNK):
+    for v in group_views(s.cols, s.rows, grp, g, (s.group_of, s.local_of), T, lft, CHUNK):
         st = feeder_state(v, s.cols, x)
         kind, vl, elem, facet, _ = violated_rows(v, st, s.rows, poly, ROW_TOL)
         rows_out.append((kind, v.lft[vl], elem, facet))
@@ -211,7 +211,7 @@ def screen_round(s: Screen, x: FloatArray, y: FloatArray, y_bal: FloatArray) -> 
         e_q = np.where(shed, shed_ratio, 0.0)
         col_parts.append(Entries.new(len(ck), kind=ck, f=grp.feeders[clft // T], t=clft % T,
                                      elem=node, e_p=np.where(shed, 1.0, -1.0), e_q=e_q))
-        cost = np.where(shed, opts.voll, opts.curtailment_price) * dt
+        cost = np.where(shed, opts.voll_eur_per_mwh, opts.curtailment_eur_per_mwh) * dt
         cap = np.where(shed, shed_cap, curt_cap)
         col_data.append((cost, cap))
     cols = concat(col_parts)
@@ -258,7 +258,7 @@ def start(case: JointCase, stats: ScreenStats) -> Screen:
         n_periods=case.n_periods,
         load_mw=case.load_mw,
         period_hours=case.period_hours,
-        voll=case.voll,
+        voll_eur_per_mwh=case.voll_eur_per_mwh,
     )
     itf_row = case.transmission.bus_rows(case.interface_bus)
     s = Screen(case, model, groups, group_of, local_of, build_masters(case, model, groups, itf_row),

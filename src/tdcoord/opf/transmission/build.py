@@ -93,9 +93,9 @@ class DcOpfModel:
     limited: IntArray
     """Branch rows with a finite rating (those that get overload slacks)."""
     allow_slack: bool
-    voll: float
-    spill_cost: float
-    overload_penalty: float
+    voll_eur_per_mwh: float
+    spill_eur_per_mwh: float
+    overload_eur_per_mwh: float
     build_s: float
 
     @property
@@ -133,16 +133,17 @@ def _add_columns(b: LpBuilder, m: DcOpfModelParts) -> dict[str, slice]:
     rating = np.tile(net.rating_mw, T)
     cols["flow"] = b.add_columns("flow", T * L, -rating, rating)
     n_lim = T * len(m.limited) if m.allow_slack else 0
-    cols["overload_up"] = b.add_columns("overload_up", n_lim, 0.0, np.inf, m.overload * dt)
-    cols["overload_down"] = b.add_columns("overload_down", n_lim, 0.0, np.inf, m.overload * dt)
+    over = m.overload_eur_per_mwh * dt
+    cols["overload_up"] = b.add_columns("overload_up", n_lim, 0.0, np.inf, over)
+    cols["overload_down"] = b.add_columns("overload_down", n_lim, 0.0, np.inf, over)
     st = m.tr.storage
     cols["charge"] = b.add_columns("charge", T * S, 0.0, np.tile(st.p_charge_max_mw, T))
     cols["discharge"] = b.add_columns("discharge", T * S, 0.0, np.tile(st.p_discharge_max_mw, T))
     cols["soc"] = b.add_columns("soc", T * S, 0.0, np.tile(st.e_max_mwh, T))
     n_slack = T * B if m.allow_slack else 0
     shed_max = np.maximum(data.demand_mw[:T], 0.0).ravel() if m.allow_slack else 0.0
-    cols["shed"] = b.add_columns("shed", n_slack, 0.0, shed_max, m.voll * dt)
-    cols["spill"] = b.add_columns("spill", n_slack, 0.0, np.inf, m.spill * dt)
+    cols["shed"] = b.add_columns("shed", n_slack, 0.0, shed_max, m.voll_eur_per_mwh * dt)
+    cols["spill"] = b.add_columns("spill", n_slack, 0.0, np.inf, m.spill_eur_per_mwh * dt)
     if costs.has_quadratic:
         b.add_quadratic(cols["p"], np.tile(2.0 * costs.c2 * dt, T))
     b.add_offset(float(np.sum(costs.c0)) * dt * T)
@@ -275,9 +276,9 @@ class DcOpfModelParts:
     dt: float
     limited: IntArray
     allow_slack: bool
-    voll: float
-    spill: float
-    overload: float
+    voll_eur_per_mwh: float
+    spill_eur_per_mwh: float
+    overload_eur_per_mwh: float
 
     @property
     def n_storage(self) -> int:
@@ -285,7 +286,43 @@ class DcOpfModelParts:
         return len(self.tr.storage)
 
 
-def build_dcopf(
+def _check_prices(*prices_eur_per_mwh: float) -> None:
+    """Every slack price (shedding, spill, overload) must be positive."""
+    names = ("voll_eur_per_mwh", "spill_eur_per_mwh", "overload_eur_per_mwh")
+    for name, value in zip(names, prices_eur_per_mwh, strict=True):
+        if not value > 0:
+            raise OptimizationError(f"{name} must be positive, got {value}", where=name)
+
+
+def _lp_periods(tr: Transmission, data: DcOpfData, decompose_periods: bool | None) -> int:
+    """Periods the program holds: 1 (per-period template) when nothing couples them (no
+    storage, no finite ramp limit) or when asked, else all; decomposing coupled periods is
+    refused."""
+    coupled = len(tr.storage) > 0 or bool(np.any(np.isfinite(data.ramp_mw)))
+    if decompose_periods and coupled and data.n_periods > 1:
+        raise OptimizationError(
+            "periods are coupled by storage or ramp limits and cannot be solved one by one",
+            where="decompose_periods",
+            fix="leave decompose_periods=None",
+        )
+    decomposed = decompose_periods if decompose_periods is not None else not coupled
+    return 1 if decomposed else data.n_periods
+
+
+def _assemble(parts: DcOpfModelParts) -> LinearProgram:
+    """The program: columns, then one function per constraint family, in a fixed order."""
+    b = LpBuilder()
+    cols = _add_columns(b, parts)
+    _add_balance(b, parts, cols)
+    _add_flow_definition(b, parts, cols)
+    _add_angle_limits(b, parts, cols)
+    _add_pwl_epigraph(b, parts, cols)
+    _add_storage(b, parts, cols)
+    _add_ramps(b, parts, cols)
+    return b.build()
+
+
+def build_dcopf(  # noqa: PLR0913, RUF100  (keyword-only inputs of the public DC-OPF, one per study field)
     tr: Transmission,
     *,
     convention: str = "powermodels",
@@ -296,9 +333,9 @@ def build_dcopf(
     ramp_mw_per_h: ArrayLike | None = None,
     period_hours: float = 1.0,
     storage_end: StorageEnd = "initial",
-    voll: float = DEFAULT_VOLL,
-    spill_cost: float = DEFAULT_SPILL_COST,
-    overload_penalty: float = DEFAULT_OVERLOAD_PENALTY,
+    voll_eur_per_mwh: float = DEFAULT_VOLL,
+    spill_eur_per_mwh: float = DEFAULT_SPILL_COST,
+    overload_eur_per_mwh: float = DEFAULT_OVERLOAD_PENALTY,
     allow_slack: bool = True,
     decompose_periods: bool | None = None,
 ) -> DcOpfModel:
@@ -320,18 +357,8 @@ def build_dcopf(
         period_hours=period_hours,
         storage_end=storage_end,
     )
-    for name, value in (("voll", voll), ("spill_cost", spill_cost), ("overload", overload_penalty)):
-        if not value > 0:
-            raise OptimizationError(f"{name} must be positive, got {value}", where=name)
-    coupled = len(tr.storage) > 0 or bool(np.any(np.isfinite(data.ramp_mw)))
-    if decompose_periods and coupled and data.n_periods > 1:
-        raise OptimizationError(
-            "periods are coupled by storage or ramp limits and cannot be solved one by one",
-            where="decompose_periods",
-            fix="leave decompose_periods=None",
-        )
-    decomposed = decompose_periods if decompose_periods is not None else not coupled
-    T = 1 if decomposed else data.n_periods
+    _check_prices(voll_eur_per_mwh, spill_eur_per_mwh, overload_eur_per_mwh)
+    T = _lp_periods(tr, data, decompose_periods)
     parts = DcOpfModelParts(
         tr=tr,
         net=net,
@@ -341,19 +368,11 @@ def build_dcopf(
         dt=data.period_hours,
         limited=np.flatnonzero(np.isfinite(net.rating_mw)).astype(np.int64),
         allow_slack=allow_slack,
-        voll=float(voll),
-        spill=float(spill_cost),
-        overload=float(overload_penalty),
+        voll_eur_per_mwh=float(voll_eur_per_mwh),
+        spill_eur_per_mwh=float(spill_eur_per_mwh),
+        overload_eur_per_mwh=float(overload_eur_per_mwh),
     )
-    b = LpBuilder()
-    cols = _add_columns(b, parts)
-    _add_balance(b, parts, cols)
-    _add_flow_definition(b, parts, cols)
-    _add_angle_limits(b, parts, cols)
-    _add_pwl_epigraph(b, parts, cols)
-    _add_storage(b, parts, cols)
-    _add_ramps(b, parts, cols)
-    lp = b.build()
+    lp = _assemble(parts)
     return DcOpfModel(
         tr=tr,
         net=net,
@@ -363,9 +382,9 @@ def build_dcopf(
         lp_periods=T,
         limited=parts.limited,
         allow_slack=allow_slack,
-        voll=parts.voll,
-        spill_cost=parts.spill,
-        overload_penalty=parts.overload,
+        voll_eur_per_mwh=parts.voll_eur_per_mwh,
+        spill_eur_per_mwh=parts.spill_eur_per_mwh,
+        overload_eur_per_mwh=parts.overload_eur_per_mwh,
         build_s=time.perf_counter() - t0,
     )
 

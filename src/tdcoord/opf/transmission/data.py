@@ -75,46 +75,21 @@ def _table(value: ArrayLike, shape: tuple[int, int], what: str) -> FloatArray:
     return arr
 
 
-def dcopf_data(
+def _withdrawal_series(withdrawal_mw: Mapping[int, ArrayLike] | ArrayLike | None) -> list[Any]:
+    """The per-bus withdrawal series of a ``{bus id: series}`` mapping, as column vectors."""
+    if not isinstance(withdrawal_mw, Mapping):
+        return []
+    return [np.atleast_1d(np.asarray(v, dtype=np.float64))[:, None] for v in withdrawal_mw.values()]
+
+
+def _add_withdrawals(
     tr: Transmission,
-    *,
-    n_periods: int | None = None,
-    load_mw: ArrayLike | None = None,
-    withdrawal_mw: Mapping[int, ArrayLike] | ArrayLike | None = None,
-    gen_availability: ArrayLike | None = None,
-    ramp_mw_per_h: ArrayLike | None = None,
-    period_hours: float = 1.0,
-    storage_end: StorageEnd = "initial",
-) -> DcOpfData:
-    """Validate and expand the per-period inputs (see :func:`solve_dcopf`)."""
-    w_arr = None if withdrawal_mw is None or isinstance(withdrawal_mw, Mapping) else withdrawal_mw
-    series = (
-        [np.atleast_1d(np.asarray(v, dtype=np.float64))[:, None] for v in withdrawal_mw.values()]
-        if isinstance(withdrawal_mw, Mapping)
-        else []
-    )
-    T = _periods(load_mw, w_arr, gen_availability, *[v for v in series if len(v) > 1])
-    T = T or n_periods or 1
-    if n_periods is not None and n_periods != T:
-        raise OptimizationError(
-            f"n_periods={n_periods} but the per-period inputs have {T} periods",
-            where="DC-OPF inputs",
-            fix="drop n_periods or make it match the arrays",
-        )
-    if not period_hours > 0:
-        raise OptimizationError(
-            f"period_hours must be positive, got {period_hours}", where="period_hours"
-        )
-    B, G = tr.n_bus, len(tr.generators)
-    loads = tr.loads
-    load = (
-        np.tile(np.asarray(loads.p_mw, dtype=np.float64), (T, 1))
-        if load_mw is None
-        else _table(load_mw, (T, len(loads)), "load_mw")
-    )
-    demand = np.zeros((T, B))
-    np.add.at(demand.T, tr.bus_rows(loads.bus), load.T)
-    demand += np.asarray(tr.buses.gs_mw, dtype=np.float64)[None, :]
+    demand: FloatArray,
+    withdrawal_mw: Mapping[int, ArrayLike] | ArrayLike | None,
+    series: list[Any],
+) -> None:
+    """Add the extra withdrawals (mapping by bus id, or a periods × buses table) to ``demand``."""
+    T, B = demand.shape
     if isinstance(withdrawal_mw, Mapping):
         ids = np.array(list(withdrawal_mw.keys()), dtype=np.int64)
         known = np.isin(ids, tr.buses.id)
@@ -137,6 +112,34 @@ def dcopf_data(
         np.add.at(demand.T, tr.bus_rows(ids), vals)
     elif withdrawal_mw is not None:
         demand += _table(withdrawal_mw, (T, B), "withdrawal_mw")
+
+
+def _demand(
+    tr: Transmission,
+    T: int,
+    load_mw: ArrayLike | None,
+    withdrawal_mw: Mapping[int, ArrayLike] | ArrayLike | None,
+    series: list[Any],
+) -> FloatArray:
+    """Demand per period and bus: loads + shunt conductance ``Gs`` + extra withdrawals."""
+    loads = tr.loads
+    load = (
+        np.tile(np.asarray(loads.p_mw, dtype=np.float64), (T, 1))
+        if load_mw is None
+        else _table(load_mw, (T, len(loads)), "load_mw")
+    )
+    demand = np.zeros((T, tr.n_bus))
+    np.add.at(demand.T, tr.bus_rows(loads.bus), load.T)
+    demand += np.asarray(tr.buses.gs_mw, dtype=np.float64)[None, :]
+    _add_withdrawals(tr, demand, withdrawal_mw, series)
+    return demand
+
+
+def _generator_limits(
+    tr: Transmission, T: int, gen_availability: ArrayLike | None
+) -> tuple[FloatArray, FloatArray]:
+    """Generator limits per period: availability × (p_min_mw, p_max_mw)."""
+    G = len(tr.generators)
     avail = (
         np.ones((T, G))
         if gen_availability is None
@@ -159,6 +162,12 @@ def dcopf_data(
             where=f"generator id {gid}",
             fix="correct the limits",
         )
+    return p_min, p_max
+
+
+def _ramps(tr: Transmission, ramp_mw_per_h: ArrayLike | None) -> FloatArray:
+    """Ramp limit per generator, MW/h (inf = none)."""
+    G = len(tr.generators)
     ramp = (
         np.full(G, np.inf)
         if ramp_mw_per_h is None
@@ -168,6 +177,38 @@ def dcopf_data(
         raise OptimizationError(
             "ramp_mw_per_h must be non-negative (inf = no limit)", where="ramp_mw_per_h"
         )
+    return ramp
+
+
+def dcopf_data(
+    tr: Transmission,
+    *,
+    n_periods: int | None = None,
+    load_mw: ArrayLike | None = None,
+    withdrawal_mw: Mapping[int, ArrayLike] | ArrayLike | None = None,
+    gen_availability: ArrayLike | None = None,
+    ramp_mw_per_h: ArrayLike | None = None,
+    period_hours: float = 1.0,
+    storage_end: StorageEnd = "initial",
+) -> DcOpfData:
+    """Validate and expand the per-period inputs (see :func:`solve_dcopf`)."""
+    w_arr = None if withdrawal_mw is None or isinstance(withdrawal_mw, Mapping) else withdrawal_mw
+    series = _withdrawal_series(withdrawal_mw)
+    T = _periods(load_mw, w_arr, gen_availability, *[v for v in series if len(v) > 1])
+    T = T or n_periods or 1
+    if n_periods is not None and n_periods != T:
+        raise OptimizationError(
+            f"n_periods={n_periods} but the per-period inputs have {T} periods",
+            where="DC-OPF inputs",
+            fix="drop n_periods or make it match the arrays",
+        )
+    if not period_hours > 0:
+        raise OptimizationError(
+            f"period_hours must be positive, got {period_hours}", where="period_hours"
+        )
+    demand = _demand(tr, T, load_mw, withdrawal_mw, series)
+    p_min, p_max = _generator_limits(tr, T, gen_availability)
+    ramp = _ramps(tr, ramp_mw_per_h)
     if storage_end not in ("initial", "free"):
         raise OptimizationError(
             f"unknown storage_end {storage_end!r}",

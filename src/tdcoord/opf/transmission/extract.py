@@ -62,6 +62,19 @@ def worst_status(sols: list[LpSolution]) -> str:
     return "optimal"
 
 
+def _hard_feasible(
+    model: DcOpfModel, method: Method, slacks: list[Slack], known: Mapping[int | None, bool]
+) -> bool:
+    """Whether the problem without slacks is feasible in every period that uses a slack (the
+    whole program when coupled); statuses in ``known`` are not re-checked."""
+    periods: list[int | None] = [None]
+    if model.decomposed:
+        periods = [*sorted({s.period for s in slacks})]
+    return all(
+        known[p] if p in known else feasible_without_slacks(model, method, p) for p in periods
+    )
+
+
 def extract_result(
     model: DcOpfModel,
     sols: list[LpSolution],
@@ -105,14 +118,7 @@ def extract_result(
     if model.allow_slack and status == "optimal":
         slacks, penalty, flagged = _slacks(model, x, mu, lmp)
         if slacks and check_hard:
-            periods: list[int | None] = [None]
-            if model.decomposed:
-                periods = [*sorted({s.period for s in slacks})]
-            known = hard_feasible or {}
-            feasible = all(
-                known[p] if p in known else feasible_without_slacks(model, method, p)
-                for p in periods
-            )
+            feasible = _hard_feasible(model, method, slacks, hard_feasible or {})
             status = "optimal" if feasible else "infeasible"
     rows_sto = len(tr.storage)
     binding = _binding(model, flow, mu) if status in ("optimal", "infeasible") else ()
@@ -156,10 +162,10 @@ def _slacks(
     bus_ids, br_ids = np.asarray(tr.buses.id), np.asarray(tr.branches.id)
     lim_ids = br_ids[model.limited]
     entries: list[tuple[str, str, IntArray, FloatArray, float]] = [
-        ("load_shedding", "bus", bus_ids, x["shed"], model.voll),
-        ("over_generation", "bus", bus_ids, x["spill"], model.spill_cost),
-        ("line_overload", "branch", lim_ids, x["overload_up"], model.overload_penalty),
-        ("line_overload", "branch", lim_ids, -x["overload_down"], model.overload_penalty),
+        ("load_shedding", "bus", bus_ids, x["shed"], model.voll_eur_per_mwh),
+        ("over_generation", "bus", bus_ids, x["spill"], model.spill_eur_per_mwh),
+        ("line_overload", "branch", lim_ids, x["overload_up"], model.overload_eur_per_mwh),
+        ("line_overload", "branch", lim_ids, -x["overload_down"], model.overload_eur_per_mwh),
     ]
     slacks: list[Slack] = []
     penalty = 0.0
@@ -168,12 +174,12 @@ def _slacks(
         for t, j in np.argwhere(np.abs(values) > SLACK_TOL_MW):  # only the non-zero ones
             slacks.append(Slack(kind, element, int(ids[j]), int(t), float(values[t, j]), price))
     slacks.sort(key=lambda s: (s.period, s.kind, s.id))
-    tol = 1e-6 * max(model.voll, model.spill_cost)
+    tol = 1e-6 * max(model.voll_eur_per_mwh, model.spill_eur_per_mwh)
     flagged = (
         (x["shed"] > SLACK_TOL_MW)
         | (x["spill"] > SLACK_TOL_MW)
-        | (lmp >= model.voll - tol)
-        | (lmp <= -model.spill_cost + tol)
+        | (lmp >= model.voll_eur_per_mwh - tol)
+        | (lmp <= -model.spill_eur_per_mwh + tol)
     )
     over = (np.abs(x["overload_up"]) + np.abs(x["overload_down"])) > SLACK_TOL_MW
     if np.any(over):

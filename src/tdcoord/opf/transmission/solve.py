@@ -55,7 +55,7 @@ def _choose_method(model: DcOpfModel, method: Method) -> Method:
     return "simplex"
 
 
-def solve_dcopf(
+def solve_dcopf(  # noqa: PLR0913, RUF100  (keyword-only inputs of the public DC-OPF, as build_dcopf)
     tr: Transmission,
     *,
     convention: str = "powermodels",
@@ -66,9 +66,9 @@ def solve_dcopf(
     ramp_mw_per_h: ArrayLike | None = None,
     period_hours: float = 1.0,
     storage_end: StorageEnd = "initial",
-    voll: float = DEFAULT_VOLL,
-    spill_cost: float = DEFAULT_SPILL_COST,
-    overload_penalty: float = DEFAULT_OVERLOAD_PENALTY,
+    voll_eur_per_mwh: float = DEFAULT_VOLL,
+    spill_eur_per_mwh: float = DEFAULT_SPILL_COST,
+    overload_eur_per_mwh: float = DEFAULT_OVERLOAD_PENALTY,
     allow_slack: bool = True,
     decompose_periods: bool | None = None,
     method: Method = "auto",
@@ -81,9 +81,10 @@ def solve_dcopf(
       ``load_mw`` per load (default: the static loads every period); ``withdrawal_mw`` extra net
       withdrawal per bus — a ``{bus id: series}`` mapping or a periods × buses array (feeders'
       net load at their interface bus, negative for export); ``gen_availability`` fraction of
-      each generator's limits; ``ramp_mw_per_h`` per generator (inf = none); ``voll``,
-      ``spill_cost``, ``overload_penalty`` slack prices (currency/MWh); ``allow_slack=False``
-      drops the slacks (an infeasible case then returns status ``infeasible`` with NaN values);
+      each generator's limits; ``ramp_mw_per_h`` per generator (inf = none);
+      ``voll_eur_per_mwh``, ``spill_eur_per_mwh``, ``overload_eur_per_mwh`` slack prices
+      (currency/MWh); ``allow_slack=False`` drops the slacks (an infeasible case then returns
+      status ``infeasible`` with NaN values);
       ``slack_free_first`` see :func:`solve_model` (same optimum, faster; ``False`` solves the
       program with slacks directly).
     """
@@ -97,9 +98,9 @@ def solve_dcopf(
         ramp_mw_per_h=ramp_mw_per_h,
         period_hours=period_hours,
         storage_end=storage_end,
-        voll=voll,
-        spill_cost=spill_cost,
-        overload_penalty=overload_penalty,
+        voll_eur_per_mwh=voll_eur_per_mwh,
+        spill_eur_per_mwh=spill_eur_per_mwh,
+        overload_eur_per_mwh=overload_eur_per_mwh,
         allow_slack=allow_slack,
         decompose_periods=decompose_periods,
     )

@@ -1,0 +1,50 @@
+"""What one clearing LP contains (:class:`ClearingSpec`) and the security margins of its
+linearised feeder model (:class:`Margins`); the program itself is
+:func:`tdcoord.coordination.clearing.build`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from tdcoord.coordination.injectors import Injectors, Prior
+from tdcoord.types import BoolArray, FloatArray
+
+
+@dataclasses.dataclass(frozen=True)
+class Margins:
+    """Security margins of the linearised feeder model (LinDistFlow is lossless and linear; the
+    AC validation is not): ratings are used at ``1 - rating_frac`` and voltage limits are
+    tightened by ``voltage_pu``."""
+
+    rating_frac: float = 0.03
+    voltage_pu: float = 0.005
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ClearingSpec:
+    """What one clearing LP contains: its constraint families
+    (:mod:`tdcoord.coordination.clearing`)."""
+
+    injectors: Injectors
+    need_mw: FloatArray | None = None
+    lines: bool = False
+    redispatch: bool = False
+    feeders: tuple[int, ...] = ()
+    feeder_masks: Mapping[int, tuple[BoolArray, BoolArray]] = dataclasses.field(
+        default_factory=dict
+    )
+    interface_bounds: Mapping[int, tuple[FloatArray, FloatArray]] = dataclasses.field(
+        default_factory=dict
+    )
+    feeder_targets: Mapping[int, FloatArray] = dataclasses.field(default_factory=dict)
+    lumped_needs: Mapping[int, FloatArray] = dataclasses.field(default_factory=dict)
+    node_bounds: Mapping[int, tuple[FloatArray, FloatArray]] = dataclasses.field(
+        default_factory=dict
+    )
+    prior: Prior | None = None
+    margins: Margins = dataclasses.field(default_factory=Margins)
+    #: Network rows on per-location injection columns (``z = Σ_k d_k a_k`` per bus or feeder
+    #: node, one equality row each) instead of on every offer column: same LP, far fewer
+    #: non-zeros (see "Location columns" in the module docstring).
+    aggregate_locations: bool = True

@@ -1,0 +1,98 @@
+"""The days of a sweep: ``--days 2016-01-15,2016-07-14`` or ``--days representative:K``.
+
+Each day stands for ``weight_days`` days of a year; an annual KPI is the weighted sum
+``Σ_d weight_days(d) · KPI_d`` (:mod:`tdcoord.sweep.summary`).
+
+* Without ``--days``, the sweep runs the study's own day (its ``fleet.season``), dated on the
+  season's nominal day of 2016 (:data:`tdcoord.der.fleet_profiles.SEASONS`: 15 January, 14 July),
+  with weight 1: the summary is then per day, not per year.
+* A list of dates: each date stands for an equal share of the year, ``365 / n`` days.
+* ``representative:K``: K days of SimBench's 2016 year picked by k-means with medoids
+  (:func:`tdcoord.sweep.representative.representative_days`), weight = cluster size · 365/366.
+
+**How a date reaches the simulation.** The study day is built from standard shapes per season
+(``der/fleet_profiles.py``: SimBench weekday means of January or July, clear-sky PV of the
+season's nominal day). A date selects its season (April–September: summer, else winter) and its
+own simulation seed (:func:`tdcoord.sweep.uncertainty.simulation_seed`); the date's own SimBench
+load and PV profile is not yet used by the day builder (see docs/sweep.md, "Days").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from tdcoord.der.fleet_profiles import SEASONS
+from tdcoord.errors import StudyError
+
+#: Year of SimBench's profiles (a leap year: 366 days of 96 quarter hours).
+PROFILE_YEAR = 2016
+
+#: Upper bound of K in ``representative:K`` and of the number of listed dates.
+MAX_DAYS = 366
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepDay:
+    """One day of a sweep and the number of days of a year it stands for."""
+
+    date: dt.date
+    weight_days: float
+
+    @property
+    def season(self) -> str:
+        """``summer`` for April–September, else ``winter`` (the study day's two seasons)."""
+        return "summer" if 4 <= self.date.month <= 9 else "winter"
+
+    @property
+    def timestamp(self) -> dt.datetime:
+        """Start of the day, tz-aware UTC."""
+        return dt.datetime(self.date.year, self.date.month, self.date.day, tzinfo=dt.UTC)
+
+
+def study_day(season: str) -> SweepDay:
+    """The study's own day: the season's nominal date of :data:`PROFILE_YEAR`, weight 1."""
+    doy = SEASONS[season][0]
+    return SweepDay(dt.date(PROFILE_YEAR, 1, 1) + dt.timedelta(days=doy - 1), 1.0)
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise StudyError(
+            f"{text!r} is not a date",
+            where="sweep --days",
+            fix="give ISO dates (2016-01-15,2016-07-14) or representative:K",
+        ) from exc
+
+
+def _representative_count(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if not 1 <= k <= MAX_DAYS:
+        raise StudyError(
+            f"representative:{text}",
+            where="sweep --days",
+            fix=f"give a whole number of days K in 1..{MAX_DAYS}, e.g. representative:12",
+        )
+    return k
+
+
+def parse_days(text: str | None, season: str) -> tuple[SweepDay, ...]:
+    """The days of ``--days`` (see module doc); ``season`` is the study's, used without it."""
+    if text is None or not text.strip():
+        return (study_day(season),)
+    text = text.strip()
+    if text.startswith("representative:"):
+        from tdcoord.sweep.representative import representative_days
+
+        return representative_days(_representative_count(text.split(":", 1)[1]))
+    dates = [_parse_date(t.strip()) for t in text.split(",") if t.strip()]
+    if len(set(dates)) != len(dates):
+        raise StudyError("a date is listed twice", where="sweep --days", fix="list each once")
+    if len(dates) > MAX_DAYS:
+        raise StudyError(f"{len(dates)} dates", where="sweep --days", fix=f"give <= {MAX_DAYS}")
+    return tuple(SweepDay(d, 365.0 / len(dates)) for d in sorted(dates))

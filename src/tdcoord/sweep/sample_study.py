@@ -1,0 +1,101 @@
+"""The concrete study of one (sample, day): the study with the sample's draws applied.
+
+Written as a plain study file (``samples/s<k>_<date>.yaml`` in the sweep folder), so that
+``tdcoord compare`` on it reproduces the sweep's numbers for that sample and day. Draws map to
+existing study fields (:mod:`tdcoord.sweep.uncertainty` lists which); the one draw without a
+study field, ``forecast_error_scale``, is kept beside the study (:class:`SampleStudy`) and applied
+by :mod:`tdcoord.sweep.task` (a comment in the written file states it; see docs/sweep.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tdcoord.errors import StudyError
+from tdcoord.study import Study
+from tdcoord.sweep.days import SweepDay
+from tdcoord.sweep.study_file import validate_study
+
+
+@dataclasses.dataclass(frozen=True)
+class SampleStudy:
+    """The study of one (sample, day) and the draw applied outside the study schema."""
+
+    mapping: dict[str, Any]
+    study: Study
+    forecast_error_scale: float = 1.0
+
+
+def _apply_markup(market: dict[str, Any], markup: float) -> None:
+    strategy = market.get("strategy", "cost_based")
+    params = dict(market.get("strategy_params") or {})
+    if strategy not in ("cost_based", "markup"):
+        raise StudyError(
+            f"uncertainty.offer_markup needs a cost_based or markup strategy, not {strategy!r}",
+            where="uncertainty.offer_markup",
+            fix="remove offer_markup or use market.strategy: cost_based",
+        )
+    spread = float(params.get("spread", 0.0))
+    params["markup"] = max(markup, spread)
+    market["strategy"] = "markup"
+    market["strategy_params"] = params
+
+
+def concrete_mapping(
+    raw: dict[str, Any], study: Study, draws: dict[str, Any], day: SweepDay, sim_seed: int
+) -> dict[str, Any]:
+    """The study mapping of (sample, day): ``raw`` with the draws, season and seed applied."""
+    m = copy.deepcopy(raw)
+    fleet = m.setdefault("fleet", {})
+    fleet["season"] = day.season
+    compare = m.setdefault("compare", {})
+    compare["seed"] = sim_seed
+    if "non_delivery_probability" in draws:
+        compare["non_delivery_probability"] = float(draws["non_delivery_probability"])
+    if "der_penetration_scale" in draws:
+        f = float(draws["der_penetration_scale"])
+        shares = study.fleet.effective_shares()
+        fleet["shares"] = {t: min(1.0, s * f) for t, s in sorted(shares.items())}
+    if "offer_markup" in draws:
+        _apply_markup(m.setdefault("market", {}), float(draws["offer_markup"]))
+    if "penalty_scale" in draws:
+        f = float(draws["penalty_scale"])
+        penalties = study.compare.penalties.model_dump()
+        compare["penalties"] = {k: float(v) * f for k, v in penalties.items()}
+    if "events" in draws:
+        compare["events"] = copy.deepcopy(draws["events"])
+    return m
+
+
+def sample_study(
+    raw: dict[str, Any],
+    study: Study,
+    draws: dict[str, Any],
+    day: SweepDay,
+    sim_seed: int,
+    path: Path,
+) -> SampleStudy:
+    """The validated :class:`SampleStudy` of (sample, day) (errors name ``path``)."""
+    m = concrete_mapping(raw, study, draws, day, sim_seed)
+    return SampleStudy(m, validate_study(m, path), float(draws.get("forecast_error_scale", 1.0)))
+
+
+def write_sample_study(s: SampleStudy, path: Path, header: str) -> Path:
+    """Write the study of (sample, day) as YAML; ``header`` becomes its leading comment."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    if s.forecast_error_scale != 1.0:
+        lines.append(
+            f"# forecast_error_scale: {s.forecast_error_scale!r} (no study field yet: "
+            "tdcoord compare on this file runs with scale 1; see docs/sweep.md)"
+        )
+    text = "\n".join(lines) + "\n" + yaml.safe_dump(s.mapping, sort_keys=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
