@@ -112,6 +112,9 @@ class FeederOptions:
     losses: str = "loss_factors"  # "none" (lossless LinDistFlow) | "loss_factors"
     loss_tol_mw: float = 1e-6
     loss_max_iter: int = 30
+    #: When the loss iterations cycle or hit ``loss_max_iter``: "socp" answers with the
+    #: branch-flow SOCP, "none" returns the last iterate with status ``not_converged``.
+    loss_fallback: str = "socp"
     voll_eur_per_mwh: float = 10_000.0
     curtailment_eur_per_mwh: float = 1_000.0
     overload_eur_per_mvah: float = 100_000.0  # per MVA·h above the (polygonal) rating
@@ -139,6 +142,12 @@ class FeederOptions:
                 f"unknown loss model {self.losses!r}",
                 where="FeederOptions.losses",
                 fix="use 'none' (lossless) or 'loss_factors'",
+            )
+        if self.loss_fallback not in ("none", "socp"):
+            raise FeederInputError(
+                f"unknown loss fallback {self.loss_fallback!r}",
+                where="FeederOptions.loss_fallback",
+                fix="use 'socp' (solve the SOCP when loss iterations fail) or 'none'",
             )
         for name in (
             "voll_eur_per_mwh",

@@ -66,8 +66,16 @@ from tdcoord.opf.feeder.case import (
 )
 from tdcoord.opf.feeder.dlmp import DlmpKkt
 from tdcoord.opf.feeder.facets import flow_box
+from tdcoord.opf.feeder.loss_iter import (
+    LOSS_FALLBACK_SOCP,
+    LOSS_FALLBACK_SOCP_SLACKS,
+    LOSS_NOT_CONVERGED,
+    LossHistory,
+    LossVerdict,
+)
 from tdcoord.opf.feeder.program import FeederProgram, LossPoint, build_program
 from tdcoord.opf.feeder.result import FeederResult, SolverAnswer, read_result
+from tdcoord.opf.feeder.socp import solve_socp
 from tdcoord.opf.lp.conic import solve_conic
 from tdcoord.types import FloatArray, IntArray
 
@@ -137,15 +145,23 @@ def solve_distflow(
     *,
     method: lpmod.Method = "auto",
 ) -> FeederResult:
-    """Solve the LinDistFlow feeder OPF (lossless, or with iterated loss factors; see module)."""
+    """Solve the LinDistFlow feeder OPF (lossless, or with iterated loss factors; see module).
+
+    The loss iterations stop when no branch loss moves by more than ``loss_tol_mw``
+    (status ``optimal`` / ``optimal_with_slacks``). When they cycle or reach ``loss_max_iter``
+    without converging (:mod:`tdcoord.opf.feeder.loss_iter`), ``loss_fallback="socp"``
+    (default) answers with the branch-flow SOCP (status ``loss_fallback_socp[_with_slacks]``);
+    ``loss_fallback="none"`` returns the last LP iterate with status ``not_converged``.
+    """
     options = options if options is not None else FeederOptions()
     options.check()
     result = solve_distflow_at(case, options, None, method=method)
     if options.losses == "none" or not result.ok:
         return result
     total_time = result.time_s
-    previous = np.zeros_like(result.p_flow_mw)
+    history = LossHistory(result.p_flow_mw, options.loss_tol_mw)
     r_over = (case.feeder.branches.r_pu / case.feeder.base_mva)[:, None]
+    verdict: LossVerdict = "continue"
     for it in range(2, options.loss_max_iter + 1):
         point = loss_point_from(result, case)
         w_from = point.w_from.reshape(case.n_periods, case.feeder.n_node - 1).T
@@ -155,11 +171,31 @@ def solve_distflow(
         total_time += result.time_s
         if not result.ok:
             return result
-        delta = float(np.max(np.abs(branch_loss - previous))) if branch_loss.size else 0.0
-        previous = branch_loss
-        if delta <= options.loss_tol_mw:
+        verdict = history.add(branch_loss)
+        if verdict != "continue":
             break
-    return replace(result, time_s=total_time)
+    result = replace(result, time_s=total_time, loss_delta_mw=history.last_delta_mw)
+    if verdict == "converged":
+        return result
+    return _not_converged(case, options, result)
+
+
+def _not_converged(
+    case: FeederCase, options: FeederOptions, last: FeederResult
+) -> FeederResult:
+    """The answer when the loss iterations cycled or hit ``loss_max_iter``: the SOCP
+    (``loss_fallback="socp"``) or the last LP iterate marked ``not_converged``."""
+    if options.loss_fallback == "socp":
+        socp = solve_socp(case, options)
+        if socp.ok:
+            status = (
+                LOSS_FALLBACK_SOCP if socp.status == "optimal" else LOSS_FALLBACK_SOCP_SLACKS
+            )
+            return replace(
+                socp, status=status, time_s=last.time_s + socp.time_s,
+                iterations=last.iterations, loss_delta_mw=last.loss_delta_mw,
+            )
+    return replace(last, status=LOSS_NOT_CONVERGED)
 
 
 #: Facets kept by a warm program: those reachable with every flow up to (1 + this) times its

@@ -4,7 +4,10 @@ Status values: ``"optimal"`` (no load shed, no limit violated), ``"optimal_with_
 physical problem is infeasible: load was shed or a limit was violated, each at its penalty price,
 listed in ``slacks``), ``"infeasible"`` / ``"unbounded"`` / ``"time_limit"`` / ``"error"`` from the
 solver. Curtailment of static generation is an ordinary (priced) remedy and is reported in
-``slacks`` too, without changing the status.
+``slacks`` too, without changing the status. Loss-factor LinDistFlow only
+(:mod:`tdcoord.opf.feeder.loss_iter`): ``"not_converged"`` (the loss iterations cycled or hit
+``loss_max_iter``; the last LP iterate, not an optimum), ``"loss_fallback_socp"`` /
+``"loss_fallback_socp_with_slacks"`` (they did not converge and the branch-flow SOCP answered).
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from tdcoord.opf.feeder.case import FeederCase, FeederOptions
 from tdcoord.opf.feeder.dlmp import DlmpComponents, DlmpKkt, decompose
 from tdcoord.opf.feeder.program import FeederProgram
 from tdcoord.types import FloatArray
+
+#: Statuses of an answer that is an optimum of its model (``FeederResult.ok``).
+OK_STATUSES = (
+    "optimal", "optimal_with_slacks", "loss_fallback_socp", "loss_fallback_socp_with_slacks",
+)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -53,13 +61,17 @@ class FeederResult:
     iterations: int
     #: SOCP only: max over branches of (L·w_i − P² − Q²)/max(1, L·w_i); 0 = the relaxation is exact.
     relaxation_gap: float = float("nan")
+    #: Loss-factor LinDistFlow: max change of a branch loss between the last two iterates, MW
+    #: (NaN for a single solve or the SOCP).
+    loss_delta_mw: float = float("nan")
     x: FloatArray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0))
     row_duals: FloatArray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0))
 
     @property
     def ok(self) -> bool:
-        """True when the solver found an optimum (with or without slacks)."""
-        return self.status in ("optimal", "optimal_with_slacks")
+        """True when the solver found an optimum (with or without slacks), also when the loss
+        iterations fell back to the SOCP (:mod:`tdcoord.opf.feeder.loss_iter`)."""
+        return self.status in OK_STATUSES
 
     @property
     def n_periods(self) -> int:
@@ -123,6 +135,7 @@ class FeederResult:
             "time_s": self.time_s,
             "iterations": self.iterations,
             "relaxation_gap": self.relaxation_gap,
+            "loss_delta_mw": self.loss_delta_mw,
         }
 
 

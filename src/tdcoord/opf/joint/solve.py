@@ -42,6 +42,7 @@ import numpy as np
 from tdcoord.errors import OptimizationError
 from tdcoord.opf.feeder.case import FeederCase
 from tdcoord.opf.feeder.distflow import loss_point_from
+from tdcoord.opf.feeder.loss_iter import LOSS_NOT_CONVERGED, LossHistory, LossVerdict
 from tdcoord.opf.feeder.program import LossPoint
 from tdcoord.opf.feeder.result import FeederResult
 from tdcoord.opf.joint.case import JointCase
@@ -68,14 +69,18 @@ SolveAt = Callable[[list[LossPoint | None] | None], tuple[JointResult, list[Feed
 
 def iterate_losses(case: JointCase, solve_at: SolveAt) -> JointResult:
     """Run ``solve_at`` lossless, then with each feeder's loss point taken from the previous
-    solution, until no branch loss moves more than ``loss_tol_mw`` (or ``loss_max_iter``)."""
+    solution, until no branch loss moves more than ``loss_tol_mw``. When the iterations cycle
+    or reach ``loss_max_iter`` first (:class:`tdcoord.opf.feeder.loss_iter.LossHistory`), the
+    last iterate is returned with status ``not_converged`` (the joint problem has no SOCP to
+    fall back to): never ``optimal`` for a point that did not converge."""
     opts = case.options
     result, feeders = solve_at(None)
     if opts.losses == "none" or not result.ok:
         return result
     timings = dict(result.timings)
     iterations = result.iterations
-    previous = [np.zeros_like(r.p_flow_mw) for r in feeders]
+    history = LossHistory(_stacked([r.p_flow_mw for r in feeders]), opts.loss_tol_mw)
+    verdict: LossVerdict = "continue"
     rounds = 1
     while rounds < opts.loss_max_iter:
         rounds += 1
@@ -89,20 +94,23 @@ def iterate_losses(case: JointCase, solve_at: SolveAt) -> JointResult:
         iterations += result.iterations
         if not result.ok:
             break
-        delta = max(
-            (float(np.max(np.abs(a - b))) for a, b in zip(losses, previous, strict=True) if a.size),
-            default=0.0,
-        )
-        previous = losses
-        if delta <= opts.loss_tol_mw:
+        verdict = history.add(_stacked(losses))
+        if verdict != "continue":
             break
+    status = result.status if (verdict == "converged" or not result.ok) else LOSS_NOT_CONVERGED
     return dataclasses.replace(
         result,
+        status=status,
         iterations=iterations,
         loss_iterations=rounds,
         timings=timings,
         time_s=float(sum(timings.values())),
     )
+
+
+def _stacked(arrays: list[FloatArray]) -> FloatArray:
+    """All feeders' branch × period arrays as one flat vector."""
+    return np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.zeros(0)
 
 
 def screened_supported(case: JointCase) -> bool:
