@@ -50,6 +50,9 @@ class Transmission:
     loads: LoadTable
     pwl_costs: PwlCostTable = dataclasses.field(default_factory=PwlCostTable.empty)
     storage: StorageTable = dataclasses.field(default_factory=StorageTable.empty)
+    #: Voltage set-point of the generators at reference buses (the source's slack), pu; used by
+    #: the AC validation (:func:`tdcoord.grid.validate.run_transmission`).
+    v_ref_pu: float = 1.0
 
     def __post_init__(self) -> None:
         _check_transmission(self)
@@ -94,6 +97,11 @@ class Feeder:
     sgens: SgenTable
     v_root_pu: float = 1.0
     substation_rating_mva: float = float("inf")
+    #: Shunt admittance at the root as powers drawn at 1 pu (constant admittance: g·v², b·v²),
+    #: MW / Mvar: the no-load (iron, magnetising) losses of the supply transformer(s) when the
+    #: feeder is rooted at their HV bus (:mod:`tdcoord.grid.io.simbench`); 0 otherwise.
+    root_shunt_p_mw: float = 0.0
+    root_shunt_q_mvar: float = 0.0
 
     def __post_init__(self) -> None:
         _check_feeder(self)
@@ -247,6 +255,8 @@ def make_feeder(  # noqa: PLR0913, RUF100 - keyword-only, one argument per Feede
     sgens: SgenTable | None = None,
     v_root_pu: float = 1.0,
     substation_rating_mva: float = float("inf"),
+    root_shunt_p_mw: float = 0.0,
+    root_shunt_q_mvar: float = 0.0,
 ) -> Feeder:
     """Build a :class:`Feeder` from unordered nodes and branches in any orientation.
 
@@ -268,6 +278,8 @@ def make_feeder(  # noqa: PLR0913, RUF100 - keyword-only, one argument per Feede
         sgens=sgens if sgens is not None else SgenTable.empty(),
         v_root_pu=v_root_pu,
         substation_rating_mva=substation_rating_mva,
+        root_shunt_p_mw=root_shunt_p_mw,
+        root_shunt_q_mvar=root_shunt_q_mvar,
     )
 
 

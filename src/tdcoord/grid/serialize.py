@@ -27,20 +27,9 @@ def to_dict(model: Any) -> dict[str, Any]:
             "loads": t.loads.to_dict(),
             "pwl_costs": t.pwl_costs.to_dict(),
             "storage": t.storage.to_dict(),
-        },
-        "feeders": [
-            {
-                "id": f.id,
-                "base_mva": f.base_mva,
-                "v_root_pu": f.v_root_pu,
-                "substation_rating_mva": f.substation_rating_mva,
-                "nodes": f.nodes.to_dict(),
-                "branches": f.branches.to_dict(),
-                "loads": f.loads.to_dict(),
-                "sgens": f.sgens.to_dict(),
-            }
-            for f in model.feeders
-        ],
+        }
+        | ({"v_ref_pu": t.v_ref_pu} if t.v_ref_pu != 1.0 else {}),
+        "feeders": [_feeder_dict(f) for f in model.feeders],
         "interfaces": model.interfaces.to_dict(),
         "profiles": None
         if model.profiles is None
@@ -51,6 +40,24 @@ def to_dict(model: Any) -> dict[str, Any]:
             "q_factor": model.profiles.q_factor.tolist(),
         },
     }
+
+
+def _feeder_dict(f: Any) -> dict[str, Any]:
+    """One feeder; the root shunt only when present (older files stay byte-identical)."""
+    out: dict[str, Any] = {
+        "id": f.id,
+        "base_mva": f.base_mva,
+        "v_root_pu": f.v_root_pu,
+        "substation_rating_mva": f.substation_rating_mva,
+        "nodes": f.nodes.to_dict(),
+        "branches": f.branches.to_dict(),
+        "loads": f.loads.to_dict(),
+        "sgens": f.sgens.to_dict(),
+    }
+    if f.root_shunt_p_mw or f.root_shunt_q_mvar:
+        out["root_shunt_p_mw"] = f.root_shunt_p_mw
+        out["root_shunt_q_mvar"] = f.root_shunt_q_mvar
+    return out
 
 
 def to_json_text(model: Any) -> str:

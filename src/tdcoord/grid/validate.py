@@ -5,7 +5,9 @@ network holds a whole batch of feeders, each with its own external grid at its r
 (``vm_pu = v_root_pu``), and a single Newton–Raphson solves them all (block-diagonal Jacobian).
 Networks are built with pandapower's vectorised ``create_*s`` functions, never element by
 element. Same-voltage branches become lines (r, x, and charging c from b_pu at 50 Hz); branches
-between voltage levels become per-unit impedances on the feeder base.
+between voltage levels become per-unit impedances on the feeder base. A feeder's root shunt (the
+no-load losses of its supply transformers, ``Feeder.root_shunt_p_mw``) is a pandapower shunt at
+the root and counts in the feeder's losses.
 
 Transmission is validated by pandapower's AC power flow on the MATPOWER data (``from_ppc``).
 """
@@ -123,6 +125,8 @@ def batch_net(
         buses = np.asarray(pp.create_buses(net, f.n_node, vn_kv=vn), dtype=np.int64)
         pp.create_ext_grid(net, int(buses[0]), vm_pu=f.v_root_pu, va_degree=0.0)
         pp.create_loads(net, buses, p_mw=inj.p_mw, q_mvar=inj.q_mvar)
+        if f.root_shunt_p_mw or f.root_shunt_q_mvar:  # supply transformers' no-load losses
+            pp.create_shunt(net, int(buses[0]), q_mvar=f.root_shunt_q_mvar, p_mw=f.root_shunt_p_mw)
         br = f.branches
         child = np.arange(1, f.n_node)
         parent = f.parent[1:]
@@ -202,6 +206,7 @@ def feeder_flows_from(
                 pos = imp_idx.get_indexer(imps)
                 s_mva[imp_rows] = imp_s[pos]
                 losses += float(imp_loss[pos].sum())
+            losses += f.root_shunt_p_mw * f.v_root_pu**2  # no-load losses at the fixed root
             root_p = float(ext_p[k])
             root_q = float(ext_q[k])
         else:
@@ -332,7 +337,8 @@ def transmission_ppc(t: Transmission, gen_p_mw: FloatArray | None = None) -> dic
     gen[:, 0] = g_rows + 1
     gen[:, 1] = gen_p_mw
     gen[:, 3], gen[:, 4] = t.generators.q_max_mvar, t.generators.q_min_mvar
-    gen[:, 5], gen[:, 6], gen[:, 7] = 1.0, t.base_mva, 1
+    gen[:, 5] = np.where(t.buses.is_reference[g_rows], t.v_ref_pu, 1.0)  # VG: slack set-point
+    gen[:, 6], gen[:, 7] = t.base_mva, 1
     gen[:, 8], gen[:, 9] = t.generators.p_max_mw, t.generators.p_min_mw
     branch = np.zeros((nl, 13))
     branch[:, 0] = t.bus_rows(t.branches.from_bus) + 1

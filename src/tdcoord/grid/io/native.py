@@ -58,6 +58,7 @@ def from_dict(data: dict[str, Any]) -> GridModel:
             loads=LoadTable.from_dict(td["loads"]),
             pwl_costs=PwlCostTable.from_dict(td["pwl_costs"]),
             storage=StorageTable.from_dict(td["storage"]),
+            v_ref_pu=float(td.get("v_ref_pu", 1.0)),
         )
     )
     feeders = tuple(
@@ -70,6 +71,8 @@ def from_dict(data: dict[str, Any]) -> GridModel:
             branches=FeederBranchTable.from_dict(fd["branches"]),
             loads=LoadTable.from_dict(fd["loads"]),
             sgens=SgenTable.from_dict(fd["sgens"]),
+            root_shunt_p_mw=float(fd.get("root_shunt_p_mw", 0.0)),
+            root_shunt_q_mvar=float(fd.get("root_shunt_q_mvar", 0.0)),
         )
         for fd in data["feeders"]
     )

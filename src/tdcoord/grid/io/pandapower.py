@@ -33,8 +33,12 @@ def _in_service(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def ppc_tables(net: Any) -> tuple[PpcTables, dict[int, int]]:
-    """Convert with ``to_ppc``; return the tables and the pandapower-bus → model-bus id map."""
+def ppc_tables(net: Any, *, keep_dangling: bool = False) -> tuple[PpcTables, dict[int, int]]:
+    """Convert with ``to_ppc``; return the tables and the pandapower-bus → model-bus id map.
+
+    ``keep_dangling=True`` keeps the auxiliary bus of a line open at one end (with the line), so
+    that the line's charging, energised from its closed end as in pandapower, stays in the model
+    (SimBench, :mod:`tdcoord.grid.io.simbench`); by default such lines are dropped."""
     from pandapower.converter.pypower import to_ppc
 
     if len(net.bus) == 0:
@@ -63,7 +67,7 @@ def ppc_tables(net: Any) -> tuple[PpcTables, dict[int, int]]:
     f = branch[:, F_BUS].astype(np.int64)
     t = branch[:, T_BUS].astype(np.int64)
     degree = np.bincount(np.concatenate([f[active], t[active]]), minlength=n_ppc)
-    star = aux & (degree >= 2)
+    star = aux & (degree >= (1 if keep_dangling else 2))
     base = int(net.bus.index.max()) + 1
     rep[star] = base + np.arange(int(star.sum()))
     keep_bus = ~(aux & ~star)
