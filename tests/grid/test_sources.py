@@ -64,7 +64,7 @@ def test_simbench_mvlv_split() -> None:
     assert g.transmission is not None and g.transmission.n_bus == 1
     assert len(g.feeders) == 1 and len(g.interfaces) == 1
     f = g.feeders[0]
-    assert f.n_node == 5476
+    assert f.n_node == 5483  # 5476 MV/LV buses + the HV root + 6 ends of lines open at one end
     assert len(f.loads) == 5373 and len(f.sgens) == 581
     assert g.profiles is not None and g.profiles.p_factor.shape[0] == 35136
     assert set(f.loads.profile.tolist()) <= set(g.profiles.names.tolist())

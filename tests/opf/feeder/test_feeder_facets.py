@@ -56,12 +56,14 @@ def test_pruning_keeps_the_optimum_without_overload(
 
 def test_pruning_limitation_under_heavy_overload() -> None:
     """Known limitation (docs/opf_feeder.md): with 8 MW through 3 MVA branches the overload
-    slack lets flows leave the box and a dropped facet would have bound — the pruned optimum is
-    lower. This is why pruning is off by default."""
+    slack lets flows leave the box, so a dropped facet could bind and the pruned optimum can only
+    be lower. (The 14 €/h gap this test used to show was the loss-iteration cycle of issue 12:
+    both loss iterations cycle and now fall back to the same SOCP answer.)"""
     f = chain(4, load_mw=1.0, rating=3.0, sgen_mw=1.0)
     case = FeederCase.build(f, price_eur_per_mwh=50.0, load_scale=2.0)
     a, b = solve_distflow(case, FULL), solve_distflow(case, PRUNED)
-    assert b.objective < a.objective - 1.0
+    assert a.status == b.status == "loss_fallback_socp_with_slacks"
+    assert b.objective <= a.objective + 1e-6 * abs(a.objective)
 
 
 def test_warm_object_rebuilds_when_data_leave_the_box() -> None:

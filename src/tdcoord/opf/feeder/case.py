@@ -338,7 +338,8 @@ def _loads(
     load_p_mw: ArrayLike | None,
     load_q_mvar: ArrayLike | None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Node loads (P, Q) and static generation (P, Q), node row × period."""
+    """Node loads (P, Q) and static generation (P, Q), node row × period; the root row also
+    carries the feeder's root shunt (supply-transformer no-load losses)."""
     n = feeder.n_node
     lp_ = (
         broadcast_table(load_p_mw, n, T, "load_p_mw")
@@ -350,6 +351,12 @@ def _loads(
         if load_q_mvar is not None
         else feeder.node_load_mvar()[:, None] * broadcast_table(load_scale, n, T, "load_scale")
     )
+    if feeder.root_shunt_p_mw or feeder.root_shunt_q_mvar:
+        # the supply transformers' no-load losses: a constant admittance at the fixed root
+        # voltage draws g·v_root², b·v_root² (grid.model.Feeder.root_shunt_p_mw)
+        lp_, lq_ = np.array(lp_, dtype=np.float64), np.array(lq_, dtype=np.float64)
+        lp_[0] += feeder.root_shunt_p_mw * feeder.v_root_pu**2
+        lq_[0] += feeder.root_shunt_q_mvar * feeder.v_root_pu**2
     sc = broadcast_table(sgen_scale, n, T, "sgen_scale")
     return lp_, lq_, feeder.node_sgen_mw()[:, None] * sc, feeder.node_sgen_mvar()[:, None] * sc
 
