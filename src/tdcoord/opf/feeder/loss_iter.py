@@ -20,6 +20,7 @@ With ``ℓ_k`` the vector of all branch losses computed from iterate k (MW), the
 Statuses given to a result that did not converge (``docs/opf_feeder.md``):
 :data:`LOSS_NOT_CONVERGED` (the last LP iterate, ``ok`` false) and, for the feeder OPF,
 :data:`LOSS_FALLBACK_SOCP` / :data:`LOSS_FALLBACK_SOCP_SLACKS` (the SOCP answer, ``ok`` true).
+The joint OPF first damps a cycle (midpoint loss points) and only then gives up.
 """
 
 from __future__ import annotations

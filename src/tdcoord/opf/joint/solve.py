@@ -69,10 +69,13 @@ SolveAt = Callable[[list[LossPoint | None] | None], tuple[JointResult, list[Feed
 
 def iterate_losses(case: JointCase, solve_at: SolveAt) -> JointResult:
     """Run ``solve_at`` lossless, then with each feeder's loss point taken from the previous
-    solution, until no branch loss moves more than ``loss_tol_mw``. When the iterations cycle
-    or reach ``loss_max_iter`` first (:class:`tdcoord.opf.feeder.loss_iter.LossHistory`), the
-    last iterate is returned with status ``not_converged`` (the joint problem has no SOCP to
-    fall back to): never ``optimal`` for a point that did not converge."""
+    solution, until no branch loss moves more than ``loss_tol_mw``.
+
+    When the iterations cycle (:class:`tdcoord.opf.feeder.loss_iter.LossHistory`) they are
+    damped once: from then on the loss point is the average of the previous point and the new
+    solution's, ``x̄_{k+1} = (x̄_k + x_k)/2``. A second cycle, or ``loss_max_iter``, ends with
+    the last iterate and status ``not_converged`` (the joint problem has no SOCP to fall back
+    to): never ``optimal`` for a point that did not converge."""
     opts = case.options
     result, feeders = solve_at(None)
     if opts.losses == "none" or not result.ok:
@@ -81,6 +84,7 @@ def iterate_losses(case: JointCase, solve_at: SolveAt) -> JointResult:
     iterations = result.iterations
     history = LossHistory(_stacked([r.p_flow_mw for r in feeders]), opts.loss_tol_mw)
     verdict: LossVerdict = "continue"
+    damped: list[LossPoint | None] | None = None
     rounds = 1
     while rounds < opts.loss_max_iter:
         rounds += 1
@@ -88,6 +92,9 @@ def iterate_losses(case: JointCase, solve_at: SolveAt) -> JointResult:
             loss_point_from(r, c) for r, c in zip(feeders, case.feeder_cases, strict=True)
         ]
         losses = [branch_losses(r, c) for r, c in zip(feeders, case.feeder_cases, strict=True)]
+        if damped is not None:  # converged once consecutive damped points agree (x̄ = x)
+            points = damped = [_average(a, b) for a, b in zip(damped, points, strict=True)]
+            losses = [_point_losses(pt, c) for pt, c in zip(points, case.feeder_cases, strict=True)]
         result, feeders = solve_at(points)
         for key, v in result.timings.items():
             timings[key] = timings.get(key, 0.0) + v
@@ -95,7 +102,10 @@ def iterate_losses(case: JointCase, solve_at: SolveAt) -> JointResult:
         if not result.ok:
             break
         verdict = history.add(_stacked(losses))
-        if verdict != "continue":
+        if verdict == "cycling" and damped is None:
+            damped, verdict = points, "continue"
+            history = LossHistory(_stacked(losses), opts.loss_tol_mw)
+        elif verdict != "continue":
             break
     status = result.status if (verdict == "converged" or not result.ok) else LOSS_NOT_CONVERGED
     return dataclasses.replace(
@@ -106,6 +116,20 @@ def iterate_losses(case: JointCase, solve_at: SolveAt) -> JointResult:
         timings=timings,
         time_s=float(sum(timings.values())),
     )
+
+
+def _point_losses(point: LossPoint | None, case_f: FeederCase) -> FloatArray:
+    """Branch losses at a loss point, MW (period-major; zeros for the lossless point)."""
+    f = case_f.feeder
+    r_over = np.tile(f.branches.r_pu / f.base_mva, case_f.n_periods)
+    return np.zeros_like(r_over) if point is None else point.loss_mw(r_over)
+
+
+def _average(a: LossPoint | None, b: LossPoint | None) -> LossPoint | None:
+    """The midpoint of two loss points (``None``: lossless, when either is)."""
+    if a is None or b is None:
+        return b
+    return LossPoint((a.p_mw + b.p_mw) / 2, (a.q_mvar + b.q_mvar) / 2, (a.w_from + b.w_from) / 2)
 
 
 def _stacked(arrays: list[FloatArray]) -> FloatArray:
