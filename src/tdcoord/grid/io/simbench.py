@@ -2,8 +2,10 @@
 
 A multi-level SimBench grid is split at its transformers: buses at or above
 :data:`TRANSMISSION_MIN_KV` (EHV and HV) form the transmission network; each connected MV/LV part
-below an HV/MV transformer becomes a feeder rooted at the transformer's MV bus, with one T–D
-interface whose rating is the sum of the transformers feeding it. SimBench's load, renewable and
+below an HV/MV transformer becomes a feeder rooted at the transformer's HV bus, the transformer
+(parallel units as one equivalent) its first branch, the external grid's set-point its root
+voltage and the transformers' no-load losses its root shunt (:func:`_supply_branch`), with one
+T–D interface whose rating is the sum of the transformers feeding it. SimBench's load, renewable and
 power-plant profiles are kept (:class:`~tdcoord.grid.profiles.Profiles`).
 """
 
