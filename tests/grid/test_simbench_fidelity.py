@@ -12,14 +12,14 @@ import warnings
 import numpy as np
 import pytest
 
-pytest.importorskip("simbench")
+from tdcoord.grid.io.source import load_grid
+from tdcoord.grid.model import GridModel
+from tdcoord.grid.summary import grid_check
+from tdcoord.grid.validate import validate
+from tdcoord.opf.feeder.case import FeederCase, FeederOptions
+from tdcoord.opf.feeder.distflow import solve_distflow
 
-from tdcoord.grid.io.source import load_grid  # noqa: E402
-from tdcoord.grid.model import GridModel  # noqa: E402
-from tdcoord.grid.summary import grid_check  # noqa: E402
-from tdcoord.grid.validate import validate  # noqa: E402
-from tdcoord.opf.feeder.case import FeederCase, FeederOptions  # noqa: E402
-from tdcoord.opf.feeder.distflow import solve_distflow  # noqa: E402
+pytest.importorskip("simbench")
 
 CODE = "1-MV-rural--0-sw"
 
