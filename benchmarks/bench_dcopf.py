@@ -168,43 +168,30 @@ def linopy_build(tr: Transmission, load: np.ndarray) -> Any:
     return to_highspy(m)
 
 
-def pyomo_build(tr: Transmission, load: np.ndarray) -> Any:
-    """The same model in Pyomo (indexed rules), handed to HiGHS through appsi."""
-    import pyomo.environ as pyo
-    from pyomo.contrib.appsi.solvers.highs import Highs as AppsiHighs
-
-    from tdcoord.opf.transmission.network import dc_network
-
-    net = dc_network(tr, "powermodels")
-    nT, nB, nG, nL, nS = load.shape[0], tr.n_bus, len(tr.generators), net.n_branch, len(tr.storage)
-    gen, st = tr.generators, tr.storage
-    g_row = tr.bus_rows(gen.bus)
+def _bus_lists(tr: Transmission) -> dict[str, list[list[int]]]:
+    """Per bus: its generators, the branches leaving and entering it, its storage units."""
+    nB = tr.n_bus
+    lists: dict[str, list[list[int]]] = {
+        k: [[] for _ in range(nB)] for k in ("gens_at", "out_of", "into", "sto_at")
+    }
+    for g, r in enumerate(tr.bus_rows(tr.generators.bus)):
+        lists["gens_at"][r].append(g)
     f_row, t_row = tr.bus_rows(tr.branches.from_bus), tr.bus_rows(tr.branches.to_bus)
-    s_row = tr.bus_rows(st.bus)
-    demand = np.zeros((nT, nB))
-    np.add.at(demand.T, tr.bus_rows(tr.loads.bus), load.T)
-    gens_at: list[list[int]] = [[] for _ in range(nB)]
-    out_of: list[list[int]] = [[] for _ in range(nB)]
-    into: list[list[int]] = [[] for _ in range(nB)]
-    sto_at: list[list[int]] = [[] for _ in range(nB)]
-    for g, r in enumerate(g_row):
-        gens_at[r].append(g)
-    for k in range(nL):
-        out_of[f_row[k]].append(k)
-        into[t_row[k]].append(k)
-    for s, r in enumerate(s_row):
-        sto_at[r].append(s)
-    m = pyo.ConcreteModel()
-    m.T, m.B, m.G = pyo.RangeSet(0, nT - 1), pyo.RangeSet(0, nB - 1), pyo.RangeSet(0, nG - 1)
-    m.L, m.S = pyo.RangeSet(0, nL - 1), pyo.RangeSet(0, nS - 1)
-    refs = set(net.ref_rows.tolist())
-    m.theta = pyo.Var(m.T, m.B, bounds=lambda m, t, b: (0, 0) if b in refs else (None, None))
-    m.p = pyo.Var(m.T, m.G, bounds=lambda m, t, g: (gen.p_min_mw[g], gen.p_max_mw[g]))
-    rate = [float(x) if np.isfinite(x) else None for x in net.rating_mw]
-    m.f = pyo.Var(m.T, m.L, bounds=lambda m, t, k: (-rate[k] if rate[k] else None, rate[k]))
-    m.ch = pyo.Var(m.T, m.S, bounds=lambda m, t, s: (0, st.p_charge_max_mw[s]))
-    m.dis = pyo.Var(m.T, m.S, bounds=lambda m, t, s: (0, st.p_discharge_max_mw[s]))
-    m.soc = pyo.Var(m.T, m.S, bounds=lambda m, t, s: (0, st.e_max_mwh[s]))
+    for k in range(len(f_row)):
+        lists["out_of"][f_row[k]].append(k)
+        lists["into"][t_row[k]].append(k)
+    for s, r in enumerate(tr.bus_rows(tr.storage.bus)):
+        lists["sto_at"][r].append(s)
+    return lists
+
+
+def _pyomo_network_rows(m: Any, tr: Transmission, net: Any, demand: np.ndarray) -> None:
+    """Balance, flow definition and angle-difference rows (indexed rules)."""
+    import pyomo.environ as pyo
+
+    lists = _bus_lists(tr)
+    gens_at, out_of, into, sto_at = (lists[k] for k in ("gens_at", "out_of", "into", "sto_at"))
+    f_row, t_row = tr.bus_rows(tr.branches.from_bus), tr.bus_rows(tr.branches.to_bus)
     m.balance = pyo.Constraint(
         m.T,
         m.B,
@@ -235,6 +222,32 @@ def pyomo_build(tr: Transmission, load: np.ndarray) -> Any:
             float(net.angle_max_rad[ang[k]]),
         ),
     )
+
+
+def pyomo_build(tr: Transmission, load: np.ndarray) -> Any:
+    """The same model in Pyomo (indexed rules), handed to HiGHS through appsi."""
+    import pyomo.environ as pyo
+    from pyomo.contrib.appsi.solvers.highs import Highs as AppsiHighs
+
+    from tdcoord.opf.transmission.network import dc_network
+
+    net = dc_network(tr, "powermodels")
+    nT, nB, nG, nL, nS = load.shape[0], tr.n_bus, len(tr.generators), net.n_branch, len(tr.storage)
+    gen, st = tr.generators, tr.storage
+    demand = np.zeros((nT, nB))
+    np.add.at(demand.T, tr.bus_rows(tr.loads.bus), load.T)
+    m = pyo.ConcreteModel()
+    m.T, m.B, m.G = pyo.RangeSet(0, nT - 1), pyo.RangeSet(0, nB - 1), pyo.RangeSet(0, nG - 1)
+    m.L, m.S = pyo.RangeSet(0, nL - 1), pyo.RangeSet(0, nS - 1)
+    refs = set(net.ref_rows.tolist())
+    m.theta = pyo.Var(m.T, m.B, bounds=lambda m, t, b: (0, 0) if b in refs else (None, None))
+    m.p = pyo.Var(m.T, m.G, bounds=lambda m, t, g: (gen.p_min_mw[g], gen.p_max_mw[g]))
+    rate = [float(x) if np.isfinite(x) else None for x in net.rating_mw]
+    m.f = pyo.Var(m.T, m.L, bounds=lambda m, t, k: (-rate[k] if rate[k] else None, rate[k]))
+    m.ch = pyo.Var(m.T, m.S, bounds=lambda m, t, s: (0, st.p_charge_max_mw[s]))
+    m.dis = pyo.Var(m.T, m.S, bounds=lambda m, t, s: (0, st.p_discharge_max_mw[s]))
+    m.soc = pyo.Var(m.T, m.S, bounds=lambda m, t, s: (0, st.e_max_mwh[s]))
+    _pyomo_network_rows(m, tr, net, demand)
     m.soc_c = pyo.Constraint(
         m.T,
         m.S,
@@ -477,6 +490,59 @@ def _rel(a: float, b: float) -> float:
     return abs(a - b) / max(1.0, abs(b))
 
 
+def _pandapower_cells(
+    args: argparse.Namespace, path: Path, res: Any, td_total: float
+) -> tuple[str, str]:
+    """The pandapower columns of one case (from_mpc + rundcopp) and its status."""
+    if args.no_pandapower:
+        return f"{'-':>6s} {'-':>6s} {'-':>7s} | ", "-"
+    pp_read, pp_solve, pp_cost, pp_status = pandapower_rundcopp(path)
+    pp_total = pp_read + pp_solve
+    pp_diff = _rel(res.objective, pp_cost)
+    return f"{pp_total:6.2f} {pp_total / td_total:5.1f}× {pp_diff:7.1e} | ", pp_status
+
+
+def _pypsa_cells(
+    args: argparse.Namespace,
+    prefix: list[str] | None,
+    tr: Transmission,
+    res: Any,
+    td: float,
+    case: str,
+) -> tuple[str, str, str | None]:
+    """The PyPSA columns of one case, its status and a detail note."""
+    if prefix is None:
+        return " " * 53, "skipped", None
+    io_api = None if args.pypsa_io_api == "default" else args.pypsa_io_api
+    full = tr.n_bus <= args.pypsa_full_max_buses
+    py = run_pypsa_peer(prefix, tr, args.peer_timeout, io_api, full)
+    if "error" in py:
+        return " " * 53, py["error"], None
+    py_total = py["import_s"] + py["optimize_s"] + py["prices_s"]
+    py_lmp = np.asarray(py["lmp"], dtype=np.float64)
+    same = py_lmp.shape == res.lmp[0].shape
+    dlmp = float(np.max(np.abs(py_lmp - res.lmp[0]))) if same else float("nan")
+    py_status = py["status"] + ("" if py["post_processing"] else " (no post)")
+    hs = py["highs_run_s"] if py["highs_run_s"] is not None else float("nan")
+    st = py["stages_s"]
+    post = f"{st.get('post_processing_s', 0.0):.3f}" if py["post_processing"] else "skipped"
+    note = (
+        f"  {case}: n.optimize = create_model {st.get('create_model_s', 0.0):.3f} + "
+        f"linopy solve {st.get('linopy_solve_s', 0.0):.3f} (HiGHS run {hs:.3f}) + "
+        f"assign {st.get('assign_s', 0.0):.3f} + post_processing {post} s; "
+        f"PyPSA total / HiGHS = {py_total / hs if hs else float('nan'):.0f}×; "
+        f"import pypsa "
+        f"{py['import_pypsa_s']:.2f} s (not in the totals); {py['n_line']} lines + "
+        f"{py['n_transformer']} transformers; io_api {py['io_api']}"
+    )
+    cells = (
+        f"{py['import_s']:6.3f} {py['optimize_s']:6.3f} {py['prices_s']:6.3f} "
+        f"{py_total:6.3f} {py_total / td:5.1f}× {_rel(py['objective'], res.objective):7.1e} "
+        f"{dlmp:7.1e}"
+    )
+    return cells, py_status, note
+
+
 def bench_e2e(args: argparse.Namespace) -> None:
     prefix: list[str] | None = None
     if not args.no_pypsa:
@@ -514,51 +580,11 @@ def bench_e2e(args: argparse.Namespace) -> None:
             f"{case:16s} {t_read:6.3f} {tm['build_s']:6.3f} {tm['solve_s']:6.3f} "
             f"{tm['prices_s']:6.3f} {td:6.3f} {solver_s:6.3f} {td / solver_s:5.2f} | "
         )
-        pp_status = "-"
-        if args.no_pandapower:
-            row += f"{'-':>6s} {'-':>6s} {'-':>7s} | "
-        else:
-            pp_read, pp_solve, pp_cost, pp_status = pandapower_rundcopp(path)
-            pp_total = pp_read + pp_solve
-            pp_diff = _rel(res.objective, pp_cost)
-            row += f"{pp_total:6.2f} {pp_total / (t_read + td):5.1f}× {pp_diff:7.1e} | "
-        py_status = "skipped"
-        if prefix is None:
-            row += " " * 53
-        else:
-            io_api = None if args.pypsa_io_api == "default" else args.pypsa_io_api
-            full = tr.n_bus <= args.pypsa_full_max_buses
-            py = run_pypsa_peer(prefix, tr, args.peer_timeout, io_api, full)
-            if "error" in py:
-                py_status = py["error"]
-                row += " " * 53
-            else:
-                py_total = py["import_s"] + py["optimize_s"] + py["prices_s"]
-                py_lmp = np.asarray(py["lmp"], dtype=np.float64)
-                same = py_lmp.shape == res.lmp[0].shape
-                dlmp = float(np.max(np.abs(py_lmp - res.lmp[0]))) if same else float("nan")
-                py_status = py["status"] + ("" if py["post_processing"] else " (no post)")
-                hs = py["highs_run_s"] if py["highs_run_s"] is not None else float("nan")
-                st = py["stages_s"]
-                post = (
-                    f"{st.get('post_processing_s', 0.0):.3f}"
-                    if py["post_processing"]
-                    else "skipped"
-                )
-                notes.append(
-                    f"  {case}: n.optimize = create_model {st.get('create_model_s', 0.0):.3f} + "
-                    f"linopy solve {st.get('linopy_solve_s', 0.0):.3f} (HiGHS run {hs:.3f}) + "
-                    f"assign {st.get('assign_s', 0.0):.3f} + post_processing {post} s; "
-                    f"PyPSA total / HiGHS = {py_total / hs if hs else float('nan'):.0f}×; "
-                    f"import pypsa "
-                    f"{py['import_pypsa_s']:.2f} s (not in the totals); {py['n_line']} lines + "
-                    f"{py['n_transformer']} transformers; io_api {py['io_api']}"
-                )
-                row += (
-                    f"{py['import_s']:6.3f} {py['optimize_s']:6.3f} {py['prices_s']:6.3f} "
-                    f"{py_total:6.3f} {py_total / td:5.1f}× {_rel(py['objective'], res.objective):7.1e} "
-                    f"{dlmp:7.1e}"
-                )
+        pp_cells, pp_status = _pandapower_cells(args, path, res, t_read + td)
+        py_cells, py_status, note = _pypsa_cells(args, prefix, tr, res, td, case)
+        row += pp_cells + py_cells
+        if note:
+            notes.append(note)
         print(f"{row}  {res.status}/{pp_status}/{py_status}", flush=True)
     print(
         "read = tdcoord's .m reader; total = build + solve + prices (from the tables in memory); "

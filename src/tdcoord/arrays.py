@@ -3,7 +3,8 @@
 * :func:`period_major` — an (elements × T) table as one period-major vector: entry ``t·n + i``
   holds element ``i`` of period ``t`` (the column and row order of every multi-period program);
 * :func:`repeat_per_period` — ``I_T ⊗ M``, a per-period sparse block repeated on the diagonal;
-* :func:`frozen` / :func:`frozen_copy` — read-only arrays for frozen dataclasses.
+* :func:`frozen` / :func:`frozen_float` / :func:`frozen_copy` — read-only arrays for frozen
+  dataclasses (in place; as float64; as a float64 copy).
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ def frozen(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``a`` itself, marked read-only."""
     a.flags.writeable = False
     return a
+
+
+def frozen_float(a: npt.ArrayLike) -> FloatArray:
+    """``a`` as float64 (a copy only when it is not float64 already), marked read-only."""
+    arr: FloatArray = np.asarray(a, dtype=np.float64)
+    arr.flags.writeable = False
+    return arr
 
 
 def frozen_copy(a: npt.ArrayLike) -> FloatArray:

@@ -30,3 +30,11 @@ def test_an_unknown_model_is_named(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["sweep", STUDY, "--models", "xx.none", "--out", str(tmp_path)])
     assert res.exit_code != 0
     assert "xx.none" in res.output
+
+
+def test_an_out_that_is_a_file_is_rejected_before_any_work(tmp_path: Path) -> None:
+    target = tmp_path / "a_file"
+    target.write_text("x")
+    res = CliRunner().invoke(app, ["sweep", STUDY, "--out", str(target)])
+    assert res.exit_code != 0
+    assert "not a folder" in res.output

@@ -39,7 +39,9 @@ def test_merit_curve_equals_parametric_lp(seed: int) -> None:
         return interface_offer_curve(fd_m, load_p, load_q, node, direction, qty, price,
                                      dt_h=case.dt_h, x_range=rng)
 
-    fast = merit_curve(case, 0, fm, fd_m, load_p, load_q, node, direction, qty, price, sandwich)
+    fast = merit_curve(
+        case, 0, fm, fd_m, (load_p, load_q), (node, direction, qty, price), sandwich
+    )
     exact = interface_offer_curve(fd_m, load_p, load_q, node, direction, qty, price,
                                   dt_h=case.dt_h)
     assert fast is not None  # no arbitrage, baseline feasible

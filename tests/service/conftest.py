@@ -167,7 +167,7 @@ def make_env(url: str, *, engine: StudyEngine | None = None, area: str | None = 
     upgrade(url)
     clock = Clock()
     plat = Platform(Store(url), study_path=str(SMALL_STUDY), clock=clock)
-    plat._engine = engine or small_engine()
+    plat.use_engine(engine or small_engine())
     parties: dict[str, int] = {}
     users = {}
     with plat.store.tx() as s:

@@ -70,3 +70,40 @@ def test_meter_readings_and_settlement(env: Env) -> None:
     assert len(env.ok("GET", "/api/v1/settlements", "mo")) >= len(mine)
     r = env.client.post(f"/api/v1/sessions/{sid}/settlement", headers=env.h("mo"))
     assert r.status_code == 409
+
+
+def test_envelopes_of_an_envelope_based_model(env: Env) -> None:
+    qp = qualified_portfolio(env, name="env-p")
+    ms = session(env, market(env, "au.hybrid", name="hybrid"))
+    sid = ms["id"]
+    env.ok("POST", f"/api/v1/sessions/{sid}/orders", "fsp1",
+           json=order(qp["portfolio"]["id"], 0.2, 40.0))
+    env.ok("POST", f"/api/v1/sessions/{sid}/close", "mo")
+    env.ok("POST", f"/api/v1/sessions/{sid}/clearing", "mo")
+    assert env.run_jobs() == 1
+    assert env.ok("GET", f"/api/v1/sessions/{sid}", "mo")["state"] == "cleared"
+    mine = env.ok("GET", f"/api/v1/sessions/{sid}/envelopes", "fsp1")
+    assert [e["der_id"] for e in mine] == [qp["der"]["id"]]
+    assert len(mine[0]["import_mw"]) == len(mine[0]["export_mw"]) == 24
+    assert all(x >= 0 for x in mine[0]["import_mw"] + mine[0]["export_mw"])
+    assert env.ok("GET", f"/api/v1/sessions/{sid}/envelopes", "fsp2") == []
+    messages = env.ok("GET", f"/api/v1/sessions/{sid}/messages", "mo")
+    assert any(m["kind"] == "envelope" for m in messages)
+
+
+def test_grid_prequalification_proposes_the_traffic_light(env: Env) -> None:
+    engine = env.plat.engine()
+    fleet = engine.fleet_ders()
+    lights = engine.grid_lights("congestion_dso")
+    red = [d for d in fleet if lights[d["name"]][0] == "red"]
+    pick = (red or fleet)[0]
+    der = env.ok("POST", "/api/v1/ders", "fsp1", json={
+        "name": pick["name"], "der_type": pick["der_type"], "feeder": pick["feeder"],
+        "node": pick["node"], "p_max_mw": pick["p_max_mw"]})
+    p = env.ok("POST", "/api/v1/portfolios", "fsp1", json={"name": "lights"})
+    env.ok("POST", f"/api/v1/portfolios/{p['id']}/members", "fsp1", json={"der_id": der["id"]})
+    g = env.ok("POST", "/api/v1/grid-prequalifications", "fsp1", json={
+        "portfolio_id": p["id"], "product": "congestion_dso", "dso_party_id": env.parties["dso"]})
+    assert g["proposal"] == lights[pick["name"]][0]
+    if red:
+        assert any(pick["name"] in r for r in g["reasons"])

@@ -18,8 +18,8 @@ SOAK_S = 4.0
 
 
 @pytest.mark.slow
-def test_soak_64_clients_until_gate_closure(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'p.db'}"
+def test_soak_64_clients_until_gate_closure(db_url: str, tmp_path: Path) -> None:
+    url = db_url
     env = make_env(url)
     pid = qualified_portfolio(env)["portfolio"]["id"]
     mid = market(env)

@@ -60,6 +60,7 @@ def _sign_in(b: Any, url: str, user: str) -> None:
     WebDriverWait(b, 60).until(ec.visibility_of_element_located((By.ID, "dashboard")))
     WebDriverWait(b, 60).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "#sessions tbody tr"))
+    WebDriverWait(b, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#mine li"))
 
 
 @pytest.mark.slow

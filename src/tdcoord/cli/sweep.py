@@ -1,5 +1,9 @@
 """``tdcoord sweep STUDY [--models …|--all] [--samples N] [--days …] [--out DIR] [--jobs N]
-[--scheduler ADDRESS] [--resume] [--csv]``: Monte Carlo over samples and days (docs/sweep.md)."""
+[--scheduler ADDRESS] [--resume] [--csv]``: Monte Carlo over samples and days (docs/sweep.md).
+
+SIGTERM and Ctrl-C stop the run (:mod:`tdcoord.cli.signals`): the local workers are terminated,
+the rows finished so far stay in ``DIR/rows.jsonl``, and ``--resume`` runs the rest.
+"""
 
 from __future__ import annotations
 

@@ -225,9 +225,9 @@ def _merit_side(
 
 
 def merit_curve(
-    case: ClearingCase, f: int, fm: FeederModel, fd_m: Feeder, load_p: FloatArray,
-    load_q: FloatArray, node: IntArray, direction: IntArray, qty: FloatArray,
-    price: FloatArray,
+    case: ClearingCase, f: int, fm: FeederModel, fd_m: Feeder,
+    loads: tuple[FloatArray, FloatArray],
+    steps: tuple[IntArray, IntArray, FloatArray, FloatArray],
     sandwich: Callable[[tuple[float, float], tuple[float, float, float]], InterfaceCurve],
 ) -> InterfaceCurve | None:
     """Exact ``V`` of one interval without a network LP, when it applies.
@@ -241,8 +241,11 @@ def merit_curve(
     breakpoint on each side; the rest of the range, if any, comes from the parametric LP
     (``sandwich(x_range, known)``: :func:`sandwich_curve` on this interval's LP, ``known`` the
     supporting line at the junction, from the merit piece next to it). ``None``: the fast path
-    does not apply.
+    does not apply. ``loads = (load_p, load_q)`` per node; ``steps = (node, direction, qty,
+    price)`` of the live offer steps.
     """
+    load_p, load_q = loads
+    node, direction, qty, price = steps
     up = direction > 0
     if up.any() and (~up).any() and price[up].min() + price[~up].min() < 0:
         return None  # an up + down pair would be activated at zero exchange
@@ -332,7 +335,7 @@ def feeder_curves(
             return sandwich_curve(par, base, fd.id, dt, x_range=rng, known=known)
 
         data = (mine.node[live], mine.direction[live], mine.cap[live, t], mine.price[live, t])
-        cur = merit_curve(case, f, fm, fd, load_p[:, t], load_q[:, t], *data, sandwich)
+        cur = merit_curve(case, f, fm, fd, (load_p[:, t], load_q[:, t]), data, sandwich)
         if cur is None:
             par = progs.load(par, t)
             if not _baseline_feasible(par, base):  # the curve would be dropped: skip it

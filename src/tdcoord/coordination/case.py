@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
+from tdcoord.arrays import frozen_copy
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.grid.model import GridModel
 from tdcoord.market.offers import OfferBook
@@ -63,12 +63,6 @@ class Penalties:
         return {f.name: float(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
-def _ro(a: Any) -> FloatArray:
-    arr: FloatArray = np.array(a, dtype=np.float64, copy=True)
-    arr.flags.writeable = False
-    return arr
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class ClearingCase:
     """Input of every scheme (immutable; validated on construction)."""
@@ -91,15 +85,15 @@ class ClearingCase:
     def __post_init__(self) -> None:
         T = self.offers.n_periods
         set_ = object.__setattr__
-        set_(self, "gen_schedule_mw", _ro(self.gen_schedule_mw))
-        set_(self, "load_mw", _ro(self.load_mw))
-        set_(self, "tso_need_mw", _ro(np.atleast_1d(self.tso_need_mw)))
-        set_(self, "feeder_p_mw", tuple(_ro(a) for a in self.feeder_p_mw))
-        set_(self, "feeder_q_mvar", tuple(_ro(a) for a in self.feeder_q_mvar))
+        set_(self, "gen_schedule_mw", frozen_copy(self.gen_schedule_mw))
+        set_(self, "load_mw", frozen_copy(self.load_mw))
+        set_(self, "tso_need_mw", frozen_copy(np.atleast_1d(self.tso_need_mw)))
+        set_(self, "feeder_p_mw", tuple(frozen_copy(a) for a in self.feeder_p_mw))
+        set_(self, "feeder_q_mvar", tuple(frozen_copy(a) for a in self.feeder_q_mvar))
         if self.dso_need_mw is not None:
-            set_(self, "dso_need_mw", _ro(self.dso_need_mw))
+            set_(self, "dso_need_mw", frozen_copy(self.dso_need_mw))
         if self.brp_need_mw is not None:
-            set_(self, "brp_need_mw", _ro(np.atleast_1d(self.brp_need_mw)))
+            set_(self, "brp_need_mw", frozen_copy(np.atleast_1d(self.brp_need_mw)))
         self._check(T)
 
     # ------------------------------------------------------------------ validation

@@ -53,6 +53,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from tdcoord.arrays import repeat_per_period
 from tdcoord.errors import OptimizationError, TdcoordError
 from tdcoord.grid.model import Feeder
 from tdcoord.grid.topology import path_matrix
@@ -282,7 +283,7 @@ def _max_total(C: sp.csr_matrix, mu: FloatArray, cap: FloatArray, node: IntArray
     np.add.at(cap_node, inv, cap)
     b = lpmod.LpBuilder()
     cols = b.add_columns("limit", k * T, 0.0, cap_node.T.ravel(), -1.0)
-    big = sp.kron(sp.identity(T, format="csr"), C[:, first], format="csr")
+    big = repeat_per_period(T, C[:, first])
     b.add_rows("robust", [(cols, big)], -np.inf, mu.T.ravel())
     sol = lpmod.solve(b.build(), method="simplex")
     if not sol.ok:
@@ -325,7 +326,46 @@ def _direction(
     return limits, status
 
 
-def operating_envelopes(
+def _check_options(rule: str, v_margin_pu: float, s_margin_frac: float) -> None:
+    """A known rule and margins in range."""
+    if rule not in RULES:
+        raise EnvelopeError(
+            f"unknown envelope rule {rule!r}",
+            where="operating_envelopes(rule=...)",
+            fix=f"use one of {', '.join(RULES)}",
+        )
+    if not (np.isfinite(v_margin_pu) and 0.0 <= v_margin_pu < 0.5):
+        raise EnvelopeError(
+            f"v_margin_pu = {v_margin_pu} outside [0, 0.5)",
+            where="operating_envelopes",
+            fix="give a small voltage margin such as 0.005",
+        )
+    if not (np.isfinite(s_margin_frac) and 0.0 <= s_margin_frac < 1.0):
+        raise EnvelopeError(
+            f"s_margin_frac = {s_margin_frac} outside [0, 1)",
+            where="operating_envelopes",
+            fix="give a small rating margin such as 0.05",
+        )
+
+
+def _der_rows(feeder: Feeder, der_node_row: ArrayLike) -> IntArray:
+    """The DERs' node rows, integers in 1..n−1 (row 0 is the supply point)."""
+    n = feeder.n_node
+    rows = np.asarray(der_node_row).reshape(-1)
+    if rows.size and not np.issubdtype(rows.dtype, np.integer):
+        raise EnvelopeError("DER node rows must be integers", where="der_node_row", fix="use rows")
+    rows = rows.astype(np.int64)
+    bad = (rows < 1) | (rows >= n)
+    if bad.any():
+        raise EnvelopeError(
+            f"DER node row {int(rows[bad][0])} outside 1..{n - 1}",
+            where=f"feeder {feeder.id!r} DER {int(np.flatnonzero(bad)[0])}",
+            fix="give node rows of the feeder (row 0 is the supply point)",
+        )
+    return rows
+
+
+def operating_envelopes(  # noqa: PLR0913, RUF100  (the public entry point's inputs and options)
     feeder: Feeder,
     load_p_mw: ArrayLike,
     load_q_mvar: ArrayLike,
@@ -348,24 +388,7 @@ def operating_envelopes(
     fraction, e.g. 0.05): margins for what lossless LinDistFlow neglects (losses, the current
     rise at low voltage), see ``docs/envelopes.md`` for the AC check.
     """
-    if rule not in RULES:
-        raise EnvelopeError(
-            f"unknown envelope rule {rule!r}",
-            where="operating_envelopes(rule=...)",
-            fix=f"use one of {', '.join(RULES)}",
-        )
-    if not (np.isfinite(v_margin_pu) and 0.0 <= v_margin_pu < 0.5):
-        raise EnvelopeError(
-            f"v_margin_pu = {v_margin_pu} outside [0, 0.5)",
-            where="operating_envelopes",
-            fix="give a small voltage margin such as 0.005",
-        )
-    if not (np.isfinite(s_margin_frac) and 0.0 <= s_margin_frac < 1.0):
-        raise EnvelopeError(
-            f"s_margin_frac = {s_margin_frac} outside [0, 1)",
-            where="operating_envelopes",
-            fix="give a small rating margin such as 0.05",
-        )
+    _check_options(rule, v_margin_pu, s_margin_frac)
     n = feeder.n_node
     lp = _loads(load_p_mw, n, "load_p_mw")
     lq = _loads(load_q_mvar, n, "load_q_mvar")
@@ -376,17 +399,7 @@ def operating_envelopes(
             fix="give both with the same shape",
         )
     T = lp.shape[1]
-    rows = np.asarray(der_node_row).reshape(-1)
-    if rows.size and not np.issubdtype(rows.dtype, np.integer):
-        raise EnvelopeError("DER node rows must be integers", where="der_node_row", fix="use rows")
-    rows = rows.astype(np.int64)
-    bad = (rows < 1) | (rows >= n)
-    if bad.any():
-        raise EnvelopeError(
-            f"DER node row {int(rows[bad][0])} outside 1..{n - 1}",
-            where=f"feeder {feeder.id!r} DER {int(np.flatnonzero(bad)[0])}",
-            fix="give node rows of the feeder (row 0 is the supply point)",
-        )
+    rows = _der_rows(feeder, der_node_row)
     n_der = len(rows)
     cap_e = _caps(export_max_mw, n_der, T, "export_max_mw")
     cap_i = _caps(import_max_mw, n_der, T, "import_max_mw")

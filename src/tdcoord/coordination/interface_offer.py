@@ -248,14 +248,15 @@ def offers_of_feeder(
 # -- the curve -----------------------------------------------------------------------------------
 
 
+OfferSteps = tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike]
+"""Offer steps as ``(node_row, direction, quantity_mw, price_eur_per_mwh)``."""
+
+
 def _program(
     feeder: Feeder,
     load_p_mw: ArrayLike,
     load_q_mvar: ArrayLike,
-    offer_node_row: ArrayLike,
-    offer_direction: ArrayLike,
-    offer_quantity_mw: ArrayLike,
-    offer_price_eur_per_mwh: ArrayLike,
+    steps: OfferSteps,
     options: FeederOptions | None,
     dt_h: float,
     baseline_mw: float | None,
@@ -281,9 +282,7 @@ def _program(
     n = feeder.n_node
     lp_mw = _vector(load_p_mw, n, "load_p_mw")
     lq_mvar = _vector(load_q_mvar, n, "load_q_mvar")
-    rows, direction, qty, price = _check_offers(
-        feeder, offer_node_row, offer_direction, offer_quantity_mw, offer_price_eur_per_mwh
-    )
+    rows, direction, qty, price = _check_offers(feeder, *steps)
     up = direction > 0
     offers = FlexOffers(
         node=feeder.nodes.id[rows],
@@ -308,7 +307,7 @@ def _program(
     return lp, col, base
 
 
-def dispatch_at_exchange(
+def dispatch_at_exchange(  # noqa: PLR0913, RUF100  (one array per offer attribute, as the curve)
     feeder: Feeder,
     load_p_mw: ArrayLike,
     load_q_mvar: ArrayLike,
@@ -325,10 +324,8 @@ def dispatch_at_exchange(
     (MW ≥ 0) of the feeder LP of :func:`interface_offer_curve` with ``p_root`` fixed to
     ``x_mw`` (its cost is ``V(x_mw)``); ``None`` when ``x_mw`` is infeasible. This is how the
     DSO disaggregates the quantity the TSO accepted on its aggregated offer."""
-    lp, col, _ = _program(
-        feeder, load_p_mw, load_q_mvar, offer_node_row, offer_direction, offer_quantity_mw,
-        offer_price_eur_per_mwh, options, dt_h, None,
-    )
+    steps = (offer_node_row, offer_direction, offer_quantity_mw, offer_price_eur_per_mwh)
+    lp, col, _ = _program(feeder, load_p_mw, load_q_mvar, steps, options, dt_h, None)
     lo, up = lp.col_lower.copy(), lp.col_upper.copy()
     lo[col] = up[col] = float(x_mw)
     sol = lpmod.solve(dataclasses.replace(lp, col_lower=lo, col_upper=up), method="simplex")
@@ -340,7 +337,7 @@ def dispatch_at_exchange(
     return np.asarray(np.clip(p * d, 0.0, q), dtype=np.float64)
 
 
-def interface_offer_curve(
+def interface_offer_curve(  # noqa: PLR0913, RUF100  (one array per offer attribute + options)
     feeder: Feeder,
     load_p_mw: ArrayLike,
     load_q_mvar: ArrayLike,
@@ -368,9 +365,9 @@ def interface_offer_curve(
     ``tol_eur``: absolute cost tolerance (scaled by ``1 + |V|``) that decides when a supporting
     line is tight. ``x_range``: compute ``V`` only on this part of the feasible range.
     """
+    steps = (offer_node_row, offer_direction, offer_quantity_mw, offer_price_eur_per_mwh)
     lp, col, base = _program(
-        feeder, load_p_mw, load_q_mvar, offer_node_row, offer_direction, offer_quantity_mw,
-        offer_price_eur_per_mwh, options, dt_h, baseline_mw,
+        feeder, load_p_mw, load_q_mvar, steps, options, dt_h, baseline_mw,
     )
     return curve_of_program(
         lp, col, base, feeder.id, dt_h, tol_eur=tol_eur, max_solves=max_solves, x_range=x_range

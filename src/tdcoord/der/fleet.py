@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from tdcoord.arrays import frozen
 from tdcoord.der.base import DerModel, Flexibility, check_dt, check_n
 from tdcoord.der.errors import DerError
 from tdcoord.types import BoolArray, FloatArray, IntArray
@@ -56,11 +57,6 @@ def rated_p_mw(der_type: str, model: Any) -> FloatArray:
     if der_type == "chp":
         return np.asarray(model.p_max_mw, dtype=np.float64)
     raise DerError(f"unknown DER type {der_type!r}", fix=f"use one of {', '.join(TYPE_ORDER)}")
-
-
-def _ro(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    a.flags.writeable = False
-    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,13 +123,13 @@ class Fleet:
                 "with a transmission bus row",
             )
         s = object.__setattr__
-        s(self, "feeder", _ro(feeder))
-        s(self, "node", _ro(node))
-        s(self, "aggregator_id", _ro(agg))
-        s(self, "embedded_in_load", _ro(emb))
-        s(self, "der_id", _ro(der_id))
-        s(self, "der_type", _ro(types))
-        s(self, "p_max_mw", _ro(np.asarray(p_max, dtype=np.float64)))
+        s(self, "feeder", frozen(feeder))
+        s(self, "node", frozen(node))
+        s(self, "aggregator_id", frozen(agg))
+        s(self, "embedded_in_load", frozen(emb))
+        s(self, "der_id", frozen(der_id))
+        s(self, "der_type", frozen(types))
+        s(self, "p_max_mw", frozen(np.asarray(p_max, dtype=np.float64)))
 
     # ------------------------------------------------------------------ basic queries
     @property

@@ -64,7 +64,7 @@ from tdcoord.opf.linear import (
     path_impedance_columns,
     voltage_drop,
 )
-from tdcoord.types import FloatArray, IntArray
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 #: Documented agreement of LinDistFlow voltages with AC power flow on the bundled MV feeders
 #: (CIGRE MV, voltages >= 0.9 pu; the error grows with loading since losses are ignored: 0.065 pu
@@ -468,7 +468,72 @@ def _empty_case(n_der: int) -> dict[str, Any]:
     }
 
 
-def grid_prequalify(
+@dataclass(frozen=True, eq=False)
+class _FeederRun:
+    """One feeder's network, operating point and DERs (rows of the fleet, their node rows)."""
+
+    net: FeederNetwork
+    base: dict[str, Any]
+    members: IntArray
+    nodes: IntArray
+    n_intervals: int
+
+
+def _with_reactive(run: _FeederRun, k: IntArray, dp: FloatArray, dq: FloatArray) -> BoolArray:
+    """Whether each DER ``k`` (local) is free of violations when it activates ``dp`` together
+    with the reactive power ``dq`` (dense evaluation, in chunks)."""
+    net, base, n_int = run.net, run.base, run.n_intervals
+    n_node = net.feeder.n_node
+    nodes = run.nodes[k]
+    ok = np.zeros(k.size, dtype=bool)
+    step = max(1, _BLOCK // (max(n_node, len(net.names)) * n_int))
+    for c0 in range(0, k.size, step):  # chunks of the few red inverter DERs
+        sl = slice(c0, c0 + step)
+        cols = np.arange(nodes[sl].size)
+        dpn = np.zeros((n_node, cols.size, n_int))
+        dqn = np.zeros_like(dpn)
+        dpn[nodes[sl], cols] = dp[sl]
+        dqn[nodes[sl], cols] = dq[sl]
+        ev2 = _evaluate(net, base, *_changes(net, None, dpn, dqn, None), 0.0, 0.0)
+        ok[sl] = ~ev2["worse_v"] & ~ev2["worse_s"]
+    return ok
+
+
+def _case_flags(
+    run: _FeederRun,
+    name: str,
+    flex: Flexibility,
+    grp: IntArray | None,
+    reactive: BoolArray,
+    margins: tuple[float, float],
+) -> dict[str, Any]:
+    """Traffic light and flags of the feeder's DERs for one activation case (module doc)."""
+    sp_sign, sq_sign = CASES[name]
+    is_q = sq_sign != 0
+    sign = sq_sign if is_q else sp_sign
+    q_max = flex.q_max_mvar
+    assert q_max is not None
+    members = run.members
+    pick = q_max if is_q else (flex.up_mw if sp_sign > 0 else flex.down_mw)
+    mag = pick[members]
+    if grp is None:
+        ev = _singles(run.net, run.base, run.nodes, mag, sign, is_q, margins)
+    else:
+        ev = _groups(run.net, run.base, run.nodes, grp[members], mag, (sp_sign, sq_sign), margins)
+    red = ev["worse_v"] | ev["worse_s"]
+    fix = np.zeros(members.size, dtype=bool)
+    can_q = red & ~ev["worse_s"] & reactive[members] & (not is_q) & (grp is None)
+    if can_q.any():
+        k = np.flatnonzero(can_q)
+        # absorb when raising V, inject when lowering
+        fix[k] = _with_reactive(run, k, sp_sign * mag[k], -sp_sign * q_max[members[k]])
+    light = np.where(red & ~fix, _RED, np.where(fix | ev["near"], _AMBER, _GREEN))
+    if run.base["violated"]:
+        light = np.maximum(light, _AMBER)
+    return {**ev, "light": light, "reactive_fix": fix}
+
+
+def grid_prequalify(  # noqa: PLR0913, RUF100  (keyword-only options of the public entry point)
     grid: GridModel,
     fleet: Fleet,
     products: Sequence[Product],
@@ -490,6 +555,7 @@ def grid_prequalify(
     """
     flex = fleet.flexibility(n_intervals, dt_h)
     q_max = flex.q_max_mvar if flex.q_max_mvar is not None else np.zeros_like(flex.up_mw)
+    flex_q = Flexibility(flex.up_mw, flex.down_mw, q_max)
     grp = None if groups is None else np.asarray(groups, dtype=np.int64)
     if grp is not None and grp.shape != (fleet.n_der,):
         raise DerError(
@@ -507,71 +573,16 @@ def grid_prequalify(
         if members.size == 0:
             continue
         net = FeederNetwork.of(f, heads.get(f.id, np.inf))
-        base = _base(
-            net,
-            *operating_point(
-                grid,
-                fi,
-                fleet,
-                n_intervals,
-                dt_h,
-                season=season,
-                start_interval=start_interval,
-                fleet_p_mw=p_base,
-            ),
+        point = operating_point(
+            grid, fi, fleet, n_intervals, dt_h,
+            season=season, start_interval=start_interval, fleet_p_mw=p_base,
         )
+        run = _FeederRun(net, _base(net, *point), members, fleet.node[members], n_intervals)
         for name in names:
-            sp_sign, sq_sign = CASES[name]
-            is_q = sq_sign != 0
-            sign = sq_sign if is_q else sp_sign
-            pick = q_max if is_q else (flex.up_mw if sp_sign > 0 else flex.down_mw)
-            mag = pick[members]
-            res = out[name]
-            if grp is None:
-                ev = _singles(
-                    net, base, fleet.node[members], mag, sign, is_q, margin_v_pu, margin_loading
-                )
-            else:
-                ev = _groups(
-                    net,
-                    base,
-                    fleet.node[members],
-                    grp[members],
-                    mag,
-                    sp_sign,
-                    sq_sign,
-                    margin_v_pu,
-                    margin_loading,
-                )
-            red = ev["worse_v"] | ev["worse_s"]
-            fix = np.zeros(members.size, dtype=bool)
-            can_q = red & ~ev["worse_s"] & reactive[members] & (not is_q) & (grp is None)
-            if can_q.any():
-                k = np.flatnonzero(can_q)
-                dp = sp_sign * mag[k]
-                dq = -sp_sign * q_max[members[k]]  # absorb when raising V, inject when lowering
-                nodes = fleet.node[members[k]]
-                ok = np.zeros(k.size, dtype=bool)
-                step = max(1, _BLOCK // (max(f.n_node, len(net.names)) * n_intervals))
-                for c0 in range(0, k.size, step):  # chunks of the few red inverter DERs
-                    sl = slice(c0, c0 + step)
-                    cols = np.arange(nodes[sl].size)
-                    dpn = np.zeros((f.n_node, cols.size, n_intervals))
-                    dqn = np.zeros_like(dpn)
-                    dpn[nodes[sl], cols] = dp[sl]
-                    dqn[nodes[sl], cols] = dq[sl]
-                    ev2 = _evaluate(net, base, *_changes(net, None, dpn, dqn, None), 0.0, 0.0)
-                    ok[sl] = ~ev2["worse_v"] & ~ev2["worse_s"]
-                fix[k] = ok
-            light = np.where(red & ~fix, _RED, np.where(fix | ev["near"], _AMBER, _GREEN))
-            if base["violated"]:
-                light = np.maximum(light, _AMBER)
-            res["light"][members] = light
-            res["worse_v"][members] = ev["worse_v"]
-            res["worse_s"][members] = ev["worse_s"]
-            res["near"][members] = ev["near"]
-            res["reactive_fix"][members] = fix
-            res["base_violation"][members] = base["violated"]
+            flags = _case_flags(run, name, flex_q, grp, reactive, (margin_v_pu, margin_loading))
+            for key in ("light", "worse_v", "worse_s", "near", "reactive_fix"):
+                out[name][key][members] = flags[key]
+            out[name]["base_violation"][members] = run.base["violated"]
     settings = {
         "n_intervals": n_intervals,
         "dt_h": dt_h,
@@ -579,7 +590,7 @@ def grid_prequalify(
         "start_interval": start_interval,
         "margin_v_pu": margin_v_pu,
         "margin_loading": margin_loading,
-        "flex": Flexibility(flex.up_mw, flex.down_mw, q_max),
+        "flex": flex_q,
     }
     return GridPrequalification(fleet, grid, out, settings)
 
@@ -591,10 +602,11 @@ def _singles(
     mag: FloatArray,
     sign: float,
     is_q: bool,
-    margin_v_pu: float,
-    margin_loading: float,
+    margins: tuple[float, float],
 ) -> dict[str, Any]:
-    """Flags of single DERs from the thresholds of their nodes (``mag`` ``(m, T)`` >= 0)."""
+    """Flags of single DERs from the thresholds of their nodes (``mag`` ``(m, T)`` >= 0);
+    ``margins = (margin_v_pu, margin_loading)`` of the amber light."""
+    margin_v_pu, margin_loading = margins
     uniq, col = np.unique(nodes, return_inverse=True)
     a, x, bt = _sensitivities(net, uniq)
     sens = x if is_q else a
@@ -615,12 +627,13 @@ def _groups(
     nodes: IntArray,
     grp: IntArray,
     mag: FloatArray,
-    sp_sign: float,
-    sq_sign: float,
-    margin_v_pu: float,
-    margin_loading: float,
+    signs: tuple[float, float],
+    margins: tuple[float, float],
 ) -> dict[str, Any]:
-    """Flags of groups (all members at once), dense LinDistFlow, copied to every member."""
+    """Flags of groups (all members at once), dense LinDistFlow, copied to every member
+    (``signs`` of the active and reactive activation; ``margins`` as :func:`_singles`)."""
+    sp_sign, sq_sign = signs
+    margin_v_pu, margin_loading = margins
     key = np.where(grp >= 0, grp, -1 - np.arange(grp.size))
     _, col = np.unique(key, return_inverse=True)
     n_col = int(col.max()) + 1

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tdcoord.arrays import frozen
 from tdcoord.market.errors import MarketError
 from tdcoord.types import BoolArray, FloatArray, IntArray
 
@@ -45,11 +46,6 @@ class OfferError(MarketError):
 _ID_FIELDS = ("offer_id", "der_id", "aggregator_id", "product_id", "der_type")
 _ROW_FIELDS = ("direction", "feeder", "node", "reactive")
 _GRID_FIELDS = ("quantity_mw", "price_eur_per_mwh")
-
-
-def _ro(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    a.flags.writeable = False
-    return a
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +70,7 @@ class OfferBook:
         dtypes = {"direction": np.int64, "feeder": np.int64, "node": np.int64, "reactive": bool}
         for name in _ROW_FIELDS:
             arr = np.array(getattr(self, name), dtype=dtypes[name], copy=True).ravel()
-            object.__setattr__(self, name, _ro(arr))
+            object.__setattr__(self, name, frozen(arr))
         n = len(self.offer_id)
         for name in _GRID_FIELDS:
             grid: FloatArray = np.array(getattr(self, name), dtype=np.float64, copy=True)
@@ -86,7 +82,7 @@ class OfferBook:
                     where=f"OfferBook.{name}",
                     fix="give one row per offer step and one column per interval",
                 )
-            object.__setattr__(self, name, _ro(grid))
+            object.__setattr__(self, name, frozen(grid))
         self._check(n)
 
     def _check(self, n: int) -> None:

@@ -27,12 +27,12 @@ from tdcoord.simulation.stages import Stage, StudyClock, stages_for
 from tdcoord.simulation.timeline import DayAheadMarket, GivenNeeds, day_ahead_market
 
 if TYPE_CHECKING:
-    from tdcoord.comparison.spec import CompareSpec
     from tdcoord.der.fleet import Fleet
     from tdcoord.grid.model import GridModel
     from tdcoord.market.offers import OfferBook
     from tdcoord.market.rules import Preset
     from tdcoord.study import Study
+    from tdcoord.study.schema import CompareSpec
 
 #: Preset regions whose day-ahead energy market is nodal (LMP); the others clear zonally.
 NODAL_REGIONS: frozenset[str] = frozenset({"US"})

@@ -16,7 +16,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tdcoord.service.engine import BookRow, Cleared, StudyEngine
+from tdcoord.coordination.catalogue import get_model
+from tdcoord.service.engine import BookRow, Cleared, StudyEngine, node_envelopes
 from tdcoord.service.gate import book_hash, book_orders
 from tdcoord.service.models import (
     Der,
@@ -118,6 +119,7 @@ def _results(
             res.append(Result(session_id=ms.id, kind="dispatch", party_id=owner,
                               payload={"der_id": der_id, "der": n, "mw": split[j].tolist()}))
     res += _prices(ms, engine, cleared)
+    res += _envelopes(s, ms, engine, cleared, members)
     for m in out.messages:
         res.append(Result(session_id=ms.id, kind="message", party_id=None,
                           payload={"sender": m.sender, "receiver": m.receiver, "kind": m.kind,
@@ -127,6 +129,37 @@ def _results(
         "activation_mw": out.activation_mw.tolist(), "n_steps": len(cleared.rows),
         "activations": json.loads(out.activations.to_json(orient="records")),
     }))
+    return res
+
+
+def _envelopes(s: Session, ms: MarketSession, engine: StudyEngine, cleared: Cleared,
+               members: list[list[str]]) -> list[Result]:
+    """Per DER: its location's envelope shared pro rata to the DERs' ``p_max_mw`` there."""
+    market = s.get(Market, ms.market_id)
+    assert market is not None
+    entry = get_model(market.scheme)
+    by_node = node_envelopes(cleared, entry.scheme, entry.params.as_dict())
+    if not by_node:
+        return []
+    fids = {f: i for i, f in enumerate(engine.feeder_ids())}
+    names = {n for m in members for n in m}
+    ders = [d for d in s.execute(select(Der).where(Der.name.in_(names))).scalars()
+            if d.feeder in fids]
+    total: dict[tuple[int, int], float] = {}
+    for d in ders:
+        key = (fids[d.feeder], d.node)  # type: ignore[index]
+        total[key] = total.get(key, 0.0) + d.p_max_mw
+    res = []
+    for d in ders:
+        key = (fids[d.feeder], d.node)  # type: ignore[index]
+        if key not in by_node or total[key] <= 0:
+            continue
+        share = d.p_max_mw / total[key]
+        imp, exp = by_node[key]
+        res.append(Result(session_id=ms.id, kind="envelope", party_id=d.owner_party_id,
+                          payload={"der_id": d.id, "der": d.name,
+                                   "import_mw": (imp * share).tolist(),
+                                   "export_mw": (exp * share).tolist()}))
     return res
 
 

@@ -4,18 +4,17 @@ A market session clears with the same ``run_scheme(scheme, case, params)`` as ``
 
 * :meth:`StudyEngine.load` reads the study; :attr:`StudyEngine.shared` builds its shared day (grid,
   fleet, forecasts, offer template, generator schedule, penalties) with
-  :func:`tdcoord.comparison.run.run_comparison` run on no model, so the inputs are those of
-  ``compare`` by construction;
+  :func:`tdcoord.pipeline.build_shared_day`, the function ``compare`` builds it with;
 * :meth:`StudyEngine.clear` turns a frozen order book (one offer step per order step, in book
-  order) and the session's needs into a :class:`~tdcoord.coordination.case.ClearingCase` — the
-  stage's forecast operating point, the day-ahead generator schedule, the study's penalties — and
-  runs the market's catalogue model on it;
+  order) and the session's needs into a :class:`~tdcoord.coordination.case.ClearingCase` with
+  the pipeline's own pieces (the stage's forecast point with nothing committed,
+  :func:`~tdcoord.simulation.timeline.clearing_case`) and runs the market's catalogue model on it;
 * the outcome's dispatch (activation per step and interval), LMPs at transmission buses and
   DLMPs at feeder nodes and its message log are read back as plain lists.
 
 With no earlier stage committed, the case equals the first (day-ahead) stage of
-:func:`tdcoord.simulation.timeline.run_model_day` for the same offers and needs, which is what
-makes the platform's clearing equal the study's.
+:func:`tdcoord.pipeline.clear_stage` for the same offers and needs, which is what makes the
+platform's clearing equal the study's.
 """
 
 from __future__ import annotations
@@ -28,15 +27,22 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from tdcoord.comparison.run import Comparison, run_comparison
-from tdcoord.coordination.case import ClearingCase, Penalties
+from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.catalogue import get_model
 from tdcoord.coordination.outcome import Outcome
 from tdcoord.coordination.schemes import run_scheme
+from tdcoord.der.fleet import Fleet
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.rules import Preset, load_preset
+from tdcoord.pipeline import SharedDay, build_shared_day, day_case
 from tdcoord.service.problems import Problem
-from tdcoord.simulation.timeline import der_requests, tso_need_mw
+from tdcoord.simulation.timeline import (
+    GivenNeeds,
+    clearing_case,
+    committed_point,
+    der_requests,
+    tso_need_mw,
+)
 from tdcoord.study import Study, load_study
 from tdcoord.types import FloatArray
 
@@ -77,6 +83,7 @@ class StudyEngine:
 
     def __init__(self, study: Study) -> None:
         self.study = study
+        self._lights: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
 
     @classmethod
     def load(cls, path: str | None) -> StudyEngine:
@@ -89,9 +96,16 @@ class StudyEngine:
         return load_preset(self.study.market.preset)
 
     @functools.cached_property
-    def shared(self) -> Comparison:
+    def shared(self) -> SharedDay:
         """Grid, fleet, day, offer template and schedule of the study (as ``compare``)."""
-        return run_comparison(self.study, models=[])
+        return build_shared_day(self.study)
+
+    @property
+    def fleet(self) -> Fleet:
+        """The study's fleet."""
+        fleet = self.shared.fleet
+        assert fleet is not None, "build_shared_day keeps the fleet"
+        return fleet
 
     @property
     def n_intervals(self) -> int:
@@ -103,19 +117,14 @@ class StudyEngine:
         """Interval length (hours)."""
         return float(self.study.fleet.dt_h)
 
-    @property
-    def penalties(self) -> Penalties:
-        """The study's penalties (as in ``compare``)."""
-        return Penalties(**self.study.compare.penalties.model_dump())
-
     def feeder_ids(self) -> list[str]:
         """Feeder ids of the grid, in grid order."""
-        return [f.id for f in self.shared.grid.feeders]
+        return [f.id for f in self.shared.day.grid.feeders]
 
     def tso_need_mw(self, stage: str) -> list[float]:
         """The need the study derives for ``stage``: net demand above the schedule."""
         sh = self.shared
-        return tso_need_mw(sh.day.points[stage], sh.gen_schedule_mw).tolist()  # type: ignore[no-any-return]
+        return tso_need_mw(sh.day.points[stage], sh.market.schedule_mw).tolist()  # type: ignore[no-any-return]
 
     def build_book(self, rows: Sequence[BookRow]) -> OfferBook:
         """The offer book of a frozen order book (row order = book order)."""
@@ -162,22 +171,17 @@ class StudyEngine:
         the posted needs (TSO: derived as in ``compare`` when none was posted; DSO: derived by the
         scheme from the feeder limits when none was posted)."""
         sh = self.shared
-        point = sh.day.points[stage]
-        tso = np.asarray(tso_mw, dtype=np.float64) if tso_mw is not None else tso_need_mw(
-            point, sh.gen_schedule_mw
-        )
+        base = day_case(sh)
+        point = committed_point(sh.day.points[stage], base, np.zeros_like(base.offers.quantity_mw))
+        tso = None if tso_mw is None else np.asarray(tso_mw, dtype=np.float64)
         dso = None
         if dso_mw:
             fids = self.feeder_ids()
             dso = np.zeros((len(fids), self.n_intervals))
             for fid, values in dso_mw.items():
                 dso[fids.index(fid)] = values
-        return ClearingCase(
-            grid=sh.day.grid, dt_h=sh.day.dt_h, offers=book, gen_schedule_mw=sh.gen_schedule_mw,
-            load_mw=point.load_mw, feeder_p_mw=point.feeder_p_mw,
-            feeder_q_mvar=point.feeder_q_mvar, tso_need_mw=tso, penalties=self.penalties,
-            dso_need_mw=dso,
-        )
+        return clearing_case(sh.day, point, book, sh.market.schedule_mw, sh.penalties,
+                             GivenNeeds(tso, dso))
 
     def clear(
         self,
@@ -202,7 +206,7 @@ class StudyEngine:
         fleet's flexibility for DERs of the study, ``p_max`` otherwise — the caller passes it as
         a DER not in the fleet gets zero flexibility here and no share)."""
         sh = self.shared
-        fleet_pos = {str(d): i for i, d in enumerate(sh.fleet.der_id)}
+        fleet_pos = {str(d): i for i, d in enumerate(self.fleet.der_id)}
         flex = sh.day.flexibility
         T = self.n_intervals
         up = np.zeros((len(der_names), T))
@@ -247,10 +251,31 @@ class StudyEngine:
             d.pop("_key")
         return out
 
+    def grid_lights(self, product_id: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """The DSO's traffic light (and its reasons when not green) per DER of the study fleet
+        for ``product_id`` (:func:`tdcoord.der.grid_prequalification.grid_prequalify` on the
+        study's grid and day), computed once per product."""
+        if product_id not in self._lights:
+            from tdcoord.der.grid_prequalification import grid_prequalify
+            from tdcoord.der.prequalification import TrafficLight
+            from tdcoord.market.products import get_product
+
+            product = get_product(product_id)
+            gp = grid_prequalify(
+                self.shared.day.grid, self.fleet, [product], n_intervals=self.n_intervals,
+                dt_h=self.dt_h, season=self.study.fleet.season,
+            )
+            out: dict[str, tuple[str, tuple[str, ...]]] = {}
+            for j, light in enumerate(gp.lights(product)):
+                why = () if light is TrafficLight.GREEN else gp.reasons(j, product)
+                out[str(self.fleet.der_id[j])] = (str(light), tuple(why))
+            self._lights[product_id] = out
+        return self._lights[product_id]
+
     def fleet_ders(self) -> list[dict[str, Any]]:
         """The study fleet's DERs (name, type, feeder, node, capacity, aggregator, bundle)."""
         sh = self.shared
-        fl = sh.fleet
+        fl = self.fleet
         fids = self.feeder_ids()
         bundle: dict[int, str] = {}
         rows, cols = sh.members.nonzero()
@@ -289,7 +314,7 @@ def settle_session(
 
     sh = engine.shared
     T = engine.n_intervals
-    pos = {str(d): i for i, d in enumerate(sh.fleet.der_id)}
+    pos = {str(d): i for i, d in enumerate(engine.fleet.der_id)}
     base_der = sh.day.der_baseline_mw
     sched = np.zeros((len(resources), T))
     meter = np.zeros((len(resources), T))
@@ -306,6 +331,51 @@ def settle_session(
     if len(acts):
         acts = acts[acts["der_id"].isin(set(resources))]
     return settle_run(
-        acts, meter, "metered_schedule", engine.preset, der_ids=list(resources),
+        acts, meter, "metered_schedule", sh.preset, der_ids=list(resources),
         dt_h=engine.dt_h, schedule_mw=sched,
     )
+
+
+def node_envelopes(
+    cleared: Cleared, scheme: str, params: Mapping[str, Any]
+) -> dict[tuple[int, int], tuple[FloatArray, FloatArray]]:
+    """Import and export limits ``(T,)`` per offer location (feeder index, node row) of an
+    envelope-based clearing (scheme ``envelope``; empty for the others), recomputed as the
+    scheme computes them: around the operating point after the DSO-stage activations (rows the
+    DSOs bought), capability = the node's residual up / down quantity
+    (:func:`tdcoord.coordination.envelopes.operating_envelopes`, the scheme's rule and margins).
+    """
+    if scheme != "envelope":
+        return {}
+    from tdcoord.coordination.envelopes import operating_envelopes
+    from tdcoord.coordination.injectors import prior_from_activation
+    from tdcoord.coordination.schemes.envelope import DEFAULTS, S_MARGIN_FRAC, V_MARGIN_PU
+
+    case, book, acts = cleared.case, cleared.book, cleared.outcome.activations
+    d_act = np.zeros_like(book.quantity_mw)
+    if len(acts):
+        dso = acts[acts["buyer"].astype(str).str.startswith("dso")]
+        np.add.at(d_act, (dso["offer_row"].to_numpy(np.int64), dso["interval"].to_numpy(np.int64)),
+                  dso["mw"].to_numpy(np.float64))
+    prior = prior_from_activation(case, d_act)
+    left = np.maximum(book.quantity_mw - d_act, 0.0)
+    rule = str(params.get("envelope_rule", DEFAULTS["envelope_rule"]))
+    out: dict[tuple[int, int], tuple[FloatArray, FloatArray]] = {}
+    for f, fd in enumerate(case.grid.feeders):
+        here = (book.feeder == f) & ~book.reactive
+        nodes = np.unique(book.node[here])
+        if not nodes.size:
+            continue
+        cap_e = np.zeros((fd.n_node, case.n_periods))
+        cap_i = np.zeros((fd.n_node, case.n_periods))
+        up, dn = here & (book.direction > 0), here & (book.direction < 0)
+        np.add.at(cap_e, book.node[up], left[up])
+        np.add.at(cap_i, book.node[dn], left[dn])
+        env = operating_envelopes(
+            fd, case.feeder_p_mw[f] - prior.feeder_p_mw[f],
+            case.feeder_q_mvar[f] - prior.feeder_q_mvar[f], nodes, cap_e[nodes], cap_i[nodes],
+            rule=rule, v_margin_pu=V_MARGIN_PU, s_margin_frac=S_MARGIN_FRAC,
+        )
+        for k, n in enumerate(nodes.tolist()):
+            out[(f, int(n))] = (np.asarray(env.import_mw[k]), np.asarray(env.export_mw[k]))
+    return out

@@ -5,7 +5,7 @@ retry cannot run twice (it gets 409 ``IdempotencyKeyInProgress``). When the requ
 response is stored under the key; a later request with the same key and the same method, path
 and body replays it (header ``Idempotent-Replayed: true``); the same key with a different request
 gets 422 ``IdempotencyKeyReused``. Keys are scoped to the caller's credentials; server errors
-(5xx) release the key so that a retry runs again.
+(5xx) release the key so that a retry runs again. Token requests are not kept.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from tdcoord.service.models import IdempotencyRecord
 from tdcoord.service.problems import problem_response
 
 HEADER = "idempotency-key"
+#: POSTs whose answers are not kept (a token is a credential, not a resource).
+UNKEYED = frozenset({"/api/v1/auth/token"})
 
 
 def _reserve(store: Store, caller: str, key: str, request_hash: str) -> IdempotencyRecord | None:
@@ -71,7 +73,7 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         key = request.headers.get(HEADER)
-        if request.method != "POST" or not key:
+        if request.method != "POST" or not key or request.url.path in UNKEYED:
             return await call_next(request)
         path = request.url.path
         if len(key) > 255:

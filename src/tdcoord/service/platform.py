@@ -59,6 +59,11 @@ class Platform:
         """The server clock."""
         return self.clock()
 
+    def use_engine(self, engine: StudyEngine) -> None:
+        """Serve with an engine built already (tests and tools share one per process)."""
+        with self._lock:
+            self._engine = engine
+
     def engine(self) -> StudyEngine:
         """The study's engine (grid, fleet, day), built on first use and kept."""
         with self._lock:

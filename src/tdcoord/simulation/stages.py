@@ -44,6 +44,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from tdcoord.arrays import frozen_float
 from tdcoord.market.rules import Preset
 from tdcoord.simulation.errors import LookaheadError, SimulationError
 from tdcoord.types import FloatArray
@@ -147,12 +148,6 @@ def _block_start(clock: StudyClock, k: int) -> FloatArray:
     return idx.astype(np.float64) * clock.interval_min
 
 
-def _ro(a: FloatArray) -> FloatArray:
-    a = np.asarray(a, dtype=np.float64)
-    a.flags.writeable = False
-    return a
-
-
 def stages_for(
     preset: Preset, clock: StudyClock | None = None, product_id: str | None = None
 ) -> tuple[Stage, Stage, Stage]:
@@ -174,7 +169,7 @@ def stages_for(
         da_src = f"default {DEFAULT_DA_GATE_CLOSURE} (preset {preset.id!r} gives none)"
     k_da = _block(da_unit, clock, "day-ahead time unit")
     day_ahead = Stage(
-        "day_ahead", 0, da_unit, k_da, _ro(np.full(clock.n_intervals, da_gate)), da_src
+        "day_ahead", 0, da_unit, k_da, frozen_float(np.full(clock.n_intervals, da_gate)), da_src
     )
     # intraday
     lead: float | None = None
@@ -192,14 +187,16 @@ def stages_for(
         lead = DEFAULT_ID_LEAD_MIN
         id_src = f"default {DEFAULT_ID_LEAD_MIN:g} min (preset {preset.id!r} gives none)"
     k_id = _block(mtu, clock, "market time unit")
-    intraday = Stage("intraday", 1, mtu, k_id, _ro(_block_start(clock, k_id) - lead), id_src)
+    id_gates = frozen_float(_block_start(clock, k_id) - lead)
+    intraday = Stage("intraday", 1, mtu, k_id, id_gates, id_src)
     # real time
     if en.dispatch_interval is not None:
         disp, rt_src = en.dispatch_interval.value, en.dispatch_interval.source
     else:
         disp, rt_src = mtu, en.market_time_unit.source
     k_rt = _block(disp, clock, "dispatch interval")
-    real_time = Stage("real_time", 2, disp, k_rt, _ro(_block_start(clock, k_rt) - disp), rt_src)
+    rt_gates = frozen_float(_block_start(clock, k_rt) - disp)
+    real_time = Stage("real_time", 2, disp, k_rt, rt_gates, rt_src)
     _check_monotone((day_ahead, intraday, real_time))
     return day_ahead, intraday, real_time
 

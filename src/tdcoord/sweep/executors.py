@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
@@ -78,26 +79,46 @@ class SweepExecutor:
     def close(self) -> None:
         """Stop the workers and free every shared object."""
 
+    def abort(self) -> None:
+        """Stop at once (an error or an interruption unwinds the run): drop queued tasks."""
+        self.close()
+
     def __enter__(self) -> SweepExecutor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 class InlineExecutor(SweepExecutor):
     """Every task in the calling process, at submission (``--jobs 1``)."""
 
 
+def _worker_init() -> None:
+    """Workers leave SIGINT to the parent and die on SIGTERM: the parent owns the signals."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class LocalExecutor(SweepExecutor):
-    """A local process pool of ``jobs`` workers; shared objects go through a temporary folder."""
+    """A local process pool of ``jobs`` workers; shared objects go through a temporary folder.
+
+    When the run is interrupted (Ctrl-C, SIGTERM under :func:`tdcoord.cli.signals.stop_on_signals`)
+    or a task fails, :meth:`abort` terminates the workers, so none outlives the run; the rows
+    finished so far are already on disk (``--resume``).
+    """
 
     name = "local"
 
     def __init__(self, jobs: int) -> None:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self.workers = jobs
-        self._pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
+        self._pool = ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init
+        )
         self._folder = Path(tempfile.mkdtemp(prefix="tdcoord-sweep-"))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -114,6 +135,14 @@ class LocalExecutor(SweepExecutor):
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def abort(self) -> None:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        for child in multiprocessing.active_children():
+            child.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self._folder, ignore_errors=True)
 
 

@@ -20,6 +20,7 @@ import plotly.io as pio
 
 from tdcoord.report.html import plotly_js
 from tdcoord.sweep.summary import annual_values, kpi_columns
+from tdcoord.sweep.table import write_text_atomic
 
 
 def kpi_figure(annual: pd.DataFrame, kpi: str, models: tuple[str, ...], scope: str) -> go.Figure:
@@ -97,5 +98,4 @@ def write_sweep_report(
         f"{rank_table(summary, models)}"
         "<h2>Distributions</h2>" + "".join(divs) + "</body></html>"
     )
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text_atomic(path, page)

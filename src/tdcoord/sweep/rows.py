@@ -63,7 +63,9 @@ class RowStore:
         self.rows = read_rows(folder) if resume else []
         # A cut line is dropped from the file too, so appended rows start on a line of their own.
         self._rewrite()
-        man.write_text(json.dumps(manifest, indent=2))
+        tmp = man.with_name(MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(manifest, indent=2))
+        tmp.replace(man)
         self._fh: IO[str] = (folder / ROWS).open("a")
 
     def _rewrite(self) -> None:

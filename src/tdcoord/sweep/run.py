@@ -9,18 +9,22 @@ Output folder (``docs/sweep.md``):
 ``samples/``        the concrete study of every (sample, day): ``tdcoord compare`` re-runs it
 ``sweep.json``, ``rows.jsonl``  the manifest and finished rows (for ``--resume``)
 ``*.csv``           CSV copies of the tables with ``--csv``
+
+Unlike ``compare``, the folder is not swapped into place at the end (finished rows must survive
+an interruption for ``--resume``); each file in it is written atomically (temporary file, rename).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from tdcoord.json_output import dumps
+from tdcoord.output_folder import check_output_target
 from tdcoord.provenance import package_versions
 from tdcoord.sweep.days import parse_days
 from tdcoord.sweep.executors import check_jobs, make_executor
@@ -37,6 +41,7 @@ from tdcoord.sweep.table import (
     rows_frame,
     timings_frame,
     write_table,
+    write_text_atomic,
 )
 from tdcoord.sweep.task import check_models
 
@@ -77,12 +82,14 @@ def write_samples(plan: SweepPlan, folder: Path) -> None:
 
 
 def _json_rounded(value: Any) -> Any:
+    """Finite floats to :data:`SIGNIFICANT_DIGITS` (non-finite ones are left to the JSON writer,
+    :mod:`tdcoord.json_output`: ``null``, listed under ``_nonfinite``)."""
     if isinstance(value, dict):
         return {k: _json_rounded(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_json_rounded(v) for v in value]
     if isinstance(value, float):
-        return round_sig(value) if value == value and abs(value) != float("inf") else None
+        return round_sig(value)
     return value
 
 
@@ -121,8 +128,7 @@ def write_results(
         paths[p.name] = p
     summary = summarize(frame, plan.models)
     doc = {"_meta": meta, **summary}
-    paths["summary.json"] = folder / "summary.json"
-    paths["summary.json"].write_text(json.dumps(_json_rounded(doc), indent=2))
+    paths["summary.json"] = write_text_atomic(folder / "summary.json", dumps(_json_rounded(doc)))
     if report:
         from tdcoord.sweep.report import write_sweep_report
 
@@ -156,6 +162,7 @@ def run_sweep(
     """
     o = options
     check_jobs(o.jobs)
+    check_output_target(o.out)
     source = load_sweep_study(study)
     ids = resolve_model_ids(o.models, source.study.compare.models)
     n = o.samples if o.samples is not None else source.uncertainty.samples

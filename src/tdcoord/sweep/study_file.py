@@ -1,9 +1,11 @@
 """Read a sweep's study file: the study itself and its ``uncertainty:`` section.
 
-The study schema (:class:`tdcoord.study.Study`) forbids unknown keys, so the ``uncertainty:``
-section is taken out of the raw YAML mapping here and validated on its own
-(:class:`~tdcoord.sweep.uncertainty.UncertaintySpec`); the rest goes to the study schema as is.
-One small function, to be folded into the study schema once it owns the section.
+The study schema (:mod:`tdcoord.study`) forbids unknown keys, so the ``uncertainty:`` section is
+taken out of the parsed YAML mapping here and validated on its own
+(:class:`~tdcoord.sweep.uncertainty.UncertaintySpec`); the rest goes to the study's own
+validation (:func:`tdcoord.study.validate_study`: schema and cross-field rules) as is. The file is
+read like every study file (:func:`tdcoord.yaml_input.load_yaml_file`: duplicated keys are
+errors). One small function, to be folded into the study schema once it owns the section.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from tdcoord.errors import StudyError
+from tdcoord.errors import StudyError, raise_issues
 from tdcoord.study import DEFAULT_STUDY, Study
+from tdcoord.study import validate_study as validate_study_data
 from tdcoord.sweep.uncertainty import UncertaintySpec
+from tdcoord.yaml_input import load_yaml_file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,38 +34,30 @@ class SweepStudy:
     uncertainty: UncertaintySpec
 
 
-def _validation_error(path: Path, section: str, exc: ValidationError) -> StudyError:
-    first = exc.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
-    where = f"{section}.{loc}" if section and loc else section or loc
-    return StudyError(
-        f"{path.name}: {first['msg']}", where=where, fix="see docs/sweep.md for the format"
-    )
-
-
 def validate_study(mapping: dict[str, Any], path: Path) -> Study:
-    """``mapping`` as a :class:`Study`, or a :class:`StudyError` saying where it is wrong."""
+    """``mapping`` as a :class:`Study`, or a :class:`StudyError` listing what is wrong."""
+    return validate_study_data(mapping, path.name)
+
+
+def _uncertainty(section: Any, path: Path) -> UncertaintySpec:
     try:
-        return Study.model_validate(mapping)
+        return UncertaintySpec.model_validate(section)
     except ValidationError as exc:
-        raise _validation_error(path, "", exc) from exc
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        where = f"uncertainty.{loc}" if loc else "uncertainty"
+        raise StudyError(
+            f"{path.name}: {first['msg']}", where=where, fix="see docs/sweep.md for the format"
+        ) from exc
 
 
 def load_sweep_study(path: str | Path | None = None) -> SweepStudy:
     """Read a study file with an optional ``uncertainty:`` section (default: the bundled study)."""
     p = Path(path) if path is not None else DEFAULT_STUDY
-    if not p.exists():
-        raise StudyError(f"no such study file: {p}", fix="check the path")
-    try:
-        data = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise StudyError(f"{p} is not valid YAML: {exc}", fix="fix the YAML syntax") from exc
+    data, duplicates = load_yaml_file(p, StudyError, "study file")
+    raise_issues(StudyError, p.name, duplicates)
     if not isinstance(data, dict):
         raise StudyError(f"{p} is not a mapping", fix="see docs/study.md for the format")
     raw = dict(data)
-    section = raw.pop("uncertainty", None) or {}
-    try:
-        unc = UncertaintySpec.model_validate(section)
-    except ValidationError as exc:
-        raise _validation_error(p, "uncertainty", exc) from exc
+    unc = _uncertainty(raw.pop("uncertainty", None) or {}, p)
     return SweepStudy(p, raw, validate_study(raw, p), unc)

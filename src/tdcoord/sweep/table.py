@@ -51,6 +51,14 @@ def iso_duration(dt_h: float) -> str:
     return text if text != "PT" else "PT0S"
 
 
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file (never a half-written file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 def rows_frame(rows: list[dict[str, Any]], models: tuple[str, ...]) -> pd.DataFrame:
     """The rows as a frame, sorted (module doc), floats unrounded; ``_timing`` left out."""
     order = {m: i for i, m in enumerate(models)}

@@ -3,8 +3,10 @@
 A product application (FSP) is decided by its procuring system operator: requested →
 prequalified | rejected; ``prequalified`` needs a passing product prequalification of the
 portfolio as an aggregation (:func:`tdcoord.der.prequalification.prequalify_aggregation`, green
-or amber), computed when the application is made. A grid prequalification is decided by the
-connecting DSO: requested → approved | conditionally_approved (with ``cap_mw``) | not_approved.
+or amber), computed when the application is made. A grid prequalification is proposed by
+tdcoord's traffic lights (:func:`tdcoord.der.grid_prequalification.grid_prequalify` on the study's
+grid: the worst light of the portfolio's DERs, with the reasons) and decided by the connecting
+DSO: requested → approved | conditionally_approved (with ``cap_mw``) | not_approved.
 """
 
 from __future__ import annotations
@@ -149,6 +151,29 @@ def decide_product(request: Request, app_id: PathId, body: DecisionIn, caller: C
         return application_out(a)
 
 
+def grid_proposal(engine: Any, product: str, names: list[str]) -> tuple[str, list[str]]:
+    """The worst traffic light of the portfolio's DERs (tdcoord's grid prequalification on the
+    study's grid) and the reasons of the DERs that are not green (the first five)."""
+    try:
+        lights = engine.grid_lights(product)
+    except Exception as exc:
+        raise Problem(422, "UnknownProduct", str(exc)) from exc
+    order = {"green": 0, "amber": 1, "red": 2}
+    worst, outside = "green", 0
+    reasons: list[str] = []
+    for n in names:
+        if n not in lights:
+            outside += 1
+            continue
+        light, why = lights[n]
+        worst = max(worst, light, key=lambda x: order.get(x, 0))
+        if why and len(reasons) < 5:
+            reasons.append(f"{n}: {light}: {'; '.join(why)}")
+    if outside:
+        reasons.append(f"{outside} DER(s) outside the study's fleet model: not assessed")
+    return worst, reasons
+
+
 @router.post("/grid-prequalifications", status_code=201)
 def apply_grid(request: Request, body: GridPrequalificationIn, caller: CallerDep
                ) -> dict[str, Any]:
@@ -158,10 +183,13 @@ def apply_grid(request: Request, body: GridPrequalificationIn, caller: CallerDep
     with plat.store.tx() as s:
         p = _own_portfolio(s, caller, body.portfolio_id)
         _party(s, body.dso_party_id, ("dso",))
-        total = sum(d.p_max_mw for d in _portfolio_ders(s, p.id))
+        ders = _portfolio_ders(s, p.id)
+        proposal, reasons = grid_proposal(plat.engine(), body.product, [d.name for d in ders])
+        total = sum(d.p_max_mw for d in ders)
         g = GridPrequalification(portfolio_id=p.id, product=body.product,
                                  dso_party_id=body.dso_party_id, status="requested",
-                                 proposal="green", reasons=[f"{total:g} MW in the portfolio"])
+                                 proposal=proposal,
+                                 reasons=[f"{total:g} MW in the portfolio", *reasons])
         s.add(g)
         s.flush()
         audit(s, plat, caller, "create", f"grid-prequalification/{g.id}")
