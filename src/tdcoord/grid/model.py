@@ -236,7 +236,7 @@ def _breadth_first(
     return node_order, predecessors, branch_of_child
 
 
-def make_feeder(  # noqa: PLR0913, RUF100 - keyword-only, one argument per Feeder field
+def make_feeder(  # noqa: PLR0913 - keyword-only, one argument per Feeder field
     feeder_id: str,
     *,
     base_mva: float,
