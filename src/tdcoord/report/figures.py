@@ -74,10 +74,14 @@ def not_available(title: str, why: str) -> go.Figure:
 
 
 def _model_dropdown(
-    ids: list[str], n_static: int, per_model: int, titles: list[str] | None = None
+    ids: list[str],
+    n_static: int,
+    per_model: int,
+    titles: list[str] | None = None,
+    active: int = 0,
 ) -> list[dict[str, object]]:
     """A dropdown switching between models: ``n_static`` always-visible traces first, then
-    ``per_model`` traces per model in ``ids`` order."""
+    ``per_model`` traces per model in ``ids`` order; ``active`` is the model shown first."""
     buttons = []
     for i, m in enumerate(ids):
         vis = [True] * n_static + [j == i for j in range(len(ids)) for _ in range(per_model)]
@@ -94,6 +98,7 @@ def _model_dropdown(
             "y": 1.13,
             "yanchor": "top",
             "showactive": True,
+            "active": active,
         }
     ]
 
@@ -169,10 +174,30 @@ def cost_breakdown(ri: ReportInput) -> go.Figure:
 # ------------------------------------------------------------------------- price maps
 def map_interval(prices: pd.DataFrame) -> int:
     """The interval with the widest price spread (max − min over all models and nodes); the
-    first such interval on ties. This is where the coordination models differ most visibly."""
+    first such interval on ties."""
     g = prices.groupby("interval")["price_eur_per_mwh"]
     spread = (g.max() - g.min()).sort_index()
     return int(spread.index[int(np.argmax(spread.to_numpy()))])
+
+
+def map_focus(
+    prices: pd.DataFrame, model_ids: list[str], interval: int | None = None
+) -> tuple[str, int]:
+    """The (model, interval) a price map opens on: where one model's prices differ most across
+    the grid, :math:`\\max_{m,t} (\\max_n \\pi_{m,n,t} - \\min_n \\pi_{m,n,t})`, ties to the
+    first model in report order, then the earliest interval. With ``interval`` fixed, the model
+    with the widest spread at that interval. Only models with prices are candidates, so the map
+    never opens on a model without prices (``prices`` must not be empty)."""
+    p = prices if interval is None else prices.loc[prices["interval"] == interval]
+    if len(p) == 0:
+        p = prices
+    g = p.groupby(["model_id", "interval"])["price_eur_per_mwh"]
+    spread = (g.max() - g.min()).rename("spread").reset_index()
+    order = {m: i for i, m in enumerate(model_ids)}
+    spread["rank"] = spread["model_id"].map(order).fillna(len(order))
+    spread = spread.sort_values(["rank", "interval"], kind="stable")
+    best = spread.iloc[int(np.argmax(spread["spread"].to_numpy()))]
+    return str(best["model_id"]), int(best["interval"])
 
 
 def _edge_xy(pos: pd.DataFrame, edges: pd.DataFrame) -> tuple[list[float | None], ...]:
@@ -199,8 +224,8 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
         return not_available(title, "No grid drawing data (grid_nodes / grid_edges) was given.")
     if len(prices) == 0:
         return not_available(title, f"This run reports no {name}s.")
-    if interval is None:
-        interval = ri.map_interval if ri.map_interval is not None else map_interval(prices)
+    ids = [m for m in ri.model_ids if m in set(prices["model_id"])]
+    focus, interval = map_focus(prices, ids, interval if interval is not None else ri.map_interval)
     at = prices.loc[prices["interval"] == interval]
     keys = bus_key(at["bus_id"]) if kind == "lmp" else node_key(at["feeder_id"], at["node_id"])
     pos = grid_layout(ri.grid_nodes, ri.grid_edges)
@@ -229,7 +254,6 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
         name="nodes without price",
     )
     n_static += 1
-    ids = ri.model_ids
     if len(at):
         cmin, cmax = float(at["price_eur_per_mwh"].min()), float(at["price_eur_per_mwh"].max())
     else:
@@ -237,14 +261,14 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
     if cmax <= cmin:
         cmin, cmax = cmin - 1.0, cmax + 1.0
     titles = []
-    for i, m in enumerate(ids):
+    for m in ids:
         d = at.loc[at["model_id"] == m]
         p = pos.loc[d["key"]]
         fig.add_scatter(
             x=_f32(p["x"]),
             y=_f32(p["y"]),
             mode="markers",
-            visible=i == 0,
+            visible=m == focus,
             name=m,
             text=d["key"].to_numpy(),
             marker={
@@ -260,8 +284,8 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
         )
         titles.append(f"{name} at {hour:05.2f} h (interval {interval}) — model {m}")
     fig.update_layout(
-        title={"text": titles[0]},
-        updatemenus=_model_dropdown(ids, n_static, 1, titles),
+        title={"text": titles[ids.index(focus)]},
+        updatemenus=_model_dropdown(ids, n_static, 1, titles, active=ids.index(focus)),
         showlegend=False,
     )
     fig.update_xaxes(visible=False)

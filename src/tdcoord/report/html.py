@@ -2,7 +2,8 @@
 
 plotly.js is embedded once, inline, in the page head (no CDN, no network request); each figure is
 a ``<div>`` with a fixed id (``fig-<section>``) so the same :class:`ReportInput` gives the same
-bytes on every run. The only time stamp written is ``ReportInput.created_utc``. CSS is inline.
+bytes on every run. No clock time and no run time is written (they go to ``kpis.json`` and the
+terminal), so two runs of one study give identical bytes. CSS is inline.
 """
 
 from __future__ import annotations
@@ -372,12 +373,21 @@ def _jsonish(v: Any) -> str:
     return str(v)
 
 
+def _input_hash(ri: ReportInput) -> str:
+    """The inputs' hash from the provenance (first key naming a hash/sha), else "not given"."""
+    for k in sorted(ri.provenance):
+        if "hash" in str(k) or "sha" in str(k):
+            return f"{k} {_jsonish(ri.provenance[k])}"
+    return "hash not given"
+
+
 def _provenance(ri: ReportInput) -> str:
-    rows = [["created (UTC)", escape(ri.created_utc)], ["study", escape(ri.study_name)]]
+    rows = [["study", escape(ri.study_name)]]
     rows += [[escape(str(k)), escape(_jsonish(ri.provenance[k]))] for k in sorted(ri.provenance)]
     return _table(["item", "value"], rows) + (
         "<p>Rerunning the same study with the same versions reproduces this report byte for "
-        "byte.</p>"
+        "byte: it holds no clock time and no run time (those are in <code>kpis.json</code>'s "
+        "<code>_meta</code> and the terminal).</p>"
     )
 
 
@@ -415,8 +425,8 @@ def render_report(ri: ReportInput) -> str:
         f"<style>{CSS}</style>\n"
         f'<script type="text/javascript">{plotly_js()}</script>\n'
         "</head>\n<body>\n"
-        f"<header><h1>{escape(title)}</h1><p>{len(ri.model_ids)} models · created "
-        f"{escape(ri.created_utc)} (UTC)</p></header>\n"
+        f"<header><h1>{escape(title)}</h1><p>{len(ri.model_ids)} models · inputs "
+        f"{escape(_input_hash(ri))}</p></header>\n"
         f"<nav>{nav}</nav>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
