@@ -46,14 +46,8 @@ def _grid_frames(grid: GridModel) -> tuple[pd.DataFrame, pd.DataFrame]:
             nodes.append({"key": f"T:{b}", "kind": "transmission", "label": f"bus {b}"})
         br = tr.branches
         for f_b, t_b in zip(br.from_bus.tolist(), br.to_bus.tolist(), strict=True):
-            edges.append(
-                {
-                    "kind": "transmission",
-                    "feeder_id": "",
-                    "from_id": f"T:{f_b}",
-                    "to_id": f"T:{t_b}",
-                }
-            )
+            edges.append({"kind": "transmission", "feeder_id": "", "from_id": f"T:{f_b}",
+                          "to_id": f"T:{t_b}"})
     by_f = dict(
         zip(grid.interfaces.feeder.tolist(), grid.interfaces.transmission_bus.tolist(), strict=True)
     )
@@ -63,23 +57,11 @@ def _grid_frames(grid: GridModel) -> tuple[pd.DataFrame, pd.DataFrame]:
             nodes.append({"key": f"F:{fd.id}:{n}", "kind": "feeder", "label": f"{fd.id} node {n}"})
             if i:
                 parent = ids[int(fd.parent[i])]
-                edges.append(
-                    {
-                        "kind": "feeder",
-                        "feeder_id": fd.id,
-                        "from_id": f"F:{fd.id}:{parent}",
-                        "to_id": f"F:{fd.id}:{n}",
-                    }
-                )
+                edges.append({"kind": "feeder", "feeder_id": fd.id,
+                              "from_id": f"F:{fd.id}:{parent}", "to_id": f"F:{fd.id}:{n}"})
         if fd.id in by_f:
-            edges.append(
-                {
-                    "kind": "interface",
-                    "feeder_id": fd.id,
-                    "from_id": f"T:{by_f[fd.id]}",
-                    "to_id": f"F:{fd.id}:{ids[0]}",
-                }
-            )
+            edges.append({"kind": "interface", "feeder_id": fd.id,
+                          "from_id": f"T:{by_f[fd.id]}", "to_id": f"F:{fd.id}:{ids[0]}"})
     return pd.DataFrame(edges), pd.DataFrame(nodes)
 
 
@@ -90,30 +72,22 @@ def _prices(c: Comparison, r: ModelRun) -> tuple[list[pd.DataFrame], list[pd.Dat
     T = c.day.n_intervals
     if o.lmp_eur_per_mwh is not None and tr is not None:
         p = o.lmp_eur_per_mwh
-        lmp.append(
-            pd.DataFrame(
-                {
-                    "model_id": r.entry.id,
-                    "bus_id": np.repeat(tr.buses.id, T),
-                    "interval": np.tile(np.arange(T), tr.n_bus),
-                    "price_eur_per_mwh": p.ravel(),
-                }
-            )
-        )
+        lmp.append(pd.DataFrame({
+            "model_id": r.entry.id,
+            "bus_id": np.repeat(tr.buses.id, T),
+            "interval": np.tile(np.arange(T), tr.n_bus),
+            "price_eur_per_mwh": p.ravel(),
+        }))
     for fd, d in zip(c.grid.feeders, o.dlmp_eur_per_mwh, strict=True):
         if d is None:
             continue
-        dlmp.append(
-            pd.DataFrame(
-                {
-                    "model_id": r.entry.id,
-                    "feeder_id": fd.id,
-                    "node_id": np.repeat(fd.nodes.id, T),
-                    "interval": np.tile(np.arange(T), fd.n_node),
-                    "price_eur_per_mwh": d.ravel(),
-                }
-            )
-        )
+        dlmp.append(pd.DataFrame({
+            "model_id": r.entry.id,
+            "feeder_id": fd.id,
+            "node_id": np.repeat(fd.nodes.id, T),
+            "interval": np.tile(np.arange(T), fd.n_node),
+            "price_eur_per_mwh": d.ravel(),
+        }))
     return lmp, dlmp
 
 
@@ -130,42 +104,26 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
     for r in c.runs:
         mid = r.entry.id
         o = r.day.outcome
-        cost.append(
-            pd.DataFrame(
-                {
-                    "model_id": mid,
-                    "actor": list(o.cost_by_buyer_eur),
-                    "cost_eur": list(o.cost_by_buyer_eur.values()),
-                }
-            )
-        )
+        cost.append(pd.DataFrame(
+            {"model_id": mid, "actor": list(o.cost_by_buyer_eur),
+             "cost_eur": list(o.cost_by_buyer_eur.values())}
+        ))
         a, d = _prices(c, r)
         lmp += a
         dlmp += d
         for f, fd in enumerate(c.grid.feeders):
-            flows.append(
-                pd.DataFrame(
-                    {
-                        "model_id": mid,
-                        "feeder_id": fd.id,
-                        "interval": np.arange(T),
-                        "actual_mw": r.day.delivered_outcome.interface_mw[f],
-                        "scheduled_mw": o.interface_schedule_mw[f],
-                    }
-                )
-            )
+            flows.append(pd.DataFrame({
+                "model_id": mid, "feeder_id": fd.id, "interval": np.arange(T),
+                "actual_mw": r.day.delivered_outcome.interface_mw[f],
+                "scheduled_mw": o.interface_schedule_mw[f],
+            }))
         for fd, v_pu in zip(c.grid.feeders, r.day.validation.feeder_v_pu, strict=False):
-            volts.append(
-                pd.DataFrame(
-                    {
-                        "model_id": mid,
-                        "feeder_id": fd.id,
-                        "node_id": np.repeat(fd.nodes.id, T),
-                        "interval": np.tile(np.arange(T), fd.n_node),
-                        "v_pu": v_pu.ravel(),
-                    }
-                ).dropna()
-            )
+            volts.append(pd.DataFrame({
+                "model_id": mid, "feeder_id": fd.id,
+                "node_id": np.repeat(fd.nodes.id, T),
+                "interval": np.tile(np.arange(T), fd.n_node),
+                "v_pu": v_pu.ravel(),
+            }).dropna())
         if len(o.activations):
             g = o.activations.assign(mwh=o.activations["mw"] * c.day.dt_h)
             keys = ["der_type", "product_id", "buyer", "direction"]
@@ -176,33 +134,17 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
             msgs.append(bp.assign(model_id=mid))
         if r.events is not None and len(r.events.rows):
             ev = r.events.rows
-            timeline.append(
-                pd.DataFrame(
-                    {
-                        "model_id": mid,
-                        "stage": ev["stage"],
-                        "interval": ev["interval"],
-                        "event": ev["event"],
-                        "detail": ev["detail"]
-                        + " → "
-                        + ev["state"]
-                        + ", shed "
-                        + ev["shed_mwh"].map(lambda x: f"{x:.3g}")
-                        + " MWh",
-                    }
-                )
-            )
+            timeline.append(pd.DataFrame({
+                "model_id": mid, "stage": ev["stage"], "interval": ev["interval"],
+                "event": ev["event"],
+                "detail": ev["detail"] + " → " + ev["state"]
+                + ", shed " + ev["shed_mwh"].map(lambda x: f"{x:.3g}") + " MWh",
+            }))
         tot = r.settlement.totals
-        settle.append(
-            pd.DataFrame(
-                {
-                    "model_id": mid,
-                    "party": list(tot),
-                    "amount_eur": list(tot.values()),
-                    "party_kind": [p.split(":")[0] if ":" in p else p for p in tot],
-                }
-            )
-        )
+        settle.append(pd.DataFrame({
+            "model_id": mid, "party": list(tot), "amount_eur": list(tot.values()),
+            "party_kind": [p.split(":")[0] if ":" in p else p for p in tot],
+        }))
     return ReportInput(
         study_name=c.study.name,
         provenance=provenance,
