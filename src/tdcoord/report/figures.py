@@ -143,8 +143,10 @@ def kpi_table(ri: ReportInput) -> go.Figure:
 
 # ---------------------------------------------------------------------- cost by actor
 def cost_breakdown(ri: ReportInput) -> go.Figure:
-    """Stacked bars of cost by actor per model (negative = income), with the total marked."""
-    title = "Cost by actor"
+    """Stacked bars of *procurement* cost by buyer per model (negative = income), with the
+    procurement total marked. This is not the KPI ``total_cost`` (which adds priced violations
+    and emergency cost); the title and the marker's name say so."""
+    title = "Procurement cost by buyer (flexibility bought; not the KPI total cost)"
     if not ri.has("cost_by_actor"):
         return not_available(title, "No cost breakdown was given for this run.")
     df = ri.cost_by_actor.groupby(["actor", "model_id"], sort=False)["cost_eur"].sum()
@@ -163,9 +165,9 @@ def cost_breakdown(ri: ReportInput) -> go.Figure:
         x=ri.model_ids,
         y=_f32(table.sum(axis=0)),
         mode="markers",
-        name="total",
+        name="procurement total",
         marker={"symbol": "diamond", "size": 10, "color": "black"},
-        hovertemplate="total %{x}: %{y:,.0f} EUR<extra></extra>",
+        hovertemplate="procurement total %{x}: %{y:,.0f} EUR<extra></extra>",
     )
     fig.update_yaxes(title="EUR")
     return fig
