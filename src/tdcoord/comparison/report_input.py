@@ -32,6 +32,8 @@ def _models(c: Comparison) -> pd.DataFrame:
                 "complexity_note": a.implementation_complexity.why,
                 "source": f"{e.source.seed} {e.source.section}",
                 "description": e.description,
+                "equivalent_to": ",".join(e.equivalent_to),
+                "equivalence_reason": e.equivalence_reason or "",
             }
         )
     return pd.DataFrame(rows)

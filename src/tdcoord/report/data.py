@@ -55,6 +55,8 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
             "complexity_note",
             "source",
             "description",
+            "equivalent_to",
+            "equivalence_reason",
         ),
         nonempty=True,
     ),

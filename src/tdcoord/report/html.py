@@ -23,6 +23,7 @@ from plotly.offline import get_plotlyjs
 from tdcoord.report import figures as fg
 from tdcoord.report.actors import messages_by_pair, settlement_by_type
 from tdcoord.report.data import ReportInput
+from tdcoord.report.equivalence import equivalence_groups, shown_columns
 from tdcoord.report.errors import ReportError
 from tdcoord.report.glossary import KPI_GLOSSARY, kpi_info
 from tdcoord.report.sources import cite_text
@@ -147,6 +148,7 @@ def _summary(ri: ReportInput) -> str:
             "see the reading below.</p>"
         )
     items = "".join(f"<li>{escape(s)}</li>" for s in reading(ri))
+    items += "".join(f"<li>{escape(s)}</li>" for s in _equivalence_lines(ri))
     return (
         f"<p>This report compares {len(m)} TSO–DSO coordination model(s) run by "
         f"<code>tdcoord compare</code> on study <b>{escape(ri.study_name)}</b>: the same "
@@ -159,11 +161,30 @@ def _summary(ri: ReportInput) -> str:
     )
 
 
+def _equivalence_lines(ri: ReportInput) -> list[str]:
+    """One sentence per declared equivalence group of this run."""
+    out = []
+    for g in equivalence_groups(ri):
+        same = " ≡ ".join(g.ids)
+        if g.identical:
+            out.append(
+                f"{same} are declared the same mechanism ({g.reason}); identical KPIs "
+                "here, shown once in the KPI table."
+            )
+        else:
+            out.append(
+                f"{same} are declared the same mechanism ({g.reason}), but their KPIs "
+                "differ on this study: each keeps its own column."
+            )
+    return out
+
+
 def _kpis(ri: ReportInput) -> str:
-    kpis = ri.kpis
+    shown = shown_columns(ri)
+    kpis = ri.kpis.set_index("model_id").loc[[m for m, _ in shown]].reset_index()
     cols = kpi_columns(kpis)
     styles = cell_styles(kpis)
-    header = ["KPI", "unit", *[escape(m) for m in ri.model_ids]]
+    header = ["KPI", "unit", *[escape(h) for _, h in shown]]
     rows, classes = [], []
     for c in cols:
         info = kpi_info(c)
