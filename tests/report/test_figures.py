@@ -138,3 +138,24 @@ def test_kpi_table_marks_best_and_violations() -> None:
     cost_row = labels.index("Total cost")
     best = int(np.argmin(ri.kpis["total_cost"].to_numpy()))
     assert cells.fill.color[2 + best][cost_row] == fg.FILL["best"]
+
+
+def test_price_map_opens_where_one_model_differs_most_never_on_a_model_without_prices() -> None:
+    ri = synthetic_input(n_models=3, n_intervals=6)
+    spread = ri.dlmp.groupby(["model_id", "interval"])["price_eur_per_mwh"].agg(np.ptp)
+    model, interval = fg.map_focus(ri.dlmp, ri.model_ids)
+    assert spread[(model, interval)] == spread.max()
+    # the last model has no DLMPs: it is neither shown first nor in the menu
+    without = ri.dlmp.loc[ri.dlmp["model_id"] != ri.model_ids[-1]]
+    flat = without.assign(
+        price_eur_per_mwh=np.where(
+            without["model_id"] == ri.model_ids[0], 10.0, without["price_eur_per_mwh"]
+        )
+    )
+    ri2 = synthetic_input(n_models=3, n_intervals=6, dlmp=flat)
+    fig = fg.dlmp_map(ri2)
+    menu = fig.layout.updatemenus[0]
+    assert [b.label for b in menu.buttons] == ri.model_ids[:2]
+    assert menu.active == 1  # the first model is flat: open on the second
+    shown = [t for t in fig.data if t.visible is not False and t.name in ri.model_ids]
+    assert [t.name for t in shown] == [ri.model_ids[1]]
