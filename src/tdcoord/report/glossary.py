@@ -203,8 +203,8 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "Emergency energy not served",
         "MWh",
         "min",
-        "Load shed at the real-time operating point by the study's events (emergency orders).",
-        violation=True,
+        "Load shed at the real-time operating point by the study's events (emergency orders); "
+        "priced in emergency cost.",
     ),
     "emergency_cost": KpiInfo(
         "Emergency cost",
