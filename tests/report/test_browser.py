@@ -35,6 +35,15 @@ return Array.from(document.querySelectorAll('.plotly-graph-div')).map(function (
 """
 
 
+#: True once every figure div (``fig-*``) has been drawn by plotly.js (a slow machine needs time).
+READY_JS = """
+var divs = document.querySelectorAll('div[id^="fig-"]');
+return divs.length > 0 && Array.from(divs).every(function (d) {
+  return d.classList.contains('js-plotly-plot') && d.querySelector('.main-svg') !== null;
+});
+"""
+
+
 def _driver() -> object:
     missing = [n for n, p in (("chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER)) if not p]
     if missing:
@@ -59,12 +68,14 @@ def test_report_renders_every_section_and_no_empty_figure(
     small_runs: tuple[Path, Path], tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     shots = Path(os.environ.get("TDCOORD_SHOTS", str(tmp_path)))
     shots.mkdir(parents=True, exist_ok=True)
     driver = _driver()
     try:
         driver.get((small_runs[0] / "report.html").resolve().as_uri())  # type: ignore[attr-defined]
+        WebDriverWait(driver, 120).until(lambda d: d.execute_script(READY_JS))
         figures = driver.execute_script(FIGURES_JS)  # type: ignore[attr-defined]
         for sid, title in SECTIONS:
             el = driver.find_element(By.ID, sid)  # type: ignore[attr-defined]
@@ -72,7 +83,7 @@ def test_report_renders_every_section_and_no_empty_figure(
             el.screenshot(str(shots / f"{sid}.png"))
     finally:
         driver.quit()  # type: ignore[attr-defined]
-    assert len(figures) >= 8
+    assert len(figures) >= 8, figures
     for div, n_traces, n_drawn, n_svg in figures:
         assert n_traces > 0 and n_drawn > 0, f"figure {div} is empty"
         assert n_svg > 0, f"figure {div} was not drawn by plotly.js"
