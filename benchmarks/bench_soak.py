@@ -22,10 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    from tdcoord.service.soak import run_soak
     from tests.service.conftest import make_env
     from tests.service.helpers import market, order, qualified_portfolio, session
     from tests.service.live import serving
+
+    from tdcoord.service.soak import run_soak
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=64)

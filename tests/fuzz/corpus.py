@@ -336,7 +336,7 @@ CATALOGUE_CASES: list[tuple[str, str, str]] = [
     ),
     ("cat_unknown_scheme.yaml", "- id: my.a\n  name: A\n  region: x\n  scheme: magic\n", "scheme"),
     ("cat_reused_id.yaml", "- id: au.sip\n  name: A\n  region: x\n  scheme: local\n", "source"),
-    ("cat_unknown_key.yaml", "- id: my.a\n  colour: red\n", "name"),
+    ("cat_unknown_key.yaml", "- id: my.a\n  colour: red\n", "colour"),
     ("cat_binary.yaml", "\udcff", "utf-8"),
 ]
 

@@ -157,6 +157,13 @@ def test_line_trip_bad_input() -> None:
         trip_lines(tr, [9], np.zeros((3, 1)), np.zeros((3, 1)))
     with pytest.raises(SimulationError, match="differ by"):
         trip_lines(tr, [1], np.array([[100.0], [0], [0]]), np.array([[0.0], [0], [150]]))
+    # the message names the entry and the kind of problem, not a shape that is right
+    with pytest.raises(SimulationError, match=r"negative at bus row 2, interval 0 \(-5\.0 MW"):
+        trip_lines(tr, [1], np.array([[0.0], [0], [-5.0]]), np.zeros((3, 1)))
+    with pytest.raises(SimulationError, match="non-finite at bus row 0"):
+        trip_lines(tr, [1], np.zeros((3, 1)), np.array([[np.nan], [0], [0]]))
+    with pytest.raises(SimulationError, match=r"has shape \(2, 1\)"):
+        trip_lines(tr, [1], np.zeros((2, 1)), np.zeros((2, 1)))
 
 
 # --------------------------------------------------------------------------- feeder fault

@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from tdcoord.errors import StudyError
-from tdcoord.sweep.days import SweepDay
 from tdcoord.sweep.sample_study import concrete_mapping, sample_study, write_sample_study
 from tdcoord.sweep.study_file import load_sweep_study
+from tdcoord.sweep.sweep_day import SweepDay
 
 STUDY = Path(__file__).with_name("sweep_study.yaml")
 SUMMER = SweepDay(dt.date(2016, 7, 14), 1.0)

@@ -9,7 +9,7 @@ import typer
 from tdcoord.cli.common import console, fmt_value, print_json, run_guarded
 
 
-def joint(  # noqa: PLR0913, RUF100 - one argument per CLI option (typer)
+def joint(
     source: str = typer.Argument(
         ..., help="Coupled grid (tdcoord JSON) or a transmission source, e.g. pglib:case14_ieee"
     ),

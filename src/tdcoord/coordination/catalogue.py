@@ -26,7 +26,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from tdcoord.errors import TdcoordError
+from tdcoord.errors import Issue, TdcoordError
 
 __all__ = [
     "PARAM_SCHEMES",
@@ -267,8 +267,7 @@ class Catalogue:
         return Catalogue([*self.list(), *other.list()])
 
 
-def _format_error(exc: ValidationError, data: list[Any], origin: str) -> CatalogueError:
-    err = exc.errors()[0]
+def _issue(err: Any, data: list[Any], origin: str) -> Issue:
     loc = [str(p) for p in err["loc"]]
     index = int(loc[0]) if loc and loc[0].isdigit() else None
     model_id = "?"
@@ -282,10 +281,21 @@ def _format_error(exc: ValidationError, data: list[Any], origin: str) -> Catalog
             msg += f" (parameters: {', '.join(PARAM_SCHEMES)})"
     elif err["type"] == "literal_error" and loc[1:] == ["scheme"]:
         msg = f"unknown scheme {err.get('input')!r} (schemes: {', '.join(SCHEMES)})"
-    return CatalogueError(
+    return Issue(
+        f"{origin}, model {model_id}",
         f"{msg} in field {field!r}",
-        where=f"{origin}, model {model_id}",
-        fix="see docs/models.md for the entry format, the schemes and their parameters",
+        "see docs/models.md for the entry format, the schemes and their parameters",
+    )
+
+
+def _format_error(exc: ValidationError, data: list[Any], origin: str) -> CatalogueError:
+    """One error listing every problem of the file (the first one's text when alone)."""
+    issues = [_issue(err, data, origin) for err in exc.errors()]
+    first = issues[0]
+    if len(issues) == 1:
+        return CatalogueError(first.what, where=first.where, fix=first.fix)
+    return CatalogueError(
+        f"invalid catalogue {origin}", where=first.where, fix=first.fix, issues=issues
     )
 
 

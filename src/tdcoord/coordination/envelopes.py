@@ -365,7 +365,7 @@ def _der_rows(feeder: Feeder, der_node_row: ArrayLike) -> IntArray:
     return rows
 
 
-def operating_envelopes(  # noqa: PLR0913, RUF100  (the public entry point's inputs and options)
+def operating_envelopes(  # noqa: PLR0913  (the public entry point's inputs and options)
     feeder: Feeder,
     load_p_mw: ArrayLike,
     load_q_mvar: ArrayLike,

@@ -307,7 +307,7 @@ def _program(
     return lp, col, base
 
 
-def dispatch_at_exchange(  # noqa: PLR0913, RUF100  (one array per offer attribute, as the curve)
+def dispatch_at_exchange(  # noqa: PLR0913  (one array per offer attribute, as the curve)
     feeder: Feeder,
     load_p_mw: ArrayLike,
     load_q_mvar: ArrayLike,
@@ -337,7 +337,7 @@ def dispatch_at_exchange(  # noqa: PLR0913, RUF100  (one array per offer attribu
     return np.asarray(np.clip(p * d, 0.0, q), dtype=np.float64)
 
 
-def interface_offer_curve(  # noqa: PLR0913, RUF100  (one array per offer attribute + options)
+def interface_offer_curve(  # noqa: PLR0913  (one array per offer attribute + options)
     feeder: Feeder,
     load_p_mw: ArrayLike,
     load_q_mvar: ArrayLike,

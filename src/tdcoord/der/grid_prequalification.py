@@ -533,7 +533,7 @@ def _case_flags(
     return {**ev, "light": light, "reactive_fix": fix}
 
 
-def grid_prequalify(  # noqa: PLR0913, RUF100  (keyword-only options of the public entry point)
+def grid_prequalify(  # noqa: PLR0913  (keyword-only options of the public entry point)
     grid: GridModel,
     fleet: Fleet,
     products: Sequence[Product],

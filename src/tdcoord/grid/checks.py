@@ -6,10 +6,13 @@ Plausibility limits catch the commonest unit slip in this field: kW or kvar ente
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
-from tdcoord.errors import GridError
+from tdcoord.errors import GridError, Issue, raise_issues
 from tdcoord.types import FloatArray, IntArray
 
 #: Largest plausible single load or generator (MW) by nominal voltage, as (upper kV, MW) pairs.
@@ -28,6 +31,30 @@ def plausible_p_limit_mw(vn_kv: FloatArray) -> FloatArray:
     for kv, mw in reversed(PLAUSIBLE_P_MW_BY_KV):
         limits = np.where(vn_kv <= kv, mw, limits)
     return limits
+
+
+class Collector:
+    """Runs checks and keeps every problem they raise, to report them all at once."""
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def __call__(self, check: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        """Run one check; a :class:`GridError` it raises is kept, not propagated."""
+        try:
+            check(*args, **kwargs)
+        except GridError as exc:
+            self.issues.extend(exc.issues)
+
+    def raise_all(self, context: str) -> None:
+        """Raise one :class:`GridError` listing every problem kept (nothing when none)."""
+        raise_issues(GridError, context, self.issues)
+
+
+def fail_if(mask: npt.NDArray[np.bool_], what: str, where: str, fix: str) -> None:
+    """Raise :class:`GridError` when any entry of ``mask`` is true."""
+    if np.asarray(mask).any():
+        raise GridError(what, where=where, fix=fix)
 
 
 def check_unique(ids: IntArray, what: str) -> None:

@@ -236,7 +236,7 @@ def _breadth_first(
     return node_order, predecessors, branch_of_child
 
 
-def make_feeder(  # noqa: PLR0913, RUF100 - keyword-only, one argument per Feeder field
+def make_feeder(  # noqa: PLR0913 - keyword-only, one argument per Feeder field
     feeder_id: str,
     *,
     base_mva: float,
@@ -341,61 +341,73 @@ def _dataclass_equals(a: object, b: object) -> bool:
     return True
 
 
+def _transmission_field_issues(t: Transmission, c: checks.Collector) -> None:
+    """Ids, references, values and limits of every table (all problems kept in ``c``)."""
+    bus, br, gen, st = t.buses, t.branches, t.generators, t.storage
+    for ids, what in (
+        (bus.id, "bus"),
+        (br.id, "branch"),
+        (gen.id, "generator"),
+        (t.loads.id, "load"),
+    ):
+        c(checks.check_unique, ids, what)
+    c(checks.check_positive, bus.vn_kv, bus.id, "bus", "vn_kv")
+    c(checks.check_voltage_limits, bus.v_min_pu, bus.v_max_pu, bus.id, "bus")
+    for col in ("from_bus", "to_bus"):
+        c(checks.check_references, br.column(col), bus.id, "branch", col)
+    c(checks.check_references, gen.bus, bus.id, "generator", "bus")
+    c(checks.check_references, t.loads.bus, bus.id, "load", "bus")
+    c(checks.check_references, st.bus, bus.id, "storage", "bus")
+    c(checks.check_impedance, br.r_pu, br.x_pu, br.id, "branch", allow_negative_r=True)
+    c(checks.check_positive, br.rating_mva, br.id, "branch", "rating_mva")
+    c(checks.check_positive, br.tap_ratio, br.id, "branch", "tap_ratio")
+    self_loop = br.from_bus == br.to_bus
+    c(
+        checks.fail_if,
+        self_loop,
+        "branch connects a bus to itself",
+        f"branch ids {br.id[self_loop][:5].tolist()}",
+        "correct from_bus/to_bus",
+    )
+    c(checks.check_finite, gen.p_min_mw, gen.id, "generator", "p_min_mw")
+    c(checks.check_finite, gen.p_max_mw, gen.id, "generator", "p_max_mw")
+    upside = gen.p_min_mw > gen.p_max_mw
+    c(
+        checks.fail_if,
+        upside,
+        "generator p_min_mw > p_max_mw",
+        f"generator ids {gen.id[upside][:5].tolist()}",
+        "swap the limits",
+    )
+    for col in ("cost_c0_per_h", "cost_c1_per_mwh", "cost_c2_per_mw2h"):
+        c(checks.check_all_finite, gen.column(col), gen.id, "generator", col)
+    c(checks.check_all_finite, t.pwl_costs.p_mw, t.pwl_costs.generator, "pwl cost", "p_mw")
+    c(checks.check_all_finite, t.pwl_costs.cost_per_h, t.pwl_costs.generator, "pwl cost", "cost")
+    c(checks.check_plausible_transmission_power, t.loads.p_mw, t.loads.id, "load")
+    c(checks.check_references, t.pwl_costs.generator, gen.id, "pwl cost", "generator")
+    for col in ("e_max_mwh", "p_charge_max_mw", "p_discharge_max_mw"):
+        c(checks.check_non_negative, st.column(col), st.id, "storage", col)
+    for col in ("eta_charge", "eta_discharge"):
+        eta = st.column(col)
+        c(
+            checks.fail_if,
+            (eta <= 0) | (eta > 1) | np.isnan(eta),
+            f"storage {col} must be in (0, 1]",
+            "storage",
+            "use e.g. 0.95",
+        )
+
+
 def _check_transmission(t: Transmission) -> None:
     where = f"transmission {t.name!r}"
     if not (np.isfinite(t.base_mva) and t.base_mva > 0):
         raise GridError(
             f"base_mva must be positive, got {t.base_mva}", where=where, fix="use e.g. 100"
         )
-    bus = t.buses
-    checks.check_unique(bus.id, "bus")
-    checks.check_unique(t.branches.id, "branch")
-    checks.check_unique(t.generators.id, "generator")
-    checks.check_unique(t.loads.id, "load")
-    checks.check_positive(bus.vn_kv, bus.id, "bus", "vn_kv")
-    checks.check_voltage_limits(bus.v_min_pu, bus.v_max_pu, bus.id, "bus")
-    br = t.branches
-    for col in ("from_bus", "to_bus"):
-        checks.check_references(br.column(col), bus.id, "branch", col)
-    checks.check_references(t.generators.bus, bus.id, "generator", "bus")
-    checks.check_references(t.loads.bus, bus.id, "load", "bus")
-    checks.check_references(t.storage.bus, bus.id, "storage", "bus")
-    checks.check_impedance(br.r_pu, br.x_pu, br.id, "branch", allow_negative_r=True)
-    checks.check_positive(br.rating_mva, br.id, "branch", "rating_mva")
-    checks.check_positive(br.tap_ratio, br.id, "branch", "tap_ratio")
-    self_loop = br.from_bus == br.to_bus
-    if self_loop.any():
-        raise GridError(
-            "branch connects a bus to itself",
-            where=f"branch ids {br.id[self_loop][:5].tolist()}",
-            fix="correct from_bus/to_bus",
-        )
-    gen = t.generators
-    checks.check_finite(gen.p_min_mw, gen.id, "generator", "p_min_mw")
-    checks.check_finite(gen.p_max_mw, gen.id, "generator", "p_max_mw")
-    upside = gen.p_min_mw > gen.p_max_mw
-    if upside.any():
-        raise GridError(
-            "generator p_min_mw > p_max_mw",
-            where=f"generator ids {gen.id[upside][:5].tolist()}",
-            fix="swap the limits",
-        )
-    for col in ("cost_c0_per_h", "cost_c1_per_mwh", "cost_c2_per_mw2h"):
-        checks.check_all_finite(gen.column(col), gen.id, "generator", col)
-    checks.check_all_finite(t.pwl_costs.p_mw, t.pwl_costs.generator, "pwl cost", "p_mw")
-    checks.check_all_finite(t.pwl_costs.cost_per_h, t.pwl_costs.generator, "pwl cost", "cost")
-    checks.check_plausible_transmission_power(t.loads.p_mw, t.loads.id, "load")
-    checks.check_references(t.pwl_costs.generator, gen.id, "pwl cost", "generator")
-    st = t.storage
-    checks.check_non_negative(st.e_max_mwh, st.id, "storage", "e_max_mwh")
-    checks.check_non_negative(st.p_charge_max_mw, st.id, "storage", "p_charge_max_mw")
-    checks.check_non_negative(st.p_discharge_max_mw, st.id, "storage", "p_discharge_max_mw")
-    for col in ("eta_charge", "eta_discharge"):
-        eta = st.column(col)
-        if ((eta <= 0) | (eta > 1) | np.isnan(eta)).any():
-            raise GridError(
-                f"storage {col} must be in (0, 1]", where="storage", fix="use e.g. 0.95"
-            )
+    collector = checks.Collector()
+    _transmission_field_issues(t, collector)
+    collector.raise_all("")  # every table problem at once, before the topology is looked at
+    bus, br = t.buses, t.branches
     if not bus.is_reference.any():
         raise GridError(
             "no reference (slack) bus",

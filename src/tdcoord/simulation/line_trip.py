@@ -33,15 +33,24 @@ BALANCE_TOL_MW = 1e-6
 
 
 def _grid2(value: npt.ArrayLike, n_bus: int, what: str) -> FloatArray:
+    """``value`` as (bus rows × T) MW, or an error that names what is wrong and where: the shape,
+    the first non-finite entry, or the first negative one (bus row, interval, value)."""
     a = np.asarray(value, dtype=np.float64)
     if a.ndim == 1:
         a = a[:, None]
-    if a.ndim != 2 or a.shape[0] != n_bus or not np.all(np.isfinite(a)) or np.any(a < 0):
-        raise SimulationError(
-            f"{what} has shape {a.shape} or negative/non-finite values",
-            where="line trip",
-            fix=f"give ({n_bus}, T) non-negative MW per bus row and interval",
-        )
+    fix = f"give ({n_bus}, T) finite, non-negative MW per bus row and interval"
+    if a.ndim != 2 or a.shape[0] != n_bus:
+        raise SimulationError(f"{what} has shape {a.shape}", where="line trip", fix=fix)
+    for bad, kind in ((~np.isfinite(a), "non-finite"), (a < 0, "negative")):
+        if np.any(bad):
+            row, t = (int(i) for i in np.argwhere(bad)[0])
+            raise SimulationError(
+                f"{what} is {kind} at bus row {row}, interval {t} ({float(a[row, t])!r} MW; "
+                f"{int(bad.sum())} entries in all): the operating point the trip is applied to "
+                "is not a valid dispatch (was the real-time clearing infeasible?)",
+                where="line trip",
+                fix=fix,
+            )
     return a
 
 

@@ -19,35 +19,14 @@ load and PV profile is not yet used by the day builder (see docs/sweep.md, "Days
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from tdcoord.der.fleet_profiles import SEASONS
 from tdcoord.errors import StudyError
-
-#: Year of SimBench's profiles (a leap year: 366 days of 96 quarter hours).
-PROFILE_YEAR = 2016
+from tdcoord.sweep.sweep_day import PROFILE_YEAR, SweepDay
 
 #: Upper bound of K in ``representative:K`` and of the number of listed dates.
 MAX_DAYS = 366
-
-
-@dataclasses.dataclass(frozen=True)
-class SweepDay:
-    """One day of a sweep and the number of days of a year it stands for."""
-
-    date: dt.date
-    weight_days: float
-
-    @property
-    def season(self) -> str:
-        """``summer`` for April–September, else ``winter`` (the study day's two seasons)."""
-        return "summer" if 4 <= self.date.month <= 9 else "winter"
-
-    @property
-    def timestamp(self) -> dt.datetime:
-        """Start of the day, tz-aware UTC."""
-        return dt.datetime(self.date.year, self.date.month, self.date.day, tzinfo=dt.UTC)
 
 
 def study_day(season: str) -> SweepDay:

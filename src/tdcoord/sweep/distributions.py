@@ -19,17 +19,19 @@ to it (:meth:`Distribution.draw` takes the range); ``docs/sweep.md`` lists each 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
-class _Base(BaseModel):
+class _Base(BaseModel, ABC):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def sample(self, rng: np.random.Generator) -> float:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def sample(self, rng: np.random.Generator) -> float:
+        """One unclipped draw from the distribution."""
 
     def draw(self, rng: np.random.Generator, low: float, high: float) -> float:
         """One draw, clipped to the quantity's valid range ``[low, high]``."""

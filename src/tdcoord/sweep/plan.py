@@ -13,9 +13,9 @@ from typing import Any
 
 from tdcoord.errors import StudyError
 from tdcoord.provenance import input_hash
-from tdcoord.sweep.days import SweepDay
 from tdcoord.sweep.sample_study import SampleStudy, sample_study
 from tdcoord.sweep.study_file import SweepStudy
+from tdcoord.sweep.sweep_day import SweepDay
 from tdcoord.sweep.uncertainty import MAX_SAMPLES, draw_sample, simulation_seed
 
 

@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from tdcoord.errors import StudyError
-from tdcoord.sweep.days import PROFILE_YEAR, SweepDay
+from tdcoord.sweep.sweep_day import PROFILE_YEAR, SweepDay
 
 FloatArray = npt.NDArray[np.float64]
 

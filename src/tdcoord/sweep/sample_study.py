@@ -18,8 +18,8 @@ import yaml
 
 from tdcoord.errors import StudyError
 from tdcoord.study import Study
-from tdcoord.sweep.days import SweepDay
 from tdcoord.sweep.study_file import validate_study
+from tdcoord.sweep.sweep_day import SweepDay
 
 
 @dataclasses.dataclass(frozen=True)

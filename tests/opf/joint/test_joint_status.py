@@ -68,3 +68,13 @@ def test_every_algorithm_gives_the_same_status(name: str, slacks: bool) -> None:
             assert all(s["penalty_per_unit_h"] > 0 for s in r.slacks)
     if slacks:
         assert status != "infeasible"  # every slack is priced: the case always solves
+
+
+def test_benders_stopped_with_an_open_gap_is_not_optimal() -> None:
+    # A gap tolerance no exchange can meet: Benders stops at max_rounds and must say so.
+    grid = coupled(tr3(), [chain(5, load_mw=0.8), chain(4, load_mw=1.2)], [3, 3], [3.3, 4.4])
+    case = joint_case(grid, n_periods=2, load_scale=[0.8, 1.2],
+                      options=FeederOptions(losses="none"))
+    stopped = solve_joint(case, algorithm="benders", max_rounds=2, gap_tol=-1.0)
+    assert stopped.status == "not_converged" and stopped.iterations == 2
+    assert solve_joint(case, algorithm="benders").status in ("optimal", "optimal_with_slacks")

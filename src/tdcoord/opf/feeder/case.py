@@ -213,7 +213,7 @@ class FeederCase:
         return self.offer_norm_weight is not None and self.offer_norm_scale > 0.0
 
     @classmethod
-    def build(  # noqa: PLR0913, RUF100  (keyword-only inputs of the public constructor)
+    def build(  # noqa: PLR0913  (keyword-only inputs of the public constructor)
         cls,
         feeder: Feeder,
         *,

@@ -371,6 +371,8 @@ def _read_benders(
     f_sols = run.subproblems.payload if run.subproblems is not None else []
     n_tr = model.lp.n_col
     status = _benders_status(m_sols, f_sols, feeders)
+    if status == "optimal" and run.status == "max_rounds":
+        status = "not_converged"  # the gap is still open: never report such a point as optimal
     ok = status == "optimal"
     tr_sols = [
         _tr_solution(s, n_tr, model.lp.n_row, model.lp.objective_value(s.x[:n_tr]))

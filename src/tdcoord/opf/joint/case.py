@@ -151,7 +151,7 @@ def _feeder_cases(
     )
 
 
-def joint_case(  # noqa: PLR0913, RUF100  (keyword-only inputs of the public constructor)
+def joint_case(  # noqa: PLR0913  (keyword-only inputs of the public constructor)
     grid: GridModel,
     *,
     n_periods: int = 1,

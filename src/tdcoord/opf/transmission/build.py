@@ -322,7 +322,7 @@ def _assemble(parts: DcOpfModelParts) -> LinearProgram:
     return b.build()
 
 
-def build_dcopf(  # noqa: PLR0913, RUF100  (keyword-only inputs of the public DC-OPF, one per study field)
+def build_dcopf(  # noqa: PLR0913  (keyword-only inputs of the public DC-OPF, one per study field)
     tr: Transmission,
     *,
     convention: str = "powermodels",

@@ -55,7 +55,7 @@ def _choose_method(model: DcOpfModel, method: Method) -> Method:
     return "simplex"
 
 
-def solve_dcopf(  # noqa: PLR0913, RUF100  (keyword-only inputs of the public DC-OPF, as build_dcopf)
+def solve_dcopf(  # noqa: PLR0913  (keyword-only inputs of the public DC-OPF, as build_dcopf)
     tr: Transmission,
     *,
     convention: str = "powermodels",
