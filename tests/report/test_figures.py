@@ -159,3 +159,14 @@ def test_price_map_opens_where_one_model_differs_most_never_on_a_model_without_p
     assert menu.active == 1  # the first model is flat: open on the second
     shown = [t for t in fig.data if t.visible is not False and t.name in ri.model_ids]
     assert [t.name for t in shown] == [ri.model_ids[1]]
+
+
+def test_price_map_on_a_copper_plate_opens_where_models_differ_most() -> None:
+    ri = synthetic_input(n_models=3, n_intervals=6)
+    flat = ri.dlmp.assign(price_eur_per_mwh=40.0)
+    odd = (flat["model_id"] == ri.model_ids[2]) & (flat["interval"] == 4)
+    flat.loc[odd, "price_eur_per_mwh"] = 10_000.0
+    assert fg.uniform_prices(flat)
+    assert fg.map_focus(flat, ri.model_ids) == (ri.model_ids[2], 4)
+    fig = fg.dlmp_map(synthetic_input(n_models=3, n_intervals=6, dlmp=flat))
+    assert "uniform over the grid" in fig.layout.title.text

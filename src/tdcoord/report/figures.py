@@ -187,9 +187,12 @@ def map_focus(
 ) -> tuple[str, int]:
     """The (model, interval) a price map opens on: where one model's prices differ most across
     the grid, :math:`\\max_{m,t} (\\max_n \\pi_{m,n,t} - \\min_n \\pi_{m,n,t})`, ties to the
-    first model in report order, then the earliest interval. With ``interval`` fixed, the model
-    with the widest spread at that interval. Only models with prices are candidates, so the map
-    never opens on a model without prices (``prices`` must not be empty)."""
+    first model in report order, then the earliest interval. When every model's prices are
+    uniform over the grid (a copper plate: no spread anywhere), the interval where the models'
+    prices differ most from each other (:func:`map_interval`) and the model whose mean price there
+    is farthest from the median model's. With ``interval`` fixed, only that interval is searched.
+    Only models with prices are candidates, so the map never opens on a model without prices
+    (``prices`` must not be empty)."""
     p = prices if interval is None else prices.loc[prices["interval"] == interval]
     if len(p) == 0:
         p = prices
@@ -198,8 +201,20 @@ def map_focus(
     order = {m: i for i, m in enumerate(model_ids)}
     spread["rank"] = spread["model_id"].map(order).fillna(len(order))
     spread = spread.sort_values(["rank", "interval"], kind="stable")
-    best = spread.iloc[int(np.argmax(spread["spread"].to_numpy()))]
-    return str(best["model_id"]), int(best["interval"])
+    if float(spread["spread"].max()) > 1e-9:
+        best = spread.iloc[int(np.argmax(spread["spread"].to_numpy()))]
+        return str(best["model_id"]), int(best["interval"])
+    t = map_interval(p)
+    mean = p.loc[p["interval"] == t].groupby("model_id")["price_eur_per_mwh"].mean()
+    ranked = sorted(mean.index, key=lambda m: order.get(m, len(order)))
+    dev = np.abs(mean.reindex(ranked).to_numpy() - float(np.median(mean.to_numpy())))
+    return str(ranked[int(np.argmax(dev))]), t
+
+
+def uniform_prices(prices: pd.DataFrame) -> bool:
+    """Whether every model's price is the same at every node in every interval."""
+    g = prices.groupby(["model_id", "interval"])["price_eur_per_mwh"]
+    return bool(float((g.max() - g.min()).max()) <= 1e-9)
 
 
 def _edge_xy(pos: pd.DataFrame, edges: pd.DataFrame) -> tuple[list[float | None], ...]:
@@ -262,6 +277,7 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
         cmin, cmax = 0.0, 1.0
     if cmax <= cmin:
         cmin, cmax = cmin - 1.0, cmax + 1.0
+    flat = " (uniform over the grid in every model)" if uniform_prices(prices) else ""
     titles = []
     for m in ids:
         d = at.loc[at["model_id"] == m]
@@ -284,7 +300,7 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
             },
             hovertemplate="%{text}<br>%{marker.color:.2f} EUR/MWh<extra>" + m + "</extra>",
         )
-        titles.append(f"{name} at {hour:05.2f} h (interval {interval}) — model {m}")
+        titles.append(f"{name} at {hour:05.2f} h (interval {interval}) — model {m}{flat}")
     fig.update_layout(
         title={"text": titles[ids.index(focus)]},
         updatemenus=_model_dropdown(ids, n_static, 1, titles, active=ids.index(focus)),
