@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from tdcoord.json_output import json_safe
 from tdcoord.report import figures as fg
 from tdcoord.report.actors import messages_by_pair, settlement_by_type
 from tdcoord.report.data import ReportInput
@@ -435,8 +436,10 @@ def _qualitative(ri: ReportInput) -> str:
 
 
 def _jsonish(v: Any) -> str:
+    """Provenance values as text; containers under the project's one JSON rule
+    (:mod:`tdcoord.json_output`: non-finite numbers become ``null``)."""
     if isinstance(v, dict | list | tuple):
-        return json.dumps(v, sort_keys=True, default=str)
+        return json.dumps(json_safe(v), sort_keys=True, default=str, allow_nan=False)
     return str(v)
 
 
