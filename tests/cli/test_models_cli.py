@@ -28,6 +28,8 @@ KEYS = {
     "description",
     "reading",
     "attributes",
+    "equivalent_to",
+    "equivalence_reason",
 }
 
 

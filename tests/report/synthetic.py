@@ -171,7 +171,6 @@ def synthetic_input(
     )
     kwargs: dict[str, Any] = dict(
         study_name="synthetic",
-        created_utc="2024-01-01T00:00:00Z",
         provenance={"tdcoord": "0.1.0", "highs": "1.11", "input_hash": "abc123"},
         models=models,
         kpis=kpis,

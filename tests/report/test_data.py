@@ -90,7 +90,6 @@ def test_minimal_input_only_models_and_kpis() -> None:
     good = synthetic_input()
     ri = ReportInput(
         study_name="s",
-        created_utc="t",
         provenance={},
         models=good.models,
         kpis=good.kpis[["model_id"]],

@@ -68,7 +68,7 @@ def test_price_map_one_trace_per_model_coloured_by_its_prices() -> None:
 def test_cost_breakdown_totals_equal_sums() -> None:
     ri = synthetic_input(n_models=3)
     fig = fg.cost_breakdown(ri)
-    total = next(t for t in fig.data if t.name == "total")
+    total = next(t for t in fig.data if t.name == "procurement total")
     want = ri.cost_by_actor.groupby("model_id")["cost_eur"].sum().reindex(ri.model_ids)
     assert np.allclose(total.y, want.to_numpy(), rtol=1e-6)
     bars = [t for t in fig.data if t.type == "bar"]
@@ -138,3 +138,35 @@ def test_kpi_table_marks_best_and_violations() -> None:
     cost_row = labels.index("Total cost")
     best = int(np.argmin(ri.kpis["total_cost"].to_numpy()))
     assert cells.fill.color[2 + best][cost_row] == fg.FILL["best"]
+
+
+def test_price_map_opens_where_one_model_differs_most_never_on_a_model_without_prices() -> None:
+    ri = synthetic_input(n_models=3, n_intervals=6)
+    spread = ri.dlmp.groupby(["model_id", "interval"])["price_eur_per_mwh"].agg(np.ptp)
+    model, interval = fg.map_focus(ri.dlmp, ri.model_ids)
+    assert spread[(model, interval)] == spread.max()
+    # the last model has no DLMPs: it is neither shown first nor in the menu
+    without = ri.dlmp.loc[ri.dlmp["model_id"] != ri.model_ids[-1]]
+    flat = without.assign(
+        price_eur_per_mwh=np.where(
+            without["model_id"] == ri.model_ids[0], 10.0, without["price_eur_per_mwh"]
+        )
+    )
+    ri2 = synthetic_input(n_models=3, n_intervals=6, dlmp=flat)
+    fig = fg.dlmp_map(ri2)
+    menu = fig.layout.updatemenus[0]
+    assert [b.label for b in menu.buttons] == ri.model_ids[:2]
+    assert menu.active == 1  # the first model is flat: open on the second
+    shown = [t for t in fig.data if t.visible is not False and t.name in ri.model_ids]
+    assert [t.name for t in shown] == [ri.model_ids[1]]
+
+
+def test_price_map_on_a_copper_plate_opens_where_models_differ_most() -> None:
+    ri = synthetic_input(n_models=3, n_intervals=6)
+    flat = ri.dlmp.assign(price_eur_per_mwh=40.0)
+    odd = (flat["model_id"] == ri.model_ids[2]) & (flat["interval"] == 4)
+    flat.loc[odd, "price_eur_per_mwh"] = 10_000.0
+    assert fg.uniform_prices(flat)
+    assert fg.map_focus(flat, ri.model_ids) == (ri.model_ids[2], 4)
+    fig = fg.dlmp_map(synthetic_input(n_models=3, n_intervals=6, dlmp=flat))
+    assert "uniform over the grid" in fig.layout.title.text

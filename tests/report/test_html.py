@@ -92,7 +92,6 @@ def test_user_text_is_escaped() -> None:
     full = synthetic_input()
     ri = ReportInput(
         study_name="<script>alert(1)</script>",
-        created_utc="2024-01-01T00:00:00Z",
         provenance={"note": "<b>x</b>"},
         models=full.models.assign(name="A & B <i>"),
         kpis=full.kpis,

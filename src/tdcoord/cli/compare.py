@@ -29,6 +29,22 @@ TABLE_KPIS: tuple[tuple[str, str], ...] = (
     ("compute_s", "s"),
 )
 
+#: What each abbreviated column means (printed as a legend line under the table).
+TABLE_LEGEND: dict[str, str] = {
+    "total €": "total cost incl. penalties for unresolved violations (EUR)",
+    "bought €": "flexibility procurement cost (EUR)",
+    "viol.": "unresolved violations after AC validation (count)",
+    "dbl": "double activations (count)",
+    "ctr": "counter-activations (count)",
+    "msgs": "messages exchanged (count)",
+    "s": "computation time (s)",
+}
+
+
+def table_legend() -> str:
+    """One line explaining every abbreviated column of :data:`TABLE_KPIS`."""
+    return "; ".join(f"{label} = {TABLE_LEGEND[label]}" for _, label in TABLE_KPIS)
+
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
@@ -110,6 +126,7 @@ def print_kpi_table(result: Comparison) -> None:
         k = kpis[r.entry.id]
         table.add_row(r.entry.id, *(_fmt(k.get(key, "")) for key, _ in TABLE_KPIS))
     console.print(table)
+    console.print(table_legend(), highlight=False)
 
 
 def compare(
@@ -144,6 +161,8 @@ def compare(
             print_json(json.loads((target / "kpis.json").read_text()))
             return
         print_kpi_table(result)
-        console.print(f"results written to {out}/ ({', '.join(sorted(paths))})")
+        meta = json.loads((target / "kpis.json").read_text()).get("_meta", {})
+        created = meta.get("provenance", {}).get("created_utc", "?")
+        console.print(f"results written to {out}/ ({', '.join(sorted(paths))}), created {created}")
 
     run_guarded(body)

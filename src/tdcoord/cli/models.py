@@ -35,10 +35,14 @@ def models(
             print_json([e.to_dict() for e in entries])
             return
         table = Table(title=f"coordination models ({len(entries)})")
-        for col in ("id", "name", "region", "scheme", "params"):
+        for col in ("id", "name", "region", "scheme", "params", "equivalent to"):
             table.add_column(col, overflow="fold")
         for e in entries:
-            table.add_row(e.id, e.name, e.region, e.scheme, _params_text(e.params.as_dict()))
+            same = ", ".join(e.equivalent_to) or "-"
+            table.add_row(e.id, e.name, e.region, e.scheme, _params_text(e.params.as_dict()), same)
         console.print(table)
+        reasons = {(tuple(sorted((e.id, *e.equivalent_to))), e.equivalence_reason) for e in entries}
+        for ids, reason in sorted((k, r) for k, r in reasons if r):
+            console.print(f"equivalent: {' = '.join(ids)} — {reason}", highlight=False)
 
     run_guarded(body)

@@ -7,7 +7,7 @@ Files in the output folder (stable names; columns documented in ``docs/compare.m
     (``total_cost``, ``procurement_cost``, ``unresolved_violations``, ``curtailment_mwh``,
     ``double_activations``, ``counter_activations``, ``messages``, ``bytes``, ``compute_s``, …)
     plus ``settlement_residual_eur`` and ``wall_s``; and a ``_meta`` object (study, models,
-    provenance).
+    provenance with ``created_utc``, the only clock time written).
 ``kpis.csv``                 scalar KPIs, one row per model
 ``activations.csv``          every activation (model_id, stage, offer, DER or bundle, buyer, MW, €)
 ``interface_flows.csv``      model_id, feeder_id, interval, scheduled_mw, actual_mw
@@ -19,6 +19,7 @@ Files in the output folder (stable names; columns documented in ``docs/compare.m
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ def write_outputs(c: Comparison, out: str | Path, *, report: bool = True) -> dic
             "intervals": c.day.n_intervals,
             "dt_h": c.day.dt_h,
             "setup_s": c.setup_s,
-            "provenance": prov,
+            # the creation time lives here and in the terminal only (never in report.html)
+            "provenance": {**prov, "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
         },
         **kpis,
     }

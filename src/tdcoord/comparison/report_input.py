@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -33,6 +32,8 @@ def _models(c: Comparison) -> pd.DataFrame:
                 "complexity_note": a.implementation_complexity.why,
                 "source": f"{e.source.seed} {e.source.section}",
                 "description": e.description,
+                "equivalent_to": ",".join(e.equivalent_to),
+                "equivalence_reason": e.equivalence_reason or "",
             }
         )
     return pd.DataFrame(rows)
@@ -148,7 +149,6 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
         }))
     return ReportInput(
         study_name=c.study.name,
-        created_utc=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         provenance=provenance,
         models=_models(c),
         kpis=kpi_frame(c),

@@ -142,6 +142,21 @@ class ModelEntry(_Strict):
     params: Params = Field(default_factory=Params)
     reading: str = Field(min_length=1)
     attributes: Attributes
+    equivalent_to: tuple[str, ...] = ()
+    equivalence_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _equivalence_is_declared(self) -> ModelEntry:
+        if self.id in self.equivalent_to:
+            raise ValueError(f"equivalent_to of {self.id!r} names the model itself")
+        if len(set(self.equivalent_to)) != len(self.equivalent_to):
+            raise ValueError("equivalent_to names a model twice")
+        reason = (self.equivalence_reason or "").strip()
+        if self.equivalent_to and (not reason or "\n" in reason):
+            raise ValueError("equivalent_to needs a one-line equivalence_reason")
+        if reason and not self.equivalent_to:
+            raise ValueError("equivalence_reason is given but equivalent_to is empty")
+        return self
 
     @model_validator(mode="after")
     def _params_fit_scheme(self) -> ModelEntry:
@@ -155,7 +170,8 @@ class ModelEntry(_Strict):
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: id, name, region, scheme, params, source, description, reading, attributes."""
+        """JSON form: id, name, region, scheme, params, source, description, reading, attributes,
+        equivalent_to (list of ids, possibly empty), equivalence_reason (or None)."""
         return {
             "id": self.id,
             "name": self.name,
@@ -166,7 +182,29 @@ class ModelEntry(_Strict):
             "description": self.description,
             "reading": self.reading,
             "attributes": self.attributes.model_dump(),
+            "equivalent_to": list(self.equivalent_to),
+            "equivalence_reason": self.equivalence_reason,
         }
+
+
+def check_equivalences(entries: dict[str, ModelEntry]) -> None:
+    """Declared equivalences name existing models and are symmetric: ``b`` in
+    ``a.equivalent_to`` ⇔ ``a`` in ``b.equivalent_to`` (so a group lists every other member)."""
+    for e in entries.values():
+        for other in e.equivalent_to:
+            if other not in entries:
+                raise CatalogueError(
+                    f"model {e.id!r} is declared equivalent to unknown model {other!r}",
+                    where=f"catalogue, model {e.id}, field 'equivalent_to'",
+                    fix="name catalogue ids (see `tdcoord models`)",
+                )
+            if e.id not in entries[other].equivalent_to:
+                raise CatalogueError(
+                    f"equivalence is not symmetric: {e.id!r} names {other!r} but {other!r} does "
+                    f"not name {e.id!r}",
+                    where=f"catalogue, model {other}, field 'equivalent_to'",
+                    fix=f"add {e.id!r} to the equivalent_to of {other!r} (with the same reason)",
+                )
 
 
 class Catalogue:
@@ -182,6 +220,7 @@ class Catalogue:
                     fix="give every model its own id (user files may not reuse built-in ids)",
                 )
             self._entries[entry.id] = entry
+        check_equivalences(self._entries)
 
     def __len__(self) -> int:
         return len(self._entries)

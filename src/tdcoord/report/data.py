@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tdcoord.report.errors import ReportError
+from tdcoord.report.glossary import TIMING_KPIS
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ FRAME_SCHEMAS: dict[str, FrameSchema] = {
             "complexity_note",
             "source",
             "description",
+            "equivalent_to",
+            "equivalence_reason",
         ),
         nonempty=True,
     ),
@@ -266,7 +269,9 @@ def _check_scalars(ri: ReportInput) -> tuple[float, float]:
 
 
 def _kpis_in_model_order(models: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
-    """One KPI row per model, in the order of the models table (the report's order)."""
+    """One KPI row per model, in the order of the models table (the report's order); timing
+    KPIs (:data:`~tdcoord.report.glossary.TIMING_KPIS`) are dropped so the report is the same
+    bytes on every run."""
     dup = models["model_id"][models["model_id"].duplicated()].tolist()
     if dup:
         raise ReportError(
@@ -290,7 +295,8 @@ def _kpis_in_model_order(models: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFra
             where="ReportInput.kpis",
             fix="give one KPI row per model of ReportInput.models",
         )
-    return kpis.set_index("model_id").loc[known].reset_index()
+    timing = [c for c in kpis.columns if c in TIMING_KPIS]
+    return kpis.drop(columns=timing).set_index("model_id").loc[known].reset_index()
 
 
 def _checked_grid(edges: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
@@ -327,7 +333,8 @@ def _checked_grid(edges: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
 class ReportInput:
     """Everything the comparison report shows, as long-format frames (see :data:`FRAME_SCHEMAS`).
 
-    Required: ``study_name``, ``created_utc`` (the only time stamp written), ``provenance``
+    Required: ``study_name`` (no time stamp: the report is reproducible byte for byte; the
+    creation time is in kpis.json's ``_meta`` and the terminal only), ``provenance``
     (tdcoord version, solver versions, input hash, ...), ``models`` (one row per model with its
     qualitative attributes) and ``kpis`` (one row per model id, one column per KPI key of
     :data:`tdcoord.report.glossary.KPI_GLOSSARY`; missing KPIs are left out of the table, unknown
@@ -338,7 +345,6 @@ class ReportInput:
     """
 
     study_name: str
-    created_utc: str
     provenance: dict[str, Any]
     models: pd.DataFrame
     kpis: pd.DataFrame

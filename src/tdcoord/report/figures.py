@@ -74,10 +74,14 @@ def not_available(title: str, why: str) -> go.Figure:
 
 
 def _model_dropdown(
-    ids: list[str], n_static: int, per_model: int, titles: list[str] | None = None
+    ids: list[str],
+    n_static: int,
+    per_model: int,
+    titles: list[str] | None = None,
+    active: int = 0,
 ) -> list[dict[str, object]]:
     """A dropdown switching between models: ``n_static`` always-visible traces first, then
-    ``per_model`` traces per model in ``ids`` order."""
+    ``per_model`` traces per model in ``ids`` order; ``active`` is the model shown first."""
     buttons = []
     for i, m in enumerate(ids):
         vis = [True] * n_static + [j == i for j in range(len(ids)) for _ in range(per_model)]
@@ -94,6 +98,7 @@ def _model_dropdown(
             "y": 1.13,
             "yanchor": "top",
             "showactive": True,
+            "active": active,
         }
     ]
 
@@ -138,8 +143,10 @@ def kpi_table(ri: ReportInput) -> go.Figure:
 
 # ---------------------------------------------------------------------- cost by actor
 def cost_breakdown(ri: ReportInput) -> go.Figure:
-    """Stacked bars of cost by actor per model (negative = income), with the total marked."""
-    title = "Cost by actor"
+    """Stacked bars of *procurement* cost by buyer per model (negative = income), with the
+    procurement total marked. This is not the KPI ``total_cost`` (which adds priced violations
+    and emergency cost); the title and the marker's name say so."""
+    title = "Procurement cost by buyer (flexibility bought; not the KPI total cost)"
     if not ri.has("cost_by_actor"):
         return not_available(title, "No cost breakdown was given for this run.")
     df = ri.cost_by_actor.groupby(["actor", "model_id"], sort=False)["cost_eur"].sum()
@@ -158,9 +165,9 @@ def cost_breakdown(ri: ReportInput) -> go.Figure:
         x=ri.model_ids,
         y=_f32(table.sum(axis=0)),
         mode="markers",
-        name="total",
+        name="procurement total",
         marker={"symbol": "diamond", "size": 10, "color": "black"},
-        hovertemplate="total %{x}: %{y:,.0f} EUR<extra></extra>",
+        hovertemplate="procurement total %{x}: %{y:,.0f} EUR<extra></extra>",
     )
     fig.update_yaxes(title="EUR")
     return fig
@@ -169,10 +176,45 @@ def cost_breakdown(ri: ReportInput) -> go.Figure:
 # ------------------------------------------------------------------------- price maps
 def map_interval(prices: pd.DataFrame) -> int:
     """The interval with the widest price spread (max − min over all models and nodes); the
-    first such interval on ties. This is where the coordination models differ most visibly."""
+    first such interval on ties."""
     g = prices.groupby("interval")["price_eur_per_mwh"]
     spread = (g.max() - g.min()).sort_index()
     return int(spread.index[int(np.argmax(spread.to_numpy()))])
+
+
+def map_focus(
+    prices: pd.DataFrame, model_ids: list[str], interval: int | None = None
+) -> tuple[str, int]:
+    """The (model, interval) a price map opens on: where one model's prices differ most across
+    the grid, :math:`\\max_{m,t} (\\max_n \\pi_{m,n,t} - \\min_n \\pi_{m,n,t})`, ties to the
+    first model in report order, then the earliest interval. When every model's prices are
+    uniform over the grid (a copper plate: no spread anywhere), the interval where the models'
+    prices differ most from each other (:func:`map_interval`) and the model whose mean price there
+    is farthest from the median model's. With ``interval`` fixed, only that interval is searched.
+    Only models with prices are candidates, so the map never opens on a model without prices
+    (``prices`` must not be empty)."""
+    p = prices if interval is None else prices.loc[prices["interval"] == interval]
+    if len(p) == 0:
+        p = prices
+    g = p.groupby(["model_id", "interval"])["price_eur_per_mwh"]
+    spread = (g.max() - g.min()).rename("spread").reset_index()
+    order = {m: i for i, m in enumerate(model_ids)}
+    spread["rank"] = spread["model_id"].map(order).fillna(len(order))
+    spread = spread.sort_values(["rank", "interval"], kind="stable")
+    if float(spread["spread"].max()) > 1e-9:
+        best = spread.iloc[int(np.argmax(spread["spread"].to_numpy()))]
+        return str(best["model_id"]), int(best["interval"])
+    t = map_interval(p)
+    mean = p.loc[p["interval"] == t].groupby("model_id")["price_eur_per_mwh"].mean()
+    ranked = sorted(mean.index, key=lambda m: order.get(m, len(order)))
+    dev = np.abs(mean.reindex(ranked).to_numpy() - float(np.median(mean.to_numpy())))
+    return str(ranked[int(np.argmax(dev))]), t
+
+
+def uniform_prices(prices: pd.DataFrame) -> bool:
+    """Whether every model's price is the same at every node in every interval."""
+    g = prices.groupby(["model_id", "interval"])["price_eur_per_mwh"]
+    return bool(float((g.max() - g.min()).max()) <= 1e-9)
 
 
 def _edge_xy(pos: pd.DataFrame, edges: pd.DataFrame) -> tuple[list[float | None], ...]:
@@ -199,8 +241,8 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
         return not_available(title, "No grid drawing data (grid_nodes / grid_edges) was given.")
     if len(prices) == 0:
         return not_available(title, f"This run reports no {name}s.")
-    if interval is None:
-        interval = ri.map_interval if ri.map_interval is not None else map_interval(prices)
+    ids = [m for m in ri.model_ids if m in set(prices["model_id"])]
+    focus, interval = map_focus(prices, ids, interval if interval is not None else ri.map_interval)
     at = prices.loc[prices["interval"] == interval]
     keys = bus_key(at["bus_id"]) if kind == "lmp" else node_key(at["feeder_id"], at["node_id"])
     pos = grid_layout(ri.grid_nodes, ri.grid_edges)
@@ -229,22 +271,22 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
         name="nodes without price",
     )
     n_static += 1
-    ids = ri.model_ids
     if len(at):
         cmin, cmax = float(at["price_eur_per_mwh"].min()), float(at["price_eur_per_mwh"].max())
     else:
         cmin, cmax = 0.0, 1.0
     if cmax <= cmin:
         cmin, cmax = cmin - 1.0, cmax + 1.0
+    flat = " (uniform over the grid in every model)" if uniform_prices(prices) else ""
     titles = []
-    for i, m in enumerate(ids):
+    for m in ids:
         d = at.loc[at["model_id"] == m]
         p = pos.loc[d["key"]]
         fig.add_scatter(
             x=_f32(p["x"]),
             y=_f32(p["y"]),
             mode="markers",
-            visible=i == 0,
+            visible=m == focus,
             name=m,
             text=d["key"].to_numpy(),
             marker={
@@ -258,10 +300,10 @@ def price_map(ri: ReportInput, kind: str = "dlmp", interval: int | None = None) 
             },
             hovertemplate="%{text}<br>%{marker.color:.2f} EUR/MWh<extra>" + m + "</extra>",
         )
-        titles.append(f"{name} at {hour:05.2f} h (interval {interval}) — model {m}")
+        titles.append(f"{name} at {hour:05.2f} h (interval {interval}) — model {m}{flat}")
     fig.update_layout(
-        title={"text": titles[0]},
-        updatemenus=_model_dropdown(ids, n_static, 1, titles),
+        title={"text": titles[ids.index(focus)]},
+        updatemenus=_model_dropdown(ids, n_static, 1, titles, active=ids.index(focus)),
         showlegend=False,
     )
     fig.update_xaxes(visible=False)

@@ -96,12 +96,25 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "DER-intervals where two buyers activated the same DER for more than it can deliver in "
         "total (the later activation cannot be honoured).",
     ),
-    "counter_activations": KpiInfo(
-        "Counter-activations",
+    "double_activation_mwh": KpiInfo(
+        "Double-activated volume",
         "MWh",
         "min",
-        "Overlapping volume where, in one interval below one T–D interface, one operator bought "
-        "upward and another downward flexibility (paid twice, delivers nothing net).",
+        "Energy bought beyond a DER's offered quantity because several buyers activated it in "
+        "the same interval (the excess cannot be delivered).",
+    ),
+    "counter_activations": KpiInfo(
+        "Counter-activations",
+        "count",
+        "min",
+        "Number of (feeder, interval) pairs where one operator bought upward and another "
+        "downward flexibility below the same T–D interface (paid twice, delivers nothing net).",
+    ),
+    "counter_activation_mwh": KpiInfo(
+        "Counter-activated volume",
+        "MWh",
+        "min",
+        "The overlap of those opposite activations, min(up, down) × interval length, summed.",
     ),
     "interface_deviation_mwh": KpiInfo(
         "Interface schedule deviation",
@@ -116,10 +129,29 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "What DERs and aggregators earn, all products stacked (a cost for buyers, an income for "
         "flexibility providers: not ranked).",
     ),
+    "der_revenue_by_der": KpiInfo(
+        "DER revenue by DER",
+        "EUR per DER",
+        None,
+        "The DER and aggregator revenue split by DER (a dictionary in kpis.json, not tabulated).",
+    ),
+    "aggregator_revenue": KpiInfo(
+        "Aggregator revenue",
+        "EUR per aggregator",
+        None,
+        "Revenue per aggregator (a dictionary in kpis.json, not tabulated).",
+    ),
     "messages": KpiInfo(
         "Messages", "count", "min", "Messages exchanged between all actors (from the message log)."
     ),
     "bytes": KpiInfo("Bytes", "bytes", "min", "Payload bytes exchanged between all actors."),
+    "messages_by_pair": KpiInfo(
+        "Messages by actor pair",
+        "count, bytes",
+        None,
+        "Messages and bytes per sender → receiver pair (a dictionary in kpis.json, shown in the "
+        "Messages section).",
+    ),
     "parties_per_der": KpiInfo(
         "Parties per DER",
         "count",
@@ -127,7 +159,71 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "Average number of parties (operators, platforms, aggregator) a DER must deal with.",
     ),
     "compute_s": KpiInfo(
-        "Computation time", "s", "min", "Wall time to clear the model over the whole day."
+        "Computation time",
+        "s",
+        "min",
+        "Wall time to clear the model over the whole day; in kpis.json and the terminal only, "
+        "not in the report.",
+    ),
+    "settlement_residual_eur": KpiInfo(
+        "Settlement residual",
+        "EUR",
+        None,
+        "Sum of all settlement statements: zero up to rounding when every payer and payee is a "
+        "party (a consistency check, not a cost).",
+    ),
+    "imbalance_mwh": KpiInfo(
+        "Imbalance volume",
+        "MWh",
+        "min",
+        "Σ over BRPs and intervals of |final position − schedule| × interval length "
+        "(0 without imbalance settlement).",
+    ),
+    "imbalance_paid_by_brps_eur": KpiInfo(
+        "Imbalance paid by BRPs",
+        "EUR",
+        None,
+        "What balance responsible parties pay (negative: receive) in imbalance settlement at "
+        "the imbalance price; a transfer between BRPs and the TSO, not a cost of coordination "
+        "and not part of total cost.",
+    ),
+    "availability_paid_eur": KpiInfo(
+        "Availability paid",
+        "EUR",
+        None,
+        "Sum of the availability (reservation) payments in the settlement.",
+    ),
+    "stacking_conflicts": KpiInfo(
+        "Value-stacking conflicts",
+        "count",
+        "min",
+        "Requests to one seller beyond its capacity when it sells to several products/buyers.",
+    ),
+    "emergency_energy_not_served_mwh": KpiInfo(
+        "Emergency energy not served",
+        "MWh",
+        "min",
+        "Load shed at the real-time operating point by the study's events (emergency orders); "
+        "priced in emergency cost.",
+    ),
+    "emergency_cost": KpiInfo(
+        "Emergency cost",
+        "EUR",
+        "min",
+        "Emergency energy not served × value of lost load; included in total cost.",
+    ),
+    "worst_state": KpiInfo(
+        "Worst operating state",
+        "",
+        None,
+        "The worst operating state reached over the day (normal, alert, emergency, ...).",
+    ),
+    "wall_s": KpiInfo(
+        "Wall time",
+        "s",
+        "min",
+        "Wall-clock time of the model's whole day (clearing, validation, settlement); in "
+        "kpis.json and the terminal only, not in the report.",
     ),
     "status": KpiInfo(
         "Status",
@@ -137,6 +233,11 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "infeasible or not_converged.",
     ),
 }
+
+
+#: Timing KPIs: they change from run to run, so the report never shows them (byte-for-byte
+#: reproducible report); they stay in kpis.json and the terminal table.
+TIMING_KPIS: frozenset[str] = frozenset({"compute_s", "wall_s", "setup_s"})
 
 
 def kpi_info(key: str) -> KpiInfo:

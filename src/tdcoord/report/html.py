@@ -2,7 +2,8 @@
 
 plotly.js is embedded once, inline, in the page head (no CDN, no network request); each figure is
 a ``<div>`` with a fixed id (``fig-<section>``) so the same :class:`ReportInput` gives the same
-bytes on every run. The only time stamp written is ``ReportInput.created_utc``. CSS is inline.
+bytes on every run. No clock time and no run time is written (they go to ``kpis.json`` and the
+terminal), so two runs of one study give identical bytes. CSS is inline.
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from tdcoord.json_output import json_safe
 from tdcoord.report import figures as fg
+from tdcoord.report.actors import messages_by_pair, settlement_by_type
 from tdcoord.report.data import ReportInput
+from tdcoord.report.equivalence import equivalence_groups, shown_columns
 from tdcoord.report.errors import ReportError
 from tdcoord.report.glossary import KPI_GLOSSARY, kpi_info
+from tdcoord.report.sources import cite_text
 from tdcoord.report.summary import cell_styles, format_value, headline, kpi_columns, reading
+from tdcoord.report.voltage_nodes import worst_voltage_nodes
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -48,14 +54,14 @@ td.best{background:#c9f2d0;color:#0b5d1e;font-weight:bold}
 td.bad{background:#f8c4c4;color:#9b0000;font-weight:bold}
 td.warn{background:#fde6b4;color:#7a4b00}
 .wide{overflow-x:auto} .legend span{padding:2px 8px;margin-right:8px;font-size:13px}
-.q-high{background:#c9f2d0} .q-medium{background:#fde6b4} .q-low{background:#f8c4c4}
+.q-good{background:#c9f2d0} .q-mid{background:#fde6b4} .q-poor{background:#f8c4c4}
 code{background:#f1f1f1;padding:0 3px}
 """
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("kpis", "KPI table"),
-    ("costs", "Cost by actor"),
+    ("costs", "Procurement by buyer"),
     ("maps", "Price maps"),
     ("interface", "Interface flows"),
     ("voltages", "Voltages"),
@@ -143,6 +149,7 @@ def _summary(ri: ReportInput) -> str:
             "see the reading below.</p>"
         )
     items = "".join(f"<li>{escape(s)}</li>" for s in reading(ri))
+    items += "".join(f"<li>{escape(s)}</li>" for s in _equivalence_lines(ri))
     return (
         f"<p>This report compares {len(m)} TSO–DSO coordination model(s) run by "
         f"<code>tdcoord compare</code> on study <b>{escape(ri.study_name)}</b>: the same "
@@ -155,11 +162,30 @@ def _summary(ri: ReportInput) -> str:
     )
 
 
+def _equivalence_lines(ri: ReportInput) -> list[str]:
+    """One sentence per declared equivalence group of this run."""
+    out = []
+    for g in equivalence_groups(ri):
+        same = " ≡ ".join(g.ids)
+        if g.identical:
+            out.append(
+                f"{same} are declared the same mechanism ({g.reason}); identical KPIs "
+                "here, shown once in the KPI table."
+            )
+        else:
+            out.append(
+                f"{same} are declared the same mechanism ({g.reason}), but their KPIs "
+                "differ on this study: each keeps its own column."
+            )
+    return out
+
+
 def _kpis(ri: ReportInput) -> str:
-    kpis = ri.kpis
+    shown = shown_columns(ri)
+    kpis = ri.kpis.set_index("model_id").loc[[m for m, _ in shown]].reset_index()
     cols = kpi_columns(kpis)
     styles = cell_styles(kpis)
-    header = ["KPI", "unit", *[escape(m) for m in ri.model_ids]]
+    header = ["KPI", "unit", *[escape(h) for _, h in shown]]
     rows, classes = [], []
     for c in cols:
         info = kpi_info(c)
@@ -172,7 +198,7 @@ def _kpis(ri: ReportInput) -> str:
         )
         classes.append(["", ""] + [f"num {styles[c].iloc[r]}".strip() for r in range(len(kpis))])
     legend = (
-        '<p class="legend"><span class="q-high">best value of the KPI</span>'
+        '<p class="legend"><span class="q-good">best value of the KPI</span>'
         '<span style="background:#f8c4c4">unresolved violation / failed</span>'
         '<span style="background:#fde6b4">solved with priced slacks</span></p>'
     )
@@ -205,10 +231,30 @@ def _kpis(ri: ReportInput) -> str:
     )
 
 
+def _cost_reconciliation(ri: ReportInput) -> str:
+    """Per model: procurement in the chart, total cost in the KPI table, and the difference
+    (unresolved violations and emergencies priced at the study's penalties)."""
+    if "total_cost" not in ri.kpis.columns:
+        return ""
+    proc = ri.cost_by_actor.groupby("model_id")["cost_eur"].sum()
+    rows = []
+    for m, total in zip(ri.model_ids, ri.kpis["total_cost"], strict=True):
+        p = float(proc.get(m, 0.0))
+        t = float(total)
+        rows.append([escape(m), f"{p:,.0f}", f"{t:,.0f}", f"{t - p:,.0f}"])
+    header = ["model", "procurement (chart) EUR", "total cost (KPI table) EUR", "difference EUR"]
+    return (
+        "<p>The chart shows procurement only. The KPI table's <b>total cost</b> adds the "
+        "unresolved violations and emergencies priced at the study's penalties; the difference "
+        "is that penalty part:</p>" + _table(header, rows)
+    )
+
+
 def _costs(ri: ReportInput) -> str:
-    return _read(
-        "one bar per model, split by who pays (TSO, each DSO, platform, penalties for unresolved "
-        "violations, ...); negative parts are income. The black diamond is the model's total."
+    body = _read(
+        "procurement cost only: one bar per model, split by who buys flexibility (TSO, each DSO, "
+        "platform, ...); negative parts are income. The black diamond is the model's procurement "
+        "total, <b>not</b> the KPI table's total cost (see the table below the chart)."
     ) + _figure_or_note(
         ri,
         "cost_by_actor",
@@ -216,6 +262,7 @@ def _costs(ri: ReportInput) -> str:
         "fig-costs",
         "No cost breakdown by actor was given for this run.",
     )
+    return body + (_cost_reconciliation(ri) if ri.has("cost_by_actor") else "")
 
 
 def _maps(ri: ReportInput) -> str:
@@ -265,13 +312,15 @@ def _interface(ri: ReportInput) -> str:
 
 def _voltages(ri: ReportInput) -> str:
     return _read(
-        "for each model, the highest (solid) and lowest (dotted) voltage over all feeder nodes "
-        "in each interval, from the AC power flow of the final dispatch. Red dashed lines are the "
-        "limits; a line crossing them is an unresolved voltage violation (hover names the node)."
+        "the feeder nodes that come closest to, or go furthest past, their voltage limits after "
+        "the AC power flow of the final dispatch: one row per node (worst first), one column per "
+        "model. Red cells are outside the limits by that many pu (an unresolved voltage "
+        "violation), blue cells stay inside with that margin. Hover gives the worst voltage and "
+        "the hour it occurs."
     ) + _figure_or_note(
         ri,
         "voltages",
-        lambda: fg.voltage_profiles(ri),
+        lambda: worst_voltage_nodes(ri),
         "fig-voltages",
         "No AC validation voltages were given for this run.",
     )
@@ -293,13 +342,13 @@ def _activations(ri: ReportInput) -> str:
 
 def _messages(ri: ReportInput) -> str:
     return _read(
-        "who sends how many messages to whom over the day (row = sender, column = receiver); "
-        "pick the model from the menu. More cells and darker cells mean more coordination "
-        "traffic; hover shows the bytes."
+        "how many messages each kind of actor sends to each other kind over the day "
+        "(sender → receiver: TSO, DSO, platform, aggregator/FSP, DER owner, BRP), one bar per "
+        "model. Longer bars mean more coordination traffic; hover shows the bytes."
     ) + _figure_or_note(
         ri,
         "messages",
-        lambda: fg.messages_heatmap(ri),
+        lambda: messages_by_pair(ri),
         "fig-messages",
         "No message log was given for this run.",
     )
@@ -307,8 +356,10 @@ def _messages(ri: ReportInput) -> str:
 
 def _settlement(ri: ReportInput) -> str:
     out = _read(
-        "net money per party over the day, one bar per model: positive = the party receives "
-        "(e.g. an aggregator paid for flexibility), negative = it pays (e.g. a buying operator)."
+        "net money over the day per actor type (TSO, DSO, platform, aggregator/FSP, DER owner, "
+        "BRP), one bar per model: positive = receives (e.g. an aggregator paid for "
+        "flexibility), negative = pays (e.g. a buying operator). The buttons above the chart "
+        "drill down to the parties of one actor type."
     )
     if not ri.has("settlement"):
         return out + _note("No settlement was given for this run.")
@@ -317,7 +368,7 @@ def _settlement(ri: ReportInput) -> str:
         [escape(m), f"{0.0 if np.isnan(v) else float(v):,.2f}"]
         for m, v in zip(ri.model_ids, net.to_numpy(), strict=True)
     ]
-    out += _figure_html(fg.settlement(ri), "fig-settlement")
+    out += _figure_html(settlement_by_type(ri), "fig-settlement")
     out += (
         "<p>Sum of all statements per model (zero when every payer and payee, congestion rent "
         "included, is a party):</p>" + _table(["model", "net EUR"], rows)
@@ -339,6 +390,22 @@ def _timeline(ri: ReportInput) -> str:
     )
 
 
+#: Better direction of each qualitative attribute: high neutrality and transparency are good,
+#: high implementation complexity is bad.
+QUALITY_BETTER: dict[str, str] = {"neutrality": "high", "transparency": "high", "complexity": "low"}
+
+
+def quality_class(attribute: str, level: str) -> str:
+    """CSS class of a qualitative ``level`` judged in ``attribute``'s own better direction:
+    ``q-good`` (the better end), ``q-mid`` (medium), ``q-poor`` (the worse end), ``""``."""
+    lv = level.strip().lower()
+    if lv == "medium":
+        return "q-mid"
+    if lv not in ("high", "low"):
+        return ""
+    return "q-good" if lv == QUALITY_BETTER.get(attribute, "high") else "q-poor"
+
+
 def _qualitative(ri: ReportInput) -> str:
     m = ri.models
     attrs = ("neutrality", "transparency", "complexity")
@@ -351,9 +418,9 @@ def _qualitative(ri: ReportInput) -> str:
             note = str(r.get(f"{a}_note", "") or "")
             note = "" if note == "nan" else note
             row.append(f"<b>{escape(str(r[a]))}</b>" + (f"<br>{escape(note)}" if note else ""))
-            cls.append(f"q-{escape(str(r[a]).lower())}")
+            cls.append(quality_class(a, str(r[a])))
         src = str(r.get("source", "") or "")
-        row.append(escape("" if src == "nan" else src))
+        row.append(escape("" if src == "nan" else cite_text(src)))
         cls.append("")
         rows.append(row)
         classes.append(cls)
@@ -362,22 +429,35 @@ def _qualitative(ri: ReportInput) -> str:
         "towards the parties it serves?), <b>transparency</b> (can parties see prices, needs and "
         "why they were (not) activated?), <b>complexity</b> (how hard is it to implement: "
         "systems, data exchange, regulation). These are qualitative readings of the seeds, not "
-        "computed numbers."
+        "computed numbers. Each attribute is coloured in its own better direction: green is "
+        "high neutrality, high transparency, <i>low</i> complexity; red the opposite. Sources "
+        "are cited by paper title and section."
     ) + _table(header, rows, classes)
 
 
 def _jsonish(v: Any) -> str:
+    """Provenance values as text; containers under the project's one JSON rule
+    (:mod:`tdcoord.json_output`: non-finite numbers become ``null``)."""
     if isinstance(v, dict | list | tuple):
-        return json.dumps(v, sort_keys=True, default=str)
+        return json.dumps(json_safe(v), sort_keys=True, default=str, allow_nan=False)
     return str(v)
 
 
+def _input_hash(ri: ReportInput) -> str:
+    """The inputs' hash from the provenance (first key naming a hash/sha), else "not given"."""
+    for k in sorted(ri.provenance):
+        if "hash" in str(k) or "sha" in str(k):
+            return f"{k} {_jsonish(ri.provenance[k])}"
+    return "hash not given"
+
+
 def _provenance(ri: ReportInput) -> str:
-    rows = [["created (UTC)", escape(ri.created_utc)], ["study", escape(ri.study_name)]]
+    rows = [["study", escape(ri.study_name)]]
     rows += [[escape(str(k)), escape(_jsonish(ri.provenance[k]))] for k in sorted(ri.provenance)]
     return _table(["item", "value"], rows) + (
         "<p>Rerunning the same study with the same versions reproduces this report byte for "
-        "byte.</p>"
+        "byte: it holds no clock time and no run time (those are in <code>kpis.json</code>'s "
+        "<code>_meta</code> and the terminal).</p>"
     )
 
 
@@ -415,8 +495,8 @@ def render_report(ri: ReportInput) -> str:
         f"<style>{CSS}</style>\n"
         f'<script type="text/javascript">{plotly_js()}</script>\n'
         "</head>\n<body>\n"
-        f"<header><h1>{escape(title)}</h1><p>{len(ri.model_ids)} models · created "
-        f"{escape(ri.created_utc)} (UTC)</p></header>\n"
+        f"<header><h1>{escape(title)}</h1><p>{len(ri.model_ids)} models · inputs "
+        f"{escape(_input_hash(ri))}</p></header>\n"
         f"<nav>{nav}</nav>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
