@@ -6,10 +6,12 @@ replaces the bus load exactly; the bus's own loads are removed. The interface tr
 rated at ``rating_factor · |S_bus| / n``. Copies share topology arrays (immutable), so 1,000
 feeders of ~100 nodes build in about a second.
 
-``feeders_per_bus="auto"`` takes n = max(1, ⌈P_bus / P_feeder − 10⁻⁹⌉) copies (exactly as
-:func:`copy_counts` computes it), so that every copy carries at most its template's own load
-(k ≤ 1): the template's line ratings and voltages stay meaningful. An explicit n that scales a
-copy above :data:`OVERSCALE_WARNING` × its template warns.
+``feeders_per_bus="auto"`` takes n = max(1, ⌈P_bus / P_t − 10⁻⁹⌉) copies (exactly as
+:func:`copy_counts` computes it), P_t the load of the template the bus's first copy uses. With one
+template (or templates of equal load) every copy then carries at most its template's own load
+(k ≤ 1), so the template's line ratings and voltages stay meaningful; with templates of different
+loads a later copy on a smaller template can be scaled above 1. Any copy, ``auto`` or explicit n,
+scaled above :data:`OVERSCALE_WARNING` × its template warns (docs/grid.md, "Coupling").
 """
 
 from __future__ import annotations
