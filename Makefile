@@ -26,12 +26,15 @@ test: setup lint typecheck  ## ruff, mypy --strict and the whole test suite
 	.venv/bin/pytest -q -n 2
 
 bench: setup  ## peers (linopy, pyomo, cvxpy) come from the bench dependency group
-	$(UV) sync --frozen --all-extras --group bench --python 3.11
+	$(UV) sync --frozen --all-extras --group bench --python 3.11 --compile-bytecode
 	$(PY) benchmarks/bench_dcopf.py build
 	$(PY) benchmarks/bench_dcopf.py e2e
 	$(PY) benchmarks/bench_feeder.py
 	$(PY) benchmarks/bench_joint.py scale
 	$(PY) benchmarks/bench_joint.py moonshot --sample 0
+	$(PY) benchmarks/bench_front_door.py
+	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_soak.py
 
 clean:
 	rm -rf .venv out .pytest_cache .mypy_cache .ruff_cache
