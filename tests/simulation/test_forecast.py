@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from tdcoord.simulation.errors import SimulationError
-from tdcoord.simulation.forecast import ForecastConfig, forecast, forecast_errors
+from tdcoord.simulation.forecast import (
+    DEFAULT_SIGMA,
+    ForecastConfig,
+    forecast,
+    forecast_errors,
+    scaled_forecast_config,
+)
 
 ACTUAL = 2.0 + np.sin(np.linspace(0, 2 * np.pi, 96))
 
@@ -62,3 +68,13 @@ def test_bad_config() -> None:
         forecast(ACTUAL, "week_ahead", quantity="load")
     with pytest.raises(SimulationError, match="finite"):
         forecast(np.array([1.0, np.nan]), "day_ahead", quantity="load")
+
+
+def test_scaled_forecast_config_scales_every_sigma() -> None:
+    assert scaled_forecast_config(1.0) is None  # the defaults themselves: numbers unchanged
+    cfg = scaled_forecast_config(2.0)
+    assert cfg is not None
+    for q, sigma in DEFAULT_SIGMA.items():
+        assert cfg.sigma[q] == tuple(2.0 * s for s in sigma)
+    zero = scaled_forecast_config(0.0)
+    assert zero is not None and all(s == (0.0, 0.0, 0.0) for s in zero.sigma.values())

@@ -52,4 +52,6 @@ def test_the_written_file_reads_back_as_the_same_study(tmp_path: Path) -> None:
     text = path.read_text()
     assert text.startswith("# a header") and "forecast_error_scale: 1.5" in text
     assert yaml.safe_load(text) == s.mapping
-    assert s.forecast_error_scale == 1.5
+    # the draw is a study field, so `tdcoord compare` on the file applies it too
+    assert s.mapping["compare"]["forecast_error_scale"] == 1.5
+    assert s.study.compare.forecast_error_scale == 1.5

@@ -23,6 +23,7 @@ from tdcoord.errors import StudyError
 from tdcoord.simulation.activation import ResponseModel, min_duration_intervals
 from tdcoord.simulation.day import Day, build_day
 from tdcoord.simulation.day_events import load_events
+from tdcoord.simulation.forecast import scaled_forecast_config
 from tdcoord.simulation.stages import Stage, StudyClock, stages_for
 from tdcoord.simulation.timeline import DayAheadMarket, GivenNeeds, day_ahead_market
 
@@ -140,7 +141,10 @@ def build_shared_day(study: Study) -> SharedDay:
     fleet = build_fleet(grid, study.fleet)
     preset = load_preset(study.market.preset)
     T, dt = study.fleet.n_intervals, study.fleet.dt_h
-    day = build_day(grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed)
+    day = build_day(
+        grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed,
+        forecast_config=scaled_forecast_config(spec.forecast_error_scale),
+    )
     events = load_events(spec.events, day)  # bad events and needs fail before any solver call
     needs = given_needs(spec, day)
     offers, members = market_offers(study, fleet, preset, day)

@@ -138,3 +138,13 @@ def forecast(
     cfg = config or ForecastConfig()
     e = forecast_errors(a.shape, quantity, cfg, seed)[STAGE_NAMES[_stage_index(stage)]]
     return np.asarray(a + np.abs(a) * e, dtype=np.float64)
+
+
+def scaled_forecast_config(scale: float) -> ForecastConfig | None:
+    """The default forecast errors with every σ × ``scale`` (``compare.forecast_error_scale``);
+    ``None`` (the defaults themselves, bit for bit) for ``scale`` = 1."""
+    if scale == 1.0:
+        return None
+    return ForecastConfig(
+        sigma={q: (s[0] * scale, s[1] * scale, s[2] * scale) for q, s in DEFAULT_SIGMA.items()}
+    )

@@ -249,8 +249,11 @@ class CompareSpec(BaseModel):
     ``models``: catalogue ids or ``"all"``; ``seed``: forecast errors and DER response;
     ``non_delivery_probability``: chance a DER ignores an activation; ``delivery_fraction``:
     share of the request a responding DER delivers; ``delay_intervals``: response starts this
-    many intervals late (fewer than the day's intervals); ``validation``: ``ac`` (pandapower on
-    every feeder) or ``dc``; ``penalties``; ``events`` (docs/simulation.md); ``needs``.
+    many intervals late (fewer than the day's intervals); ``forecast_error_scale``: every
+    forecast error σ (load, PV, wind; every stage) × this factor (1: the defaults of
+    :data:`tdcoord.simulation.forecast.DEFAULT_SIGMA`; 0: perfect forecasts); ``validation``:
+    ``ac`` (pandapower on every feeder) or ``dc``; ``penalties``; ``events``
+    (docs/simulation.md); ``needs``.
     """
 
     model_config = STRICT
@@ -261,6 +264,7 @@ class CompareSpec(BaseModel):
     non_delivery_probability: float = Field(default=0.02, ge=0, le=1)
     delivery_fraction: float = Field(default=1.0, ge=0, le=1)
     delay_intervals: int = Field(default=0, ge=0)
+    forecast_error_scale: float = Field(default=1.0, ge=0, le=10)
     validation: Literal["ac", "dc"] = "ac"
     penalties: PenaltySpec = Field(default_factory=PenaltySpec)
     events: list[dict[str, Any]] = Field(default_factory=list)

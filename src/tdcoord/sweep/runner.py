@@ -26,9 +26,9 @@ OnRow = Callable[[dict[str, Any]], None]
 Progress = Callable[[int, int], None]
 
 
-def build_task(study: Study, forecast_error_scale: float) -> SweepShared:
+def build_task(study: Study) -> SweepShared:
     """Task: the shared day of one group."""
-    return build_shared(study, forecast_error_scale)
+    return build_shared(study)
 
 
 def model_task(handle: Any, model_id: str) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def run_plan(
 
     def open_next() -> None:
         for g, missing in queue:
-            fut = executor.submit(build_task, g.study.study, g.study.forecast_error_scale)
+            fut = executor.submit(build_task, g.study.study)
             builds[fut] = (g, missing)
             return
 

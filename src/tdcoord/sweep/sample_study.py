@@ -2,9 +2,7 @@
 
 Written as a plain study file (``samples/s<k>_<date>.yaml`` in the sweep folder), so that
 ``tdcoord compare`` on it reproduces the sweep's numbers for that sample and day. Draws map to
-existing study fields (:mod:`tdcoord.sweep.uncertainty` lists which); the one draw without a
-study field, ``forecast_error_scale``, is kept beside the study (:class:`SampleStudy`) and applied
-by :mod:`tdcoord.sweep.task` (a comment in the written file states it; see docs/sweep.md).
+existing study fields (:mod:`tdcoord.sweep.uncertainty` lists which).
 """
 
 from __future__ import annotations
@@ -24,11 +22,10 @@ from tdcoord.sweep.sweep_day import SweepDay
 
 @dataclasses.dataclass(frozen=True)
 class SampleStudy:
-    """The study of one (sample, day) and the draw applied outside the study schema."""
+    """The study of one (sample, day): its mapping (as written) and the validated study."""
 
     mapping: dict[str, Any]
     study: Study
-    forecast_error_scale: float = 1.0
 
 
 def _apply_markup(market: dict[str, Any], markup: float) -> None:
@@ -55,6 +52,8 @@ def concrete_mapping(
     fleet["season"] = day.season
     compare = m.setdefault("compare", {})
     compare["seed"] = sim_seed
+    if "forecast_error_scale" in draws:
+        compare["forecast_error_scale"] = float(draws["forecast_error_scale"])
     if "non_delivery_probability" in draws:
         compare["non_delivery_probability"] = float(draws["non_delivery_probability"])
     if "der_penetration_scale" in draws:
@@ -82,17 +81,12 @@ def sample_study(
 ) -> SampleStudy:
     """The validated :class:`SampleStudy` of (sample, day) (errors name ``path``)."""
     m = concrete_mapping(raw, study, draws, day, sim_seed)
-    return SampleStudy(m, validate_study(m, path), float(draws.get("forecast_error_scale", 1.0)))
+    return SampleStudy(m, validate_study(m, path))
 
 
 def write_sample_study(s: SampleStudy, path: Path, header: str) -> Path:
     """Write the study of (sample, day) as YAML; ``header`` becomes its leading comment."""
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
-    if s.forecast_error_scale != 1.0:
-        lines.append(
-            f"# forecast_error_scale: {s.forecast_error_scale!r} (no study field yet: "
-            "tdcoord compare on this file runs with scale 1; see docs/sweep.md)"
-        )
     text = "\n".join(lines) + "\n" + yaml.safe_dump(s.mapping, sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
