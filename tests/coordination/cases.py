@@ -71,13 +71,17 @@ def grid(n_feeders: int = 1, rating_12: float = 2.5) -> GridModel:
 
 
 def offers(
-    rows: list[tuple[str, int, int, int, float, float]], T: int, agg: str = "a"
+    rows: list[tuple[str, int, int, int, float, float]],
+    T: int,
+    agg: str = "a",
+    product: str = "congestion_shared",
 ) -> OfferBook:
-    """rows: (id, feeder, node, direction, quantity, price), constant over T intervals."""
+    """rows: (id, feeder, node, direction, quantity, price), constant over T intervals; every
+    row of ``product`` (default one both the TSO and the DSO may buy)."""
     n = len(rows)
     return OfferBook(
         offer_id=[r[0] for r in rows], der_id=[f"der_{r[0]}" for r in rows],
-        aggregator_id=[agg] * n, product_id=["mfrr"] * n, der_type=["battery"] * n,
+        aggregator_id=[agg] * n, product_id=[product] * n, der_type=["battery"] * n,
         direction=[r[3] for r in rows], feeder=[r[1] for r in rows], node=[r[2] for r in rows],
         reactive=[False] * n, quantity_mw=np.repeat([[r[4]] for r in rows], T, 1),
         price_eur_per_mwh=np.repeat([[r[5]] for r in rows], T, 1),

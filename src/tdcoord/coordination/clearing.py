@@ -61,6 +61,7 @@ from tdcoord.coordination.network_model import (
     transmission_model,
 )
 from tdcoord.coordination.program import ClearingProgram, interval_major, per_interval
+from tdcoord.coordination.views import for_buyers
 from tdcoord.opf.feeder.case import FacetPolygon
 from tdcoord.types import BoolArray, FloatArray, IntArray
 
@@ -420,6 +421,8 @@ def _feeder_families(c: ClearingProgram) -> None:
 
 def build(case: ClearingCase, spec: ClearingSpec) -> ClearingProgram:
     """Assemble the :class:`ClearingProgram` of ``spec`` (does not solve)."""
+    if spec.buyers is not None:  # the buyers rule: only products a buyer here may buy
+        spec = dataclasses.replace(spec, injectors=for_buyers(case, spec.injectors, spec.buyers))
     inj = spec.injectors
     c = ClearingProgram(case, spec, spec.prior or zero_prior(case))
     c.add_columns(

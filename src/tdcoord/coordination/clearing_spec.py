@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from tdcoord.coordination.injectors import Injectors, Prior
+from tdcoord.market.products import Buyer
 from tdcoord.types import BoolArray, FloatArray
 
 
@@ -48,3 +49,7 @@ class ClearingSpec:
     #: node, one equality row each) instead of on every offer column: same LP, far fewer
     #: non-zeros (see "Location columns" in the module docstring).
     aggregate_locations: bool = True
+    #: Who buys in this clearing (``"TSO"``, ``"DSO"``): it sees only the offers of products
+    #: one of them may buy (:func:`tdcoord.coordination.views.for_buyers`; the others get a
+    #: zero cap). ``None``: a check, not a purchase (feasibility filters, DSO validation).
+    buyers: tuple[Buyer, ...] | None = None

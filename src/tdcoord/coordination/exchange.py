@@ -67,7 +67,10 @@ class FeederExchange:
         self.program = build(
             case,
             ClearingSpec(
-                injectors=offers, feeders=(f,), feeder_targets={f: np.zeros(case.n_periods)}
+                injectors=offers,
+                feeders=(f,),
+                feeder_targets={f: np.zeros(case.n_periods)},
+                buyers=("TSO", "DSO"),
             ),
         )
         self._lp = self.program.lp()

@@ -59,6 +59,10 @@ class Outcome:
     messages: MessageLog
     compute_s: float
     iterations: int
+    #: What the TSO pays transmission generators for redispatch (up at marginal cost + markup,
+    #: down at markup − marginal cost; :func:`redispatch_cost_eur`), €; part of
+    #: ``cost_by_buyer_eur["tso"]``.
+    transmission_redispatch_eur: float = 0.0
 
     @property
     def procurement_cost_eur(self) -> float:
@@ -134,9 +138,15 @@ class Cleared:
     interface_schedule_mw: FloatArray | None = None
 
 
-def _redispatch_cost_eur(case: ClearingCase, red: FloatArray) -> float:
-    """The TSO's redispatch cost: up at cost + premium, down at premium − cost (0 without a
-    premium or generators)."""
+def redispatch_cost_eur(case: ClearingCase, red: FloatArray) -> float:
+    """The TSO's cost of transmission redispatch ``red`` (n_gen, T) signed MW:
+
+    .. math:: \\Delta t \\sum_{g,t} \\big[(r^+_{gt})(c_g + m) + (r^-_{gt})(m - c_g)\\big]
+
+    with ``c_g`` the generator's marginal cost (``cost_c1_per_mwh``) and ``m`` the case's
+    ``redispatch_premium_eur_per_mwh`` (the preset's markup): an up move is paid its cost plus
+    the markup, a down move pays back the fuel it saves less the markup (cost-based redispatch,
+    Regulation (EU) 2019/943 Art. 13(7); seed 000 §1.4). 0 without a premium or generators."""
     gen = case.grid.transmission.generators if case.grid.transmission else None
     if not red.size or gen is None or case.redispatch_premium_eur_per_mwh is None:
         return 0.0
@@ -165,7 +175,7 @@ def make_outcome(
     red = c.gen_redispatch_mw
     if red is None:
         red = np.zeros((len(case.gen_schedule_mw), T))
-    rc = _redispatch_cost_eur(case, red)
+    rc = redispatch_cost_eur(case, red)
     if abs(rc) > 0:
         cost["tso"] = cost.get("tso", 0.0) + rc
     dl = c.dlmp_eur_per_mwh or {}
@@ -191,6 +201,7 @@ def make_outcome(
         messages=c.messages,
         compute_s=c.compute_s,
         iterations=c.iterations,
+        transmission_redispatch_eur=rc,
     )
 
 

@@ -20,6 +20,8 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.injectors import Injectors
 from tdcoord.grid.model import Feeder, Transmission
+from tdcoord.market.eligibility import may_buy
+from tdcoord.market.products import Buyer
 from tdcoord.types import FloatArray, IntArray
 
 
@@ -51,6 +53,21 @@ class DsoView:
     base_p_mw: FloatArray
     base_q_mvar: FloatArray
     offers: Injectors
+
+
+def for_buyers(case: ClearingCase, inj: Injectors, buyers: tuple[Buyer, ...]) -> Injectors:
+    """``inj`` as a clearing whose buyers are ``buyers`` sees it: offer steps of products none of
+    them may buy (``products.yaml`` ``buyers``, :func:`tdcoord.market.eligibility.may_buy`) get a
+    zero cap; virtual injectors (aggregated interface quantities) are kept. The one place the
+    buyers rule acts: every clearing that buys passes through it (``ClearingSpec.buyers``)."""
+    ok = np.zeros(case.offers.n_offers, dtype=bool)
+    for buyer in buyers:
+        ok |= may_buy(case.offers, buyer)
+    real = inj.offer_row >= 0
+    keep = ~real | ok[np.where(real, inj.offer_row, 0)]
+    if keep.all():
+        return inj
+    return inj.with_cap(np.where(keep[:, None], inj.cap, 0.0))
 
 
 def lump_at_interface(case: ClearingCase, inj: Injectors) -> Injectors:

@@ -651,3 +651,41 @@ def _groups(
         for k in flags:
             flags[k][c0:c1] = ev[k]
     return {k: v[col] for k, v in flags.items()}
+
+
+def hosting_headroom_mw(pq: GridPrequalification, case: str, rows: npt.ArrayLike) -> FloatArray:
+    """Hosting headroom ``(len(rows), T)`` of DERs ``rows`` (fleet order) in activation ``case``
+    (``"up"``, ``"down"``, ``"q_up"``, ``"q_down"``): the largest activation magnitude, per
+    interval, that keeps the feeder out of the amber margins — the smaller of the LinDistFlow
+    voltage and loading thresholds of :func:`_thresholds` with ``margin_v_pu`` and
+    ``margin_loading`` (single-DER activation on the operating point of :func:`grid_prequalify`;
+    seed 000 §1.3, seed 001 §IV: the DSO's conditional prequalification). Transmission-connected
+    DERs have unlimited headroom (``inf``)."""
+    if case not in CASES:
+        raise DerError(f"unknown activation case {case!r}", fix=f"use one of {sorted(CASES)}")
+    st, fleet = pq.settings, pq.fleet
+    idx = np.asarray(rows, dtype=np.int64).ravel()
+    out = np.full((idx.size, st["n_intervals"]), np.inf)
+    sp_sign, sq_sign = CASES[case]
+    is_q = sq_sign != 0
+    sign = sq_sign if is_q else sp_sign
+    heads = _head_ratings(pq.grid)
+    p_base = fleet.baseline_p_mw(st["n_intervals"], st["dt_h"])
+    for fi in np.unique(fleet.feeder[idx]).tolist():  # one iteration per feeder
+        if fi < 0:
+            continue
+        f = pq.grid.feeders[fi]
+        net = FeederNetwork.of(f, heads.get(f.id, np.inf))
+        point = operating_point(
+            pq.grid, fi, fleet, st["n_intervals"], st["dt_h"], season=st["season"],
+            start_interval=st["start_interval"], fleet_p_mw=p_base,
+        )
+        here = np.flatnonzero(fleet.feeder[idx] == fi)
+        uniq, col = np.unique(fleet.node[idx[here]], return_inverse=True)
+        a, x, bt = _sensitivities(net, uniq)
+        xv, xs = _thresholds(
+            net, _base(net, *point), x if is_q else a, bt, sign, is_q,
+            st["margin_v_pu"], st["margin_loading"],
+        )
+        out[here] = np.minimum(xv, xs)[col.ravel()]
+    return out

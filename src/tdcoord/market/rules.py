@@ -93,6 +93,9 @@ class EnergyRules(_Section):
     pricing: Sourced[Pricing]
     price_cap_per_mwh: Sourced[float] | None = None
     price_floor_per_mwh: Sourced[float] | None = None
+    #: Markup (currency/MWh) of transmission generators' redispatch offers over their marginal
+    #: cost (up: cost + markup; down: markup − cost). ``None`` reads as 0 (cost-based).
+    transmission_redispatch_markup_eur_per_mwh: Sourced[float] | None = None
 
     @model_validator(mode="after")
     def _checks(self) -> EnergyRules:
@@ -199,6 +202,13 @@ class Preset(BaseModel):
         if rule is not None and rule.pricing is not None:
             return rule.pricing.value
         return self.energy.pricing.value
+
+    def transmission_redispatch_markup_eur_per_mwh(self) -> float:
+        """Markup of transmission generators' up/down redispatch over their marginal cost
+        (``energy.transmission_redispatch_markup_eur_per_mwh``; 0 when the preset gives none:
+        cost-based redispatch)."""
+        item = self.energy.transmission_redispatch_markup_eur_per_mwh
+        return 0.0 if item is None else float(item.value)
 
     def der_price_basis(self, p_max_mw: float) -> PriceBasis:
         """Price basis for a DER of this size (ERCOT: below 10 MW the load-zone price)."""

@@ -73,6 +73,9 @@ class DayState:
     plan_mw: FloatArray
     available: Flexibility
     decided: FloatArray | None = None
+    #: Transmission generators' redispatch committed so far ``(n_gen, T)`` (signed MW; ``None``:
+    #: none yet): later stages clear around the schedule plus it.
+    redispatch_mw: FloatArray | None = None
 
     @property
     def next_stage(self) -> str | None:
@@ -101,7 +104,8 @@ def day_case(shared: SharedDay) -> ClearingCase:
     """The day's case: the actual operating point with every offer (validation, KPIs)."""
     sh = shared
     return clearing_case(
-        sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs
+        sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+        sh.redispatch_markup_eur_per_mwh,
     )
 
 
@@ -132,8 +136,12 @@ def _stage_inputs(
         # offers rebuilt from the DER state the committed plan leads to (no depleted battery is
         # offered, let alone called)
         left = rescaled_quantities(offers, sh.members, left, sh.day.flexibility, state.available)
+    schedule = sh.market.schedule_mw
+    if state.redispatch_mw is not None:
+        schedule = schedule + state.redispatch_mw  # earlier stages' redispatch is committed
     case = clearing_case(
-        sh.day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs
+        sh.day, point, offers.with_quantity(left), schedule, sh.penalties, sh.needs,
+        sh.redispatch_markup_eur_per_mwh,
     )
     return point, case
 
@@ -168,7 +176,10 @@ def clear_stage(
     decided = st.decided
     if stage in sh.stages:
         decided = information_cutoff(sh.stages[stage], np.arange(sh.day.n_intervals))
-    after = DayState(st.n_cleared + 1, done, plan, available, decided)
+    red = outcome.gen_redispatch_mw
+    if st.redispatch_mw is not None:
+        red = st.redispatch_mw + red
+    after = DayState(st.n_cleared + 1, done, plan, available, decided, red)
     return StageResult(stage, point, case, outcome, after)
 
 
@@ -210,7 +221,8 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
         if name == "day_ahead":
             # DSOs tell the TSO how their local markets changed the scheduled exchange
             full = clearing_case(
-                sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs
+                sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+                sh.redispatch_markup_eur_per_mwh,
             )
             schedule_exchange(log, sh.day, full, "schedule_change", res.outcome)
     merged = merge_outcomes(case, outcomes, state.done_mw)

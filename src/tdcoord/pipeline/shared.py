@@ -56,6 +56,9 @@ class SharedDay:
     events: Any
     needs: GivenNeeds | None
     availability_price_eur_per_mw_h: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: Markup of transmission generators' redispatch over their marginal cost (the preset's
+    #: ``energy.transmission_redispatch_markup_eur_per_mwh``); ``None``: generators offer none.
+    redispatch_markup_eur_per_mwh: float | None = None
     study: Study | None = None
     grid: GridModel | None = None
     fleet: Fleet | None = None
@@ -110,15 +113,29 @@ def study_min_duration(products: Sequence[str], interval_min: float) -> int:
 def market_offers(
     study: Study, fleet: Fleet, preset: Preset, day: Day
 ) -> tuple[OfferBook, sp.csr_matrix]:
-    """The study's offer book (per the market section) and its membership (step × DER)."""
-    from tdcoord.market.offer_building import build_offers
+    """The study's offer book (per the market section) and its membership (step × DER), with
+    the rules of the day applied (:mod:`tdcoord.market.eligibility`: the preset's export ban,
+    the DSO's grid prequalification — red units out in the directions they fail, amber units
+    capped at their hosting headroom — and the minimum sizes)."""
+    from tdcoord.der.grid_prequalification import grid_prequalify
+    from tdcoord.market.eligibility import build_eligible_offers
+    from tdcoord.market.products import get_product
 
-    built = build_offers(
+    pq = grid_prequalify(
+        day.grid,
+        fleet,
+        [get_product(p) for p in study.market.products],
+        n_intervals=day.n_intervals,
+        dt_h=day.dt_h,
+        season=study.fleet.season,
+    )
+    built = build_eligible_offers(
         fleet,
         n_intervals=day.n_intervals,
         dt_h=day.dt_h,
         preset=preset,
         products=study.market.products,
+        grid_prequalification=pq,
         strategy=study.market.strategy,
         aggregate=study.market.aggregate,
         seed=study.fleet.seed,
@@ -169,6 +186,7 @@ def build_shared_day(study: Study) -> SharedDay:
         events=events,
         needs=needs,
         availability_price_eur_per_mw_h=dict(study.market.availability_price_eur_per_mw_h),
+        redispatch_markup_eur_per_mwh=preset.transmission_redispatch_markup_eur_per_mwh(),
         study=study,
         grid=grid,
         fleet=fleet,

@@ -138,10 +138,12 @@ def clearing_case(
     gen_schedule_mw: FloatArray,
     penalties: Penalties,
     needs: GivenNeeds | None = None,
+    redispatch_premium_eur_per_mwh: float | None = None,
 ) -> ClearingCase:
     """The clearing case of one stage: the day's grid at operating point ``point``, the offers
-    left, the day-ahead schedule and the needs (the TSO need from :func:`tso_need_mw` unless the
-    study gives it)."""
+    left, the day-ahead schedule (with any redispatch already committed) and the needs (the TSO
+    need from :func:`tso_need_mw` unless the study gives it). ``redispatch_premium_eur_per_mwh``:
+    the preset's markup on transmission generators' redispatch (``None``: they offer none)."""
     given = needs or GivenNeeds()
     return ClearingCase(
         grid=day.grid,
@@ -156,6 +158,7 @@ def clearing_case(
         ),
         penalties=penalties,
         dso_need_mw=given.dso_mw,
+        redispatch_premium_eur_per_mwh=redispatch_premium_eur_per_mwh,
     )
 
 
@@ -220,6 +223,9 @@ def merge_outcomes(
         messages=log,
         compute_s=float(sum(o.compute_s for o in stages.values())),
         iterations=int(sum(o.iterations for o in stages.values())),
+        transmission_redispatch_eur=float(
+            sum(o.transmission_redispatch_eur for o in stages.values())
+        ),
     )
 
 

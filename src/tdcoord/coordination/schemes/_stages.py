@@ -20,6 +20,7 @@ from tdcoord.coordination.injectors import Injectors, Prior, offer_injectors
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
 from tdcoord.coordination.views import DsoView, TsoView
+from tdcoord.market.eligibility import may_buy
 from tdcoord.types import FloatArray
 
 #: Allowed values of every scheme parameter of the shared contract.
@@ -160,6 +161,7 @@ def tso_clear(
         interface_bounds=interface_bounds or {},
         lumped_needs=lumped_needs or {},
         prior=prior,
+        buyers=("TSO", "DSO") if lumped_needs else ("TSO",),
     )
     return clear(case, spec)
 
@@ -182,6 +184,7 @@ def dso_clear(
         feeder_targets={f: target_mw} if target_mw is not None else {},
         interface_bounds=bounds,
         prior=prior,
+        buyers=("DSO",),
     )
     return clear(case, spec)
 
@@ -206,15 +209,20 @@ def split_buyers(
     """Attribute a joint clearing's activations to buyers: in feeder f and interval t, steps in
     the direction of the DSO need (sign of ``need_mw[f, t]``) go to ``dso:<id>``, cheapest first,
     up to |need|; the rest to ``other``. (A reading: the DSO pays for what its own need would
-    have required, the TSO for the remainder.)"""
+    have required, the TSO for the remainder.) Only steps of products the DSO may buy go to a
+    DSO; steps of products only the DSO may buy all go to their feeder's DSO (buyers rule,
+    :func:`tdcoord.market.eligibility.may_buy`)."""
     o = case.offers
+    dso_ok = may_buy(o, "DSO")
+    dso_only = dso_ok & ~may_buy(o, "TSO")
     dso_parts = []
     rest = act.copy()
     for f in range(case.n_feeders):
         part = np.zeros_like(act)
         for t in np.flatnonzero(np.abs(need_mw[f]) > 1e-9):
             sign = 1 if need_mw[f, t] > 0 else -1
-            rows = np.flatnonzero((o.feeder == f) & (o.direction == sign) & (act[:, t] > 1e-9))
+            here = (o.feeder == f) & (o.direction == sign) & dso_ok
+            rows = np.flatnonzero(here & (act[:, t] > 1e-9))
             rows = rows[np.argsort(o.price_eur_per_mwh[rows, t], kind="stable")]
             left = abs(float(need_mw[f, t]))
             for r in rows:  # a handful of steps per feeder and interval
@@ -223,6 +231,9 @@ def split_buyers(
                 left -= take
                 if left <= 1e-12:
                     break
+        # a product only the DSO may buy is the DSO's, whatever the need (buyers rule)
+        forced = np.where((dso_only & (o.feeder == f))[:, None], act - part, 0.0)
+        part += forced
         rest -= part
         dso_parts.append((case.feeder_label(f), part))
     return [(other, np.maximum(rest, 0.0)), *dso_parts]

@@ -67,6 +67,7 @@ def joint_spec(case: ClearingCase, inj: Injectors, need: FloatArray) -> Clearing
         lines=case.grid.transmission is not None,
         redispatch=True,
         feeders=tuple(range(case.n_feeders)),
+        buyers=("TSO", "DSO"),
     )
 
 
@@ -178,7 +179,13 @@ def _master(case: ClearingCase, t_inj: Injectors) -> _Master:
         ),
         shape=(nf, master_inj.n),
     )
-    spec = ClearingSpec(injectors=master_inj, need_mw=case.tso_need_mw, lines=True, redispatch=True)
+    spec = ClearingSpec(
+        injectors=master_inj,
+        need_mw=case.tso_need_mw,
+        lines=True,
+        redispatch=True,
+        buyers=("TSO",),
+    )
     return _Master(spec, exchange, lo_val, k0)
 
 

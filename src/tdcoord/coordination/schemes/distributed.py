@@ -60,8 +60,10 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
             injectors=view.offers,
             need_mw=case.tso_need_mw,
             lines=False,
+            redispatch=True,
             interface_bounds=bounds,
             prior=prior,
+            buyers=("TSO",),
         ),
     )
     t_act = scatter(case, view.offers, res.activation_mw)
@@ -89,6 +91,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
             parts=parts,
             messages=log,
             compute_s=time.perf_counter() - t0,
+            gen_redispatch_mw=res.redispatch_mw,
             lmp_eur_per_mwh=res.lmp_eur_per_mwh,
             dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
             slacks=[res.slacks, *[r.slacks for r in dres]],

@@ -119,6 +119,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
             lines=case.grid.transmission is not None,
             redispatch=True,
             node_bounds=node_bounds,
+            buyers=("TSO",),
             prior=prior,
         ),
     )

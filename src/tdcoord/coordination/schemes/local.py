@@ -61,7 +61,7 @@ from tdcoord.coordination.schemes._stages import (
     tso_clear,
     tso_market,
 )
-from tdcoord.coordination.views import TsoView, dso_view, tso_view
+from tdcoord.coordination.views import TsoView, dso_view, for_buyers, tso_view
 from tdcoord.types import FloatArray, IntArray
 
 DEFAULTS: dict[str, Any] = {
@@ -131,6 +131,7 @@ def residual_offer(
     either its feasibility-filtered residual steps (``pass_through``) or its exact aggregated
     interface curve (``aggregated``, :mod:`tdcoord.coordination.aggregated`)."""
     residual = inj.with_cap(np.maximum(inj.cap - used[inj.offer_row], 0.0))
+    residual = for_buyers(case, residual, ("TSO",))  # the TSO buys: only its products go up
     parts = [residual.take(residual.feeder == -1)]
     forward = tuple(range(case.n_feeders)) if feeders is None else feeders
     if how == "aggregated":

@@ -82,6 +82,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
                     feeders=(f,),
                     feeder_masks={f: (mask, mask[1:])},
                     prior=prior_from_activation(case, low_act),
+                    buyers=("DSO",),
                 ),
             )
             a = scatter(case, sub, res.activation_mw)
