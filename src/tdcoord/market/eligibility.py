@@ -229,3 +229,35 @@ def _export_report(
             "baseline consumption",
         }
     )
+
+
+def min_size_quantities(offers: OfferBook, quantity_mw: FloatArray, preset: Preset) -> FloatArray:
+    """Rule 4 on quantities other than the built ones (a later stage's unsold, rescaled
+    offers): per bid — one seller (bundle or DER), product and direction — and interval, the
+    steps' total must reach the preset's minimum (``min_size_mw`` for an aggregation, a row with
+    more than one member; ``min_size_standalone_mw`` for a DER alone), else the bid is 0 there
+    (as :func:`~tdcoord.market.offer_building.build_offers` step 4)."""
+    n = offers.n_offers
+    if n == 0:
+        return quantity_mw
+    keys = pd.DataFrame(
+        {
+            "seller": list(offers.der_id),
+            "product": list(offers.product_id),
+            "direction": offers.direction,
+            "reactive": offers.reactive,
+        }
+    )
+    codes = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy(dtype=np.int64)
+    group = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(int(codes.max()) + 1, n))
+    total = np.asarray(group @ quantity_mw)[codes]
+    is_agg = ["/" in d for d in offers.der_id]
+    mins = {
+        p: (preset.min_size_mw(p), preset.min_size_standalone_mw(p))
+        for p in set(offers.product_id)
+    }
+    need = np.array(
+        [mins[p][0] if a else mins[p][1] for p, a in zip(offers.product_id, is_agg, strict=True)]
+    )
+    low = total < need[:, None] - 1e-12
+    return np.asarray(np.where(low, 0.0, quantity_mw), dtype=np.float64)

@@ -40,6 +40,7 @@ from tdcoord.coordination.schemes import run_scheme
 from tdcoord.coordination.validation import validate_outcome
 from tdcoord.der.base import Flexibility
 from tdcoord.kpi.metrics import compute_kpis
+from tdcoord.market.eligibility import min_size_quantities
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.simulation.activation import activate
 from tdcoord.simulation.day import OperatingPoint
@@ -136,6 +137,8 @@ def _stage_inputs(
         # offers rebuilt from the DER state the committed plan leads to (no depleted battery is
         # offered, let alone called)
         left = rescaled_quantities(offers, sh.members, left, sh.day.flexibility, state.available)
+        # the preset's minimum sizes hold for the rescaled bids too (market.eligibility rule 4)
+        left = min_size_quantities(offers, left, sh.preset)
     schedule = sh.market.schedule_mw
     if state.redispatch_mw is not None:
         schedule = schedule + state.redispatch_mw  # earlier stages' redispatch is committed
