@@ -1,0 +1,65 @@
+"""The rules of the day in the pipeline: the preset's redispatch markup reaches every stage,
+redispatch committed in a stage carries into the next, red units get no request in the
+directions they fail, and no model's buyer buys a product it may not buy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tdcoord.der.grid_prequalification import grid_prequalify
+from tdcoord.market.products import get_product
+from tdcoord.pipeline import SharedDay, build_shared_day, clear_stage, run_model_day, stage_case
+from tdcoord.study import load_study
+
+SMALL = Path(__file__).resolve().parents[1] / "comparison" / "small_study.yaml"
+
+
+@pytest.fixture(scope="module")
+def shared() -> SharedDay:
+    return build_shared_day(load_study(SMALL))
+
+
+def test_preset_markup_reaches_every_stage(shared: SharedDay) -> None:
+    markup = shared.preset.transmission_redispatch_markup_eur_per_mwh()
+    assert shared.redispatch_markup_eur_per_mwh == markup
+    res = clear_stage(shared, "eu.central", "day_ahead")
+    for name in ("intraday", "real_time"):
+        case = stage_case(shared, name, res.state)
+        assert case.redispatch_premium_eur_per_mwh == markup
+        res = clear_stage(shared, "eu.central", name, res.state)
+
+
+def test_committed_redispatch_carries_into_the_next_stage(shared: SharedDay) -> None:
+    da = clear_stage(shared, "au.sip", "day_ahead")
+    intraday = stage_case(shared, "intraday", da.state)
+    np.testing.assert_allclose(
+        intraday.gen_schedule_mw, shared.market.schedule_mw + da.outcome.gen_redispatch_mw
+    )
+    md = run_model_day(shared, "au.sip")
+    assert np.abs(md.outcome.gen_redispatch_mw).max() > 1e-6  # generators meet the TSO need
+    assert md.outcome.transmission_redispatch_eur == pytest.approx(
+        sum(o.transmission_redispatch_eur for o in md.stages.values())
+    )
+
+
+def test_red_units_get_no_request_where_they_fail(shared: SharedDay) -> None:
+    study = shared.study
+    assert study is not None and shared.fleet is not None
+    pq = grid_prequalify(
+        shared.day.grid,
+        shared.fleet,
+        [get_product(p) for p in study.market.products],
+        n_intervals=shared.day.n_intervals,
+        dt_h=shared.day.dt_h,
+        season=study.fleet.season,
+    )
+    red_dn = pq.cases["down"]["light"] == 2
+    red_up = pq.cases["up"]["light"] == 2
+    assert red_dn.any() or red_up.any()
+    for model in ("eu.local", "eu.fragmented"):
+        req = run_model_day(shared, model).response.requested_mw
+        assert (req[red_dn] >= -1e-9).all(), model
+        assert (req[red_up] <= 1e-9).all(), model
