@@ -112,4 +112,4 @@ def test_default_study_sections() -> None:
 
     spec = load_study()
     assert spec.fleet.phase == "subsequent_phase" and spec.fleet.customer_peak_kw == 50
-    assert spec.market.preset == "eu_generic" and spec.market.products == ["congestion_dso"]
+    assert spec.market.preset == "eu_generic" and spec.market.products == ["congestion_shared"]

@@ -16,7 +16,7 @@
       customer_peak_kw: 50
     market:                                   # docs/market.md
       preset: eu_generic
-      products: [congestion_dso]
+      products: [congestion_shared]
       strategy: cost_based
       aggregate: node
     compare:                                  # docs/compare.md
@@ -153,9 +153,10 @@ class FleetSpec(BaseModel):
         return {**PHASES[self.phase], **self.shares}
 
 
-#: Default products of a study's offers: one pool of locational flexibility that the schemes
-#: clear for TSO and DSO needs alike (one product, so no DER flexibility is offered twice).
-DEFAULT_PRODUCTS: tuple[str, ...] = ("congestion_dso",)
+#: Default products of a study's offers: one pool of locational flexibility that the TSO and the
+#: DSOs may both buy (``congestion_shared``: buyers TSO, DSO; the buyers rule lets no clearing
+#: buy a product its buyers may not), one product so no DER flexibility is offered twice.
+DEFAULT_PRODUCTS: tuple[str, ...] = ("congestion_shared",)
 
 
 class MarketSpec(BaseModel):
