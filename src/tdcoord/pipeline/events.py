@@ -52,7 +52,6 @@ from tdcoord.simulation.feeder_fault import downstream_nodes
 from tdcoord.simulation.island import (
     IslandResult,
     hold_island,
-    island_requests,
     walk_island,
 )
 from tdcoord.simulation.island import unavoidable_shed_mw as island_unavoidable_mw
@@ -263,7 +262,7 @@ def answer_events(
         done = np.minimum(done + full.activation_mw, sh.offers.quantity_mw)
         island = None
         if isinstance(ev, FeederFault):
-            island = fault_island(sh, entry.scheme, case, ev, ts, plan, residual)
+            island = fault_island(sh, entry.scheme, ev, ts, plan)
         exo = float(exogenous_shed_mw(sh, ev, ts).sum() * day.dt_h)
         outcomes[f"event:{k}:{ev.kind}"] = full
         corrective = (np.abs(w.activation_mw).sum() + np.abs(w.gen_redispatch_mw).sum()) * day.dt_h
@@ -276,25 +275,23 @@ def answer_events(
 
 
 def fault_island(
-    sh: SharedDay, scheme: str, case: ClearingCase, ev: FeederFault, ts: IntArray,
-    plan_mw: FloatArray, residual: Flexibility,
+    sh: SharedDay, scheme: str, ev: FeederFault, ts: IntArray, plan_mw: FloatArray
 ) -> IslandResult:
     """The faulted section as an energy-limited island from the DERs' state under the plan
     (:mod:`tdcoord.simulation.island`), or shed where the scheme's DSO may not island."""
     day = sh.day
     f, section, rows = _section(sh, ev)
-    need = case.feeder_p_mw[f][section][:, ts].sum(axis=0)
+    need = day.points["real_time"].feeder_p_mw[f][section][:, ts].sum(axis=0)
     load = _gross_load_mw(sh, f)[section][:, ts].sum(axis=0)
-    up, down = residual.up_mw[rows][:, ts], residual.down_mw[rows][:, ts]
     if not dso_may_island(scheme):
         return hold_island(need, np.zeros_like(need), load, formed=False, reason=(
             f"the {scheme} scheme gives the DSO no control of the section's DERs: "
             "anti-islanding trips them (IEEE 1547), the section is shed"))
-    if not rows.size or float((up + down)[:, 0].sum()) <= 0.0:
+    flex = day.flexibility
+    if not rows.size or float((flex.up_mw[rows] + flex.down_mw[rows])[:, ts[0]].sum()) <= 0.0:
         return hold_island(need, np.zeros_like(need), load, formed=False,
                            reason="no grid-forming unit in the section")
-    req = island_requests(need, up, down)
-    got = walk_island(list(day.fleet.models.values()), plan_mw, rows, ts, req, day.dt_h)
+    got = walk_island(list(day.fleet.models.values()), plan_mw, rows, ts, need, day.dt_h)
     return hold_island(need, got, load, formed=True,
                        reason="the DSO runs the section as a microgrid island")
 

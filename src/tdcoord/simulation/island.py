@@ -4,14 +4,16 @@ Seed 000 §3.3: with more DERs, "neighborhoods and communities ... can effective
 microgrid" when a fault cuts them off. An island holds only as long as its DERs' stored energy
 and generation allow. For the section (node set ``S``) and the fault intervals ``t``:
 
-* the island must change its DERs' injection by the section's net withdrawal after everything
-  the model committed, :math:`n_t = \\sum_{j\\in S} w_{jt}` (+: the DERs must inject more;
-  −: surplus generation must be curtailed or stored);
+* the island must change its DERs' injection (around their baseline) by the section's net
+  withdrawal :math:`n_t = \\sum_{j\\in S} w_{jt}` (+: the DERs must inject more; −: surplus
+  generation must be curtailed or stored); the section's market commitments are void while it
+  is cut off;
 * :func:`island_requests` splits :math:`n_t` over the section's DERs pro rata to the
   flexibility each still has in that direction (:math:`r_{it} = u_{it}\\,n_t/\\sum_S u` for
   :math:`n_t > 0`, :math:`-d_{it}\\,|n_t|/\\sum_S d` for :math:`n_t<0`, capped at the
   flexibility);
-* the requests run through the DER models from the state the model's plan leaves them in
+* the requests run through the DER models from the state the model's plan leaves them in at the
+  fault, interval by interval with the flexibility each DER reports from its current state
   (:func:`walk_island`, :func:`tdcoord.simulation.activation.activate` with full delivery): a
   battery stops at its minimum state of charge, an EV at its energy need;
 * :func:`hold_island`: the island holds while the DERs deliver :math:`n_t`
@@ -86,21 +88,39 @@ def walk_island(
     plan_mw: FloatArray,
     section_rows: IntArray,
     intervals: IntArray,
-    requests_mw: FloatArray,
+    need_mw: FloatArray,
     dt_h: float,
 ) -> FloatArray:
-    """What the section's DERs deliver of ``requests_mw`` (section DER × k at ``intervals``) on
-    top of the model's ``plan_mw`` (fleet DER × T), from the state the plan leads to: the
-    difference of two full-delivery walks through the DER models, summed over the section."""
-    end = int(intervals[-1]) + 1
-    base = np.asarray(plan_mw, dtype=np.float64)[:, :end]
-    with_island = base.copy()
-    with_island[np.ix_(section_rows, intervals)] += requests_mw
+    """What the section's DERs deliver towards the island's need ``need_mw`` (k,) at the
+    consecutive ``intervals``, from the state the model's ``plan_mw`` (fleet DER × T, signed)
+    leaves them in (module doc).
+
+    The fleet is walked with full delivery through the plan up to the fault; during the fault
+    the section's market commitments are void (the section is cut off) and, interval by
+    interval, the need is split over the section's DERs pro rata to the flexibility each reports
+    from its current state (:func:`island_requests`) and applied
+    (:func:`tdcoord.simulation.activation.activate`): a battery stops at its minimum state of
+    charge. Returns the section's delivered injection change per fault interval."""
+    ts = np.asarray(intervals, dtype=np.int64)
+    plan = np.asarray(plan_mw, dtype=np.float64)
     perfect = ResponseModel()
-    before = activate(models, base, dt_h, start_interval=0, response=perfect)
-    after = activate(models, with_island, dt_h, start_interval=0, response=perfect)
-    gain = after.delivered_mw - before.delivered_mw
-    return np.asarray(gain[np.ix_(section_rows, intervals)].sum(axis=0), dtype=np.float64)
+    current: Sequence[DerModel] = list(models)
+    t0 = int(ts[0])
+    if t0 > 0:
+        current = list(activate(current, plan[:, :t0], dt_h, start_interval=0,
+                                response=perfect).models)
+    got = np.zeros(ts.size)
+    for i, t in enumerate(ts.tolist()):
+        col = plan[:, t : t + 1].copy()
+        col[section_rows] = 0.0
+        probe = activate(current, col, dt_h, start_interval=t, response=perfect)
+        up = probe.available_up_mw[section_rows]
+        down = probe.available_down_mw[section_rows]
+        col[section_rows] = island_requests(np.asarray(need_mw)[i : i + 1], up, down)
+        step = activate(current, col, dt_h, start_interval=t, response=perfect)
+        got[i] = float(step.delivered_mw[section_rows].sum())
+        current = list(step.models)
+    return got
 
 
 def hold_island(
