@@ -147,7 +147,7 @@ def _bought_for_tso(w: Outcome, dso: str) -> Outcome:
     return dataclasses.replace(w, activations=acts, cost_by_buyer_eur=cost)
 
 
-def _rt_case(sh: SharedDay, done_mw: FloatArray, residual: Flexibility) -> ClearingCase:
+def realtime_case(sh: SharedDay, done_mw: FloatArray, residual: Flexibility) -> ClearingCase:
     """The real-time case with everything committed so far in its baseline."""
     day, offers = sh.day, sh.offers
     base = clearing_case(day, day.actual, offers, sh.market.schedule_mw, sh.penalties, sh.needs)
@@ -249,7 +249,7 @@ def answer_events(
     for k, ev in enumerate(sh.events):
         ts = np.asarray(list(ev.intervals(day.n_intervals)), dtype=np.int64)
         residual = residual_flexibility(models, plan, day.dt_h, response=sh.response)
-        case = _rt_case(sh, done, residual)
+        case = realtime_case(sh, done, residual)
         wcase, note = event_window(sh, case, ev, ts)
         w = run_scheme(entry.scheme, wcase, entry.params.as_dict())
         if isinstance(ev, DsoSupport | LoadShedding):
