@@ -40,8 +40,17 @@ def test_committed_redispatch_carries_into_the_next_stage(shared: SharedDay) -> 
     )
     md = run_model_day(shared, "au.sip")
     assert np.abs(md.outcome.gen_redispatch_mw).max() > 1e-6  # generators meet the TSO need
+    # the day's cost = its stages' plus its emergencies' re-clears (the small study has events)
+    from tdcoord.coordination.catalogue import get_model
+    from tdcoord.pipeline.events import answer_events
+
+    st = clear_stage(shared, "au.sip", "intraday", da.state).state
+    st = clear_stage(shared, "au.sip", "real_time", st).state
+    ev = answer_events(shared, get_model("au.sip"), st.done_mw, st.plan_mw, st.redispatch_mw)
+    assert len(ev.outcomes) == len(shared.events) > 0
     assert md.outcome.transmission_redispatch_eur == pytest.approx(
         sum(o.transmission_redispatch_eur for o in md.stages.values())
+        + sum(o.transmission_redispatch_eur for o in ev.outcomes.values())
     )
 
 
@@ -63,3 +72,22 @@ def test_red_units_get_no_request_where_they_fail(shared: SharedDay) -> None:
         req = run_model_day(shared, model).response.requested_mw
         assert (req[red_dn] >= -1e-9).all(), model
         assert (req[red_up] <= 1e-9).all(), model
+
+
+def test_event_reclear_offers_generator_redispatch_around_the_committed_schedule(
+    shared: SharedDay,
+) -> None:
+    """The real-time re-clear of an emergency (pipeline.events) gets the preset's markup and
+    clears around the schedule plus the redispatch the day's stages committed; without the
+    markup (``None``) the TSO's re-clear could not move a generator."""
+    from tdcoord.pipeline.events import realtime_case
+
+    st = clear_stage(shared, "eu.central", "day_ahead").state
+    assert st.redispatch_mw is not None
+    case = realtime_case(shared, st.done_mw, st.available, st.redispatch_mw)
+    assert case.redispatch_premium_eur_per_mwh == shared.redispatch_markup_eur_per_mwh
+    np.testing.assert_allclose(
+        case.gen_schedule_mw, shared.market.schedule_mw + st.redispatch_mw
+    )
+    bare = realtime_case(shared, st.done_mw, st.available)
+    np.testing.assert_allclose(bare.gen_schedule_mw, shared.market.schedule_mw)
