@@ -118,6 +118,21 @@ def test_amber_unit_is_capped_at_its_headroom_and_offered_alone(
     assert (-_requests(_build(fleet, None), fleet)[1]).max() > cap_mw
 
 
+def test_amber_unit_within_its_headroom_stays_in_its_bundle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Headroom above the unit's flexibility does not bind: no stand-alone row, the same
+    offers and requests as without the rule."""
+    fleet = tiny_fleet()
+    monkeypatch.setattr(
+        gpq, "hosting_headroom_mw", lambda pq, case, rows: np.full((len(rows), T), 1e3)
+    )
+    built = _build(fleet, _lights(fleet, down={"pv1": 1}))
+    assert "pv1" not in set(np.asarray(built.book.der_id).tolist())
+    np.testing.assert_allclose(_requests(built, fleet), _requests(_build(fleet, None), fleet))
+    assert (built.rejected["check"] == "grid_amber").sum() == 1  # still reported
+
+
 def test_headroom_matches_the_traffic_light(cigre_mv: GridModel) -> None:
     """An independent check of hosting_headroom_mw (margins 0): a red unit's full activation
     exceeds its headroom somewhere; a unit above its headroom that is not red is the amber

@@ -16,8 +16,10 @@ them alike:
    they fail (``up``/``down``; a reactive product in both ``q`` directions when either fails).
 3. **Amber** units are capped at their hosting headroom
    (:func:`tdcoord.der.grid_prequalification.hosting_headroom_mw`) in the directions they are
-   amber for, and are offered **alone** there: an aggregation would split its activations pro
-   rata to the members' physical flexibility and could ask an amber member beyond its cap.
+   amber for. Where the headroom binds (flexibility above it in some interval) the unit is
+   offered **alone** there: an aggregation splits its activations pro rata to the members'
+   physical flexibility and could ask it beyond its cap. An amber unit whose flexibility lies
+   within its headroom stays in its bundle (its pro-rata share never exceeds its flexibility).
 4. **Minimum sizes**: :func:`tdcoord.market.offer_building.build_offers` step 4, unchanged.
 5. **Buyers**: :func:`may_buy` — an offer row may be bought only by a buyer its product lists
    (``products.yaml`` ``buyers``); the clearing applies it (``ClearingSpec.buyers``).
@@ -108,10 +110,12 @@ def _split(flex: Flexibility, codes: dict[str, Any], grid_pq: Any) -> tuple[Flex
             amber_part.append(np.zeros_like(arr))
             continue
         c = codes[mine[0]]
-        amber = c == 1
-        cap = np.min([_headroom(grid_pq, lbl, amber, T) for lbl in mine], axis=0)
-        green.append(np.where((c == 0)[:, None], arr, 0.0))
-        amber_part.append(np.where(amber[:, None], np.minimum(arr, cap), 0.0))
+        cap = np.min([_headroom(grid_pq, lbl, c == 1, T) for lbl in mine], axis=0)
+        # an amber unit whose flexibility already lies within its headroom is capped by its
+        # own flexibility: it stays in its bundle (a pro-rata share never exceeds it)
+        binding = (c == 1) & (arr > cap + _TOL).any(axis=1)
+        green.append(np.where(((c == 0) | ((c == 1) & ~binding))[:, None], arr, 0.0))
+        amber_part.append(np.where(binding[:, None], np.minimum(arr, cap), 0.0))
     return Flexibility(*green), Flexibility(*amber_part)
 
 
@@ -145,7 +149,7 @@ def _report(fleet: Fleet, prod: Product, codes: dict[str, Any], T: int) -> pd.Da
                         "check": check,
                         "n_intervals": T,
                         "reason": f"DSO grid prequalification {check[5:]} for {lbl}: {what}"
-                        + (" at its hosting headroom, offered alone" if code == 1 else ""),
+                        + (" at its hosting headroom (alone where it binds)" if code == 1 else ""),
                     }
                 )
             )
@@ -197,7 +201,9 @@ def build_eligible_offers(
             "n_intervals": n_intervals, "dt_h": dt_h, "preset": pre, "products": [prod]
         }
         sets.append(_pruned(build_offers(fleet, **kw, **options, flexibility=green), green))
-        if any((c == 1).any() for c in codes.values()):
+        if (amber.up_mw > 0).any() or (amber.down_mw > 0).any() or (
+            amber.q_max_mvar is not None and (amber.q_max_mvar > 0).any()
+        ):
             alone = {**options, "aggregate": "none"}
             built = build_offers(fleet, **kw, **alone, flexibility=amber)
             sets.append(_pruned(_without_rejects(built), amber))
