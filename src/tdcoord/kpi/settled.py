@@ -9,9 +9,13 @@ Added keys (design doc "KPIs for comparing models"):
 * ``imbalance_paid_by_brps_eur`` — minus the sum of the ``imbalance`` transactions;
 * ``availability_paid_eur`` — the sum of the ``availability`` transactions;
 * ``stacking_conflicts`` — value-stacking conflicts (requests beyond a seller's capacity);
+* ``availability_cost_eur`` — the availability payments again, as a component of ``total_cost``;
 * with study events: ``emergency_energy_not_served_mwh`` (ENS on the real-time operating point),
-  ``emergency_cost`` = ENS × VOLL (€), ``worst_state``; ``emergency_cost`` joins ``total_cost``
-  like any unresolved violation (the same penalties for every model);
+  ``emergency_cost`` = ENS × VOLL (€), ``worst_state``. The shedding the events impose whatever
+  the model (:data:`tdcoord.kpi.accounting.EXOGENOUS_EVENTS`) is ``exogenous_cost_eur`` (€,
+  reported apart, not in ``total_cost``); the rest is the model's own and joins
+  ``energy_not_served_eur`` and so ``total_cost``;
+* ``exogenous_cost_eur`` — 0 without events;
 * ``wall_s`` — the model's wall time (s).
 """
 
@@ -22,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from tdcoord.kpi.accounting import ENERGY_TOL_MWH, denoise, exogenous_shed_mwh, with_totals
 
 if TYPE_CHECKING:
     from tdcoord.settlement.run import Settlement
@@ -55,12 +61,17 @@ def model_kpis(
     keys of the module docstring, in that order)."""
     k = dict(outcome_kpis)
     k.update(settlement_kpis(settlement, dt_h))
+    k["availability_cost_eur"] = k["availability_paid_eur"]
+    k["exogenous_cost_eur"] = 0.0
     if events is not None:
-        ens = events.energy_not_served_mwh
+        ens = denoise(events.energy_not_served_mwh, ENERGY_TOL_MWH)
+        exo = min(denoise(exogenous_shed_mwh(events.rows), ENERGY_TOL_MWH), ens)
         k["emergency_energy_not_served_mwh"] = ens
         k["emergency_cost"] = ens * voll_eur_per_mwh
         k["worst_state"] = events.worst_state
-        k["total_cost"] = k["total_cost"] + k["emergency_cost"]
+        k["exogenous_cost_eur"] = exo * voll_eur_per_mwh
+        k["energy_not_served_eur"] = k["energy_not_served_eur"] + (ens - exo) * voll_eur_per_mwh
+    with_totals(k)
     k["wall_s"] = wall_s
     return k
 
