@@ -16,6 +16,8 @@ Added keys (design doc "KPIs for comparing models"):
   reported apart, not in ``total_cost``); the rest is the model's own and joins
   ``energy_not_served_eur`` and so ``total_cost``;
 * ``exogenous_cost_eur`` — 0 without events;
+* ``ex_ante_cost_eur`` — the model's day-ahead dispatch costed with the central clearing's
+  objective (:mod:`tdcoord.kpi.ex_ante`), when the caller computed it;
 * ``wall_s`` — the model's wall time (s).
 """
 
@@ -56,6 +58,7 @@ def model_kpis(
     dt_h: float,
     voll_eur_per_mwh: float,
     wall_s: float,
+    ex_ante_cost_eur: float | None = None,
 ) -> dict[str, Any]:
     """Every KPI of one compared model (keys: :data:`tdcoord.kpi.metrics.KPI_KEYS` then the
     keys of the module docstring, in that order)."""
@@ -72,6 +75,8 @@ def model_kpis(
         k["exogenous_cost_eur"] = exo * voll_eur_per_mwh
         k["energy_not_served_eur"] = k["energy_not_served_eur"] + (ens - exo) * voll_eur_per_mwh
     with_totals(k)
+    if ex_ante_cost_eur is not None:
+        k["ex_ante_cost_eur"] = ex_ante_cost_eur
     k["wall_s"] = wall_s
     return k
 
