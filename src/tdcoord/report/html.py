@@ -23,12 +23,13 @@ from plotly.offline import get_plotlyjs
 from tdcoord.json_output import json_safe
 from tdcoord.report import figures as fg
 from tdcoord.report.actors import messages_by_pair, settlement_by_type
+from tdcoord.report.answer import reading
 from tdcoord.report.data import ReportInput
 from tdcoord.report.equivalence import equivalence_groups, shown_columns
 from tdcoord.report.errors import ReportError
 from tdcoord.report.glossary import KPI_GLOSSARY, kpi_info
 from tdcoord.report.sources import cite_text
-from tdcoord.report.summary import cell_styles, format_value, headline, kpi_columns, reading
+from tdcoord.report.summary import cell_styles, format_value, headline, kpi_columns
 from tdcoord.report.voltage_nodes import worst_voltage_nodes
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -136,19 +137,10 @@ def _summary(ri: ReportInput) -> str:
         for _, r in m.iterrows()
     ]
     h = headline(ri)
-    if h.model_id is not None and h.cost_key is not None:
-        name = str(m.loc[m["model_id"] == h.model_id, "name"].iloc[0])
-        head = (
-            f'<p class="headline">Cheapest model with no unresolved violation: '
-            f"<b>{escape(h.model_id)}</b> ({escape(name)}) — "
-            f"{escape(kpi_info(h.cost_key).label.lower())} €{h.cost:,.0f}.</p>"
-        )
-    else:
-        head = (
-            '<p class="headline none">No model is both violation-free and costed: '
-            "see the reading below.</p>"
-        )
-    items = "".join(f"<li>{escape(s)}</li>" for s in reading(ri))
+    lines = reading(ri)
+    cls = "headline" if h.model_id is not None else "headline none"
+    head = f'<p class="{cls}">{escape(lines[0])}</p>'
+    items = "".join(f"<li>{escape(s)}</li>" for s in lines[1:])
     items += "".join(f"<li>{escape(s)}</li>" for s in _equivalence_lines(ri))
     return (
         f"<p>This report compares {len(m)} TSO–DSO coordination model(s) run by "
