@@ -224,29 +224,32 @@ def _kpis(ri: ReportInput) -> str:
 
 
 def _cost_reconciliation(ri: ReportInput) -> str:
-    """Per model: procurement in the chart, total cost in the KPI table, and the difference
-    (unresolved violations and emergencies priced at the study's penalties)."""
+    """Per model: the chart's total, the KPI table's total cost and their difference (0 up to
+    rounding: the chart stacks the components of total cost)."""
     if "total_cost" not in ri.kpis.columns:
         return ""
-    proc = ri.cost_by_actor.groupby("model_id")["cost_eur"].sum()
+    chart = ri.cost_by_actor.groupby("model_id")["cost_eur"].sum()
     rows = []
     for m, total in zip(ri.model_ids, ri.kpis["total_cost"], strict=True):
-        p = float(proc.get(m, 0.0))
+        p = float(chart.get(m, 0.0))
         t = float(total)
         rows.append([escape(m), f"{p:,.0f}", f"{t:,.0f}", f"{t - p:,.0f}"])
-    header = ["model", "procurement (chart) EUR", "total cost (KPI table) EUR", "difference EUR"]
+    header = ["model", "chart total EUR", "total cost (KPI table) EUR", "difference EUR"]
     return (
-        "<p>The chart shows procurement only. The KPI table's <b>total cost</b> adds the "
-        "unresolved violations and emergencies priced at the study's penalties; the difference "
-        "is that penalty part:</p>" + _table(header, rows)
+        "<p>The chart's total is the KPI table's <b>total cost</b>: procurement by buyer + "
+        "redispatch + availability + violation penalty + energy not served. Exogenous cost "
+        "(shedding an event imposes on every model) and operation cost are outside it.</p>"
+        + _table(header, rows)
     )
 
 
 def _costs(ri: ReportInput) -> str:
     body = _read(
-        "procurement cost only: one bar per model, split by who buys flexibility (TSO, each DSO, "
-        "platform, ...); negative parts are income. The black diamond is the model's procurement "
-        "total, <b>not</b> the KPI table's total cost (see the table below the chart)."
+        "total cost: one bar per model, split by who bears it — the flexibility each buyer "
+        "activated (TSO, each DSO, platform, ...), the TSO's redispatch, availability payments, "
+        "the penalty for violations left after validation and energy not served at the value "
+        "of lost load; negative parts are income. The black diamond is the total, equal to "
+        "the KPI table's total cost (see the table below the chart)."
     ) + _figure_or_note(
         ri,
         "cost_by_actor",
@@ -346,6 +349,34 @@ def _messages(ri: ReportInput) -> str:
     )
 
 
+def _imbalance_note(ri: ReportInput) -> str:
+    """Who pays whom in imbalance settlement, and why it dwarfs procurement
+    (docs/settlement.md, "Imbalance in a comparison")."""
+    k = ri.kpis
+    if "imbalance_paid_by_brps_eur" not in k.columns:
+        return ""
+    rows = [
+        [escape(str(r["model_id"]))]
+        + [
+            format_value(c, r[c]) if c in k.columns else "–"
+            for c in ("imbalance_mwh", "imbalance_paid_by_brps_eur", "procurement_cost")
+        ]
+        for _, r in k.iterrows()
+    ]
+    header = ["model", "imbalance MWh", "imbalance paid by BRPs EUR", "procurement EUR"]
+    return (
+        "<p><b>Imbalance is not a cost of coordination.</b> Each seller's balance responsible "
+        "party (BRP: its aggregator) declared a position (its intraday forecast); the meter "
+        "shows something else — forecast error of its whole portfolio plus any flexibility not "
+        "delivered. The BRP pays the TSO (the imbalance counterparty) for that gap at the "
+        "single imbalance price (day-ahead price, plus the marginal TSO bid when the system is "
+        "short). Procurement pays only a service price for the small volume activated, so "
+        "imbalance can be hundreds of times larger. It is a transfer between BRPs and the "
+        "TSO, shown in the settlement and not in total cost.</p>"
+        + _table(header, rows)
+    )
+
+
 def _settlement(ri: ReportInput) -> str:
     out = _read(
         "net money over the day per actor type (TSO, DSO, platform, aggregator/FSP, DER owner, "
@@ -361,6 +392,7 @@ def _settlement(ri: ReportInput) -> str:
         for m, v in zip(ri.model_ids, net.to_numpy(), strict=True)
     ]
     out += _figure_html(settlement_by_type(ri), "fig-settlement")
+    out += _imbalance_note(ri)
     out += (
         "<p>Sum of all statements per model (zero when every payer and payee, congestion rent "
         "included, is a party):</p>" + _table(["model", "net EUR"], rows)
