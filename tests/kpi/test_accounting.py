@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tdcoord.comparison.report_input import cost_parts
 from tdcoord.comparison.run import Comparison, run_comparison
 from tdcoord.coordination.schemes import run_scheme
 from tdcoord.coordination.validation import VIOLATION_COLUMNS, validate_outcome
@@ -45,6 +46,12 @@ def test_total_is_the_sum_of_components_for_every_model(small: Comparison) -> No
         assert k["energy_not_served_eur"] == pytest.approx(
             k["energy_not_served_mwh"] * voll + endo
         )
+
+
+def test_cost_chart_total_is_the_kpi_total(small: Comparison) -> None:
+    for run in small.runs:
+        parts = cost_parts(run)
+        assert parts["cost_eur"].sum() == pytest.approx(run.kpis["total_cost"], rel=1e-12)
 
 
 def test_exogenous_shedding_is_the_same_in_every_model(small: Comparison) -> None:

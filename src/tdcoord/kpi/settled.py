@@ -18,6 +18,8 @@ Added keys (design doc "KPIs for comparing models"):
 * ``exogenous_cost_eur`` — 0 without events;
 * ``ex_ante_cost_eur`` — the model's day-ahead dispatch costed with the central clearing's
   objective (:mod:`tdcoord.kpi.ex_ante`), when the caller computed it;
+* ``operation_cost_eur``, ``market_operators_count`` — the actors' cost of running the model
+  (:mod:`tdcoord.kpi.operation`; apart from ``total_cost``), when the caller computed them;
 * ``wall_s`` — the model's wall time (s).
 """
 
@@ -59,6 +61,7 @@ def model_kpis(
     voll_eur_per_mwh: float,
     wall_s: float,
     ex_ante_cost_eur: float | None = None,
+    operation: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every KPI of one compared model (keys: :data:`tdcoord.kpi.metrics.KPI_KEYS` then the
     keys of the module docstring, in that order)."""
@@ -77,6 +80,7 @@ def model_kpis(
     with_totals(k)
     if ex_ante_cost_eur is not None:
         k["ex_ante_cost_eur"] = ex_ante_cost_eur
+    k.update(operation or {})
     k["wall_s"] = wall_s
     return k
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from tdcoord.coordination.catalogue import ModelEntry, get_model
 from tdcoord.kpi.ex_ante import ex_ante_cost_eur
+from tdcoord.kpi.operation import operation_kpis
 from tdcoord.kpi.settled import model_kpis
 from tdcoord.pipeline.day import run_model_day, stage_case
 from tdcoord.pipeline.settle import settle_model
@@ -54,6 +55,11 @@ def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
         voll_eur_per_mwh=shared.penalties.voll_eur_per_mwh,
         wall_s=wall_s,
         ex_ante_cost_eur=ex_ante,
+        operation=operation_kpis(
+            md.outcome.messages.to_frame(),
+            shared.spec.operation_costs,
+            shared.day.n_intervals * shared.day.dt_h,
+        ),
     )
     return ModelRun(entry, md, settlement, log, wall_s, kpis)
 

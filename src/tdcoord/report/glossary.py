@@ -278,6 +278,13 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "operator + data exchange per message, from the study's operation_costs (default 0: no "
         "published source). Reported apart from total cost.",
     ),
+    "market_operators_count": KpiInfo(
+        "Market operators",
+        "count",
+        None,
+        "Actors that receive offers and clear a market in the model (TSO, DSOs, platform); "
+        "the basis of the market-operation part of operation cost.",
+    ),
     "worst_state": KpiInfo(
         "Worst operating state",
         "",

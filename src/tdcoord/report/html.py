@@ -62,7 +62,7 @@ code{background:#f1f1f1;padding:0 3px}
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("kpis", "KPI table"),
-    ("costs", "Procurement by buyer"),
+    ("costs", "Total cost by who bears it"),
     ("maps", "Price maps"),
     ("interface", "Interface flows"),
     ("voltages", "Voltages"),
