@@ -48,6 +48,10 @@ def test_committed_redispatch_carries_into_the_next_stage(shared: SharedDay) -> 
     st = clear_stage(shared, "au.sip", "real_time", st).state
     ev = answer_events(shared, get_model("au.sip"), st.done_mw, st.plan_mw, st.redispatch_mw)
     assert len(ev.outcomes) == len(shared.events) > 0
+    # the accounting KPI is the outcome's public value (kpi.metrics costs it from the buyers)
+    assert md.kpis["transmission_redispatch_eur"] == pytest.approx(
+        md.outcome.transmission_redispatch_eur, abs=1e-6
+    )
     assert md.outcome.transmission_redispatch_eur == pytest.approx(
         sum(o.transmission_redispatch_eur for o in md.stages.values())
         + sum(o.transmission_redispatch_eur for o in ev.outcomes.values())
