@@ -2,17 +2,19 @@
 (``tests/comparison/small_study.yaml``), played through the HTTP API — DERs and portfolios
 registered, prequalified, the TSO's need posted, the study's offers posted as orders, the gate
 closed, the clearing run as a job — gives the same dispatch (activation per offer step and
-interval) and the same LMPs and DLMPs as ``compare`` for model ``eu.central``, bit for bit."""
+interval) and the same LMPs and DLMPs as ``compare`` for model ``eu.central``, bit for bit (with
+transmission generators offering no redispatch: they are no session participants)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tdcoord.comparison.run import run_comparison
+from tdcoord.pipeline import clear_stage
 from tests.service.conftest import Env, make_env, small_engine
 from tests.service.flow import play_stage
 
@@ -37,8 +39,11 @@ def test_platform_equals_compare(open_env: Env) -> None:
     summary = env.ok("GET", f"/api/v1/sessions/{sid}/summary", "mo")
     prices = env.ok("GET", f"/api/v1/sessions/{sid}/prices", "fsp1")
 
-    study = small_engine().study
-    ref = run_comparison(study, [MODEL]).runs[0].day.stages["day_ahead"]
+    # a platform session clears the orders posted to it: transmission generators are no
+    # session participants, so the reference is compare's day-ahead stage with generators
+    # offering no redispatch (SharedDay.redispatch_markup_eur_per_mwh None)
+    quiet = dataclasses.replace(small_engine().shared, redispatch_markup_eur_per_mwh=None)
+    ref = clear_stage(quiet, MODEL, "day_ahead").outcome
     got = np.array(summary["activation_mw"], dtype=np.float64)
     assert got.shape == ref.activation_mw.shape
     assert np.array_equal(got, ref.activation_mw)
