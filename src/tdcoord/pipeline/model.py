@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from tdcoord.coordination.catalogue import ModelEntry, get_model
 from tdcoord.kpi.settled import model_kpis
 from tdcoord.pipeline.day import run_model_day
+from tdcoord.pipeline.prices import DAY_PRICE_COLUMNS, day_prices
 from tdcoord.pipeline.settle import settle_model
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.settlement.run import Settlement
@@ -31,6 +34,10 @@ class ModelRun:
     events: EventLog | None
     wall_s: float
     kpis: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: Every price of the day (:func:`tdcoord.pipeline.prices.day_prices`).
+    prices: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=list(DAY_PRICE_COLUMNS))
+    )
 
 
 def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
@@ -39,7 +46,8 @@ def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
     entry = get_model(model) if isinstance(model, str) else model
     t1 = time.perf_counter()
     md = run_model_day(shared, entry)
-    settlement = settle_model(shared, md)
+    prices = day_prices(shared, md)
+    settlement = settle_model(shared, md, prices)
     log = apply_events(shared.day, md, shared.events) if shared.events else None
     wall_s = time.perf_counter() - t1
     kpis = model_kpis(
@@ -50,7 +58,7 @@ def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
         voll_eur_per_mwh=shared.penalties.voll_eur_per_mwh,
         wall_s=wall_s,
     )
-    return ModelRun(entry, md, settlement, log, wall_s, kpis)
+    return ModelRun(entry, md, settlement, log, wall_s, kpis, prices)
 
 
 def run_one_model(shared: SharedDay, entry: ModelEntry) -> ModelRun:
