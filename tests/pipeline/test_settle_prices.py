@@ -17,7 +17,12 @@ from tdcoord.market.rules import load_preset
 from tdcoord.pipeline import SharedDay, build_shared_day, run_model_day
 from tdcoord.pipeline.prices import DAY_PRICE_COLUMNS, day_prices
 from tdcoord.pipeline.settle import settle_model, settlement_inputs
-from tdcoord.pipeline.settle_prices import offer_locations, seller_size_mw, zone_prices
+from tdcoord.pipeline.settle_prices import (
+    offer_locations,
+    priced_stages,
+    seller_size_mw,
+    zone_prices,
+)
 from tdcoord.simulation.timeline import ModelDay
 from tdcoord.study import load_study
 from tdcoord.study.load import validate_study
@@ -117,9 +122,8 @@ def test_dlmp_pricing_pays_each_node_its_dlmp(
     assert len(dist)
     node, _ = offer_locations(day.case, shared.offers)
     tot = prices[prices["component"] == "total"].set_index(["stage", "interval", "node"])
-    keys = list(
-        zip(dist["stage"], dist["interval"], node[dist["offer_row"].to_numpy()], strict=True)
-    )
+    stage = priced_stages(dist["stage"].tolist(), prices)
+    keys = list(zip(stage, dist["interval"], node[dist["offer_row"].to_numpy()], strict=True))
     dlmp = tot["price_eur_per_mwh"].reindex(keys).to_numpy()
     found = np.isfinite(dlmp)
     assert found.any()
@@ -141,7 +145,9 @@ def test_ercot_load_zone_basis_below_10_mw(
     sizes = seller_size_mw(shared.offers)
     assert max(sizes[d] for d in dist["der_id"]) < 10.0  # every seller is small: load zone
     zones = zone_prices(day.case, prices).set_index(["stage", "interval"])["zone_eur_per_mwh"]
-    z = zones.reindex(list(zip(dist["stage"], dist["interval"], strict=True))).to_numpy()
+    stage = priced_stages(dist["stage"].tolist(), prices)
+    assert "real_time" in stage and not dist["stage"].isin(stage).all()  # events re-cleared
+    z = zones.reindex(list(zip(stage, dist["interval"], strict=True))).to_numpy()
     cap, floor = 5000.0, -250.0  # the ERCOT preset's offer cap and floor
     expected = np.clip(dist["direction"].to_numpy() * z, floor, cap)
     np.testing.assert_allclose(dist["seller_price_eur_per_mwh"], expected)

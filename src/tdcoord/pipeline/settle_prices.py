@@ -10,7 +10,8 @@ priority and pricing (``docs/settlement.md``).
 * **pricing**: ``pay_as_bid`` / ``pay_as_clear`` for every product, else the preset's rule per
   product; ``dlmp``: every activation of a distribution-connected offer at the total DLMP of its
   node in the stage that bought it (:func:`tdcoord.pipeline.prices.day_prices`; where no
-  clearing of that stage modelled the feeder, the LMP handed down to its interface), and at the
+  clearing of that stage modelled the feeder, the LMP handed down to its interface; an event's
+  real-time re-clear at the real-time stage's prices), and at the
   load-zone price where the preset's price basis for the seller's size is ``load_zone`` (ERCOT
   below 10 MW; :mod:`tdcoord.settlement.locational`). Transmission-connected offers keep their
   preset rule.
@@ -29,6 +30,7 @@ from tdcoord.market.rules import Preset
 from tdcoord.pipeline.prices import ENERGY_MARKET_STAGE
 from tdcoord.settlement.locational import LOAD_ZONE, locational_prices
 from tdcoord.settlement.settle import pricing_by_row, seller_prices
+from tdcoord.simulation.timeline import MARKET_STAGES
 from tdcoord.study.schema import SettlementSpec
 from tdcoord.types import FloatArray
 
@@ -127,6 +129,13 @@ def offer_locations(case: ClearingCase, offers: OfferBook) -> tuple[np.ndarray, 
     return node, bus
 
 
+def priced_stages(stage: Sequence[str], prices: pd.DataFrame) -> list[str]:
+    """Per activation row the stage whose prices settle it: its own, or for an event's real-time
+    re-clear (``event:<k>:<kind>``, whose prices the day does not keep) the real-time stage's."""
+    known = set(prices["stage"].astype(str))
+    return [s if s in known else MARKET_STAGES[-1] for s in stage]
+
+
 def _row_prices(
     case: ClearingCase, offers: OfferBook, acts: pd.DataFrame, prices: pd.DataFrame
 ) -> tuple[FloatArray, FloatArray]:
@@ -135,7 +144,7 @@ def _row_prices(
     f = offers.feeder[row]
     node_of, bus_of = offer_locations(case, offers)
     node, bus = node_of[row].tolist(), bus_of[row].tolist()
-    stage = acts["stage"].astype(str).tolist()
+    stage = priced_stages(acts["stage"].astype(str).tolist(), prices)
     t = acts["interval"].to_numpy(dtype=np.int64)
     nodal = _lookup(prices, stage, t, node)
     handed = _lookup(prices, stage, t, bus)
