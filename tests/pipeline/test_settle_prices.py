@@ -61,7 +61,10 @@ def test_day_prices_cover_every_stage_and_component(
     assert {"energy_market", "day_ahead", "intraday", "real_time"} <= set(prices["stage"])
     dist = prices[prices["node"].str.contains("/")]
     wide = dist.pivot_table(
-        index=["stage", "node", "interval"], columns="component", values="price_eur_per_mwh"
+        index=["stage", "node", "interval"],
+        columns="component",
+        values="price_eur_per_mwh",
+        observed=True,
     )
     parts = wide["energy"] + wide["loss"] + wide["congestion"] + wide["voltage"]
     np.testing.assert_allclose(wide["total"], parts, atol=1e-9, rtol=0)
@@ -177,3 +180,16 @@ def test_settlement_section_is_checked_before_any_build() -> None:
     assert ok.settlement.pricing == "dlmp"
     # an absent section leaves the study's dump (and its input hash) as before
     assert "settlement" not in validate_study(_study()).model_dump()
+
+
+def test_price_tables_of_two_models_concatenate_as_categories(
+    shared: SharedDay, prices: pd.DataFrame
+) -> None:
+    # categories come from the grid and the stages, not the rows: a TSO-only model's table
+    # (no DLMP rows) shares them, so the comparison's prices.csv stays compact in memory
+    other = day_prices(shared, run_model_day(shared, "au.sip"))
+    assert not other["node"].str.contains("/").any()
+    both = pd.concat([prices, other], ignore_index=True)
+    for col in ("stage", "node", "component"):
+        assert isinstance(both[col].dtype, pd.CategoricalDtype), col
+    assert both["node"].isna().sum() == 0 and both["stage"].isna().sum() == 0

@@ -48,6 +48,15 @@ def _long(labels: list[str], comps: dict[str, FloatArray]) -> pd.DataFrame:
     )
 
 
+def node_labels(case: ClearingCase) -> list[str]:
+    """Every price location of ``case``: ``bus:<id>`` per transmission bus, then
+    ``<feeder id>/<node id>`` per feeder node (the ``node`` values of :func:`stage_prices`)."""
+    tr = case.grid.transmission
+    buses = [] if tr is None else [f"bus:{int(b)}" for b in tr.buses.id]
+    nodes = [f"{fd.id}/{int(n)}" for fd in case.grid.feeders for n in fd.nodes.id]
+    return buses + nodes
+
+
 def lmp_components(case: ClearingCase, lmp_eur_per_mwh: FloatArray) -> dict[str, FloatArray]:
     """``total``, ``energy``, ``congestion`` of transmission LMPs ``(n_bus, T)`` (module doc)."""
     tr = case.grid.transmission

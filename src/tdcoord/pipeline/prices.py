@@ -5,13 +5,19 @@ clearings modelled, the DLMPs with the interface LMP handed down as the root pri
 (:func:`tdcoord.coordination.price_table.stage_prices`); a stage without a transmission price
 hands down the day-ahead energy market's LMP. The day-ahead energy market's own LMPs come first
 as stage ``energy_market`` (energy, congestion, total).
+
+``stage``, ``node`` and ``component`` are categorical with categories fixed by the grid and the
+day's stages (not by the rows), so the tables of all models of one comparison share them and
+concatenate without turning into strings (``prices.csv`` has millions of rows on the default
+study).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from tdcoord.coordination.price_table import PRICE_COLUMNS, lmp_prices, stage_prices
+from tdcoord.coordination.price_table import PRICE_COLUMNS, lmp_prices, node_labels, stage_prices
+from tdcoord.coordination.prices import DLMP_COMPONENTS
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.simulation.timeline import ModelDay
 
@@ -31,6 +37,15 @@ def day_prices(shared: SharedDay, md: ModelDay) -> pd.DataFrame:
     for stage, outcome in md.stages.items():
         frames.append(stage_prices(md.case, outcome, market_lmp).assign(stage=stage))
     frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in DAY_PRICE_COLUMNS})
-    return pd.concat(frames, ignore_index=True)[list(DAY_PRICE_COLUMNS)]
+    if frames:
+        out = pd.concat(frames, ignore_index=True)[list(DAY_PRICE_COLUMNS)]
+    else:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in DAY_PRICE_COLUMNS})
+    categories = {
+        "stage": [ENERGY_MARKET_STAGE, *md.stages],
+        "node": node_labels(md.case),
+        "component": list(DLMP_COMPONENTS),
+    }
+    for col, cats in categories.items():
+        out[col] = pd.Categorical(out[col], categories=cats)
+    return out

@@ -102,7 +102,7 @@ def zone_prices(case: ClearingCase, prices: pd.DataFrame) -> pd.DataFrame:
     labels = pd.Index([f"bus:{int(b)}" for b in tr.buses.id])
     tot = prices[(prices["component"] == "total") & prices["node"].isin(labels)]
     frames = []
-    for stage, g in tot.groupby("stage", sort=False):
+    for stage, g in tot.groupby("stage", sort=False, observed=True):
         table = g.pivot(index="node", columns="interval", values="price_eur_per_mwh")
         lmp = table.reindex(index=labels, columns=range(T)).to_numpy(dtype=np.float64)
         z = (lmp * w).sum(axis=0) / w.sum(axis=0)
