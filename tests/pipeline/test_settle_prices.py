@@ -193,3 +193,33 @@ def test_price_tables_of_two_models_concatenate_as_categories(
     for col in ("stage", "node", "component"):
         assert isinstance(both[col].dtype, pd.CategoricalDtype), col
     assert both["node"].isna().sum() == 0 and both["stage"].isna().sum() == 0
+
+
+def test_ercot_sellers_at_or_above_the_threshold_are_paid_nodal(
+    shared: SharedDay, day: ModelDay, prices: pd.DataFrame
+) -> None:
+    # the same ERCOT preset with its 10 MW threshold lowered below every seller: nodal basis
+    ercot = load_preset("ercot")
+    part = ercot.participation
+    below = part.der_price_basis_below
+    assert below is not None
+    low = below.model_copy(update={"value": 0.0})
+    preset = ercot.model_copy(
+        update={"participation": part.model_copy(update={"der_price_basis_below": low})}
+    )
+    nodal_ercot = dataclasses.replace(_with(shared, "ercot", pricing="dlmp"), preset=preset)
+    zone = settlement_inputs(_with(shared, "ercot", pricing="dlmp"), day, prices).activations
+    nodal = settlement_inputs(nodal_ercot, day, prices).activations
+    dist = shared.offers.feeder[nodal["offer_row"].to_numpy()] >= 0
+    node, _ = offer_locations(day.case, shared.offers)
+    tot = prices[prices["component"] == "total"].set_index(["stage", "interval", "node"])
+    stage = priced_stages(nodal["stage"].tolist(), prices)
+    keys = list(zip(stage, nodal["interval"], node[nodal["offer_row"].to_numpy()], strict=True))
+    dlmp = tot["price_eur_per_mwh"].reindex(keys).to_numpy()
+    found = dist & np.isfinite(dlmp)
+    assert found.any()
+    expected = np.clip(nodal["direction"].to_numpy() * dlmp, -250.0, 5000.0)[found]
+    np.testing.assert_allclose(nodal["seller_price_eur_per_mwh"].to_numpy()[found], expected)
+    assert not np.allclose(
+        nodal["seller_price_eur_per_mwh"][dist], zone["seller_price_eur_per_mwh"][dist]
+    )
