@@ -59,10 +59,13 @@ def schedule_exchange(
 class DayAheadMarket:
     """The day-ahead energy market's result: generator schedule ``(n_gen, T)`` and the
     demand-weighted system price per interval ``(T,)`` — the reference price of imbalance
-    settlement (:mod:`tdcoord.settlement.imbalance_price`)."""
+    settlement (:mod:`tdcoord.settlement.imbalance_price`); and the nodal LMPs ``(n_bus, T)``,
+    the energy price handed to the DSOs at the T–D interfaces where a stage has no
+    transmission price of its own (:mod:`tdcoord.coordination.price_table`)."""
 
     schedule_mw: FloatArray
     price_eur_per_mwh: FloatArray
+    lmp_eur_per_mwh: FloatArray | None = None
 
 
 def day_ahead_market(day: Day, *, nodal: bool) -> DayAheadMarket:
@@ -110,7 +113,9 @@ def day_ahead_market(day: Day, *, nodal: bool) -> DayAheadMarket:
         total > 0, (lmp * weight).sum(axis=1) / np.where(total > 0, total, 1.0), lmp.mean(axis=1)
     )
     return DayAheadMarket(
-        np.asarray(res.dispatch_mw.T, dtype=np.float64), np.asarray(price, dtype=np.float64)
+        np.asarray(res.dispatch_mw.T, dtype=np.float64),
+        np.asarray(price, dtype=np.float64),
+        np.asarray(lmp.T, dtype=np.float64),
     )
 
 

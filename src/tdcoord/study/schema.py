@@ -22,6 +22,10 @@
     compare:                                  # docs/compare.md
       models: [au.sip, eu.local, eu.common]   # catalogue ids, or "all"
       seed: 0
+    settlement:                               # docs/settlement.md (optional)
+      pricing: dlmp                           # or pay_as_bid | pay_as_clear
+      baseline: metered_schedule              # default: the preset's baseline method
+      stacking_priority: [dso, platform, tso] # value stacking order of buyer kinds
     limits: {max_intervals: 2976}             # safety bounds (tdcoord.limits)
 
 Every number is finite (``allow_inf_nan=False`` on every model) and within the range its
@@ -289,8 +293,27 @@ class CompareSpec(BaseModel):
     operation_costs: OperationCostSpec = Field(default_factory=OperationCostSpec)
 
 
+class SettlementSpec(BaseModel):
+    """How every model's day is settled (``docs/settlement.md``); each key overrides the
+    preset's default.
+
+    ``pricing``: ``pay_as_bid`` or ``pay_as_clear`` for every product (default: the preset's rule
+    per product), or ``dlmp`` — distribution flexibility at the DLMP of its node in the stage
+    that bought it (seed 000 §1.4), the rest under the preset's rule; ``baseline``: a
+    registered baseline method (default: the preset's ``settlement.baseline``, else
+    ``metered_schedule``); ``stacking_priority``: the buyer kinds in the order value stacking
+    honours them, e.g. ``[tso, dso, platform]`` (default: the preset's, else
+    ``[dso, platform, tso]``). Names are checked by :mod:`tdcoord.study.checks`.
+    """
+
+    model_config = STRICT
+    pricing: Literal["pay_as_bid", "pay_as_clear", "dlmp"] | None = None
+    baseline: str | None = Field(default=None, min_length=1)
+    stacking_priority: list[str] | None = Field(default=None, min_length=1)
+
+
 class Study(BaseModel):
-    """A study file: name, grid, fleet, market, compare and (optional) limits."""
+    """A study file: name, grid, fleet, market, compare, (optional) settlement and limits."""
 
     model_config = STRICT
     name: str = Field(min_length=1)
@@ -298,6 +321,9 @@ class Study(BaseModel):
     fleet: FleetSpec = FleetSpec()
     market: MarketSpec = MarketSpec()
     compare: CompareSpec = Field(default_factory=CompareSpec)
+    settlement: SettlementSpec = Field(
+        default_factory=SettlementSpec, exclude_if=lambda v: v == SettlementSpec()
+    )
     limits: dict[str, int] = Field(default_factory=dict, exclude_if=lambda v: not v)
     """Overrides of the safety bounds of :mod:`tdcoord.limits` (``max_intervals``, …)."""
 
