@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase, Penalties
 from tdcoord.coordination.injectors import prior_from_activation
+from tdcoord.coordination.margins import Margins
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Outcome, worst_status
 from tdcoord.coordination.validation import ValidationReport
@@ -144,10 +145,11 @@ def clearing_case(
     gen_schedule_mw: FloatArray,
     penalties: Penalties,
     needs: GivenNeeds | None = None,
+    margins: Margins | None = None,
 ) -> ClearingCase:
     """The clearing case of one stage: the day's grid at operating point ``point``, the offers
     left, the day-ahead schedule and the needs (the TSO need from :func:`tso_need_mw` unless the
-    study gives it)."""
+    study gives it), with the study's security ``margins`` (default :class:`Margins`)."""
     given = needs or GivenNeeds()
     return ClearingCase(
         grid=day.grid,
@@ -162,6 +164,7 @@ def clearing_case(
         ),
         penalties=penalties,
         dso_need_mw=given.dso_mw,
+        margins=margins or Margins(),
     )
 
 

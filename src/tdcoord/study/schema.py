@@ -263,6 +263,16 @@ class NeedsSpec(BaseModel):
         return self
 
 
+class MarginSpec(BaseModel):
+    """Security margins of the clearings' linearised feeder model
+    (:mod:`tdcoord.coordination.margins`): ratings used at ``1 - rating_frac``, voltage limits
+    tightened by ``voltage_pu``. Set them above the LinDistFlow error of the study's feeders."""
+
+    model_config = STRICT
+    rating_frac: float = Field(default=0.03, ge=0, lt=0.5)
+    voltage_pu: float = Field(default=0.005, ge=0, le=0.1)
+
+
 class CompareSpec(BaseModel):
     """How ``tdcoord compare`` runs a study.
 
@@ -274,7 +284,8 @@ class CompareSpec(BaseModel):
     :data:`tdcoord.simulation.forecast.DEFAULT_SIGMA`; 0: perfect forecasts); ``validation``:
     ``ac`` (pandapower on every feeder) or ``dc``; ``penalties``; ``events``
     (docs/simulation.md); ``needs``; ``operation_costs`` (each actor's cost of running the
-    model, defaults 0).
+    model, defaults 0); ``security_margins`` (the clearings' margins on the linearised feeder
+    model, :class:`MarginSpec`).
     """
 
     model_config = STRICT
@@ -291,6 +302,7 @@ class CompareSpec(BaseModel):
     events: list[dict[str, Any]] = Field(default_factory=list)
     needs: NeedsSpec = Field(default_factory=NeedsSpec)
     operation_costs: OperationCostSpec = Field(default_factory=OperationCostSpec)
+    security_margins: MarginSpec = Field(default_factory=MarginSpec)
 
 
 class SettlementSpec(BaseModel):
