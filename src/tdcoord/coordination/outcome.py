@@ -21,6 +21,7 @@ import pandas as pd
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import SLACK_COLUMNS
 from tdcoord.coordination.messages import MessageLog
+from tdcoord.coordination.prices import DlmpParts
 from tdcoord.types import FloatArray
 
 STATUSES = ("optimal", "optimal_with_slacks", "infeasible", "not_converged")
@@ -63,6 +64,10 @@ class Outcome:
     #: down at markup − marginal cost; :func:`redispatch_cost_eur`), €; part of
     #: ``cost_by_buyer_eur["tso"]``.
     transmission_redispatch_eur: float = 0.0
+    #: Per feeder: the DLMP's network components and loss factors of the clearing that priced
+    #: it (None where no clearing modelled the feeder); the root price is handed down by
+    #: :func:`tdcoord.coordination.price_table.stage_prices` (seed 000 §1.4).
+    dlmp_parts: tuple[DlmpParts | None, ...] = ()
 
     @property
     def procurement_cost_eur(self) -> float:
@@ -136,6 +141,7 @@ class Cleared:
     dlmp_eur_per_mwh: dict[int, FloatArray] | None = None
     slacks: Sequence[pd.DataFrame] = ()
     interface_schedule_mw: FloatArray | None = None
+    dlmp_parts: dict[int, DlmpParts] | None = None
 
 
 def redispatch_cost_eur(case: ClearingCase, red: FloatArray) -> float:
@@ -202,6 +208,7 @@ def make_outcome(
         compute_s=c.compute_s,
         iterations=c.iterations,
         transmission_redispatch_eur=rc,
+        dlmp_parts=tuple((c.dlmp_parts or {}).get(f) for f in range(case.n_feeders)),
     )
 
 

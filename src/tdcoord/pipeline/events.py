@@ -159,14 +159,17 @@ def realtime_case(
     (``SharedDay.redispatch_markup_eur_per_mwh``)."""
     day, offers, markup = sh.day, sh.offers, sh.redispatch_markup_eur_per_mwh
     schedule = sh.market.schedule_mw
-    base = clearing_case(day, day.actual, offers, schedule, sh.penalties, sh.needs, markup)
+    base = clearing_case(
+        day, day.actual, offers, schedule, sh.penalties, sh.needs, markup, margins=sh.margins
+    )
     point = committed_point(day.points["real_time"], base, done_mw)
     left = np.maximum(offers.quantity_mw - done_mw, 0.0)
     left = rescaled_quantities(offers, sh.members, left, day.flexibility, residual)
     if redispatch_mw is not None:
         schedule = schedule + redispatch_mw
     return clearing_case(
-        day, point, offers.with_quantity(left), schedule, sh.penalties, sh.needs, markup
+        day, point, offers.with_quantity(left), schedule, sh.penalties, sh.needs, markup,
+        margins=sh.margins,
     )
 
 
