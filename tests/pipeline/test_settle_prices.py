@@ -149,7 +149,11 @@ def test_ercot_load_zone_basis_below_10_mw(
     assert max(sizes[d] for d in dist["der_id"]) < 10.0  # every seller is small: load zone
     zones = zone_prices(day.case, prices).set_index(["stage", "interval"])["zone_eur_per_mwh"]
     stage = priced_stages(dist["stage"].tolist(), prices)
-    assert "real_time" in stage and not dist["stage"].isin(stage).all()  # events re-cleared
+    events = dist["stage"].astype(str).str.startswith("event:")
+    # events' re-clears are priced at real time (the buyers rule may leave the small study with
+    # no distribution activation in an event: the TSO may not buy its congestion_dso)
+    assert not events.any() or "real_time" in stage
+    assert not dist["stage"][events].isin(stage).any()
     z = zones.reindex(list(zip(stage, dist["interval"], strict=True))).to_numpy()
     cap, floor = 5000.0, -250.0  # the ERCOT preset's offer cap and floor
     expected = np.clip(dist["direction"].to_numpy() * z, floor, cap)
