@@ -143,7 +143,7 @@ def build_shared_day(study: Study) -> SharedDay:
     T, dt = study.fleet.n_intervals, study.fleet.dt_h
     day = build_day(
         grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed,
-        forecast_config=scaled_forecast_config(spec.forecast_error_scale),
+        forecast_config=scaled_forecast_config(spec.forecast_error_scale), date=study.fleet.date,
     )
     events = load_events(spec.events, day)  # bad events and needs fail before any solver call
     needs = given_needs(spec, day)

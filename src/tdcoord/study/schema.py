@@ -32,6 +32,7 @@ a SimBench grid, delay shorter than the day, sizes within :mod:`tdcoord.limits`)
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -128,6 +129,9 @@ class FleetSpec(BaseModel):
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     n_aggregators: int = Field(default=3, ge=0)
     season: Literal["winter", "summer"] = "winter"
+    date: dt.date | None = None
+    """A calendar day: its SimBench profiles (load shapes, PV) replace the season's standard
+    shapes (:mod:`tdcoord.der.fleet_profiles`); only month and day matter (SimBench's 2016)."""
     latitude_deg: float = Field(default=50.0, ge=-90, le=90)
     feeders: Literal["all"] | list[int] = "all"
     n_intervals: int = Field(default=96, ge=1)
