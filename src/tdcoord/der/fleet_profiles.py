@@ -145,6 +145,14 @@ def pv_shape(
     return _resample(date_shape("pv", date), n_intervals, dt_h)
 
 
+def study_date(season: str, date: dt.date | None = None) -> dt.date:
+    """The calendar day of a study day: ``date`` when given, else the season's nominal day of
+    SimBench's 2016 (:data:`SEASONS`: 15 January, 14 July), the label of the standard shapes."""
+    if date is not None:
+        return date
+    return dt.date(2016, 1, 1) + dt.timedelta(days=SEASONS[season][0] - 1)
+
+
 def outdoor_temperature_c(
     n_intervals: int = 96, dt_h: float = 0.25, *, season: Season = "winter"
 ) -> FloatArray:
