@@ -45,7 +45,7 @@ def test_a_bad_study_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_large_study_is_national_scale() -> None:
-    """scenarios/large.yaml: ~2,000 transmission buses, ~1,000 feeders (one per load bus)."""
+    """scenarios/large.yaml: 2,000 transmission buses, ~1,000 feeders (>= 1 per load bus)."""
     result = runner.invoke(app, ["grid", "info", str(LARGE), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -53,6 +53,6 @@ def test_large_study_is_national_scale() -> None:
     assert spec.grid.transmission is not None
     n_load_buses = len(load_buses(load_grid(spec.grid.transmission).transmission))
     assert data["buses"] == 2000 and data["kind"] == "coupled"
-    assert data["feeders"] == n_load_buses == data["interfaces"]
-    assert 900 <= data["feeders"] <= 1100
+    assert data["interfaces"] == data["feeders"] >= n_load_buses == 1010
+    assert 1000 <= data["feeders"] <= 1300  # about 1,000: 1,259 (per_bus: auto)
     assert spec.fleet.phase == "subsequent_phase"
