@@ -89,6 +89,7 @@ def study_with_feeders(path: Path, n_buses: int | None) -> Any:
 
 
 def numba_used() -> bool:
+    """Whether numba is importable (pandapower uses it only when also asked to)."""
     try:
         import numba  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
@@ -97,6 +98,8 @@ def numba_used() -> bool:
 
 
 def run(path: Path, model: str, n_buses: int | None) -> dict[str, Any]:
+    import numpy as np
+
     from tdcoord.pipeline.model import run_model
     from tdcoord.pipeline.shared import build_shared_day
 
@@ -111,10 +114,16 @@ def run(path: Path, model: str, n_buses: int | None) -> dict[str, Any]:
     t2 = time.perf_counter()
     grid = shared.grid
     assert grid is not None
+    from tdcoord.coordination.network_model import transmission_model
+    from tdcoord.pipeline.day import day_case
+
+    tm = transmission_model(day_case(shared))
     return {
+        "rated_lines": int(np.isfinite(tm.rating_mw).sum()),
+        "monitored_lines": int(tm.line_rows.size),
         "feeders": len(grid.feeders),
         "feeder_nodes": sum(f.n_node for f in grid.feeders),
-        "ders": len(shared.day.fleet.models),
+        "ders": len(shared.day.fleet.der_id),
         "offers": len(shared.offers.quantity_mw),
         "shared_day_s": t1 - t0,
         "model_day_s": t2 - t1,
@@ -128,20 +137,81 @@ def run(path: Path, model: str, n_buses: int | None) -> dict[str, Any]:
     }
 
 
+def force_numba(on: bool) -> None:
+    """Every pandapower power flow with ``numba=on`` (the project passes ``numba=False``)."""
+    import pandapower as pp
+
+    real = pp.runpp
+
+    def runpp(net: Any, **kwargs: Any) -> Any:
+        kwargs["numba"] = on
+        return real(net, **kwargs)
+
+    pp.runpp = runpp
+
+
+def validation_only(path: Path, n_buses: int | None) -> dict[str, Any]:
+    """The shared day's stages, then AC validation of every feeder and interval at the actual
+    operating point with no activation (``ac_flows``): the validation alone, without clearing."""
+    import numpy as np
+
+    from tdcoord.coordination.injectors import prior_from_activation
+    from tdcoord.coordination.validation import ac_flows
+    from tdcoord.pipeline.day import day_case
+    from tdcoord.pipeline.shared import build_shared_day
+
+    TIMES.clear()
+    study = study_with_feeders(path, n_buses)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shared = build_shared_day(study)
+        case = day_case(shared)
+        prior = prior_from_activation(case, np.zeros((len(shared.offers.quantity_mw), case.n_periods)))
+        t0 = time.perf_counter()
+        flows = ac_flows(case, prior)
+        TIMES["ac_validation"] = time.perf_counter() - t0
+    return {
+        "feeders": case.n_feeders,
+        "feeder_nodes": sum(f.n_node for f in case.grid.feeders),
+        "intervals": case.n_periods,
+        "ders": len(shared.day.fleet.der_id),
+        "offers": len(shared.offers.quantity_mw),
+        "stages_s": dict(TIMES),
+        "not_converged": sum(not fl.converged for _, _, fl in flows),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "numba": numba_used(),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--study", default=str(ROOT / "scenarios" / "large.yaml"))
     ap.add_argument("--model", default="eu.central")
     ap.add_argument("--feeders", default="", help="load buses with a feeder, comma-separated")
     ap.add_argument("--json", default="")
+    ap.add_argument("--validation-only", action="store_true",
+                    help="shared day + AC validation of the baseline, no clearing")
+    ap.add_argument("--numba", choices=["on", "off"], default="",
+                    help="force pandapower's numba on or off (default: as the project runs)")
     args = ap.parse_args()
     instrument()
+    if args.numba:
+        force_numba(args.numba == "on")
+    if args.validation_only:
+        counts_v: list[int | None] = [int(x) for x in args.feeders.split(",") if x] or [None]
+        out = [validation_only(Path(args.study), n) for n in counts_v]
+        for r in out:
+            print(json.dumps(r), flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=1))
+        return
     counts: list[int | None] = [int(x) for x in args.feeders.split(",") if x] or [None]
     results = []
     for n in counts:
         r = run(Path(args.study), args.model, n)
         results.append(r)
-        print(f"{r['feeders']} feeders, {r['ders']} DERs, {r['offers']} offer steps: shared day "
+        print(f"{r['feeders']} feeders, {r['ders']} DERs, {r['offers']} offer steps, "
+              f"{r['monitored_lines']}/{r['rated_lines']} lines in the clearing: shared day "
               f"{r['shared_day_s']:.1f} s, model day {r['model_day_s']:.1f} s, peak RSS "
               f"{r['peak_rss_mb']:.0f} MB, numba {r['numba']}", flush=True)
         for k, v in r["stages_s"].items():

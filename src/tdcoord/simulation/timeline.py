@@ -139,6 +139,7 @@ def clearing_case(
     gen_schedule_mw: FloatArray,
     penalties: Penalties,
     needs: GivenNeeds | None = None,
+    monitor_loading: float | None = None,
 ) -> ClearingCase:
     """The clearing case of one stage: the day's grid at operating point ``point``, the offers
     left, the day-ahead schedule and the needs (the TSO need from :func:`tso_need_mw` unless the
@@ -157,6 +158,7 @@ def clearing_case(
         ),
         penalties=penalties,
         dso_need_mw=given.dso_mw,
+        monitor_loading=monitor_loading,
     )
 
 

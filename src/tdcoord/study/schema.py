@@ -291,6 +291,10 @@ class CompareSpec(BaseModel):
     events: list[dict[str, Any]] = Field(default_factory=list)
     needs: NeedsSpec = Field(default_factory=NeedsSpec)
     operation_costs: OperationCostSpec = Field(default_factory=OperationCostSpec)
+    monitor_loading: float | None = Field(default=None, ge=0, le=10)
+    """Critical branches: the clearing constrains only transmission branches whose baseline flow
+    reaches this share of their rating in some interval (None: every rated branch; validation
+    always checks every branch). For grids of thousands of branches (scenarios/large.yaml)."""
 
 
 class Study(BaseModel):
