@@ -137,11 +137,16 @@ def run(path: Path, model: str, n_buses: int | None) -> dict[str, Any]:
     }
 
 
+#: ``--numba`` of a validation-only run: "" as the project runs, "on", "off", or both in turn.
+NUMBA_MODES: list[str] = [""]
+
+
 def force_numba(on: bool) -> None:
     """Every pandapower power flow with ``numba=on`` (the project passes ``numba=False``)."""
     import pandapower as pp
 
-    real = pp.runpp
+    real = getattr(pp, "_tdcoord_real_runpp", pp.runpp)
+    pp._tdcoord_real_runpp = real
 
     def runpp(net: Any, **kwargs: Any) -> Any:
         kwargs["numba"] = on
@@ -167,9 +172,12 @@ def validation_only(path: Path, n_buses: int | None) -> dict[str, Any]:
         shared = build_shared_day(study)
         case = day_case(shared)
         prior = prior_from_activation(case, np.zeros((len(shared.offers.quantity_mw), case.n_periods)))
-        t0 = time.perf_counter()
-        flows = ac_flows(case, prior)
-        TIMES["ac_validation"] = time.perf_counter() - t0
+        for mode in NUMBA_MODES:  # back to back in one process: the same load for both
+            if mode:
+                force_numba(mode == "on")
+            t0 = time.perf_counter()
+            flows = ac_flows(case, prior)
+            TIMES[f"ac_validation{':numba_' + mode if mode else ''}"] = time.perf_counter() - t0
     return {
         "feeders": case.n_feeders,
         "feeder_nodes": sum(f.n_node for f in case.grid.feeders),
@@ -191,11 +199,13 @@ def main() -> None:
     ap.add_argument("--json", default="")
     ap.add_argument("--validation-only", action="store_true",
                     help="shared day + AC validation of the baseline, no clearing")
-    ap.add_argument("--numba", choices=["on", "off"], default="",
+    ap.add_argument("--numba", choices=["on", "off", "both"], default="",
                     help="force pandapower's numba on or off (default: as the project runs)")
     args = ap.parse_args()
     instrument()
-    if args.numba:
+    if args.numba == "both":
+        NUMBA_MODES[:] = ["off", "on", "off", "on"]
+    elif args.numba:
         force_numba(args.numba == "on")
     if args.validation_only:
         counts_v: list[int | None] = [int(x) for x in args.feeders.split(",") if x] or [None]
