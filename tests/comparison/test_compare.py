@@ -44,7 +44,7 @@ def test_compare_cli_writes_every_output(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text()
     assert all(m in html for m in models)
     for stem in ("kpis", "activations", "interface_flows", "violations", "messages",
-                 "settlement"):
+                 "settlement", "prices"):
         assert (tmp_path / f"{stem}.parquet").exists(), stem
         assert not (tmp_path / f"{stem}.csv").exists(), stem  # CSV only with --csv
     assert data["_meta"]["resolution"] == "PT1H"  # 24 hourly intervals

@@ -22,6 +22,8 @@ listed below by their CSV names; each is converted the same way, whatever its co
 ``violations.csv``           what AC/DC validation found after each model (model_id, network, …)
 ``messages.csv``             model_id, sender, receiver, messages, bytes
 ``settlement.csv``           model_id, party, counterparty, item, interval, mwh, amount_eur
+``prices.csv``               model, stage, interval, node, component, price_eur_per_mwh: every
+                             transmission LMP and DLMP computed (:mod:`tdcoord.pipeline.prices`)
 ``report.html``              the self-contained report (:mod:`tdcoord.report`)
 """
 
@@ -42,6 +44,16 @@ from tdcoord.der.fleet_profiles import study_date
 from tdcoord.json_output import write_json
 from tdcoord.provenance import provenance
 from tdcoord.table_output import iso_duration, table_meta, with_timestamp, write_table
+
+#: The columns of ``prices.csv`` (the issue 12 contract).
+PRICES_CSV_COLUMNS: tuple[str, ...] = (
+    "model",
+    "stage",
+    "interval",
+    "node",
+    "component",
+    "price_eur_per_mwh",
+)
 
 
 def comparison_provenance(c: Comparison) -> dict[str, Any]:
@@ -98,7 +110,7 @@ def write_outputs(
     write_json(paths["kpis.json"], doc)
     write = _table_writer(c, folder, paths, csv)
     write("kpis.csv", kpi_frame(c))
-    acts, flows, viol, msgs, settle = [], [], [], [], []
+    acts, flows, viol, msgs, settle, prices = [], [], [], [], [], []
     T = c.day.n_intervals
     for r in c.runs:
         mid = r.entry.id
@@ -124,14 +136,19 @@ def write_outputs(
             msgs.append(bp.assign(model_id=mid))
         if len(r.settlement.statements):
             settle.append(r.settlement.statements.assign(model_id=mid))
+        if len(r.prices):
+            prices.append(r.prices.assign(model=mid))
     for name, frames in (
         ("activations.csv", acts),
         ("interface_flows.csv", flows),
         ("violations.csv", viol),
         ("messages.csv", msgs),
         ("settlement.csv", settle),
+        ("prices.csv", prices),
     ):
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if name == "prices.csv":
+            frame = frame.reindex(columns=list(PRICES_CSV_COLUMNS))
         if "model_id" in frame.columns:
             frame = frame[["model_id", *[x for x in frame.columns if x != "model_id"]]]
         write(name, frame)

@@ -28,6 +28,7 @@ import numpy as np
 
 from tdcoord.arrays import frozen_copy
 from tdcoord.coordination.errors import CoordinationError
+from tdcoord.coordination.margins import Margins
 from tdcoord.grid.model import GridModel
 from tdcoord.market.offers import OfferBook
 from tdcoord.types import FloatArray, IntArray
@@ -85,6 +86,8 @@ class ClearingCase:
     #: their rating (:attr:`tdcoord.coordination.network_model.TransmissionModel.line_rows`);
     #: ``None``: every rated branch (study ``compare.monitor_loading``).
     monitor_loading: float | None = None
+    #: Security margins of the linearised feeder model (:mod:`tdcoord.coordination.margins`).
+    margins: Margins = dataclasses.field(default_factory=Margins)
 
     def __post_init__(self) -> None:
         T = self.offers.n_periods

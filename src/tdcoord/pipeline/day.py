@@ -106,6 +106,7 @@ def day_case(shared: SharedDay) -> ClearingCase:
     return clearing_case(
         sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
         monitor_loading=sh.spec.monitor_loading,
+        margins=sh.margins,
     )
 
 
@@ -139,6 +140,7 @@ def _stage_inputs(
     case = clearing_case(
         sh.day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs,
         monitor_loading=sh.spec.monitor_loading,
+        margins=sh.margins,
     )
     return point, case
 
@@ -217,6 +219,7 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
             full = clearing_case(
                 sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
                 monitor_loading=sh.spec.monitor_loading,
+                margins=sh.margins,
             )
             schedule_exchange(log, sh.day, full, "schedule_change", res.outcome)
     stages, state, answers = _answer_events(sh, entry, outcomes, state)

@@ -153,6 +153,7 @@ def realtime_case(sh: SharedDay, done_mw: FloatArray, residual: Flexibility) -> 
     base = clearing_case(
         day, day.actual, offers, sh.market.schedule_mw, sh.penalties, sh.needs,
         monitor_loading=sh.spec.monitor_loading,
+        margins=sh.margins,
     )
     point = committed_point(day.points["real_time"], base, done_mw)
     left = np.maximum(offers.quantity_mw - done_mw, 0.0)
@@ -160,6 +161,7 @@ def realtime_case(sh: SharedDay, done_mw: FloatArray, residual: Flexibility) -> 
     return clearing_case(
         day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs,
         monitor_loading=sh.spec.monitor_loading,
+        margins=sh.margins,
     )
 
 
