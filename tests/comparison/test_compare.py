@@ -79,7 +79,8 @@ def test_compare_tables_parquet_and_csv_carry_the_same_numbers(
     np.testing.assert_array_equal(as_csv["actual_mw"], flows["actual_mw"])  # same rounded text
     for stem in ("kpis", "activations", "violations", "messages", "settlement"):
         back = pd.read_parquet(tmp_path / f"{stem}.parquet")
-        assert len(back) == len(pd.read_csv(tmp_path / f"{stem}.csv")), stem
+        text = (tmp_path / f"{stem}.csv").read_text()
+        assert len(back) == (len(pd.read_csv(tmp_path / f"{stem}.csv")) if text.strip() else 0)
         assert ("interval" in back.columns) == ("timestamp" in back.columns), stem
 
 
