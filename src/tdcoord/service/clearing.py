@@ -233,25 +233,24 @@ def _prices(ms: MarketSession, engine: StudyEngine, cleared: Cleared) -> list[Re
 
 
 def run_clearing_job(plat: Platform, job_id: int) -> None:
-    """Run one queued clearing job to done or failed (see the module doc)."""
-    with plat.store.tx() as s:
-        job = s.get(Job, job_id)
-        if job is None or job.state not in ("queued", "running"):
-            return
-        job.state, job.attempts = "running", job.attempts + 1
-        ms = s.get(MarketSession, job.session_id)
-        assert ms is not None
-        ms.state = "clearing"
-        rows, tso, dso, model, prior = _inputs(s, ms)
-        stage = ms.stage
+    """Run one clearing job this worker claimed (:func:`tdcoord.service.claim.claim_next`: it
+    is ``running``) to done or failed (see the module doc)."""
     try:
+        with plat.store.read() as s:
+            job = s.get(Job, job_id)
+            if job is None or job.state != "running":
+                return
+            ms = s.get(MarketSession, job.session_id)
+            assert ms is not None
+            rows, tso, dso, model, prior = _inputs(s, ms)
+            stage = ms.stage
         engine = plat.engine()
         cleared = engine.clear(model, stage, rows, tso, dso, prior)
     except Exception as exc:
         _fail(plat, job_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
         return
     with plat.store.tx() as s:
-        job = s.get(Job, job_id)
+        job = s.get(Job, job_id, with_for_update=True)
         ms = s.get(MarketSession, job.session_id) if job else None
         if job is None or ms is None or job.state != "running":
             return
