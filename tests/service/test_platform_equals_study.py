@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,6 +54,7 @@ def test_platform_equals_compare(open_env: Env) -> None:
             assert d.size == 0
         else:
             assert np.array_equal(d, ref_d)
+    check_components(prices)
     dispatch = env.ok("GET", f"/api/v1/sessions/{sid}/dispatch", "mo")
     total = np.sum([d["mw"] for d in dispatch], axis=0)
     signed = (ref.activation_mw * np.array(
@@ -63,3 +65,20 @@ def test_platform_equals_compare(open_env: Env) -> None:
 def run_comparison_direction() -> list[int]:
     """Directions of the study's offer steps."""
     return small_engine().shared.offers.direction.tolist()  # type: ignore[no-any-return]
+
+
+def check_components(prices: list[dict[str, Any]]) -> None:
+    """Every price's components add up to its total (1e-9); an LMP's energy part is the same at
+    every bus (the balance dual) and its congestion part is zero at the PTDF reference bus."""
+    assert prices
+    kinds = {"lmp": {"energy", "congestion"}, "dlmp": {"energy", "loss", "congestion", "voltage"}}
+    for p in prices:
+        assert set(p["components"]) == kinds[p["kind"]], p["label"]
+        parts = np.sum([p["components"][c] for c in p["components"]], axis=0)
+        assert np.allclose(parts, p["price_eur_per_mwh"], rtol=0, atol=1e-9), p["label"]
+    lmps = [p for p in prices if p["kind"] == "lmp"]
+    if lmps:
+        energy = np.array([p["components"]["energy"] for p in lmps])
+        assert np.array_equal(energy, np.repeat(energy[:1], len(lmps), axis=0))
+        cong = np.array([p["components"]["congestion"] for p in lmps])
+        assert (np.abs(cong).max(axis=1) == 0).any()  # the reference bus

@@ -15,6 +15,7 @@ from tdcoord.comparison.run import run_comparison
 from tdcoord.pipeline import clear_stage, stage_case
 from tests.service.conftest import Env, make_env, small_engine
 from tests.service.flow import clear_now, open_stage, play_stage, post_book, register
+from tests.service.test_platform_equals_study import check_components
 
 MODEL = "eu.central"
 
@@ -57,6 +58,7 @@ def test_intraday_after_day_ahead_equals_compare(open_env: Env) -> None:
     lmp = np.array([p["price_eur_per_mwh"] for p in prices if p["kind"] == "lmp"])
     assert ref.lmp_eur_per_mwh is not None
     assert np.array_equal(lmp, ref.lmp_eur_per_mwh)
+    check_components(prices)
     # without the day-ahead commitment the intraday case differs (the test can fail)
     plain = sh.day.points["intraday"]
     assert not all(np.array_equal(a, b) for a, b in

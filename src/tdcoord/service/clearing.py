@@ -38,6 +38,7 @@ from tdcoord.service.models import (
     Result,
 )
 from tdcoord.service.platform import Platform, iso
+from tdcoord.service.prices import price_records, price_table
 
 #: Session states that have results.
 RESULT_STATES = ("cleared", "published", "settled")
@@ -211,25 +212,14 @@ def _envelopes(s: Session, ms: MarketSession, engine: StudyEngine, cleared: Clea
 
 
 def _prices(ms: MarketSession, engine: StudyEngine, cleared: Cleared) -> list[Result]:
-    out = cleared.outcome
-    res: list[Result] = []
-    tr = cleared.case.grid.transmission
-    if out.lmp_eur_per_mwh is not None and tr is not None:
-        for b, bus in enumerate(tr.buses.id.tolist()):
-            res.append(Result(session_id=ms.id, kind="price", party_id=None, payload={
-                "kind": "lmp", "bus": int(bus), "feeder": None, "node": None,
-                "price_eur_per_mwh": out.lmp_eur_per_mwh[b].tolist(), "components": None,
-            }))
-    for f, fid in enumerate(engine.feeder_ids()):
-        d = out.dlmp_eur_per_mwh[f] if f < len(out.dlmp_eur_per_mwh) else None
-        if d is None:
-            continue
-        for node in range(d.shape[0]):
-            res.append(Result(session_id=ms.id, kind="price", party_id=None, payload={
-                "kind": "dlmp", "bus": None, "feeder": fid, "node": node,
-                "price_eur_per_mwh": d[node].tolist(), "components": None,
-            }))
-    return res
+    """One ``price`` result per priced location, with its components
+    (:mod:`tdcoord.service.prices`)."""
+    grid = cleared.case.grid
+    table = price_table(cleared.case, cleared.outcome)
+    buses = [] if grid.transmission is None else [int(b) for b in grid.transmission.buses.id]
+    feeders = [(fd.id, [int(n) for n in fd.nodes.id]) for fd in grid.feeders]
+    return [Result(session_id=ms.id, kind="price", party_id=None, payload=p)
+            for p in price_records(table, buses, feeders)]
 
 
 def run_clearing_job(plat: Platform, job_id: int) -> None:
