@@ -12,6 +12,9 @@ Added keys (design doc "KPIs for comparing models"):
 * with study events: ``emergency_energy_not_served_mwh`` (ENS on the real-time operating point),
   ``emergency_cost`` = ENS × VOLL (€), ``worst_state``; ``emergency_cost`` joins ``total_cost``
   like any unresolved violation (the same penalties for every model);
+  ``exogenous_energy_not_served_mwh`` and ``exogenous_cost_eur`` (= × VOLL) — the part of it no
+  model can change (:class:`tdcoord.simulation.event_log.EventLog`), included in the two above,
+  so ``emergency_cost − exogenous_cost_eur`` is what coordination changed;
 * ``wall_s`` — the model's wall time (s).
 """
 
@@ -25,7 +28,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from tdcoord.settlement.run import Settlement
-    from tdcoord.simulation.day_events import EventLog
+    from tdcoord.simulation.event_log import EventLog
 
 
 def settlement_kpis(settlement: Settlement, dt_h: float) -> dict[str, Any]:
@@ -60,6 +63,8 @@ def model_kpis(
         k["emergency_energy_not_served_mwh"] = ens
         k["emergency_cost"] = ens * voll_eur_per_mwh
         k["worst_state"] = events.worst_state
+        k["exogenous_energy_not_served_mwh"] = events.exogenous_energy_not_served_mwh
+        k["exogenous_cost_eur"] = events.exogenous_energy_not_served_mwh * voll_eur_per_mwh
         k["total_cost"] = k["total_cost"] + k["emergency_cost"]
     k["wall_s"] = wall_s
     return k

@@ -13,7 +13,7 @@ from tdcoord.pipeline.day import run_model_day
 from tdcoord.pipeline.settle import settle_model
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.settlement.run import Settlement
-from tdcoord.simulation.day_events import EventLog, apply_events
+from tdcoord.simulation.event_log import EventLog
 from tdcoord.simulation.timeline import ModelDay
 
 #: Progress callback of a many-model run: ``(model id or "done", models done, models)``.
@@ -34,13 +34,13 @@ class ModelRun:
 
 
 def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
-    """One model (catalogue entry or id) through the shared day: stages, activation,
-    validation, settlement, events, KPIs."""
+    """One model (catalogue entry or id) through the shared day: stages, the events' re-clears,
+    activation, validation, settlement, KPIs."""
     entry = get_model(model) if isinstance(model, str) else model
     t1 = time.perf_counter()
     md = run_model_day(shared, entry)
     settlement = settle_model(shared, md)
-    log = apply_events(shared.day, md, shared.events) if shared.events else None
+    log = md.events
     wall_s = time.perf_counter() - t1
     kpis = model_kpis(
         md.kpis,
