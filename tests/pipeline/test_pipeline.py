@@ -62,5 +62,11 @@ def test_run_model_has_every_kpi(shared: SharedDay) -> None:
     k = run.kpis
     assert k["wall_s"] == run.wall_s
     assert k["settlement_residual_eur"] == pytest.approx(0.0, abs=1e-6)
-    # study events: energy not served at VOLL joins the total cost
-    assert k["total_cost"] == pytest.approx(run.day.kpis["total_cost"] + k["emergency_cost"])
+    # study events: the model's own emergency shedding at VOLL joins the total cost, the
+    # exogenous part (a TSO shedding order) is reported apart; availability joins it too
+    own = k["emergency_cost"] - k["exogenous_cost_eur"]
+    assert 0.0 <= k["exogenous_cost_eur"] <= k["emergency_cost"]
+    assert k["total_cost"] == pytest.approx(
+        run.day.kpis["total_cost"] + own + k["availability_cost_eur"]
+    )
+    assert k["welfare"] == -k["total_cost"]
