@@ -13,9 +13,10 @@ import pytest
 
 from tdcoord.comparison.run import run_comparison
 from tdcoord.pipeline import clear_stage, stage_case
+from tdcoord.pipeline.prices import day_prices
 from tests.service.conftest import Env, make_env, small_engine
 from tests.service.flow import clear_now, open_stage, play_stage, post_book, register
-from tests.service.test_platform_equals_study import check_components
+from tests.service.test_platform_equals_study import check_components, check_equals_compare
 
 MODEL = "eu.central"
 
@@ -48,7 +49,8 @@ def test_intraday_after_day_ahead_equals_compare(open_env: Env) -> None:
     post_book(env, ida2, portfolios, case.offers)
     clear_now(env, ida2)
 
-    ref = run_comparison(small_engine().study, [MODEL]).runs[0].day.stages["intraday"]
+    run = run_comparison(small_engine().study, [MODEL]).runs[0]
+    ref = run.day.stages["intraday"]
     got = env.ok("GET", f"/api/v1/sessions/{ida2}/summary", "mo")
     act = np.array(got["activation_mw"], dtype=np.float64)
     assert act.shape == ref.activation_mw.shape
@@ -59,6 +61,7 @@ def test_intraday_after_day_ahead_equals_compare(open_env: Env) -> None:
     assert ref.lmp_eur_per_mwh is not None
     assert np.array_equal(lmp, ref.lmp_eur_per_mwh)
     check_components(prices)
+    check_equals_compare(prices, day_prices(sh, run.day), "intraday")
     # without the day-ahead commitment the intraday case differs (the test can fail)
     plain = sh.day.points["intraday"]
     assert not all(np.array_equal(a, b) for a, b in

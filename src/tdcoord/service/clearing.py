@@ -38,7 +38,7 @@ from tdcoord.service.models import (
     Result,
 )
 from tdcoord.service.platform import Platform, iso
-from tdcoord.service.prices import price_records, price_table
+from tdcoord.service.prices import price_records, session_price_table
 
 #: Session states that have results.
 RESULT_STATES = ("cleared", "published", "settled")
@@ -215,7 +215,8 @@ def _prices(ms: MarketSession, engine: StudyEngine, cleared: Cleared) -> list[Re
     """One ``price`` result per priced location, with its components
     (:mod:`tdcoord.service.prices`)."""
     grid = cleared.case.grid
-    table = price_table(cleared.case, cleared.outcome)
+    table = session_price_table(cleared.case, cleared.outcome,
+                                engine.shared.market.lmp_eur_per_mwh)
     buses = [] if grid.transmission is None else [int(b) for b in grid.transmission.buses.id]
     feeders = [(fd.id, [int(n) for n in fd.nodes.id]) for fd in grid.feeders]
     return [Result(session_id=ms.id, kind="price", party_id=None, payload=p)
