@@ -46,7 +46,10 @@ class Claim:
         """Release the run lock (after the job's final transaction committed)."""
         h, self.handle = self.handle, None
         if isinstance(h, Connection):
-            # closing the database connection drops every session lock it holds
+            # unlock at once (the server drops a closed connection's locks only once its
+            # backend has noticed the close), then close: that drops any lock left
+            with contextlib.suppress(Exception):
+                h.execute(select(func.pg_advisory_unlock(ADVISORY_KEY, self.job_id)))
             h.invalidate()
             h.close()
         elif h is not None:
