@@ -55,7 +55,7 @@ from tdcoord.opf.decomposition import Cut, MasterStep, SubproblemStep, exchange
 from tdcoord.types import FloatArray
 
 DEFAULTS: dict[str, Any] = {"variant": "centralized", "priority": "dso", "operator": "incumbent"}
-REL_TOL = 1e-5
+REL_TOL = 1e-8
 MAX_ITER = 100
 
 
