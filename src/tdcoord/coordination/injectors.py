@@ -10,7 +10,7 @@ deterministic, strictly increasing perturbation by a canonical key (:func:`tie_b
 
 .. math::
 
-    \tilde p_{kt} = p_{kt} + \eta\,\frac{r_k + 1}{N + 1},\qquad 0 < \eta\,\frac{r_k+1}{N+1} < \eta,
+    \tilde p_{kt} = p_{kt} + \\eta\\,\frac{r_k + 1}{N + 1},\\qquad 0 < \\eta\\,\frac{r_k+1}{N+1} < \\eta,
 
 with ``r_k`` the rank of offer ``k``'s id in the sorted ids of the case's offer book (id order, not
 row order), ``N`` the number of offers and ``η`` = :data:`TIE_BREAK_EUR_PER_MWH`. Among optima of
