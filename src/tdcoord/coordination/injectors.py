@@ -8,9 +8,7 @@ virtual injectors (``offer_row = -1``) stand for aggregated interface quantities
 **Canonical tie-break.** Offer steps enter every clearing at their bid price plus a tiny,
 deterministic, strictly increasing perturbation by a canonical key (:func:`tie_break_eur_per_mwh`):
 
-.. math::
-
-    \tilde p_{kt} = p_{kt} + \\eta\\,\frac{r_k + 1}{N + 1},\\qquad 0 < \\eta\\,\frac{r_k+1}{N+1} < \\eta,
+    p̃_kt = p_kt + η·(r_k + 1)/(N + 1),    0 < η·(r_k + 1)/(N + 1) < η,
 
 with ``r_k`` the rank of offer ``k``'s id in the sorted ids of the case's offer book (id order, not
 row order), ``N`` the number of offers and ``η`` = :data:`TIE_BREAK_EUR_PER_MWH`. Among optima of
