@@ -36,7 +36,18 @@ def test_stages_by_hand_are_the_model_day(shared: SharedDay) -> None:
             res = clear_stage(shared, MODEL, name, res.state)
         np.testing.assert_array_equal(res.outcome.activation_mw, md.stages[name].activation_mw)
     assert res.state.next_stage is None
-    np.testing.assert_array_equal(res.state.done_mw, md.outcome.activation_mw)
+    # the study's events re-clear real time after the stages (issue 12 item 5): the day's
+    # activations are the stages' plus the events' rows, nothing else
+    acts = md.outcome.activations
+    ev = acts[acts["stage"].astype(str).str.startswith("event:")]
+    extra = np.zeros_like(res.state.done_mw)
+    np.add.at(extra, (ev["offer_row"].to_numpy(int), ev["interval"].to_numpy(int)),
+              ev["mw"].to_numpy(float))
+    assert len(ev) > 0
+    np.testing.assert_allclose(
+        md.outcome.activation_mw,
+        np.minimum(res.state.done_mw + extra, shared.offers.quantity_mw), atol=1e-9,
+    )
 
 
 def test_stages_clear_in_order(shared: SharedDay) -> None:
@@ -51,5 +62,11 @@ def test_run_model_has_every_kpi(shared: SharedDay) -> None:
     k = run.kpis
     assert k["wall_s"] == run.wall_s
     assert k["settlement_residual_eur"] == pytest.approx(0.0, abs=1e-6)
-    # study events: energy not served at VOLL joins the total cost
-    assert k["total_cost"] == pytest.approx(run.day.kpis["total_cost"] + k["emergency_cost"])
+    # study events: the model's own emergency shedding at VOLL joins the total cost, the
+    # exogenous part (a TSO shedding order) is reported apart; availability joins it too
+    own = k["emergency_cost"] - k["exogenous_cost_eur"]
+    assert 0.0 <= k["exogenous_cost_eur"] <= k["emergency_cost"]
+    assert k["total_cost"] == pytest.approx(
+        run.day.kpis["total_cost"] + own + k["availability_cost_eur"]
+    )
+    assert k["welfare"] == -k["total_cost"]

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from tdcoord.coordination.catalogue import ModelEntry, get_model
+from tdcoord.kpi.ex_ante import ex_ante_cost_eur
+from tdcoord.kpi.operation import operation_kpis
 from tdcoord.kpi.settled import model_kpis
-from tdcoord.pipeline.day import run_model_day
+from tdcoord.pipeline.day import run_model_day, stage_case
 from tdcoord.pipeline.settle import settle_model
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.settlement.run import Settlement
-from tdcoord.simulation.day_events import EventLog, apply_events
+from tdcoord.simulation.event_log import EventLog
 from tdcoord.simulation.timeline import ModelDay
 
 #: Progress callback of a many-model run: ``(model id or "done", models done, models)``.
@@ -34,13 +36,16 @@ class ModelRun:
 
 
 def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
-    """One model (catalogue entry or id) through the shared day: stages, activation,
-    validation, settlement, events, KPIs."""
+    """One model (catalogue entry or id) through the shared day: stages, the events' re-clears,
+    activation, validation, settlement, KPIs."""
     entry = get_model(model) if isinstance(model, str) else model
     t1 = time.perf_counter()
     md = run_model_day(shared, entry)
     settlement = settle_model(shared, md)
-    log = apply_events(shared.day, md, shared.events) if shared.events else None
+    log = md.events
+    ex_ante = ex_ante_cost_eur(
+        stage_case(shared, "day_ahead"), md.stages["day_ahead"].activation_mw
+    )
     wall_s = time.perf_counter() - t1
     kpis = model_kpis(
         md.kpis,
@@ -49,6 +54,12 @@ def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
         dt_h=shared.day.dt_h,
         voll_eur_per_mwh=shared.penalties.voll_eur_per_mwh,
         wall_s=wall_s,
+        ex_ante_cost_eur=ex_ante,
+        operation=operation_kpis(
+            md.outcome.messages.to_frame(),
+            shared.spec.operation_costs,
+            shared.day.n_intervals * shared.day.dt_h,
+        ),
     )
     return ModelRun(entry, md, settlement, log, wall_s, kpis)
 

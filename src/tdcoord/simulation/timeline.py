@@ -34,6 +34,7 @@ from tdcoord.coordination.validation import ValidationReport
 from tdcoord.market.offers import OfferBook
 from tdcoord.simulation.activation import ActivationResult
 from tdcoord.simulation.day import Day, OperatingPoint
+from tdcoord.simulation.event_log import EventLog
 from tdcoord.types import FloatArray
 
 #: Stages at which a flexibility market clears, in order.
@@ -240,6 +241,8 @@ class ModelDay:
     response: ActivationResult
     validation: ValidationReport
     kpis: dict[str, Any]
+    #: What the study's events did (``None`` without events; :mod:`tdcoord.simulation.day_events`).
+    events: EventLog | None = None
 
 
 def offer_members(offers: OfferBook, fleet_ids: tuple[str, ...]) -> sp.csr_matrix:

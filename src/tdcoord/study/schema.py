@@ -212,6 +212,22 @@ class PenaltySpec(BaseModel):
     voltage_eur_per_pu_h: float = Field(default=1_000_000.0, gt=0, le=1e9)
 
 
+class OperationCostSpec(BaseModel):
+    """Each actor's cost of running a coordination model (docs/compare.md, "Operation cost").
+
+    ``platform_eur_per_day``: running a dedicated flexibility platform (an actor ``platform``
+    in the message log); ``market_operation_eur_per_day``: operating one market, per actor that
+    receives offers; ``data_exchange_eur_per_message``: per message exchanged. No published
+    source gives these for the catalogue's models, so every default is 0 (never an invented
+    number); a study sets its own.
+    """
+
+    model_config = STRICT
+    platform_eur_per_day: float = Field(default=0.0, ge=0, le=1e9)
+    market_operation_eur_per_day: float = Field(default=0.0, ge=0, le=1e9)
+    data_exchange_eur_per_message: float = Field(default=0.0, ge=0, le=1e6)
+
+
 #: Largest |need| in MW accepted per interval (100 GW: above any one system's peak load).
 MAX_NEED_MW = 100_000.0
 
@@ -256,7 +272,8 @@ class CompareSpec(BaseModel):
     forecast error σ (load, PV, wind; every stage) × this factor (1: the defaults of
     :data:`tdcoord.simulation.forecast.DEFAULT_SIGMA`; 0: perfect forecasts); ``validation``:
     ``ac`` (pandapower on every feeder) or ``dc``; ``penalties``; ``events``
-    (docs/simulation.md); ``needs``.
+    (docs/simulation.md); ``needs``; ``operation_costs`` (each actor's cost of running the
+    model, defaults 0).
     """
 
     model_config = STRICT
@@ -272,6 +289,7 @@ class CompareSpec(BaseModel):
     penalties: PenaltySpec = Field(default_factory=PenaltySpec)
     events: list[dict[str, Any]] = Field(default_factory=list)
     needs: NeedsSpec = Field(default_factory=NeedsSpec)
+    operation_costs: OperationCostSpec = Field(default_factory=OperationCostSpec)
 
 
 class Study(BaseModel):
