@@ -240,7 +240,7 @@ class NeedsSpec(BaseModel):
     id, the DSO need (+ = more injection needed in the feeder), replacing the need derived from
     the feeder model (feeders not listed: no DSO need); ``brp_mw``: the net flexibility need of
     the commercial parties (BRPs; + = short, needs up), bought only where the model lets
-    commercial parties procure (scheme ``integrated``, seed 001 §III.B; none when not given).
+    commercial parties procure (scheme ``integrated``: docs/models.md; none when not given).
     Each value finite, |value| <= :data:`MAX_NEED_MW`; one value per interval of the day.
     """
 
