@@ -44,7 +44,7 @@ def test_compare_cli_writes_every_output(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text()
     assert all(m in html for m in models)
     for name in ("kpis.csv", "activations.csv", "interface_flows.csv", "violations.csv",
-                 "messages.csv", "settlement.csv"):
+                 "messages.csv", "settlement.csv", "prices.csv"):
         assert (tmp_path / name).exists(), name
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tdcoord.coordination.margins import Margins
 from tdcoord.pipeline import (
     SharedDay,
     build_shared_day,
     clear_stage,
+    day_case,
     run_model,
     run_model_day,
     stage_case,
@@ -18,6 +21,7 @@ from tdcoord.pipeline import (
 from tdcoord.simulation.errors import SimulationError
 from tdcoord.simulation.timeline import MARKET_STAGES
 from tdcoord.study import load_study
+from tdcoord.study.schema import MarginSpec
 
 SMALL = Path(__file__).resolve().parents[1] / "comparison" / "small_study.yaml"
 MODEL = "eu.central"
@@ -70,3 +74,13 @@ def test_run_model_has_every_kpi(shared: SharedDay) -> None:
         run.day.kpis["total_cost"] + own + k["availability_cost_eur"]
     )
     assert k["welfare"] == -k["total_cost"]
+
+
+def test_study_security_margins_reach_every_stage_case(shared: SharedDay) -> None:
+    assert stage_case(shared, "day_ahead").margins == Margins()  # the documented defaults
+    spec = shared.spec.model_copy(
+        update={"security_margins": MarginSpec(rating_frac=0.1, voltage_pu=0.02)}
+    )
+    tight = dataclasses.replace(shared, spec=spec)
+    assert stage_case(tight, "day_ahead").margins == Margins(rating_frac=0.1, voltage_pu=0.02)
+    assert day_case(tight).margins == Margins(rating_frac=0.1, voltage_pu=0.02)

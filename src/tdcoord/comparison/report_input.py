@@ -100,6 +100,7 @@ def _cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 #: The non-procurement components of ``total_cost`` and their label in the cost chart.
 COST_PARTS = {
     "transmission_redispatch_eur": "tso: redispatch",
+    "balancing_reserve_eur": "tso: balancing reserves",
     "availability_cost_eur": "availability payments",
     "violation_penalty_eur": "violation penalty",
     "energy_not_served_eur": "energy not served (VOLL)",

@@ -28,6 +28,7 @@ import numpy as np
 
 from tdcoord.arrays import frozen_copy
 from tdcoord.coordination.errors import CoordinationError
+from tdcoord.coordination.margins import Margins
 from tdcoord.grid.model import GridModel
 from tdcoord.market.offers import OfferBook
 from tdcoord.types import FloatArray, IntArray
@@ -81,6 +82,8 @@ class ClearingCase:
     #: Redispatch premium of transmission generators (€/MWh over/under their marginal cost);
     #: ``None``: generators offer no redispatch (T flexibility comes from the offer book).
     redispatch_premium_eur_per_mwh: float | None = None
+    #: Security margins of the linearised feeder model (:mod:`tdcoord.coordination.margins`).
+    margins: Margins = dataclasses.field(default_factory=Margins)
 
     def __post_init__(self) -> None:
         T = self.offers.n_periods

@@ -8,6 +8,7 @@ tolerances below which a residual is rounding noise (issue 13 item 1; docs/compa
     \\text{total\\_cost} = \\underbrace{C^{proc}}_{\\texttt{procurement\\_cost}}
     + \\underbrace{C^{avail}}_{\\texttt{availability\\_cost\\_eur}}
     + \\underbrace{C^{red}}_{\\texttt{transmission\\_redispatch\\_eur}}
+    + \\underbrace{C^{res}}_{\\texttt{balancing\\_reserve\\_eur}}
     + \\underbrace{C^{viol}}_{\\texttt{violation\\_penalty\\_eur}}
     + \\underbrace{C^{ens}}_{\\texttt{energy\\_not\\_served\\_eur}},
     \\qquad \\text{welfare} = -\\text{total\\_cost},
@@ -15,6 +16,8 @@ tolerances below which a residual is rounding noise (issue 13 item 1; docs/compa
 with :math:`C^{proc}` the pay-as-bid cost of the activated offer steps (every stage),
 :math:`C^{avail}` the availability payments of the settlement, :math:`C^{red}` the TSO's
 redispatch of transmission generators (up at cost + premium, down at premium − cost),
+:math:`C^{res}` the balancing reserves of the same generators, at the same prices, that closed
+the residual balance gap after every market (:mod:`tdcoord.coordination.reserves`),
 :math:`C^{viol} = \\pi^{ovl} E^{ovl} + \\pi^{v} V + \\pi^{curt} E^{surp}` the residual overload MWh,
 voltage pu·h and surplus MWh after AC validation at the study's penalties, and
 :math:`C^{ens} = \\mathrm{VOLL}\\,(E^{ens} + E^{emerg,endo})` the energy not served after validation
@@ -53,6 +56,7 @@ COST_COMPONENTS = (
     "procurement_cost",
     "availability_cost_eur",
     "transmission_redispatch_eur",
+    "balancing_reserve_eur",
     "violation_penalty_eur",
     "energy_not_served_eur",
 )

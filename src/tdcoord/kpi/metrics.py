@@ -2,6 +2,8 @@
 
 ``total_cost``  the sum of its components (:mod:`tdcoord.kpi.accounting`):
 ``procurement_cost`` + ``availability_cost_eur`` + ``transmission_redispatch_eur`` +
+``balancing_reserve_eur`` (the transmission generators' reserves that closed the residual
+balance gap, :mod:`tdcoord.coordination.reserves`; energy ``balancing_reserve_mwh``) +
 ``violation_penalty_eur`` (overload MWh × overload price + voltage pu·h × voltage price + surplus ×
 curtailment price, after validation) + ``energy_not_served_eur`` (ENS × VOLL), residuals cut at
 the tolerances of :mod:`tdcoord.kpi.accounting`. ``procurement_cost`` (pay-as-bid cost of the
@@ -49,11 +51,11 @@ KPI_KEYS = (
     "interface_deviation_mwh", "der_revenue", "der_revenue_by_der", "aggregator_revenue",
     "messages", "bytes", "messages_by_pair", "parties_per_der", "compute_s", "status",
     "availability_cost_eur", "transmission_redispatch_eur", "violation_penalty_eur",
-    "energy_not_served_eur",
+    "energy_not_served_eur", "balancing_reserve_eur", "balancing_reserve_mwh",
 )
 
 #: The cost components :func:`cost_kpis` adds beyond the original keys.
-COST_KEYS = KPI_KEYS[-4:]
+COST_KEYS = KPI_KEYS[-6:]
 
 
 def _double(case: ClearingCase, outcome: Outcome) -> tuple[int, float]:
@@ -198,5 +200,7 @@ def cost_kpis(
         + voltage * pen.voltage_eur_per_pu_h
         + surplus * pen.curtailment_eur_per_mwh,
         "energy_not_served_eur": ens * pen.voll_eur_per_mwh,
+        "balancing_reserve_eur": validation.reserve_cost_eur,
+        "balancing_reserve_mwh": denoise(validation.reserve_mwh, ENERGY_TOL_MWH),
     }
     return with_totals(k)

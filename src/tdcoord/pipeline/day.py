@@ -104,7 +104,8 @@ def day_case(shared: SharedDay) -> ClearingCase:
     """The day's case: the actual operating point with every offer (validation, KPIs)."""
     sh = shared
     return clearing_case(
-        sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs
+        sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+        margins=sh.margins,
     )
 
 
@@ -136,7 +137,8 @@ def _stage_inputs(
         # offered, let alone called)
         left = rescaled_quantities(offers, sh.members, left, sh.day.flexibility, state.available)
     case = clearing_case(
-        sh.day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs
+        sh.day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs,
+        margins=sh.margins,
     )
     return point, case
 
@@ -213,7 +215,8 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
         if name == "day_ahead":
             # DSOs tell the TSO how their local markets changed the scheduled exchange
             full = clearing_case(
-                sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs
+                sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+        margins=sh.margins,
             )
             schedule_exchange(log, sh.day, full, "schedule_change", res.outcome)
     stages, state, answers = _answer_events(sh, entry, outcomes, state)

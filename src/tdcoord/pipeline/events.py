@@ -150,12 +150,16 @@ def _bought_for_tso(w: Outcome, dso: str) -> Outcome:
 def realtime_case(sh: SharedDay, done_mw: FloatArray, residual: Flexibility) -> ClearingCase:
     """The real-time case with everything committed so far in its baseline."""
     day, offers = sh.day, sh.offers
-    base = clearing_case(day, day.actual, offers, sh.market.schedule_mw, sh.penalties, sh.needs)
+    base = clearing_case(
+        day, day.actual, offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+        margins=sh.margins,
+    )
     point = committed_point(day.points["real_time"], base, done_mw)
     left = np.maximum(offers.quantity_mw - done_mw, 0.0)
     left = rescaled_quantities(offers, sh.members, left, day.flexibility, residual)
     return clearing_case(
-        day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs
+        day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs,
+        margins=sh.margins,
     )
 
 

@@ -7,11 +7,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from tdcoord.coordination.catalogue import ModelEntry, get_model
 from tdcoord.kpi.ex_ante import ex_ante_cost_eur
 from tdcoord.kpi.operation import operation_kpis
 from tdcoord.kpi.settled import model_kpis
 from tdcoord.pipeline.day import run_model_day, stage_case
+from tdcoord.pipeline.prices import DAY_PRICE_COLUMNS, day_prices
 from tdcoord.pipeline.settle import settle_model
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.settlement.run import Settlement
@@ -33,6 +36,10 @@ class ModelRun:
     events: EventLog | None
     wall_s: float
     kpis: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: Every price of the day (:func:`tdcoord.pipeline.prices.day_prices`).
+    prices: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=list(DAY_PRICE_COLUMNS))
+    )
 
 
 def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
@@ -41,7 +48,8 @@ def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
     entry = get_model(model) if isinstance(model, str) else model
     t1 = time.perf_counter()
     md = run_model_day(shared, entry)
-    settlement = settle_model(shared, md)
+    prices = day_prices(shared, md)
+    settlement = settle_model(shared, md, prices)
     log = md.events
     ex_ante = ex_ante_cost_eur(
         stage_case(shared, "day_ahead"), md.stages["day_ahead"].activation_mw
@@ -61,7 +69,7 @@ def run_model(shared: SharedDay, model: ModelEntry | str) -> ModelRun:
             shared.day.n_intervals * shared.day.dt_h,
         ),
     )
-    return ModelRun(entry, md, settlement, log, wall_s, kpis)
+    return ModelRun(entry, md, settlement, log, wall_s, kpis, prices)
 
 
 def run_one_model(shared: SharedDay, entry: ModelEntry) -> ModelRun:

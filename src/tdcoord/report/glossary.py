@@ -240,6 +240,21 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "The TSO's redispatch of transmission generators: up at marginal cost + premium, down "
         "at premium − marginal cost, every stage; component of total cost.",
     ),
+    "balancing_reserve_eur": KpiInfo(
+        "Balancing reserve cost",
+        "EUR",
+        "min",
+        "Frequency-restoration reserves of the transmission generators that closed the "
+        "residual balance gap left after every market (DER non-delivery, cut requests), in "
+        "merit order at the redispatch prices; component of total cost.",
+    ),
+    "balancing_reserve_mwh": KpiInfo(
+        "Balancing reserve energy",
+        "MWh",
+        "min",
+        "Energy the balancing reserves delivered, up and down, to close the residual balance "
+        "gap; what the markets left for the TSO's reserves.",
+    ),
     "violation_penalty_eur": KpiInfo(
         "Violation penalty",
         "EUR",
