@@ -88,5 +88,6 @@ def test_case_margins_apply_when_the_spec_has_none() -> None:
     assert by_case.objective_eur == pytest.approx(by_spec.objective_eur, rel=1e-12)
     assert by_case.activation_mw == pytest.approx(by_spec.activation_mw)
     p_max = 0.9 * 2.5 - np.tan(np.pi / 12) * 0.6
-    assert by_case.objective_eur == pytest.approx(30.0 * (3.0 - p_max))
+    price = 30.0 + tie_break_eur_per_mwh(case.offers.offer_id)[1]  # bid + canonical tie-break
+    assert by_case.objective_eur == pytest.approx(price * (3.0 - p_max), rel=1e-9)
     assert by_case.objective_eur > loose.objective_eur
