@@ -80,7 +80,7 @@ def _values(values: Sequence[float], n: int, where: str) -> None:
 def given_needs(spec: CompareSpec, day: Day) -> GivenNeeds | None:
     """The study's given needs as arrays (checked against the day and the feeders)."""
     n = spec.needs
-    if n.tso_mw is None and n.dso_mw is None:
+    if n.tso_mw is None and n.dso_mw is None and n.brp_mw is None:
         return None
     T = day.n_intervals
     tso = None
@@ -100,7 +100,11 @@ def given_needs(spec: CompareSpec, day: Day) -> GivenNeeds | None:
                 )
             _values(values, T, f"compare.needs.dso_mw.{fid}")
             dso[ids.index(fid)] = values
-    return GivenNeeds(tso, dso)
+    brp = None
+    if n.brp_mw is not None:
+        _values(n.brp_mw, T, "compare.needs.brp_mw")
+        brp = np.asarray(n.brp_mw, dtype=np.float64)
+    return GivenNeeds(tso, dso, brp)
 
 
 def study_min_duration(products: Sequence[str], interval_min: float) -> int:

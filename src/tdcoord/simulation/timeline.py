@@ -132,10 +132,12 @@ def tso_need_mw(point: OperatingPoint, gen_schedule_mw: FloatArray) -> FloatArra
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class GivenNeeds:
-    """Needs given by the study instead of derived: TSO ``(T,)``, DSO ``(n_feeder, T)``."""
+    """Needs given by the study instead of derived: TSO ``(T,)``, DSO ``(n_feeder, T)``,
+    commercial parties (BRPs) ``(T,)``."""
 
     tso_mw: FloatArray | None = None
     dso_mw: FloatArray | None = None
+    brp_mw: FloatArray | None = None
 
 
 def clearing_case(
@@ -166,6 +168,7 @@ def clearing_case(
         penalties=penalties,
         dso_need_mw=given.dso_mw,
         monitor_loading=monitor_loading,
+        brp_need_mw=given.brp_mw,
         margins=margins or Margins(),
     )
 

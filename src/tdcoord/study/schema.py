@@ -246,17 +246,20 @@ class NeedsSpec(BaseModel):
     ``tso_mw``: the system imbalance the TSO must resolve (+ = short, needs up), replacing the
     mismatch derived from forecasts against the schedule at every stage; ``dso_mw``: per feeder
     id, the DSO need (+ = more injection needed in the feeder), replacing the need derived from
-    the feeder model (feeders not listed: no DSO need). Each value finite, |value| <=
-    :data:`MAX_NEED_MW`; one value per interval of the day.
+    the feeder model (feeders not listed: no DSO need); ``brp_mw``: the net flexibility need of
+    the commercial parties (BRPs; + = short, needs up), bought only where the model lets
+    commercial parties procure (scheme ``integrated``: docs/models.md; none when not given).
+    Each value finite, |value| <= :data:`MAX_NEED_MW`; one value per interval of the day.
     """
 
     model_config = STRICT
     tso_mw: list[float] | None = None
     dso_mw: dict[str, list[float]] | None = None
+    brp_mw: list[float] | None = None
 
     @model_validator(mode="after")
     def _magnitudes(self) -> NeedsSpec:
-        series = {"tso_mw": self.tso_mw or []}
+        series = {"tso_mw": self.tso_mw or [], "brp_mw": self.brp_mw or []}
         series.update({f"dso_mw.{k}": v for k, v in (self.dso_mw or {}).items()})
         for name, values in series.items():
             big = [v for v in values if abs(v) > MAX_NEED_MW]
