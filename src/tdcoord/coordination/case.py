@@ -82,6 +82,10 @@ class ClearingCase:
     #: Redispatch premium of transmission generators (€/MWh over/under their marginal cost);
     #: ``None``: generators offer no redispatch (T flexibility comes from the offer book).
     redispatch_premium_eur_per_mwh: float | None = None
+    #: Transmission branches in the clearing: those whose baseline flow reaches this share of
+    #: their rating (:attr:`tdcoord.coordination.network_model.TransmissionModel.line_rows`);
+    #: ``None``: every rated branch (study ``compare.monitor_loading``).
+    monitor_loading: float | None = None
     #: Security margins of the linearised feeder model (:mod:`tdcoord.coordination.margins`).
     margins: Margins = dataclasses.field(default_factory=Margins)
 

@@ -109,7 +109,8 @@ def day_case(shared: SharedDay) -> ClearingCase:
     sh = shared
     return clearing_case(
         sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
-        sh.redispatch_markup_eur_per_mwh, margins=sh.margins,
+        sh.redispatch_markup_eur_per_mwh, monitor_loading=sh.spec.monitor_loading,
+        margins=sh.margins,
     )
 
 
@@ -147,7 +148,8 @@ def _stage_inputs(
         schedule = schedule + state.redispatch_mw  # earlier stages' redispatch is committed
     case = clearing_case(
         sh.day, point, offers.with_quantity(left), schedule, sh.penalties, sh.needs,
-        sh.redispatch_markup_eur_per_mwh, margins=sh.margins,
+        sh.redispatch_markup_eur_per_mwh, monitor_loading=sh.spec.monitor_loading,
+        margins=sh.margins,
     )
     return point, case
 
@@ -228,7 +230,8 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
             # DSOs tell the TSO how their local markets changed the scheduled exchange
             full = clearing_case(
                 sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
-                sh.redispatch_markup_eur_per_mwh, margins=sh.margins,
+                sh.redispatch_markup_eur_per_mwh, monitor_loading=sh.spec.monitor_loading,
+                margins=sh.margins,
             )
             schedule_exchange(log, sh.day, full, "schedule_change", res.outcome)
     stages, state, answers = _answer_events(sh, entry, outcomes, state)

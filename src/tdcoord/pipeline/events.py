@@ -160,7 +160,8 @@ def realtime_case(
     day, offers, markup = sh.day, sh.offers, sh.redispatch_markup_eur_per_mwh
     schedule = sh.market.schedule_mw
     base = clearing_case(
-        day, day.actual, offers, schedule, sh.penalties, sh.needs, markup, margins=sh.margins
+        day, day.actual, offers, schedule, sh.penalties, sh.needs, markup,
+        monitor_loading=sh.spec.monitor_loading, margins=sh.margins,
     )
     point = committed_point(day.points["real_time"], base, done_mw)
     left = np.maximum(offers.quantity_mw - done_mw, 0.0)
@@ -169,6 +170,7 @@ def realtime_case(
         schedule = schedule + redispatch_mw
     return clearing_case(
         day, point, offers.with_quantity(left), schedule, sh.penalties, sh.needs, markup,
+        monitor_loading=sh.spec.monitor_loading,
         margins=sh.margins,
     )
 

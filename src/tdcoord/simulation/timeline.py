@@ -132,13 +132,15 @@ def tso_need_mw(point: OperatingPoint, gen_schedule_mw: FloatArray) -> FloatArra
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class GivenNeeds:
-    """Needs given by the study instead of derived: TSO ``(T,)``, DSO ``(n_feeder, T)``."""
+    """Needs given by the study instead of derived: TSO ``(T,)``, DSO ``(n_feeder, T)``,
+    commercial parties (BRPs) ``(T,)``."""
 
     tso_mw: FloatArray | None = None
     dso_mw: FloatArray | None = None
+    brp_mw: FloatArray | None = None
 
 
-def clearing_case(
+def clearing_case(  # noqa: PLR0913 (one case field each; all but the first five optional)
     day: Day,
     point: OperatingPoint,
     offers: OfferBook,
@@ -146,6 +148,7 @@ def clearing_case(
     penalties: Penalties,
     needs: GivenNeeds | None = None,
     redispatch_premium_eur_per_mwh: float | None = None,
+    monitor_loading: float | None = None,
     margins: Margins | None = None,
 ) -> ClearingCase:
     """The clearing case of one stage: the day's grid at operating point ``point``, the offers
@@ -168,6 +171,8 @@ def clearing_case(
         penalties=penalties,
         dso_need_mw=given.dso_mw,
         redispatch_premium_eur_per_mwh=redispatch_premium_eur_per_mwh,
+        monitor_loading=monitor_loading,
+        brp_need_mw=given.brp_mw,
         margins=margins or Margins(),
     )
 
