@@ -1,7 +1,7 @@
 """Minimum sizes (the preset's ``min_size``, rule 4 of :mod:`tdcoord.market.eligibility`) hold in
 every stage of every scheme: the day-ahead bids are built with them (``build_offers`` step 4) and
 each later stage's rescaled bids are cut again (``min_size_quantities`` in ``pipeline/day.py``).
-Without the re-cut, later stages offer bids below the minimum."""
+The later stages' bids pass through the re-cut."""
 
 from __future__ import annotations
 
@@ -87,10 +87,16 @@ def test_no_stage_offers_a_bid_below_the_minimum(shared: SharedDay, model: str) 
     assert _low_cells(shared, model) == 0
 
 
-def test_without_the_rule_later_stages_offer_bids_below_the_minimum(
+def test_later_stages_pass_their_bids_through_the_rule(
     shared: SharedDay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """smartnet.cs_c leaves bids that the rescaling of later stages brings below 30 kW."""
-    assert _low_cells(shared, "smartnet.cs_c") == 0
-    monkeypatch.setattr(pipeline_day, "min_size_quantities", lambda offers, q, preset: q)
-    assert _low_cells(shared, "smartnet.cs_c") > 0
+    """The later stages' bids go through ``min_size_quantities`` (its effect on rescaled bids
+    is tested in ``tests/market/test_eligibility.py``): a rule that cuts every bid leaves the
+    intraday stage nothing to clear, while the day-ahead book (built with step 4) is intact."""
+    da = clear_stage(shared, "eu.central", "day_ahead")
+    assert stage_case(shared, "intraday", da.state).offers.quantity_mw.sum() > 0
+    monkeypatch.setattr(
+        pipeline_day, "min_size_quantities", lambda offers, q, preset: np.zeros_like(q)
+    )
+    assert stage_case(shared, "intraday", da.state).offers.quantity_mw.sum() == 0
+    assert stage_case(shared, "day_ahead").offers.quantity_mw.sum() > 0
