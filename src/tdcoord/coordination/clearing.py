@@ -53,7 +53,8 @@ from tdcoord.coordination.clearing_result import (
 )
 from tdcoord.coordination.clearing_spec import ClearingSpec, Margins
 from tdcoord.coordination.injectors import Injectors, zero_prior
-from tdcoord.coordination.interval_solve import solve_by_interval
+from tdcoord.coordination.intertemporal import add_min_duration, enforce_energy
+from tdcoord.coordination.interval_solve import solve_with_basis
 from tdcoord.coordination.network_model import (
     FeederModel,
     TransmissionModel,
@@ -440,6 +441,9 @@ def build(case: ClearingCase, spec: ClearingSpec) -> ClearingProgram:
         _lines(c, tm)
     c.feeder_models = {f: feeder_model(case, f) for f in spec.feeders}
     _feeder_families(c)
+    tc = case.time_coupling
+    if spec.time_coupling and tc is not None:
+        add_min_duration(c, tc.min_duration_intervals)
     return c
 
 
@@ -448,5 +452,9 @@ def clear(case: ClearingCase, spec: ClearingSpec) -> ClearingResult:
     t0 = time.perf_counter()
     program = build(case, spec)
     lp = program.lp()
-    sol = solve_by_interval(lp, program.column_interval(), program.n_periods)
+    sol, basis = solve_with_basis(lp, program.column_interval(), program.n_periods)
+    tc = case.time_coupling
+    if spec.time_coupling and tc is not None and len(tc.pair_store):
+        # one multi-period problem: the energy rows the solution needs, then one coupled LP
+        lp, sol = enforce_energy(program, tc, sol, basis, case.offers.n_offers)
     return read_result(program, lp.cost, sol, time.perf_counter() - t0)

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.der.base import (
+    EnergyLimits,
     Flexibility,
     as_ids,
     check_dt,
@@ -189,3 +190,45 @@ class HeatPump:
         p = np.clip(pb - act, lo, hi)
         temp = self._next_temp(self.t, self.temp_c, p, a)
         return dataclasses.replace(self, temp_c=temp, t=self.t + 1)
+
+    def energy_limits(
+        self, n_intervals: int, dt_h: float, committed_mw: npt.ArrayLike | None = None
+    ) -> EnergyLimits:
+        """Energy rows (:class:`~tdcoord.der.base.EnergyLimits`) of further activations on top
+        of ``committed_mw`` (units × n, signed: up = consume less), in thermal MWh stored in the
+        building (``C·ΔT``).
+
+        With the committed temperature trajectory ``T^c`` and the gap ``G = T − T^c``, one step
+        is ``T_{k+1} = f_k(T_k) − c·act_k`` with ``c = (1 − a)·R·COP`` (K/MW) and ``f_k`` the
+        thermostat step, monotone of slope in ``[0, a]`` (``a < 1``: a deviation decays, the
+        thermostat takes it back — the rebound). So ``min(G_{k+1}, 0) ≥ −c Σ_{s≤k} u_s`` and
+        ``max(G_{k+1}, 0) ≤ c Σ_{s≤k} d_s``: rows with ``κ^drop = (C c/Δt, 0)``,
+        ``κ^rise = (0, C c/Δt)`` keep ``T ∈ [T_min, T_max]`` (the band the flexibility of
+        :meth:`flexibility` protects). Limits ``D^max_k = C (T^c_{k+1} − T_min)``,
+        ``R^max_k = C (T_max − T^c_{k+1})`` (clipped at 0). The rows bound the temperature
+        only; the baseline's own response to a warmer house (less power to curtail) is not a
+        row (docs/coordination.md, "Time coupling and the information boundary").
+        """
+        n, dt = check_n(n_intervals), check_dt(dt_h)
+        c = np.zeros((self.n_units, n)) if committed_mw is None else np.asarray(committed_mw)
+        if c.shape != (self.n_units, n):
+            raise ValueError(f"committed_mw has shape {c.shape}, expected {(self.n_units, n)}")
+        a = self._a(dt)
+        assert self.temp_c is not None
+        temp = self.temp_c.copy()
+        temps = np.empty((self.n_units, n))
+        for k in range(n):  # intervals only, vectorised over units
+            lo, hi, pb = self._step_bounds(self.t + k, temp, a)
+            temp = self._next_temp(self.t + k, temp, np.clip(pb - c[:, k], lo, hi), a)
+            temps[:, k] = temp
+        cap = self.c_th_mwh_per_k
+        coef = cap * (1.0 - a) * self.r_th_k_per_mw * self.cop / dt
+        zero = np.zeros(self.n_units)
+        return EnergyLimits(
+            drop_up=coef,
+            drop_dn=zero,
+            rise_up=zero.copy(),
+            rise_dn=coef.copy(),
+            drop_max_mwh=np.maximum(cap[:, None] * (temps - self.t_min_c[:, None]), 0.0),
+            rise_max_mwh=np.maximum(cap[:, None] * (self.t_max_c[:, None] - temps), 0.0),
+        )

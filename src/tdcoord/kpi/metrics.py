@@ -20,6 +20,7 @@ number of distinct counterparties — buyers and their operators — a DER with 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -80,9 +81,11 @@ def _counter(case: ClearingCase, outcome: Outcome) -> tuple[int, float]:
 
 
 def compute_kpis(
-    case: ClearingCase, outcome: Outcome, validation: ValidationReport
+    case: ClearingCase, outcome: Outcome, validation: ValidationReport,
+    deliverability: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The KPI dict of one outcome (keys: :data:`KPI_KEYS`)."""
+    """The KPI dict of one outcome (keys: :data:`KPI_KEYS`, then ``deliverability``:
+    :func:`tdcoord.kpi.deliverability.deliverability_kpis`)."""
     pen = case.penalties
     dt = case.dt_h
     cost = outcome.cost_by_buyer_eur
@@ -156,4 +159,5 @@ def compute_kpis(
         "parties_per_der": parties,
         "compute_s": float(outcome.compute_s),
         "status": outcome.status,
+        **(deliverability or {}),
     }

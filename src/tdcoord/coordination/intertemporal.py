@@ -1,0 +1,367 @@
+"""Time coupling of a clearing: energy rows of storage-like DERs and product minimum durations.
+
+A stage is cleared as **one multi-period problem** over its intervals (issue 12 item 1). Besides
+the per-interval families of :mod:`tdcoord.coordination.clearing`, two constraint families link
+the intervals:
+
+* **energy rows** (families ``energy_drop:<r>`` and ``energy_rise:<r>``). Every storage-like DER
+  ``s`` (battery, EV; :class:`tdcoord.der.base.EnergyLimits`) is a member of offer steps ``k``;
+  at activation an accepted ``a_kt`` is split to the members pro rata to their flexibility
+  (:func:`tdcoord.simulation.timeline.der_requests`): member ``s`` is asked ``w_{skt} a_kt`` with
+  the *known* weight ``w_{skt} = M_{ks} f_{st} / Σ_j M_{kj} f_{jt}`` (``f`` the member's up resp.
+  down flexibility at that stage). The rows are therefore per member, through those weights:
+
+  .. math::
+
+      \\sum_{\\tau \\le t} \\sum_{k} \\Delta t\\, w_{sk\\tau}\\,
+      (\\kappa^{drop}_{up,s} [k\\,\\mathrm{up}] - \\kappa^{drop}_{dn,s} [k\\,\\mathrm{down}])
+      \\, a_{k\\tau} \\le D^{max}_{st}
+
+  and alike for the rise. ``D^max`` and the coefficients come from the DER model
+  (``energy_limits``: the state after the plan committed by earlier stages, efficiencies,
+  energy limits), so any activation that satisfies the rows is deliverable from that state.
+  Each row is a cumulative sum (a lower-triangular block in time), built as one sparse matrix
+  for all selected (member, interval) pairs.
+* **minimum duration** (family ``min_duration``): with a product minimum duration of ``m > 1``
+  intervals, every offer step's activation is held constant over blocks of ``m`` intervals
+  aligned to the start of the day (``a_{k,t} = a_{k,t-1}`` unless ``t ≡ 0 mod m``): the
+  LP-compatible form of a minimum duration (a run that starts is at least ``m`` long; a zero
+  block is allowed).
+
+**Row generation.** Writing every energy row of a 9 000-DER fleet would make an LP of several
+hundred thousand rows per stage, almost none binding. The rows are added lazily and exactly:
+the program is solved (block by block while no coupling row exists), the cumulative energy of
+every member is computed (vectorised) and the violated (member, interval) rows are added; the
+program is re-solved as one LP until no row is violated. Rows are only ever added, so the loop
+ends (finitely many rows); its optimum satisfies every row and is optimal for the LP with all
+rows (it is optimal for a relaxation of it). The coupled LP is solved with HiGHS dual simplex
+(faster than the interior point on these LPs: see docs/coordination.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+from tdcoord.coordination.errors import CoordinationError
+from tdcoord.der.base import EnergyLimits, Flexibility
+from tdcoord.opf.lp import LinearProgram, LpSolution, WarmLp
+from tdcoord.types import FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from tdcoord.coordination.injectors import Injectors
+    from tdcoord.coordination.program import ClearingProgram
+
+#: Energy tolerance (MWh) of a row check (rounding of the LP solution).
+ENERGY_TOL_MWH = 1e-7
+
+#: Largest number of row-generation rounds (each adds every violated row; in practice 1–3).
+MAX_ROUNDS = 25
+
+#: LP method of a coupled program (measured: dual simplex beats IPM on the coupled clearing LPs).
+COUPLED_METHOD: Literal["simplex", "ipm"] = "simplex"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TimeCoupling:
+    """Inter-temporal data of one stage (arrays over members ``S``, pairs ``P``, intervals ``T``).
+
+    A pair ``p`` is (member ``pair_store[p]``, offer row ``pair_offer[p]``); ``drop_coef[p, t]``
+    is the energy (MWh) member ``pair_store[p]`` loses per MW of the offer's activation in
+    interval ``t`` (negative: it gains), ``rise_coef`` the energy it gains. ``drop_max_mwh`` /
+    ``rise_max_mwh`` ``(S, T)`` bound the cumulative sums (``inf``: no row).
+    """
+
+    store_id: tuple[str, ...]
+    pair_store: IntArray
+    pair_offer: IntArray
+    drop_coef: FloatArray
+    rise_coef: FloatArray
+    drop_max_mwh: FloatArray
+    rise_max_mwh: FloatArray
+    min_duration_intervals: int = 1
+
+    def __post_init__(self) -> None:
+        S, P = len(self.store_id), len(self.pair_store)
+        T = self.drop_max_mwh.shape[1] if self.drop_max_mwh.ndim == 2 else -1
+        shapes = {
+            "pair_offer": (self.pair_offer.shape, (P,)),
+            "drop_coef": (self.drop_coef.shape, (P, T)),
+            "rise_coef": (self.rise_coef.shape, (P, T)),
+            "drop_max_mwh": (self.drop_max_mwh.shape, (S, T)),
+            "rise_max_mwh": (self.rise_max_mwh.shape, (S, T)),
+        }
+        for name, (got, want) in shapes.items():
+            if got != want:
+                raise CoordinationError(
+                    f"{name} has shape {got}, expected {want}",
+                    where="TimeCoupling",
+                    fix="build it with tdcoord.coordination.intertemporal.time_coupling",
+                )
+        if P and (self.pair_store.min() < 0 or self.pair_store.max() >= S):
+            raise CoordinationError(
+                "pair_store refers to a member outside store_id", where="TimeCoupling",
+                fix="index members 0..len(store_id)-1",
+            )
+        if int(self.min_duration_intervals) < 1:
+            raise CoordinationError(
+                f"min_duration_intervals = {self.min_duration_intervals}", where="TimeCoupling",
+                fix="give an integer >= 1",
+            )
+
+    @property
+    def n_periods(self) -> int:
+        """Number of intervals T."""
+        return int(self.drop_max_mwh.shape[1])
+
+    def energy_mwh(self, activation_mw: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Cumulative drop and rise ``(S, T)`` of every member under offer activations
+        ``activation_mw`` ``(n_offer, T)`` (the left-hand sides of the energy rows)."""
+        S = len(self.store_id)
+        a = np.asarray(activation_mw, dtype=np.float64)[self.pair_offer]
+        agg = sp.csr_matrix(
+            (np.ones(len(self.pair_store)), (self.pair_store, np.arange(len(self.pair_store)))),
+            shape=(S, len(self.pair_store)),
+        )
+        drop = np.cumsum(np.asarray(agg @ (self.drop_coef * a)), axis=1)
+        rise = np.cumsum(np.asarray(agg @ (self.rise_coef * a)), axis=1)
+        return drop, rise
+
+
+def _weights(
+    members: sp.csr_matrix, direction: IntArray, active: Any, flex_up: FloatArray,
+    flex_dn: FloatArray,
+) -> tuple[IntArray, IntArray, FloatArray, Any]:
+    """Pairs (offer, DER) of active offer steps and their split weights ``(P, T)``."""
+    coo = sp.coo_matrix(members)
+    keep = active[coo.row]
+    k, j, m = coo.row[keep], coo.col[keep], coo.data[keep]
+    up = direction[k] > 0
+    f = np.where(up[:, None], flex_up[j], flex_dn[j])
+    tot = np.zeros((members.shape[0], f.shape[1]))
+    np.add.at(tot, k, m[:, None] * f)
+    den = tot[k]
+    w = np.divide(m[:, None] * f, den, out=np.zeros_like(f), where=den > 1e-12)
+    return k.astype(np.int64), j.astype(np.int64), w, up
+
+
+def time_coupling(
+    members: sp.csr_matrix,
+    direction: IntArray,
+    active: Any,
+    flex: Flexibility,
+    limits: Sequence[tuple[IntArray, EnergyLimits]],
+    store_ids: Sequence[str],
+    dt_h: float,
+    min_duration_intervals: int = 1,
+) -> TimeCoupling:
+    """Build the :class:`TimeCoupling` of a stage.
+
+    ``members`` (offers × DERs), ``direction`` and ``active`` (non-reactive) per offer step,
+    the members' flexibility used for the split (DERs × T), and per storage-like DER type its
+    DER rows and :class:`~tdcoord.der.base.EnergyLimits`; ``store_ids`` names every DER.
+    """
+    n_der = members.shape[1]
+    flex_up_mw, flex_down_mw = flex.up_mw, flex.down_mw
+    T = flex_up_mw.shape[1]
+    store_of = np.full(n_der, -1, dtype=np.int64)
+    rows = np.concatenate([np.asarray(r, dtype=np.int64) for r, _ in limits]) if limits else (
+        np.zeros(0, dtype=np.int64)
+    )
+    store_of[rows] = np.arange(rows.size)
+
+    def cat(name: str) -> FloatArray:
+        if not limits:
+            return np.zeros((0, T)) if name.endswith("mwh") else np.zeros(0)
+        return np.concatenate([getattr(lim, name) for _, lim in limits], axis=0)
+
+    k, j, w, up = _weights(members, direction, np.asarray(active, dtype=bool), flex_up_mw,
+                           flex_down_mw)
+    s = store_of[j]
+    sel = s >= 0
+    k, j, w, up, s = k[sel], j[sel], w[sel], up[sel], s[sel]
+    d_up, d_dn, r_up, r_dn = (cat(n) for n in ("drop_up", "drop_dn", "rise_up", "rise_dn"))
+    drop = dt_h * w * np.where(up, d_up[s], -d_dn[s])[:, None]
+    rise = dt_h * w * np.where(up, -r_up[s], r_dn[s])[:, None]
+    return TimeCoupling(
+        store_id=tuple(store_ids[int(i)] for i in rows),
+        pair_store=s,
+        pair_offer=k,
+        drop_coef=drop,
+        rise_coef=rise,
+        drop_max_mwh=cat("drop_max_mwh"),
+        rise_max_mwh=cat("rise_max_mwh"),
+        min_duration_intervals=int(min_duration_intervals),
+    )
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _offer_columns(tc: TimeCoupling, inj: Injectors) -> IntArray:
+    """Injector column of every pair's offer (−1 when the offer is not in this program)."""
+    pos = np.full(int(max(tc.pair_offer.max(initial=-1), inj.offer_row.max(initial=-1))) + 1, -1)
+    real = inj.offer_row >= 0
+    pos[inj.offer_row[real]] = np.flatnonzero(real)
+    return np.asarray(pos[tc.pair_offer], dtype=np.int64)
+
+
+def cumulative_rows(
+    tc: TimeCoupling, coef: FloatArray, col: IntArray, store: IntArray, t_row: IntArray,
+    n_inj: int,
+) -> sp.csr_matrix:
+    """Rows ``Σ_{τ≤t} Σ_{p∈s} coef[p, τ] a[col[p], τ]`` for the (member, interval) pairs
+    ``(store[r], t_row[r])``, as a sparse matrix on the interval-major activation columns
+    ``τ·n_inj + k`` (vectorised: pairs of each member by CSR, intervals by repetition)."""
+    T = tc.n_periods
+    ok = col >= 0
+    by_store = sp.csr_matrix(
+        (np.ones(int(ok.sum())), (tc.pair_store[ok], np.flatnonzero(ok))),
+        shape=(len(tc.store_id), len(tc.pair_store)),
+    )
+    counts = np.diff(by_store.indptr)[store]
+    r_of = np.repeat(np.arange(store.size), counts)
+    starts = by_store.indptr[store]
+    offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    p = by_store.indices[np.repeat(starts, counts) + offs]
+    n_tau = t_row[r_of] + 1
+    r2 = np.repeat(r_of, n_tau)
+    p2 = np.repeat(p, n_tau)
+    tau = np.arange(n_tau.sum()) - np.repeat(np.cumsum(n_tau) - n_tau, n_tau)
+    vals = coef[p2, tau]
+    cols = tau * n_inj + col[p2]
+    return sp.csr_matrix((vals, (r2, cols)), shape=(store.size, T * n_inj))
+
+
+def add_min_duration(program: ClearingProgram, m: int) -> None:
+    """``a_{k,t} − a_{k,t−1} = 0`` for offer steps inside each block of ``m`` intervals."""
+    T, inj = program.n_periods, program.spec.injectors
+    if m <= 1 or T <= 1:
+        return
+    ks = np.flatnonzero(inj.offer_row >= 0)
+    ts = np.array([t for t in range(1, T) if t % m], dtype=np.int64)
+    if not ks.size or not ts.size:
+        return
+    rk = np.tile(ks, ts.size)
+    rt = np.repeat(ts, ks.size)
+    n = rk.size
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([rt * inj.n + rk, (rt - 1) * inj.n + rk])
+    vals = np.concatenate([np.ones(n), -np.ones(n)])
+    mat = sp.csr_matrix((vals, (rows, cols)), shape=(n, T * inj.n))
+    program.add_rows("min_duration", [(program.activation, mat)], 0.0, 0.0)
+
+
+def _activation(program: ClearingProgram, x: FloatArray, n_offer: int) -> FloatArray:
+    """Activations per offer row ``(n_offer, T)`` from a solution (virtual injectors dropped)."""
+    inj, T = program.spec.injectors, program.n_periods
+    a = x[program.activation].reshape(T, inj.n).T
+    out = np.zeros((n_offer, T))
+    real = inj.offer_row >= 0
+    np.add.at(out, inj.offer_row[real], a[real])
+    return out
+
+
+def violated(tc: TimeCoupling, activation_mw: FloatArray) -> tuple[IntArray, IntArray, IntArray,
+                                                                   IntArray]:
+    """(member, interval) of every violated drop row and rise row."""
+    drop, rise = tc.energy_mwh(activation_mw)
+    d_s, d_t = np.nonzero(drop > tc.drop_max_mwh + ENERGY_TOL_MWH)
+    r_s, r_t = np.nonzero(rise > tc.rise_max_mwh + ENERGY_TOL_MWH)
+    return d_s, d_t, r_s, r_t
+
+
+def enforce_energy(
+    program: ClearingProgram, tc: TimeCoupling, sol: LpSolution, basis: Any | None,
+    n_offer: int,
+) -> tuple[LinearProgram, LpSolution]:
+    """Row generation (module docstring): add the violated energy rows and re-solve the one
+    coupled LP warm (dual simplex from the last optimal basis; the new rows enter as basic
+    slacks) until no row is violated."""
+    inj = program.spec.injectors
+    col = _offer_columns(tc, inj)
+    seen = _visible(tc, col)
+    lp = program.lp()
+    warm: WarmLp | None = None
+    added_drop = np.zeros(tc.drop_max_mwh.shape, dtype=bool)
+    added_rise = np.zeros(tc.rise_max_mwh.shape, dtype=bool)
+    for r in range(MAX_ROUNDS):
+        if not sol.ok:
+            break
+        d_s, d_t, r_s, r_t = violated(seen, _activation(program, sol.x, n_offer))
+        if not (d_s.size or r_s.size):
+            break
+        # a violated member gets its rows from the first violation on (fewer rounds)
+        d_s, d_t = _from_first(d_s, d_t, tc.drop_max_mwh, added_drop)
+        r_s, r_t = _from_first(r_s, r_t, tc.rise_max_mwh, added_rise)
+        if warm is None:
+            warm = WarmLp(lp, method=COUPLED_METHOD)
+            warm.set_presolve(False)
+            if basis is not None:
+                warm.set_basis(basis)
+        for kind, s_, t_, coef, cap in (
+            ("drop", d_s, d_t, tc.drop_coef, tc.drop_max_mwh),
+            ("rise", r_s, r_t, tc.rise_coef, tc.rise_max_mwh),
+        ):
+            if not s_.size:
+                continue
+            m = cumulative_rows(tc, coef, col, s_, t_, inj.n)
+            rows = program.add_rows(f"energy_{kind}:{r}", [(program.activation, m)], -np.inf,
+                                    cap[s_, t_])
+            full = sp.csr_matrix((m.data, m.indices + program.activation.start, m.indptr),
+                                 shape=(m.shape[0], lp.n_col))
+            warm.add_rows(full, np.full(rows.stop - rows.start, -np.inf), cap[s_, t_])
+        sol = warm.solve(lean=True)
+    return program.lp(), sol
+
+
+def _from_first(
+    s_: IntArray, t_: IntArray, cap: FloatArray, added: Any
+) -> tuple[IntArray, IntArray]:
+    """Rows ``(s, t)`` for every violated member ``s`` and every ``t`` from its first violation
+    on where a limit exists, less the rows already added (``added`` is updated)."""
+    if not s_.size:
+        return s_, t_
+    T = cap.shape[1]
+    first = np.full(cap.shape[0], T, dtype=np.int64)
+    np.minimum.at(first, s_, t_)
+    want = (np.arange(T)[None, :] >= first[:, None]) & np.isfinite(cap) & ~added
+    ns, nt = np.nonzero(want)
+    added[ns, nt] = True
+    return ns.astype(np.int64), nt.astype(np.int64)
+
+
+def _visible(tc: TimeCoupling, col: IntArray) -> TimeCoupling:
+    """The coupling restricted to the pairs whose offers this program holds."""
+    ok = col >= 0
+    return dataclasses.replace(
+        tc, pair_store=tc.pair_store[ok], pair_offer=tc.pair_offer[ok],
+        drop_coef=tc.drop_coef[ok], rise_coef=tc.rise_coef[ok],
+    )
+
+
+def fleet_energy_limits(
+    models: Sequence[Any], plan_mw: FloatArray, dt_h: float
+) -> list[tuple[IntArray, EnergyLimits]]:
+    """Per DER model that has an ``energy_limits`` method (storage-like types): its rows in the
+    fleet order (models stacked) and its limits after the committed ``plan_mw`` (DERs × T)."""
+    plan = np.asarray(plan_mw, dtype=np.float64)
+    out: list[tuple[IntArray, EnergyLimits]] = []
+    start = 0
+    for m in models:
+        n = int(m.n_units)
+        rows = np.arange(start, start + n, dtype=np.int64)
+        start += n
+        method = getattr(m, "energy_limits", None)
+        if method is not None and n:
+            out.append((rows, method(plan.shape[1], dt_h, plan[rows])))
+    if start != plan.shape[0]:
+        raise CoordinationError(
+            f"plan has {plan.shape[0]} DER rows, the models {start} units",
+            where="fleet_energy_limits", fix="pass the plan in fleet order",
+        )
+    return out
