@@ -50,7 +50,7 @@ import scipy.sparse as sp
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.der.base import EnergyLimits, Flexibility
 from tdcoord.opf.lp import LinearProgram, LpSolution, WarmLp
-from tdcoord.types import FloatArray, IntArray
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
     from tdcoord.coordination.injectors import Injectors
@@ -84,9 +84,34 @@ class TimeCoupling:
     drop_max_mwh: FloatArray
     rise_max_mwh: FloatArray
     min_duration_intervals: int = 1
+    #: Per member and interval ``(S, T)``: the factor ``δ_t`` by which the drop (resp. rise)
+    #: carried into interval ``t`` decays there; the rows sum ``Π_{τ<j≤t} δ_j``-weighted terms
+    #: (``None``: all 1, plain cumulative sums). A heat pump's deviation decays (the thermostat
+    #: takes it back; 0 where the thermostat resets it fully).
+    drop_decay: FloatArray | None = None
+    rise_decay: FloatArray | None = None
+    #: Split weight ``(P, T)`` of every pair and whether its offer is an up step ``(P,)``
+    #: (``None``: no rebound rows).
+    pair_weight: FloatArray | None = None
+    pair_up: BoolArray | None = None
+    #: Rebound ``κ`` per member ``(S,)`` (MW per MWh) and the power rooms ``(S, T)`` (MW,
+    #: ``inf``: no row): ``κ·drop_{t−1} + down_t ≤ dn_room_t``, ``κ·rise_{t−1} + up_t ≤ up_room_t``.
+    rebound_mw_per_mwh: FloatArray | None = None
+    up_room_mw: FloatArray | None = None
+    dn_room_mw: FloatArray | None = None
 
     def __post_init__(self) -> None:
         S, P = len(self.store_id), len(self.pair_store)
+        T = self.drop_max_mwh.shape[1] if self.drop_max_mwh.ndim == 2 else 0
+        fill = {
+            "drop_decay": np.ones((S, T)), "rise_decay": np.ones((S, T)),
+            "pair_weight": np.zeros((P, T)), "pair_up": np.zeros(P, dtype=bool),
+            "rebound_mw_per_mwh": np.zeros(S), "up_room_mw": np.full((S, T), np.inf),
+            "dn_room_mw": np.full((S, T), np.inf),
+        }
+        for name, default in fill.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, default)
         T = self.drop_max_mwh.shape[1] if self.drop_max_mwh.ndim == 2 else -1
         shapes = {
             "pair_offer": (self.pair_offer.shape, (P,)),
@@ -127,9 +152,39 @@ class TimeCoupling:
             (np.ones(len(self.pair_store)), (self.pair_store, np.arange(len(self.pair_store)))),
             shape=(S, len(self.pair_store)),
         )
-        drop = np.cumsum(np.asarray(agg @ (self.drop_coef * a)), axis=1)
-        rise = np.cumsum(np.asarray(agg @ (self.rise_coef * a)), axis=1)
+        assert self.drop_decay is not None and self.rise_decay is not None
+        drop = decayed_cumsum(np.asarray(agg @ (self.drop_coef * a)), self.drop_decay)
+        rise = decayed_cumsum(np.asarray(agg @ (self.rise_coef * a)), self.rise_decay)
         return drop, rise
+
+
+def decayed_cumsum(x: FloatArray, decay: FloatArray) -> FloatArray:
+    """``y_t = δ_t·y_{t−1} + x_t`` per row (``x``, ``decay`` ``(S, T)``); a plain cumulative sum
+    where every ``δ`` is 1 (loop over intervals only)."""
+    if np.all(decay == 1.0):
+        return np.cumsum(x, axis=1)
+    y = np.empty_like(x)
+    acc = np.zeros(x.shape[0])
+    for t in range(x.shape[1]):
+        acc = decay[:, t] * acc + x[:, t]
+        y[:, t] = acc
+    return y
+
+
+def decay_weights(
+    decay: FloatArray, store: IntArray, t_row: IntArray, tau: IntArray
+) -> FloatArray:
+    """``Π_{τ<j≤t} δ_{s,j}`` for entries (member ``store``, row interval ``t_row``, term ``tau``):
+    ``exp(Λ_t − Λ_τ)`` with ``Λ`` the cumulative log of the non-zero ``δ``, and 0 where a
+    ``δ = 0`` (a full reset) lies in ``(τ, t]``."""
+    if np.all(decay == 1.0):
+        return np.ones(store.size)
+    pos = decay > 0
+    lam = np.cumsum(np.log(np.where(pos, decay, 1.0)), axis=1)
+    T = decay.shape[1]
+    last_zero = np.maximum.accumulate(np.where(pos, -1, np.arange(T)[None, :]), axis=1)
+    live = tau >= last_zero[store, t_row]
+    return np.where(live, np.exp(lam[store, t_row] - lam[store, tau]), 0.0)
 
 
 def _weights(
@@ -196,7 +251,37 @@ def time_coupling(
         drop_max_mwh=cat("drop_max_mwh"),
         rise_max_mwh=cat("rise_max_mwh"),
         min_duration_intervals=int(min_duration_intervals),
+        drop_decay=_decay(limits, "drop_decay", T),
+        rise_decay=_decay(limits, "rise_decay", T),
+        pair_weight=w,
+        pair_up=up,
+        rebound_mw_per_mwh=np.concatenate([
+            np.zeros(lim.drop_up.shape[0]) if lim.rebound_mw_per_mwh is None
+            else lim.rebound_mw_per_mwh for _, lim in limits
+        ]) if limits else np.zeros(0),
+        up_room_mw=_room(limits, "up_room_mw", T),
+        dn_room_mw=_room(limits, "dn_room_mw", T),
     )
+
+
+def _room(limits: Sequence[tuple[IntArray, EnergyLimits]], name: str, T: int) -> FloatArray:
+    """The types' power rooms stacked ``(S, T)`` (``inf`` where a type gives none)."""
+    parts = [
+        np.full((lim.drop_up.shape[0], T), np.inf) if getattr(lim, name) is None
+        else np.asarray(getattr(lim, name), dtype=np.float64)
+        for _, lim in limits
+    ]
+    return np.concatenate(parts, axis=0) if parts else np.zeros((0, T))
+
+
+def _decay(limits: Sequence[tuple[IntArray, EnergyLimits]], name: str, T: int) -> FloatArray:
+    """The types' decays stacked ``(S, T)`` (1 where a type gives none)."""
+    parts = [
+        np.ones((lim.drop_up.shape[0], T)) if getattr(lim, name) is None
+        else np.asarray(getattr(lim, name), dtype=np.float64)
+        for _, lim in limits
+    ]
+    return np.concatenate(parts, axis=0) if parts else np.ones((0, T))
 
 
 # --------------------------------------------------------------------------- rows
@@ -211,10 +296,11 @@ def _offer_columns(tc: TimeCoupling, inj: Injectors) -> IntArray:
 
 
 def cumulative_rows(
-    tc: TimeCoupling, coef: FloatArray, col: IntArray, store: IntArray, t_row: IntArray,
-    n_inj: int,
+    tc: TimeCoupling, coef: FloatArray, decay: FloatArray, col: IntArray, store: IntArray,
+    t_row: IntArray, n_inj: int,
 ) -> sp.csr_matrix:
-    """Rows ``Σ_{τ≤t} Σ_{p∈s} coef[p, τ] a[col[p], τ]`` for the (member, interval) pairs
+    """Rows ``Σ_{τ≤t} Σ_{p∈s} w_s(τ, t) coef[p, τ] a[col[p], τ]`` (``w`` of ``decay``,
+    :func:`decay_weights`) for the (member, interval) pairs
     ``(store[r], t_row[r])``, as a sparse matrix on the interval-major activation columns
     ``τ·n_inj + k`` (vectorised: pairs of each member by CSR, intervals by repetition)."""
     T = tc.n_periods
@@ -232,7 +318,7 @@ def cumulative_rows(
     r2 = np.repeat(r_of, n_tau)
     p2 = np.repeat(p, n_tau)
     tau = np.arange(n_tau.sum()) - np.repeat(np.cumsum(n_tau) - n_tau, n_tau)
-    vals = coef[p2, tau]
+    vals = coef[p2, tau] * decay_weights(decay, store[r2], t_row[r2], tau)
     cols = tau * n_inj + col[p2]
     return sp.csr_matrix((vals, (r2, cols)), shape=(store.size, T * n_inj))
 
@@ -266,57 +352,140 @@ def _activation(program: ClearingProgram, x: FloatArray, n_offer: int) -> FloatA
     return out
 
 
-def violated(tc: TimeCoupling, activation_mw: FloatArray) -> tuple[IntArray, IntArray, IntArray,
-                                                                   IntArray]:
-    """(member, interval) of every violated drop row and rise row."""
-    drop, rise = tc.energy_mwh(activation_mw)
-    d_s, d_t = np.nonzero(drop > tc.drop_max_mwh + ENERGY_TOL_MWH)
-    r_s, r_t = np.nonzero(rise > tc.rise_max_mwh + ENERGY_TOL_MWH)
-    return d_s, d_t, r_s, r_t
+@dataclasses.dataclass(frozen=True, eq=False)
+class RowKind:
+    """One family of coupling rows over (member ``s``, interval ``t``):
+    ``scale_s · C_s(t − lag) + Σ_{p∈s} inst[p, t] a_{p,t} ≤ cap[s, t]`` with ``C_s`` the decayed
+    cumulative sum of ``coef`` (:func:`cumulative_rows`; 0 before the first interval)."""
+
+    name: str
+    coef: FloatArray
+    decay: FloatArray
+    cap: FloatArray
+    scale: FloatArray
+    lag: int = 0
+    inst: FloatArray | None = None
+
+
+def row_kinds(tc: TimeCoupling) -> tuple[RowKind, ...]:
+    """The energy rows (``drop``, ``rise``) and, where a member has a rebound, the power-room
+    rows (``room_dn``: the deficit raises the baseline, ``room_up``: the excess lowers it)."""
+    assert tc.drop_decay is not None and tc.rise_decay is not None
+    assert tc.pair_weight is not None and tc.pair_up is not None
+    assert tc.rebound_mw_per_mwh is not None
+    assert tc.up_room_mw is not None and tc.dn_room_mw is not None
+    ones = np.ones(len(tc.store_id))
+    kinds = [
+        RowKind("drop", tc.drop_coef, tc.drop_decay, tc.drop_max_mwh, ones),
+        RowKind("rise", tc.rise_coef, tc.rise_decay, tc.rise_max_mwh, ones),
+    ]
+    if np.any(tc.rebound_mw_per_mwh > 0):
+        k = tc.rebound_mw_per_mwh
+        dn = np.where(tc.pair_up[:, None], 0.0, tc.pair_weight)
+        up = np.where(tc.pair_up[:, None], tc.pair_weight, 0.0)
+        kinds += [
+            RowKind("room_dn", tc.drop_coef, tc.drop_decay, tc.dn_room_mw, k, 1, dn),
+            RowKind("room_up", tc.rise_coef, tc.rise_decay, tc.up_room_mw, k, 1, up),
+        ]
+    return tuple(kinds)
+
+
+def kind_lhs(kind: RowKind, tc: TimeCoupling, activation_mw: FloatArray) -> FloatArray:
+    """Left-hand sides ``(S, T)`` of a row family under offer activations ``(n_offer, T)``."""
+    S, P = len(tc.store_id), len(tc.pair_store)
+    a = np.asarray(activation_mw, dtype=np.float64)[tc.pair_offer]
+    agg = sp.csr_matrix((np.ones(P), (tc.pair_store, np.arange(P))), shape=(S, P))
+    cum = decayed_cumsum(np.asarray(agg @ (kind.coef * a)), kind.decay)
+    if kind.lag:
+        cum = np.concatenate([np.zeros((S, kind.lag)), cum[:, : -kind.lag]], axis=1)
+    lhs = kind.scale[:, None] * cum
+    if kind.inst is not None:
+        lhs = lhs + np.asarray(agg @ (kind.inst * a))
+    return np.asarray(lhs)
+
+
+def kind_rows(
+    kind: RowKind, tc: TimeCoupling, col: IntArray, store: IntArray, t_row: IntArray, n_inj: int
+) -> sp.csr_matrix:
+    """The rows of ``kind`` for (member, interval) pairs, on the activation columns."""
+    m = cumulative_rows(tc, kind.coef, kind.decay, col, store, t_row - kind.lag, n_inj)
+    m = sp.csr_matrix(sp.diags(kind.scale[store]) @ m)
+    if kind.inst is None:
+        return m
+    ok = col >= 0
+    by_store = sp.csr_matrix(
+        (np.ones(int(ok.sum())), (tc.pair_store[ok], np.flatnonzero(ok))),
+        shape=(len(tc.store_id), len(tc.pair_store)),
+    )
+    sel = by_store[store].tocoo()  # (row r, pair p)
+    t_of = t_row[sel.row]
+    vals = kind.inst[sel.col, t_of]
+    inst = sp.csr_matrix(
+        (vals, (sel.row, t_of * n_inj + col[sel.col])), shape=(store.size, m.shape[1])
+    )
+    return sp.csr_matrix(m + inst)
 
 
 def enforce_energy(
     program: ClearingProgram, tc: TimeCoupling, sol: LpSolution, basis: Any | None,
     n_offer: int,
 ) -> tuple[LinearProgram, LpSolution]:
-    """Row generation (module docstring): add the violated energy rows and re-solve the one
+    """Row generation (module docstring): add the violated coupling rows and re-solve the one
     coupled LP warm (dual simplex from the last optimal basis; the new rows enter as basic
-    slacks) until no row is violated."""
+    slacks) until no row is violated. Activations the program's prior carries (another market
+    of the same stage this party sees) use up energy first: the limits are reduced by theirs."""
     inj = program.spec.injectors
     col = _offer_columns(tc, inj)
-    seen = _visible(tc, col)
+    kinds = _less_prior(row_kinds(tc), tc, program.prior.activation_mw)
+    seen = tuple(  # the rows' left-hand sides over the pairs this program holds
+        dataclasses.replace(k, cap=full.cap)
+        for k, full in zip(row_kinds(_visible(tc, col)), kinds, strict=True)
+    )
+    tc_seen = _visible(tc, col)
     lp = program.lp()
     warm: WarmLp | None = None
-    added_drop = np.zeros(tc.drop_max_mwh.shape, dtype=bool)
-    added_rise = np.zeros(tc.rise_max_mwh.shape, dtype=bool)
+    added = {k.name: np.zeros(k.cap.shape, dtype=bool) for k in kinds}
     for r in range(MAX_ROUNDS):
         if not sol.ok:
             break
-        d_s, d_t, r_s, r_t = violated(seen, _activation(program, sol.x, n_offer))
-        if not (d_s.size or r_s.size):
+        act = _activation(program, sol.x, n_offer)
+        hits: list[tuple[RowKind, IntArray, IntArray]] = []
+        for k, ks in zip(kinds, seen, strict=True):
+            s_, t_ = np.nonzero(kind_lhs(ks, tc_seen, act) > ks.cap + ENERGY_TOL_MWH)
+            hits.append((k, s_.astype(np.int64), t_.astype(np.int64)))
+        if not any(h[1].size for h in hits):
             break
-        # a violated member gets its rows from the first violation on (fewer rounds)
-        d_s, d_t = _from_first(d_s, d_t, tc.drop_max_mwh, added_drop)
-        r_s, r_t = _from_first(r_s, r_t, tc.rise_max_mwh, added_rise)
         if warm is None:
             warm = WarmLp(lp, method=COUPLED_METHOD)
             warm.set_presolve(False)
             if basis is not None:
                 warm.set_basis(basis)
-        for kind, s_, t_, coef, cap in (
-            ("drop", d_s, d_t, tc.drop_coef, tc.drop_max_mwh),
-            ("rise", r_s, r_t, tc.rise_coef, tc.rise_max_mwh),
-        ):
+        for kind, s_, t_ in hits:
+            # a violated member gets its rows from the first violation on (fewer rounds)
+            s_, t_ = _from_first(s_, t_, kind.cap, added[kind.name])
             if not s_.size:
                 continue
-            m = cumulative_rows(tc, coef, col, s_, t_, inj.n)
-            rows = program.add_rows(f"energy_{kind}:{r}", [(program.activation, m)], -np.inf,
-                                    cap[s_, t_])
+            m = kind_rows(kind, tc, col, s_, t_, inj.n)
+            cap = kind.cap[s_, t_]
+            program.add_rows(f"energy_{kind.name}:{r}", [(program.activation, m)], -np.inf, cap)
             full = sp.csr_matrix((m.data, m.indices + program.activation.start, m.indptr),
                                  shape=(m.shape[0], lp.n_col))
-            warm.add_rows(full, np.full(rows.stop - rows.start, -np.inf), cap[s_, t_])
+            warm.add_rows(full, np.full(cap.size, -np.inf), cap)
         sol = warm.solve(lean=True)
     return program.lp(), sol
+
+
+def _less_prior(
+    kinds: tuple[RowKind, ...], tc: TimeCoupling, prior_mw: FloatArray | None
+) -> tuple[RowKind, ...]:
+    """The row families with their limits reduced by the prior activations' left-hand sides
+    (clipped at 0, so that no further activation stays feasible)."""
+    if prior_mw is None or not np.any(prior_mw):
+        return kinds
+    return tuple(
+        dataclasses.replace(k, cap=np.maximum(k.cap - kind_lhs(k, tc, prior_mw), 0.0))
+        for k in kinds
+    )
 
 
 def _from_first(
@@ -338,9 +507,11 @@ def _from_first(
 def _visible(tc: TimeCoupling, col: IntArray) -> TimeCoupling:
     """The coupling restricted to the pairs whose offers this program holds."""
     ok = col >= 0
+    assert tc.pair_weight is not None and tc.pair_up is not None
     return dataclasses.replace(
         tc, pair_store=tc.pair_store[ok], pair_offer=tc.pair_offer[ok],
         drop_coef=tc.drop_coef[ok], rise_coef=tc.rise_coef[ok],
+        pair_weight=tc.pair_weight[ok], pair_up=tc.pair_up[ok],
     )
 
 

@@ -87,6 +87,19 @@ class EnergyLimits:
     rise_dn: FloatArray
     drop_max_mwh: FloatArray
     rise_max_mwh: FloatArray
+    #: ``units × n``: the factor ``δ_t`` by which a drop (resp. rise) carried into interval ``t``
+    #: decays there (the sums above become ``Σ_{s≤t} Π_{s<j≤t} δ_j (…)``; 0 = a full reset);
+    #: ``None``: 1 (stored energy does not decay).
+    drop_decay: FloatArray | None = None
+    rise_decay: FloatArray | None = None
+    #: Rebound (per unit, MW per MWh; ``None``: none): the baseline's own response to the state
+    #: left by earlier activations eats into the power room of the next interval, so
+    #: ``κ·drop_{t−1} + d_t ≤ dn_room_t`` and ``κ·rise_{t−1} + u_t ≤ up_room_t``
+    #: (``drop``/``rise`` the left-hand sides above; the rooms ``units × n``, MW, the power
+    #: flexibility left after the committed plan).
+    rebound_mw_per_mwh: FloatArray | None = None
+    up_room_mw: FloatArray | None = None
+    dn_room_mw: FloatArray | None = None
 
 
 class DerModel(Protocol):
