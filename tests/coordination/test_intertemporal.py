@@ -23,9 +23,9 @@ from tdcoord.coordination.intertemporal import (
 from tdcoord.der.base import Flexibility
 from tdcoord.der.battery import Battery
 from tdcoord.der.heat_pump import HeatPump
+from tdcoord.market.offers import OfferBook
 from tdcoord.simulation.activation import activate, fleet_ids
 from tdcoord.simulation.timeline import der_requests
-from tdcoord.market.offers import OfferBook
 
 T = 4
 DT = 1.0
@@ -118,7 +118,7 @@ def test_battery_rows_are_exact_for_discharge_only() -> None:
     c[up_cols] = -1.0
     ub = np.zeros(n_col)
     ub[up_cols] = 2.0
-    res = linprog(c, A_ub=A.toarray(), b_ub=cap, bounds=list(zip(np.zeros(n_col), ub)),
+    res = linprog(c, A_ub=A.toarray(), b_ub=cap, bounds=list(zip(np.zeros(n_col), ub, strict=True)),
                   method="highs")
     assert res.status == 0
     act = res.x.reshape(T, 2).T

@@ -7,6 +7,7 @@ rata (as at activation) and walked through the DER models, meet no cut
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,6 @@ from tdcoord.kpi.deliverability import deliverability_kpis
 from tdcoord.market.offers import OfferBook
 from tdcoord.simulation.activation import available_flexibility, fleet_ids
 from tdcoord.simulation.timeline import der_requests
-
 from tests.coordination.cases import grid
 
 T = 4
@@ -73,7 +73,7 @@ def fleets(draw: st.DrawFn) -> tuple[list[Any], np.ndarray, np.ndarray, list[lis
     # bundles: consecutive DERs grouped by random cut points
     cuts = sorted(set(draw(st.lists(st.integers(1, max(n - 1, 1)), max_size=n))))
     edges = [0, *[c for c in cuts if 0 < c < n], n]
-    bundles = [list(range(a, b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    bundles = [list(range(a, b)) for a, b in itertools.pairwise(edges)]
     return models, need, node, bundles
 
 

@@ -53,3 +53,19 @@ def test_run_model_has_every_kpi(shared: SharedDay) -> None:
     assert k["settlement_residual_eur"] == pytest.approx(0.0, abs=1e-6)
     # study events: energy not served at VOLL joins the total cost
     assert k["total_cost"] == pytest.approx(run.day.kpis["total_cost"] + k["emergency_cost"])
+
+
+def test_time_coupled_model_calls_no_depleted_storage(shared: SharedDay) -> None:
+    """Regression (issue 12 item 1): eu.central sees the DER state, so no request of its day
+    exceeds a storage's state (on main before the time coupling: 302 battery cuts, 15.9 MWh)."""
+    k = run_model_day(shared, MODEL).kpis
+    assert k["depleted_storage_calls"] == 0
+    assert k["undeliverable_request_mwh"] == 0.0
+
+
+def test_aggregated_interface_offers_may_hide_the_state(shared: SharedDay) -> None:
+    """au.tstp buys per-interval aggregated interface offers: nobody clears the day with the
+    members' energy, and the KPI shows it."""
+    k = run_model_day(shared, "au.tstp").kpis
+    assert k["depleted_storage_calls"] > 0
+    assert k["undeliverable_request_mwh"] > 0.0
