@@ -64,3 +64,21 @@ def test_case_rejects_bad_shapes() -> None:
             load_mw=case.load_mw, feeder_p_mw=case.feeder_p_mw,
             feeder_q_mvar=case.feeder_q_mvar, tso_need_mw=case.tso_need_mw,
         )
+
+
+def test_case_margins_apply_when_the_spec_has_none() -> None:
+    # the hand-solved congestion above, with the rating used at 1 - 0.1: the case's margins
+    # (study data) give the same clearing as the spec's own, and a tighter limit costs more
+    case = designed_case((0.0,))
+    inj = offer_injectors(case, [0, 1])
+    tight = Margins(rating_frac=0.1, voltage_pu=0.0)
+    by_spec = clear(case, ClearingSpec(injectors=inj, feeders=(0,), margins=tight))
+    by_case = clear(
+        dataclasses.replace(case, margins=tight), ClearingSpec(injectors=inj, feeders=(0,))
+    )
+    loose = clear(case, ClearingSpec(injectors=inj, feeders=(0,), margins=Margins(0.0, 0.0)))
+    assert by_case.objective_eur == pytest.approx(by_spec.objective_eur, rel=1e-12)
+    assert by_case.activation_mw == pytest.approx(by_spec.activation_mw)
+    p_max = 0.9 * 2.5 - np.tan(np.pi / 12) * 0.6
+    assert by_case.objective_eur == pytest.approx(30.0 * (3.0 - p_max))
+    assert by_case.objective_eur > loose.objective_eur

@@ -29,8 +29,11 @@ def test_kpis_of_common_by_hand() -> None:
     assert k["aggregator_revenue"] == pytest.approx({"a": k["procurement_cost"]})
 
 
-def test_unserved_need_is_priced_at_voll() -> None:
-    case = designed_case((4.0, -1.0))
+@pytest.mark.parametrize("need_mw", [4.0, 1000.0])
+def test_unmet_need_goes_to_reserves_then_is_priced_at_voll(need_mw: float) -> None:
+    # 4 MW: the generators' reserves close what the flexibility left; 1000 MW: beyond all
+    # their headroom (696 MW), the rest is energy not served at VOLL
+    case = designed_case((need_mw, -1.0))
     out = run_scheme("shared_balancing", case, {})
     v = validate_outcome(case, out, ac=False)
     k = compute_kpis(case, out, v)
@@ -38,6 +41,9 @@ def test_unserved_need_is_priced_at_voll() -> None:
     expected = (
         k["procurement_cost"] + v.surplus_mwh * pen.curtailment_eur_per_mwh
         + v.energy_not_served_mwh * pen.voll_eur_per_mwh + v.overload_mwh * pen.overload_eur_per_mwh
+        + v.reserve_cost_eur
     )
     assert k["total_cost"] == pytest.approx(expected)
+    assert k["balancing_reserve_eur"] == v.reserve_cost_eur and v.reserve_mwh > 0
+    assert (v.energy_not_served_mwh > 1.0) == (need_mw > 696.0)
     assert k["interface_deviation_mwh"] > 0

@@ -68,7 +68,7 @@ def test_price_map_one_trace_per_model_coloured_by_its_prices() -> None:
 def test_cost_breakdown_totals_equal_sums() -> None:
     ri = synthetic_input(n_models=3)
     fig = fg.cost_breakdown(ri)
-    total = next(t for t in fig.data if t.name == "procurement total")
+    total = next(t for t in fig.data if t.name == "total cost")
     want = ri.cost_by_actor.groupby("model_id")["cost_eur"].sum().reindex(ri.model_ids)
     assert np.allclose(total.y, want.to_numpy(), rtol=1e-6)
     bars = [t for t in fig.data if t.type == "bar"]

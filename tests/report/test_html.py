@@ -71,7 +71,7 @@ def test_headline_names_the_cheapest_clean_model(html: str) -> None:
     k = ri.kpis
     clean = k.loc[k["unresolved_violations"] == 0]
     best = clean.loc[clean["total_cost"].idxmin(), "model_id"]
-    assert f"Cheapest model with no unresolved violation: <b>{best}</b>" in html
+    assert f"Answer: {best} is the cheapest model that leaves no unresolved violation" in html
 
 
 def test_deterministic_bytes(html: str, tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 
 from tdcoord.report import ReportInput
-from tdcoord.report.summary import cell_styles, format_value, headline, kpi_columns, reading
+from tdcoord.report.answer import reading
+from tdcoord.report.summary import cell_styles, format_value, headline, kpi_columns
 
 from .synthetic import synthetic_input
 
@@ -47,7 +48,9 @@ def test_headline_skips_the_cheaper_model_that_leaves_violations() -> None:
     assert h.cost == 110.0 and h.cost_key == "total_cost"
     assert h.violating == (ri.model_ids[0],)
     text = " ".join(reading(ri))
-    assert f"{ri.model_ids[1]} (Model 1) at €120 (+9.1 %)" in text
+    assert f"Answer: {ri.model_ids[2]} is the cheapest model" in text
+    assert f"{ri.model_ids[1]} +€10 (+9.1 %)" in text
+    assert f"{ri.model_ids[0]} −€10 (-9.1 %) — leaves violations" in text
     assert "does not solve the grid's problems" in text
 
 
@@ -76,7 +79,10 @@ def test_no_clean_model_gives_no_headline() -> None:
     )
     h = headline(ri)
     assert h.model_id is None and math.isnan(h.cost)
-    assert any("none is a complete solution" in s for s in reading(ri))
+    lines = reading(ri)
+    assert lines[0].startswith("No model is free of unresolved violations")
+    assert lines[1].startswith(f"1. {ri.model_ids[0]}: 1 violation(s) in all — total €1")
+    assert lines[2].startswith(f"2. {ri.model_ids[1]}: 3 violation(s)")
 
 
 def test_procurement_cost_used_when_total_missing_and_ties_go_to_report_order() -> None:

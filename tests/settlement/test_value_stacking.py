@@ -132,3 +132,14 @@ def test_no_mw_sold_twice(case: tuple[pd.DataFrame, np.ndarray, np.ndarray, str]
         assert g["mw"].sum() <= cap + 1e-9
         assert g["mw"].sum() == pytest.approx(min(cap, g["requested_mw"].sum()), abs=1e-9)
     assert len(res.conflicts) == int((h["cut_mw"] > 1e-12).sum())
+
+
+def test_an_explicit_buyer_order_decides_who_is_cut() -> None:
+    # the study's settlement.stacking_priority: the TSO listed first keeps its 2 MW, the DSO is cut
+    tso = stack_activations(_two_buyers(), DERS, *_caps(), priority=["tso", "dso", "platform"])
+    np.testing.assert_allclose(tso.honoured["mw"], [2.0, 1.0, 1.0])
+    dso = stack_activations(_two_buyers(), DERS, *_caps(), priority=("dso", "tso"))
+    np.testing.assert_allclose(dso.honoured["mw"], [1.0, 2.0, 1.0])
+    for bad in (["tso", "tso"], ["brp"], []):
+        with pytest.raises(SettlementError, match="stacking priority"):
+            stack_activations(_two_buyers(), DERS, *_caps(), priority=bad)

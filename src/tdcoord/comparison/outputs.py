@@ -14,6 +14,8 @@ Files in the output folder (stable names; columns documented in ``docs/compare.m
 ``violations.csv``           what AC/DC validation found after each model (model_id, network, …)
 ``messages.csv``             model_id, sender, receiver, messages, bytes
 ``settlement.csv``           model_id, party, counterparty, item, interval, mwh, amount_eur
+``prices.csv``               model, stage, interval, node, component, price_eur_per_mwh: every
+                             transmission LMP and DLMP computed (:mod:`tdcoord.pipeline.prices`)
 ``report.html``              the self-contained report (:mod:`tdcoord.report`)
 """
 
@@ -30,6 +32,16 @@ from tdcoord.comparison.report_input import build_report_input
 from tdcoord.comparison.run import Comparison, kpi_frame
 from tdcoord.json_output import write_json
 from tdcoord.provenance import provenance
+
+#: The columns of ``prices.csv`` (the issue 12 contract).
+PRICES_CSV_COLUMNS: tuple[str, ...] = (
+    "model",
+    "stage",
+    "interval",
+    "node",
+    "component",
+    "price_eur_per_mwh",
+)
 
 
 def comparison_provenance(c: Comparison) -> dict[str, Any]:
@@ -60,7 +72,7 @@ def write_outputs(c: Comparison, out: str | Path, *, report: bool = True) -> dic
     write_json(paths["kpis.json"], doc)
     kpi_frame(c).to_csv(folder / "kpis.csv", index=False)
     paths["kpis.csv"] = folder / "kpis.csv"
-    acts, flows, viol, msgs, settle = [], [], [], [], []
+    acts, flows, viol, msgs, settle, prices = [], [], [], [], [], []
     T = c.day.n_intervals
     for r in c.runs:
         mid = r.entry.id
@@ -86,14 +98,19 @@ def write_outputs(c: Comparison, out: str | Path, *, report: bool = True) -> dic
             msgs.append(bp.assign(model_id=mid))
         if len(r.settlement.statements):
             settle.append(r.settlement.statements.assign(model_id=mid))
+        if len(r.prices):
+            prices.append(r.prices.assign(model=mid))
     for name, frames in (
         ("activations.csv", acts),
         ("interface_flows.csv", flows),
         ("violations.csv", viol),
         ("messages.csv", msgs),
         ("settlement.csv", settle),
+        ("prices.csv", prices),
     ):
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if name == "prices.csv":
+            frame = frame.reindex(columns=list(PRICES_CSV_COLUMNS))
         if "model_id" in frame.columns:
             frame = frame[["model_id", *[x for x in frame.columns if x != "model_id"]]]
         frame.to_csv(folder / name, index=False)

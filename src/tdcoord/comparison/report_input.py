@@ -97,6 +97,28 @@ def _cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+#: The non-procurement components of ``total_cost`` and their label in the cost chart.
+COST_PARTS = {
+    "transmission_redispatch_eur": "tso: redispatch",
+    "balancing_reserve_eur": "tso: balancing reserves",
+    "availability_cost_eur": "availability payments",
+    "violation_penalty_eur": "violation penalty",
+    "energy_not_served_eur": "energy not served (VOLL)",
+}
+
+
+def cost_parts(run: ModelRun) -> pd.DataFrame:
+    """One model's ``total_cost`` split by who bears it (``actor``, ``cost_eur``): the flexibility
+    each buyer activated, then the other components of :mod:`tdcoord.kpi.accounting`; the rows
+    sum to the KPI ``total_cost``."""
+    a = run.day.outcome.activations
+    flex = a.groupby("buyer", sort=True)["cost_eur"].sum() if len(a) else pd.Series(dtype=float)
+    actors = [str(b) for b in flex.index] + list(COST_PARTS.values())
+    values = [float(v) for v in flex.to_numpy()] + [float(run.kpis[k]) for k in COST_PARTS]
+    frame = pd.DataFrame({"actor": actors, "cost_eur": values})
+    return frame[frame["cost_eur"] != 0.0].reset_index(drop=True)
+
+
 def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput:
     """Everything the HTML report shows, from the comparison run."""
     edges, nodes = _grid_frames(c.grid)
@@ -106,10 +128,7 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
     for r in c.runs:
         mid = r.entry.id
         o = r.day.outcome
-        cost.append(pd.DataFrame(
-            {"model_id": mid, "actor": list(o.cost_by_buyer_eur),
-             "cost_eur": list(o.cost_by_buyer_eur.values())}
-        ))
+        cost.append(cost_parts(r).assign(model_id=mid))
         a, d = _prices(c, r)
         lmp += a
         dlmp += d

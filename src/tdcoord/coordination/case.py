@@ -29,6 +29,7 @@ import numpy as np
 
 from tdcoord.arrays import frozen_copy
 from tdcoord.coordination.errors import CoordinationError
+from tdcoord.coordination.margins import Margins
 from tdcoord.grid.model import GridModel
 from tdcoord.market.offers import OfferBook
 from tdcoord.types import FloatArray, IntArray
@@ -89,6 +90,8 @@ class ClearingCase:
     #: stages' commitments, product minimum duration; :mod:`tdcoord.coordination.intertemporal`);
     #: ``None``: the intervals are independent.
     time_coupling: TimeCoupling | None = None
+    #: Security margins of the linearised feeder model (:mod:`tdcoord.coordination.margins`).
+    margins: Margins = dataclasses.field(default_factory=Margins)
 
     def __post_init__(self) -> None:
         T = self.offers.n_periods

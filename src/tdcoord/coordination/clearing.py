@@ -51,10 +51,11 @@ from tdcoord.coordination.clearing_result import (
     ClearingResult,
     read_result,
 )
-from tdcoord.coordination.clearing_spec import ClearingSpec, Margins
+from tdcoord.coordination.clearing_spec import ClearingSpec
 from tdcoord.coordination.injectors import Injectors, zero_prior
 from tdcoord.coordination.intertemporal import add_min_duration, enforce_energy
 from tdcoord.coordination.interval_solve import solve_with_basis
+from tdcoord.coordination.margins import Margins
 from tdcoord.coordination.network_model import (
     FeederModel,
     TransmissionModel,
@@ -87,7 +88,7 @@ def interface_limit_mw(case: ClearingCase, f: int, margins: Margins | None = Non
     import ``Q_t`` of the baseline (activations move active power) and the rating margin,
     :math:`|P_t| \le \sqrt{((1 - m) S_{max})^2 - Q_t^2}` (0 when Q alone fills the rating).
     """
-    m = margins or Margins()
+    m = margins or case.margins
     s_max = float(case.interface_rating_mva[f]) * (1.0 - m.rating_frac)
     q = case.feeder_q_mvar[f].sum(axis=0)
     return np.asarray(np.sqrt(np.maximum(s_max**2 - q**2, 0.0)), dtype=np.float64)
@@ -222,7 +223,7 @@ def _voltage_rows(
     v2: FloatArray,
 ) -> dict[str, Any]:
     """LinDistFlow voltage rows of feeder ``f`` on ``nodes`` with pu slacks (coefficient 2v)."""
-    T, fd, m = c.n_periods, fm.feeder, c.spec.margins
+    T, fd, m = c.n_periods, fm.feeder, c.spec.margins or c.case.margins
     pen = c.case.penalties
     vlo = fd.nodes.v_min_pu[nodes] + m.voltage_pu
     vhi = fd.nodes.v_max_pu[nodes] - m.voltage_pu
@@ -261,7 +262,7 @@ def _branch_rows(
     state: tuple[FloatArray, FloatArray],
 ) -> dict[str, Any]:
     """The 12-facet inner polygon of every rated branch in ``brs`` with overload slacks."""
-    T, fd, m = c.n_periods, fm.feeder, c.spec.margins
+    T, fd, m = c.n_periods, fm.feeder, c.spec.margins or c.case.margins
     p0, q0 = state
     poly = FacetPolygon.regular(12)
     d_sel = fm.down[brs]

@@ -8,7 +8,10 @@ Prices (sign convention of :mod:`tdcoord.opf.lp`: dual = ∂cost/∂bound):
 * DLMP :math:`= \\mathrm{LMP}_{itf} + (\\sum_i \\mu^v_i S^p_{ij} - \\sum_{b,k}\\mu^{br}_{bk}
   \\alpha_{p,k} D_{bj} - \\mu^{itf})/\\Delta t` — the duals of the feeder rows an extra
   withdrawal at node j moves (voltage rows, branch-polygon facets, the interface row);
-* target dual: the marginal cost of a feeder's exchange, :math:`y_{target}/\\Delta t`.
+* target dual: the marginal cost of a feeder's exchange, :math:`y_{target}/\\Delta t`;
+* ``dlmp_parts``: the DLMP's congestion and voltage components and marginal loss factors per
+  feeder, to which the transmission stage's interface LMP is handed as the root price
+  (:mod:`tdcoord.coordination.prices`, seed 000 §1.4).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tdcoord.coordination.network_model import FeederModel
+from tdcoord.coordination.prices import DlmpParts, dlmp_parts
 from tdcoord.coordination.program import ClearingProgram
 from tdcoord.opf.lp import LpSolution
 from tdcoord.types import FloatArray
@@ -45,6 +49,8 @@ class ClearingResult:
     slacks: pd.DataFrame
     iterations: int
     solve_s: float
+    #: The DLMP components per modelled feeder (:mod:`tdcoord.coordination.prices`).
+    dlmp_parts: dict[int, DlmpParts] = dataclasses.field(default_factory=dict)
 
 
 def family_values(c: ClearingProgram, x: FloatArray, name: str, n: int) -> FloatArray:
@@ -158,4 +164,5 @@ def read_result(
         slacks=slacks,
         iterations=sol.iterations,
         solve_s=elapsed,
+        dlmp_parts=dlmp_parts(c, y),
     )

@@ -8,17 +8,8 @@ import dataclasses
 from collections.abc import Mapping
 
 from tdcoord.coordination.injectors import Injectors, Prior
+from tdcoord.coordination.margins import Margins
 from tdcoord.types import BoolArray, FloatArray
-
-
-@dataclasses.dataclass(frozen=True)
-class Margins:
-    """Security margins of the linearised feeder model (LinDistFlow is lossless and linear; the
-    AC validation is not): ratings are used at ``1 - rating_frac`` and voltage limits are
-    tightened by ``voltage_pu``."""
-
-    rating_frac: float = 0.03
-    voltage_pu: float = 0.005
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -43,7 +34,8 @@ class ClearingSpec:
         default_factory=dict
     )
     prior: Prior | None = None
-    margins: Margins = dataclasses.field(default_factory=Margins)
+    #: ``None``: the case's own margins (:attr:`~tdcoord.coordination.case.ClearingCase.margins`).
+    margins: Margins | None = None
     #: Network rows on per-location injection columns (``z = Σ_k d_k a_k`` per bus or feeder
     #: node, one equality row each) instead of on every offer column: same LP, far fewer
     #: non-zeros (see "Location columns" in the module docstring).

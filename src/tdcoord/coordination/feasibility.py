@@ -108,7 +108,7 @@ def filter_feeder(
     if not here.size:
         return inj
     sub = inj.take(here)
-    G, h = feeder_rows(case, f, sub, prior, margins or Margins())
+    G, h = feeder_rows(case, f, sub, prior, margins or case.margins)
     caps = feasible_caps(G, h, interval_major(sub.cap), rule)
     new_cap = inj.cap.copy()
     new_cap[here] = caps.reshape(case.n_periods, here.size).T

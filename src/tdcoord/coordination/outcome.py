@@ -21,6 +21,7 @@ import pandas as pd
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import SLACK_COLUMNS
 from tdcoord.coordination.messages import MessageLog
+from tdcoord.coordination.prices import DlmpParts
 from tdcoord.types import FloatArray
 
 STATUSES = ("optimal", "optimal_with_slacks", "infeasible", "not_converged")
@@ -59,6 +60,10 @@ class Outcome:
     messages: MessageLog
     compute_s: float
     iterations: int
+    #: Per feeder: the DLMP's network components and loss factors of the clearing that priced
+    #: it (None where no clearing modelled the feeder); the root price is handed down by
+    #: :func:`tdcoord.coordination.price_table.stage_prices` (seed 000 §1.4).
+    dlmp_parts: tuple[DlmpParts | None, ...] = ()
 
     @property
     def procurement_cost_eur(self) -> float:
@@ -132,6 +137,7 @@ class Cleared:
     dlmp_eur_per_mwh: dict[int, FloatArray] | None = None
     slacks: Sequence[pd.DataFrame] = ()
     interface_schedule_mw: FloatArray | None = None
+    dlmp_parts: dict[int, DlmpParts] | None = None
 
 
 def _redispatch_cost_eur(case: ClearingCase, red: FloatArray) -> float:
@@ -191,6 +197,7 @@ def make_outcome(
         messages=c.messages,
         compute_s=c.compute_s,
         iterations=c.iterations,
+        dlmp_parts=tuple((c.dlmp_parts or {}).get(f) for f in range(case.n_feeders)),
     )
 
 

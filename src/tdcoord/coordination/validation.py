@@ -13,7 +13,9 @@
 * Transmission: DC flows (PTDF) of schedule + redispatch + T-connected activations − loads −
   imbalance − feeder imports (lossless); overload MWh above ratings.
 * Balance: the delivered net injection change minus the need (TSO need; plus the BRP need for
-  ``integrated``). A shortfall is energy not served, an excess is surplus to curtail.
+  ``integrated``). The transmission generators' balancing reserves close it in merit order
+  from their headroom (:mod:`tdcoord.coordination.reserves`; their activation enters the DC
+  flows); a shortfall beyond all headroom is energy not served, an excess is surplus to curtail.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.injectors import Prior, prior_from_activation
 from tdcoord.coordination.network_model import transmission_model
 from tdcoord.coordination.outcome import Outcome
+from tdcoord.coordination.reserves import activate_reserves
 from tdcoord.grid.validate import (
     FeederFlow,
     NodeInjections,
@@ -55,6 +58,10 @@ class ValidationReport:
     #: AC voltage magnitude per node row and interval of every feeder, ``(n_node, T)`` (NaN
     #: where the power flow did not converge); empty without AC validation.
     feeder_v_pu: tuple[FloatArray, ...] = ()
+    #: Balancing reserves of the transmission generators that closed the residual balance gap
+    #: (:mod:`tdcoord.coordination.reserves`): energy both ways (MWh) and cost (€).
+    reserve_mwh: float = 0.0
+    reserve_cost_eur: float = 0.0
 
     @property
     def overload_mwh(self) -> float:
@@ -158,7 +165,8 @@ def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -
     if outcome.scheme == "integrated" and case.brp_need_mw is not None:
         need = need + case.brp_need_mw
     delivered = prior.total_p_mw() + (red.sum(axis=0) if red.size else 0.0)
-    gap = delivered - need
+    reserve = activate_reserves(case, red, delivered - need)
+    gap = reserve.gap_left_mw
     ens = float(np.maximum(-gap, 0.0).sum() * dt)
     surplus = float(np.maximum(gap, 0.0).sum() * dt)
     for ti in np.flatnonzero(np.abs(gap) > 1e-6).tolist():
@@ -168,7 +176,9 @@ def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -
     if case.grid.transmission is not None:
         tm = transmission_model(case)
         bus = prior.bus_p_mw.copy()
-        np.add.at(bus, tm.gen_bus_row, red)
+        if red.size:
+            np.add.at(bus, tm.gen_bus_row, red)
+        np.add.at(bus, tm.gen_bus_row, reserve.net_mw)
         for f, p in enumerate(prior.feeder_p_mw):
             bus[case.interface_bus_row[f]] += p.sum(axis=0)
         bus -= tm.need_share[:, None] * need[None, :]
@@ -189,4 +199,6 @@ def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -
         not_converged=n_nc,
         violations=pd.DataFrame(rows, columns=list(VIOLATION_COLUMNS)),
         feeder_v_pu=tuple(volts),
+        reserve_mwh=reserve.energy_mwh(dt),
+        reserve_cost_eur=reserve.cost_eur,
     )

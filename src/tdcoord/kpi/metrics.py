@@ -1,10 +1,15 @@
 """KPIs of one outcome (design doc "KPIs for comparing models"; issue item 8). Keys are stable:
 
-``total_cost``  procurement + unresolved violations after validation priced at the case's
-penalties: overload MWh × overload price + voltage pu·h × voltage price + energy not served ×
-VOLL + surplus × curtailment price (€). ``procurement_cost`` (pay-as-bid, €), ``tso_cost``,
-``dso_cost`` (all ``dso:*`` buyers), ``welfare`` (= −total_cost: the value of covering the needs
-is the same for every model, so welfare differences are cost differences),
+``total_cost``  the sum of its components (:mod:`tdcoord.kpi.accounting`):
+``procurement_cost`` + ``availability_cost_eur`` + ``transmission_redispatch_eur`` +
+``balancing_reserve_eur`` (the transmission generators' reserves that closed the residual
+balance gap, :mod:`tdcoord.coordination.reserves`; energy ``balancing_reserve_mwh``) +
+``violation_penalty_eur`` (overload MWh × overload price + voltage pu·h × voltage price + surplus ×
+curtailment price, after validation) + ``energy_not_served_eur`` (ENS × VOLL), residuals cut at
+the tolerances of :mod:`tdcoord.kpi.accounting`. ``procurement_cost`` (pay-as-bid cost of the
+activated offer steps, €; redispatch apart), ``tso_cost``, ``dso_cost`` (what the TSO, incl.
+its redispatch, and all ``dso:*`` buyers pay), ``welfare`` (= −total_cost: the value of
+covering the needs is the same for every model, so welfare differences are cost differences),
 ``unresolved_violations`` (count of (element, interval) violations), ``unresolved_overload_mwh``,
 ``unresolved_voltage_pu_h``, ``energy_not_served_mwh``, ``curtailment_mwh`` (down activations of
 PV/wind steps + surplus), ``activated_up_mwh``, ``activated_down_mwh``, ``double_activations``
@@ -15,7 +20,8 @@ activates up and another down) and ``counter_activation_mwh`` (the overlap, min(
 ``der_revenue_by_der``), ``aggregator_revenue`` (dict), ``messages``, ``bytes``,
 ``messages_by_pair`` (dict "sender->receiver" → {messages, bytes}), ``parties_per_der`` (mean
 number of distinct counterparties — buyers and their operators — a DER with offers deals with),
-``compute_s``, ``status``.
+``compute_s``, ``status``, then the cost components (``availability_cost_eur`` 0 here; the
+settlement fills it, :mod:`tdcoord.kpi.settled`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,13 @@ import numpy as np
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.outcome import Outcome
 from tdcoord.coordination.validation import ValidationReport
+from tdcoord.kpi.accounting import (
+    ENERGY_TOL_MWH,
+    VOLTAGE_TOL_PU_H,
+    denoise,
+    significant_violations,
+    with_totals,
+)
 
 CURTAILABLE = ("pv", "wind", "renewable")
 
@@ -38,7 +51,12 @@ KPI_KEYS = (
     "double_activation_mwh", "counter_activations", "counter_activation_mwh",
     "interface_deviation_mwh", "der_revenue", "der_revenue_by_der", "aggregator_revenue",
     "messages", "bytes", "messages_by_pair", "parties_per_der", "compute_s", "status",
+    "availability_cost_eur", "transmission_redispatch_eur", "violation_penalty_eur",
+    "energy_not_served_eur", "balancing_reserve_eur", "balancing_reserve_mwh",
 )
+
+#: The cost components :func:`cost_kpis` adds beyond the original keys.
+COST_KEYS = KPI_KEYS[-6:]
 
 
 def _double(case: ClearingCase, outcome: Outcome) -> tuple[int, float]:
@@ -86,23 +104,19 @@ def compute_kpis(
 ) -> dict[str, Any]:
     """The KPI dict of one outcome (keys: :data:`KPI_KEYS`, then ``deliverability``:
     :func:`tdcoord.kpi.deliverability.deliverability_kpis`)."""
-    pen = case.penalties
     dt = case.dt_h
     cost = outcome.cost_by_buyer_eur
-    procurement = float(sum(cost.values()))
-    penalty = (
-        validation.overload_mwh * pen.overload_eur_per_mwh
-        + validation.voltage_pu_h * pen.voltage_eur_per_pu_h
-        + validation.energy_not_served_mwh * pen.voll_eur_per_mwh
-        + validation.surplus_mwh * pen.curtailment_eur_per_mwh
-    )
-    total = procurement + penalty
+    costs = cost_kpis(case, outcome, validation)
     o = case.offers
     act = outcome.activation_mw
     up = float(act[o.direction == 1].sum() * dt)
     dn = float(act[o.direction == -1].sum() * dt)
     curt_rows = np.array([t.lower() in CURTAILABLE for t in o.der_type], dtype=bool)
-    curtail = float(act[curt_rows & (o.direction == -1)].sum() * dt) + validation.surplus_mwh
+    curtail = denoise(
+        float(act[curt_rows & (o.direction == -1)].sum() * dt)
+        + denoise(validation.surplus_mwh, ENERGY_TOL_MWH),
+        ENERGY_TOL_MWH,
+    )
     n_double, mwh_double = _double(case, outcome)
     n_counter, mwh_counter = _counter(case, outcome)
     a = outcome.activations
@@ -131,15 +145,15 @@ def compute_kpis(
         for s, r, m, b in outcome.messages.by_pair().itertuples(index=False, name=None)
     }
     return {
-        "total_cost": total,
-        "procurement_cost": procurement,
+        "total_cost": costs["total_cost"],
+        "procurement_cost": costs["procurement_cost"],
         "tso_cost": float(sum(v for k, v in cost.items() if k in ("tso", "platform"))),
         "dso_cost": float(sum(v for k, v in cost.items() if k.startswith("dso:"))),
-        "welfare": -total,
-        "unresolved_violations": validation.n_violations,
-        "unresolved_overload_mwh": validation.overload_mwh,
-        "unresolved_voltage_pu_h": validation.voltage_pu_h,
-        "energy_not_served_mwh": validation.energy_not_served_mwh,
+        "welfare": costs["welfare"],
+        "unresolved_violations": len(significant_violations(validation.violations)),
+        "unresolved_overload_mwh": denoise(validation.overload_mwh, ENERGY_TOL_MWH),
+        "unresolved_voltage_pu_h": denoise(validation.voltage_pu_h, VOLTAGE_TOL_PU_H),
+        "energy_not_served_mwh": denoise(validation.energy_not_served_mwh, ENERGY_TOL_MWH),
         "curtailment_mwh": curtail,
         "activated_up_mwh": up,
         "activated_down_mwh": dn,
@@ -159,5 +173,38 @@ def compute_kpis(
         "parties_per_der": parties,
         "compute_s": float(outcome.compute_s),
         "status": outcome.status,
+        **{k: costs[k] for k in COST_KEYS},
         **(deliverability or {}),
     }
+
+
+def cost_kpis(
+    case: ClearingCase, outcome: Outcome, validation: ValidationReport
+) -> dict[str, float]:
+    """The cost components of :mod:`tdcoord.kpi.accounting` that the outcome alone decides
+    (availability 0 until settlement), ``total_cost`` and ``welfare``.
+
+    Procurement is the pay-as-bid cost of the activated steps, Σ ``activations.cost_eur``; the
+    redispatch cost is what the buyers' costs hold beyond it (the TSO's redispatch of
+    transmission generators, costed per stage). Residuals are cut at their tolerances.
+    """
+    pen = case.penalties
+    a = outcome.activations
+    procurement = float(a["cost_eur"].sum()) if len(a) else 0.0
+    redispatch = float(sum(outcome.cost_by_buyer_eur.values())) - procurement
+    overload = denoise(validation.overload_mwh, ENERGY_TOL_MWH)
+    voltage = denoise(validation.voltage_pu_h, VOLTAGE_TOL_PU_H)
+    surplus = denoise(validation.surplus_mwh, ENERGY_TOL_MWH)
+    ens = denoise(validation.energy_not_served_mwh, ENERGY_TOL_MWH)
+    k: dict[str, Any] = {
+        "procurement_cost": procurement,
+        "availability_cost_eur": 0.0,
+        "transmission_redispatch_eur": redispatch,
+        "violation_penalty_eur": overload * pen.overload_eur_per_mwh
+        + voltage * pen.voltage_eur_per_pu_h
+        + surplus * pen.curtailment_eur_per_mwh,
+        "energy_not_served_eur": ens * pen.voll_eur_per_mwh,
+        "balancing_reserve_eur": validation.reserve_cost_eur,
+        "balancing_reserve_mwh": denoise(validation.reserve_mwh, ENERGY_TOL_MWH),
+    }
+    return with_totals(k)

@@ -9,9 +9,17 @@ Added keys (design doc "KPIs for comparing models"):
 * ``imbalance_paid_by_brps_eur`` — minus the sum of the ``imbalance`` transactions;
 * ``availability_paid_eur`` — the sum of the ``availability`` transactions;
 * ``stacking_conflicts`` — value-stacking conflicts (requests beyond a seller's capacity);
+* ``availability_cost_eur`` — the availability payments again, as a component of ``total_cost``;
 * with study events: ``emergency_energy_not_served_mwh`` (ENS on the real-time operating point),
-  ``emergency_cost`` = ENS × VOLL (€), ``worst_state``; ``emergency_cost`` joins ``total_cost``
-  like any unresolved violation (the same penalties for every model);
+  ``emergency_cost`` = ENS × VOLL (€), ``worst_state``. ``exogenous_energy_not_served_mwh`` and
+  ``exogenous_cost_eur`` (= × VOLL) are the part no model can change
+  (:class:`tdcoord.simulation.event_log.EventLog`): reported apart, not in ``total_cost``; the
+  rest is the model's own and joins ``energy_not_served_eur`` and so ``total_cost``;
+* ``exogenous_cost_eur`` — 0 without events;
+* ``ex_ante_cost_eur`` — the model's day-ahead dispatch costed with the central clearing's
+  objective (:mod:`tdcoord.kpi.ex_ante`), when the caller computed it;
+* ``operation_cost_eur``, ``market_operators_count`` — the actors' cost of running the model
+  (:mod:`tdcoord.kpi.operation`; apart from ``total_cost``), when the caller computed them;
 * ``wall_s`` — the model's wall time (s).
 """
 
@@ -23,9 +31,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from tdcoord.kpi.accounting import ENERGY_TOL_MWH, denoise, with_totals
+
 if TYPE_CHECKING:
     from tdcoord.settlement.run import Settlement
-    from tdcoord.simulation.day_events import EventLog
+    from tdcoord.simulation.event_log import EventLog
 
 
 def settlement_kpis(settlement: Settlement, dt_h: float) -> dict[str, Any]:
@@ -50,17 +60,28 @@ def model_kpis(
     dt_h: float,
     voll_eur_per_mwh: float,
     wall_s: float,
+    ex_ante_cost_eur: float | None = None,
+    operation: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every KPI of one compared model (keys: :data:`tdcoord.kpi.metrics.KPI_KEYS` then the
     keys of the module docstring, in that order)."""
     k = dict(outcome_kpis)
     k.update(settlement_kpis(settlement, dt_h))
+    k["availability_cost_eur"] = k["availability_paid_eur"]
+    k["exogenous_cost_eur"] = 0.0
     if events is not None:
-        ens = events.energy_not_served_mwh
+        ens = denoise(events.energy_not_served_mwh, ENERGY_TOL_MWH)
+        exo = min(denoise(events.exogenous_energy_not_served_mwh, ENERGY_TOL_MWH), ens)
         k["emergency_energy_not_served_mwh"] = ens
         k["emergency_cost"] = ens * voll_eur_per_mwh
         k["worst_state"] = events.worst_state
-        k["total_cost"] = k["total_cost"] + k["emergency_cost"]
+        k["exogenous_energy_not_served_mwh"] = exo
+        k["exogenous_cost_eur"] = exo * voll_eur_per_mwh
+        k["energy_not_served_eur"] = k["energy_not_served_eur"] + (ens - exo) * voll_eur_per_mwh
+    with_totals(k)
+    if ex_ante_cost_eur is not None:
+        k["ex_ante_cost_eur"] = ex_ante_cost_eur
+    k.update(operation or {})
     k["wall_s"] = wall_s
     return k
 

@@ -133,6 +133,15 @@ class ParticipationRules(_Section):
         return self
 
 
+class SettlementRules(_Section):
+    """How the jurisdiction measures delivered flexibility: the baseline method (a name of
+    :func:`tdcoord.settlement.baselines.available_baselines`; the study's ``settlement.baseline``
+    overrides it) and, optionally, the value-stacking order of buyer kinds."""
+
+    baseline: Sourced[str]
+    stacking_priority: Sourced[list[str]] | None = None
+
+
 class ProductRules(_Section):
     """Per-product overrides of a preset."""
 
@@ -155,6 +164,7 @@ class Preset(BaseModel):
     energy: EnergyRules
     participation: ParticipationRules
     products: dict[str, ProductRules] = Field(default_factory=dict)
+    settlement: SettlementRules | None = None
 
     @model_validator(mode="after")
     def _known_products(self) -> Preset:

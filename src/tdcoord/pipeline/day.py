@@ -42,10 +42,13 @@ from tdcoord.coordination.validation import validate_outcome
 from tdcoord.der.base import Flexibility
 from tdcoord.kpi.deliverability import deliverability_kpis
 from tdcoord.kpi.metrics import compute_kpis
+from tdcoord.pipeline.events import answer_events, with_events
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.simulation.activation import activate, fleet_ids
 from tdcoord.simulation.day import OperatingPoint
+from tdcoord.simulation.day_events import event_log
 from tdcoord.simulation.errors import SimulationError
+from tdcoord.simulation.event_log import EventAnswer
 from tdcoord.simulation.residual import rescaled_quantities, residual_flexibility
 from tdcoord.simulation.stages import assert_no_lookahead, information_cutoff
 from tdcoord.simulation.timeline import (
@@ -103,7 +106,8 @@ def day_case(shared: SharedDay) -> ClearingCase:
     """The day's case: the actual operating point with every offer (validation, KPIs)."""
     sh = shared
     return clearing_case(
-        sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs
+        sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+        margins=sh.margins,
     )
 
 
@@ -135,7 +139,8 @@ def _stage_inputs(
         # offered, let alone called)
         left = rescaled_quantities(offers, sh.members, left, sh.day.flexibility, state.available)
     case = clearing_case(
-        sh.day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs
+        sh.day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs,
+        margins=sh.margins,
     )
     return point, dataclasses.replace(case, time_coupling=stage_coupling(sh, state))
 
@@ -233,14 +238,16 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
         if name == "day_ahead":
             # DSOs tell the TSO how their local markets changed the scheduled exchange
             full = clearing_case(
-                sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs
+                sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+        margins=sh.margins,
             )
             schedule_exchange(log, sh.day, full, "schedule_change", res.outcome)
-    merged = merge_outcomes(case, outcomes, state.done_mw)
+    stages, state, answers = _answer_events(sh, entry, outcomes, state)
+    merged = merge_outcomes(case, stages, state.done_mw)
     merged.messages.extend(log)
     delivered, response = _delivered(sh, case, merged, state.plan_mw, sh.spec.seed)
     report = validate_outcome(case, delivered, ac=sh.spec.validation == "ac")
-    return ModelDay(
+    md = ModelDay(
         model_id=entry.id,
         scheme=entry.scheme,
         params=entry.params.as_dict(),
@@ -252,3 +259,20 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
         validation=report,
         kpis=compute_kpis(case, merged, report, _deliverability(sh, state.plan_mw)),
     )
+    if not sh.events:
+        return md
+    log_ = event_log(sh.day, md, answers, voll_eur_per_mwh=sh.penalties.voll_eur_per_mwh)
+    return dataclasses.replace(md, events=log_)
+
+
+def _answer_events(
+    shared: SharedDay, entry: ModelEntry, outcomes: dict[str, Outcome], state: DayState
+) -> tuple[dict[str, Outcome], DayState, tuple[EventAnswer, ...]]:
+    """The study's events answered by the model's real-time re-clears
+    (:func:`tdcoord.pipeline.events.answer_events`): their outcomes join the day's stages (before
+    the last, whose prices the day keeps) and their activations the plan."""
+    if not shared.events:
+        return outcomes, state, ()
+    ec = answer_events(shared, entry, state.done_mw, state.plan_mw)
+    after = dataclasses.replace(state, done_mw=ec.done_mw, plan_mw=ec.plan_mw)
+    return with_events(outcomes, ec.outcomes), after, ec.answers

@@ -7,20 +7,31 @@ single imbalance price of :func:`tdcoord.settlement.imbalance_price.single_imbal
 the TSO's activations. Capacity products with an availability price are paid for what the
 day-ahead market reserved (:func:`tdcoord.settlement.reservation.reserved_availability`).
 Value stacking caps what all buyers get by what each seller can deliver per direction (no MW
-sold twice; priority DSO congestion before TSO balancing).
+sold twice). The baseline method, the stacking priority and the pricing come from the study's
+``settlement:`` section, else the preset (:mod:`tdcoord.pipeline.settle_prices`): by default the
+preset's baseline method, DSO congestion before TSO balancing, the preset's pricing rule.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from tdcoord.market.offers import OfferBook
+from tdcoord.pipeline.prices import day_prices
+from tdcoord.pipeline.settle_prices import (
+    HISTORY_DAYS,
+    baseline_method,
+    dlmp_seller_prices,
+    stacking_priority,
+)
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.settlement.imbalance_price import single_imbalance_price
 from tdcoord.settlement.reservation import reserved_availability
 from tdcoord.settlement.run import Settlement, SettlementInputs, settle
 from tdcoord.simulation.timeline import ModelDay
+from tdcoord.study.schema import SettlementSpec
 
 
 def bundle_matrix(offers: OfferBook, members: sp.csr_matrix) -> tuple[list[str], sp.csr_matrix]:
@@ -35,8 +46,16 @@ def bundle_matrix(offers: OfferBook, members: sp.csr_matrix) -> tuple[list[str],
     return names, sp.csr_matrix(members[rows])
 
 
-def settlement_inputs(shared: SharedDay, md: ModelDay) -> SettlementInputs:
-    """The :class:`~tdcoord.settlement.run.SettlementInputs` of one model's day."""
+def settlement_spec(shared: SharedDay) -> SettlementSpec:
+    """The study's ``settlement:`` section (all defaults without a study)."""
+    return shared.study.settlement if shared.study is not None else SettlementSpec()
+
+
+def settlement_inputs(
+    shared: SharedDay, md: ModelDay, prices: pd.DataFrame | None = None
+) -> SettlementInputs:
+    """The :class:`~tdcoord.settlement.run.SettlementInputs` of one model's day (``prices``:
+    :func:`~tdcoord.pipeline.prices.day_prices`, computed when needed and not given)."""
     day, offers = shared.day, shared.offers
     names, bundles = bundle_matrix(offers, shared.members)
     seller = set(names)
@@ -55,10 +74,21 @@ def settlement_inputs(shared: SharedDay, md: ModelDay) -> SettlementInputs:
         reserved = reserved_availability(md.stages["day_ahead"].activations, avail_price)
         reserved = reserved[reserved["der_id"].isin(seller)]
     flex = day.flexibility
+    spec = settlement_spec(shared)
+    pricing = None
+    if spec.pricing == "dlmp" and len(acts):
+        table = day_prices(shared, md) if prices is None else prices
+        dlmp_price = dlmp_seller_prices(md.case, offers, shared.preset, acts, table)
+        acts = acts.assign(seller_price_eur_per_mwh=dlmp_price)
+    elif spec.pricing is not None:
+        pricing = {str(p): spec.pricing for p in offers.product_id}
     return SettlementInputs(
         activations=acts,
         metered_mw=base + np.asarray(bundles @ md.response.delivered_mw),
-        baseline_name="metered_schedule",
+        baseline_name=baseline_method(spec, shared.preset),
+        history_mw=np.repeat(base[None], HISTORY_DAYS, axis=0),
+        before_mw=base[:, 0],
+        pricing=pricing,
         preset=shared.preset,
         der_ids=names,
         dt_h=day.dt_h,
@@ -66,13 +96,14 @@ def settlement_inputs(shared: SharedDay, md: ModelDay) -> SettlementInputs:
         der_aggregator=aggregator,
         capacity_up_mw=np.asarray(bundles @ flex.up_mw),
         capacity_down_mw=np.asarray(bundles @ flex.down_mw),
-        priority="dso_first",
+        priority=stacking_priority(spec, shared.preset),
         availability=reserved,
         imbalance_price_eur_per_mwh=single_imbalance_price(price, md.outcome.activations),
         position_mw=np.asarray(bundles @ forecast),
     )
 
 
-def settle_model(shared: SharedDay, md: ModelDay) -> Settlement:
-    """Settle one model's day (see module docstring)."""
-    return settle(settlement_inputs(shared, md))
+def settle_model(shared: SharedDay, md: ModelDay, prices: pd.DataFrame | None = None) -> Settlement:
+    """Settle one model's day (see module docstring; ``prices`` as in
+    :func:`settlement_inputs`)."""
+    return settle(settlement_inputs(shared, md, prices))

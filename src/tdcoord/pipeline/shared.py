@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.coordination.case import Penalties
+from tdcoord.coordination.margins import Margins
 from tdcoord.errors import StudyError
 from tdcoord.simulation.activation import ResponseModel, min_duration_intervals
 from tdcoord.simulation.day import Day, build_day
@@ -60,6 +61,11 @@ class SharedDay:
     grid: GridModel | None = None
     fleet: Fleet | None = None
     setup_s: float = 0.0
+
+    @property
+    def margins(self) -> Margins:
+        """The clearings' security margins (study ``compare.security_margins``)."""
+        return Margins(**self.spec.security_margins.model_dump())
 
 
 def _values(values: Sequence[float], n: int, where: str) -> None:

@@ -143,10 +143,11 @@ def kpi_table(ri: ReportInput) -> go.Figure:
 
 # ---------------------------------------------------------------------- cost by actor
 def cost_breakdown(ri: ReportInput) -> go.Figure:
-    """Stacked bars of *procurement* cost by buyer per model (negative = income), with the
-    procurement total marked. This is not the KPI ``total_cost`` (which adds priced violations
-    and emergency cost); the title and the marker's name say so."""
-    title = "Procurement cost by buyer (flexibility bought; not the KPI total cost)"
+    """Stacked bars of each model's total cost by who bears it (negative = income): the
+    flexibility each buyer activated, the TSO's redispatch, availability payments, the violation
+    penalty and energy not served at VOLL — the components of the KPI ``total_cost``
+    (:mod:`tdcoord.kpi.accounting`), so the marked total is the KPI table's total cost."""
+    title = "Total cost by who bears it (the sum is the KPI table's total cost)"
     if not ri.has("cost_by_actor"):
         return not_available(title, "No cost breakdown was given for this run.")
     df = ri.cost_by_actor.groupby(["actor", "model_id"], sort=False)["cost_eur"].sum()
@@ -165,9 +166,9 @@ def cost_breakdown(ri: ReportInput) -> go.Figure:
         x=ri.model_ids,
         y=_f32(table.sum(axis=0)),
         mode="markers",
-        name="procurement total",
+        name="total cost",
         marker={"symbol": "diamond", "size": 10, "color": "black"},
-        hovertemplate="procurement total %{x}: %{y:,.0f} EUR<extra></extra>",
+        hovertemplate="total cost %{x}: %{y:,.0f} EUR<extra></extra>",
     )
     fig.update_yaxes(title="EUR")
     return fig

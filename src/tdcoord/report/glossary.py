@@ -29,24 +29,33 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "Total cost",
         "EUR",
         "min",
-        "Procurement cost plus unresolved violations after AC validation priced at their penalty "
-        "(energy not served at the value of lost load, overload MWh and voltage pu·h at stated "
-        "prices). Comparable across models because the penalties are the same for all.",
+        "The sum of its five components: procurement + availability + transmission redispatch + "
+        "violation penalty (overload MWh, voltage pu·h and surplus after AC validation at the "
+        "study's penalties) + energy not served at the value of lost load. Exogenous cost "
+        "(shedding an event imposes on every model) and operation cost are reported apart. "
+        "Comparable across models because the penalties are the same for all.",
     ),
     "procurement_cost": KpiInfo(
         "Procurement cost",
         "EUR",
         "min",
-        "What all buyers (TSO and DSOs, or the platform) pay for activated and reserved "
-        "flexibility.",
+        "Pay-as-bid cost of the flexibility activated in every stage (offer price × MW × "
+        "interval length), whoever buys it; component of total cost (redispatch and "
+        "availability apart).",
     ),
-    "tso_cost": KpiInfo("TSO cost", "EUR", "min", "Procurement cost borne by the TSO."),
+    "tso_cost": KpiInfo(
+        "TSO cost",
+        "EUR",
+        "min",
+        "What the TSO (or platform) pays: its flexibility and its redispatch.",
+    ),
     "dso_cost": KpiInfo("DSO cost", "EUR", "min", "Procurement cost borne by the DSOs together."),
     "welfare": KpiInfo(
         "Welfare",
         "EUR",
         "max",
-        "Social welfare of the clearing: value of needs met minus the cost of the offers used.",
+        "Minus total cost, exactly: the value of covering the needs is the same for every model, "
+        "so welfare differences are cost differences.",
     ),
     "unresolved_violations": KpiInfo(
         "Unresolved violations",
@@ -74,7 +83,8 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "Energy not served",
         "MWh",
         "min",
-        "Load shed (by slack or emergency order) over the day.",
+        "Balance shortfall of the delivered dispatch after validation (need not covered); "
+        "values at or below 1e-6 MWh are rounding noise, counted as 0.",
         violation=True,
     ),
     "curtailment_mwh": KpiInfo(
@@ -123,8 +133,9 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "Counter-activations",
         "count",
         "min",
-        "Number of (feeder, interval) pairs where one operator bought upward and another "
-        "downward flexibility below the same T–D interface (paid twice, delivers nothing net).",
+        "Number (a count, not MWh) of (feeder, interval) pairs where one operator bought "
+        "upward and another downward flexibility below the same T–D interface (paid twice, "
+        "delivers nothing net).",
     ),
     "counter_activation_mwh": KpiInfo(
         "Counter-activated volume",
@@ -199,9 +210,11 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "Imbalance paid by BRPs",
         "EUR",
         None,
-        "What balance responsible parties pay (negative: receive) in imbalance settlement at "
-        "the imbalance price; a transfer between BRPs and the TSO, not a cost of coordination "
-        "and not part of total cost.",
+        "What balance responsible parties pay the TSO (negative: receive) for the gap between "
+        "their final position and their day-ahead schedule, at the imbalance price. Mostly "
+        "forecast error of load and renewables, which no coordination model removes; a transfer "
+        "between BRPs and the TSO, not a cost of coordination and not part of total cost "
+        "(docs/settlement.md, 'Imbalance').",
     ),
     "availability_paid_eur": KpiInfo(
         "Availability paid",
@@ -226,7 +239,90 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "Emergency cost",
         "EUR",
         "min",
-        "Emergency energy not served × value of lost load; included in total cost.",
+        "Emergency energy not served × value of lost load. The exogenous part (shedding an "
+        "event orders whatever the model) is exogenous cost, outside total cost; the rest is in "
+        "the energy-not-served cost.",
+    ),
+    "availability_cost_eur": KpiInfo(
+        "Availability cost",
+        "EUR",
+        "min",
+        "Availability (reservation) payments of the settlement; component of total cost.",
+    ),
+    "transmission_redispatch_eur": KpiInfo(
+        "Transmission redispatch cost",
+        "EUR",
+        "min",
+        "The TSO's redispatch of transmission generators: up at marginal cost + premium, down "
+        "at premium − marginal cost, every stage; component of total cost.",
+    ),
+    "balancing_reserve_eur": KpiInfo(
+        "Balancing reserve cost",
+        "EUR",
+        "min",
+        "Frequency-restoration reserves of the transmission generators that closed the "
+        "residual balance gap left after every market (DER non-delivery, cut requests), in "
+        "merit order at the redispatch prices; component of total cost.",
+    ),
+    "balancing_reserve_mwh": KpiInfo(
+        "Balancing reserve energy",
+        "MWh",
+        "min",
+        "Energy the balancing reserves delivered, up and down, to close the residual balance "
+        "gap; what the markets left for the TSO's reserves.",
+    ),
+    "violation_penalty_eur": KpiInfo(
+        "Violation penalty",
+        "EUR",
+        "min",
+        "Residual violations after AC validation priced at the study's penalties: overload MWh × "
+        "overload price + voltage pu·h × voltage price + surplus MWh × curtailment price; "
+        "component of total cost. Residuals at or below 1e-6 MWh / pu·h are noise, counted as 0.",
+    ),
+    "energy_not_served_eur": KpiInfo(
+        "Energy-not-served cost",
+        "EUR",
+        "min",
+        "Value of lost load × (energy not served after validation + the emergency shedding the "
+        "model's own operating point led to); component of total cost.",
+    ),
+    "exogenous_cost_eur": KpiInfo(
+        "Exogenous cost",
+        "EUR",
+        None,
+        "Exogenous energy not served × value of lost load: the same in every model, reported "
+        "apart and not in total cost.",
+    ),
+    "exogenous_energy_not_served_mwh": KpiInfo(
+        "Exogenous energy not served",
+        "MWh",
+        None,
+        "Shedding the study's events impose whatever the model: a faulted section's load no DER "
+        "could carry, a shedding order beyond all the feeder's flexibility, a transmission "
+        "island's load beyond its generation. Included in emergency energy not served.",
+    ),
+    "ex_ante_cost_eur": KpiInfo(
+        "Ex-ante cost (central objective)",
+        "EUR",
+        "min",
+        "The model's day-ahead dispatch costed with the central clearing's own objective (same "
+        "DC transmission and LinDistFlow feeder model, offers, needs and penalties). The "
+        "central optimum (eu.central) is the lowest possible value.",
+    ),
+    "operation_cost_eur": KpiInfo(
+        "Operation cost",
+        "EUR",
+        "min",
+        "The actors' cost of running the model for the day: platform + market operation per "
+        "operator + data exchange per message, from the study's operation_costs (default 0: no "
+        "published source). Reported apart from total cost.",
+    ),
+    "market_operators_count": KpiInfo(
+        "Market operators",
+        "count",
+        None,
+        "Actors that receive offers and clear a market in the model (TSO, DSOs, platform); "
+        "the basis of the market-operation part of operation cost.",
     ),
     "worst_state": KpiInfo(
         "Worst operating state",

@@ -23,12 +23,13 @@ from plotly.offline import get_plotlyjs
 from tdcoord.json_output import json_safe
 from tdcoord.report import figures as fg
 from tdcoord.report.actors import messages_by_pair, settlement_by_type
+from tdcoord.report.answer import reading
 from tdcoord.report.data import ReportInput
 from tdcoord.report.equivalence import equivalence_groups, shown_columns
 from tdcoord.report.errors import ReportError
 from tdcoord.report.glossary import KPI_GLOSSARY, kpi_info
 from tdcoord.report.sources import cite_text
-from tdcoord.report.summary import cell_styles, format_value, headline, kpi_columns, reading
+from tdcoord.report.summary import cell_styles, format_value, headline, kpi_columns
 from tdcoord.report.voltage_nodes import worst_voltage_nodes
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -61,7 +62,7 @@ code{background:#f1f1f1;padding:0 3px}
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
     ("kpis", "KPI table"),
-    ("costs", "Procurement by buyer"),
+    ("costs", "Total cost by who bears it"),
     ("maps", "Price maps"),
     ("interface", "Interface flows"),
     ("voltages", "Voltages"),
@@ -136,19 +137,10 @@ def _summary(ri: ReportInput) -> str:
         for _, r in m.iterrows()
     ]
     h = headline(ri)
-    if h.model_id is not None and h.cost_key is not None:
-        name = str(m.loc[m["model_id"] == h.model_id, "name"].iloc[0])
-        head = (
-            f'<p class="headline">Cheapest model with no unresolved violation: '
-            f"<b>{escape(h.model_id)}</b> ({escape(name)}) — "
-            f"{escape(kpi_info(h.cost_key).label.lower())} €{h.cost:,.0f}.</p>"
-        )
-    else:
-        head = (
-            '<p class="headline none">No model is both violation-free and costed: '
-            "see the reading below.</p>"
-        )
-    items = "".join(f"<li>{escape(s)}</li>" for s in reading(ri))
+    lines = reading(ri)
+    cls = "headline" if h.model_id is not None else "headline none"
+    head = f'<p class="{cls}">{escape(lines[0])}</p>'
+    items = "".join(f"<li>{escape(s)}</li>" for s in lines[1:])
     items += "".join(f"<li>{escape(s)}</li>" for s in _equivalence_lines(ri))
     return (
         f"<p>This report compares {len(m)} TSO–DSO coordination model(s) run by "
@@ -232,29 +224,32 @@ def _kpis(ri: ReportInput) -> str:
 
 
 def _cost_reconciliation(ri: ReportInput) -> str:
-    """Per model: procurement in the chart, total cost in the KPI table, and the difference
-    (unresolved violations and emergencies priced at the study's penalties)."""
+    """Per model: the chart's total, the KPI table's total cost and their difference (0 up to
+    rounding: the chart stacks the components of total cost)."""
     if "total_cost" not in ri.kpis.columns:
         return ""
-    proc = ri.cost_by_actor.groupby("model_id")["cost_eur"].sum()
+    chart = ri.cost_by_actor.groupby("model_id")["cost_eur"].sum()
     rows = []
     for m, total in zip(ri.model_ids, ri.kpis["total_cost"], strict=True):
-        p = float(proc.get(m, 0.0))
+        p = float(chart.get(m, 0.0))
         t = float(total)
         rows.append([escape(m), f"{p:,.0f}", f"{t:,.0f}", f"{t - p:,.0f}"])
-    header = ["model", "procurement (chart) EUR", "total cost (KPI table) EUR", "difference EUR"]
+    header = ["model", "chart total EUR", "total cost (KPI table) EUR", "difference EUR"]
     return (
-        "<p>The chart shows procurement only. The KPI table's <b>total cost</b> adds the "
-        "unresolved violations and emergencies priced at the study's penalties; the difference "
-        "is that penalty part:</p>" + _table(header, rows)
+        "<p>The chart's total is the KPI table's <b>total cost</b>: procurement by buyer + "
+        "redispatch + availability + violation penalty + energy not served. Exogenous cost "
+        "(shedding an event imposes on every model) and operation cost are outside it.</p>"
+        + _table(header, rows)
     )
 
 
 def _costs(ri: ReportInput) -> str:
     body = _read(
-        "procurement cost only: one bar per model, split by who buys flexibility (TSO, each DSO, "
-        "platform, ...); negative parts are income. The black diamond is the model's procurement "
-        "total, <b>not</b> the KPI table's total cost (see the table below the chart)."
+        "total cost: one bar per model, split by who bears it — the flexibility each buyer "
+        "activated (TSO, each DSO, platform, ...), the TSO's redispatch, availability payments, "
+        "the penalty for violations left after validation and energy not served at the value "
+        "of lost load; negative parts are income. The black diamond is the total, equal to "
+        "the KPI table's total cost (see the table below the chart)."
     ) + _figure_or_note(
         ri,
         "cost_by_actor",
@@ -354,6 +349,34 @@ def _messages(ri: ReportInput) -> str:
     )
 
 
+def _imbalance_note(ri: ReportInput) -> str:
+    """Who pays whom in imbalance settlement, and why it dwarfs procurement
+    (docs/settlement.md, "Imbalance in a comparison")."""
+    k = ri.kpis
+    if "imbalance_paid_by_brps_eur" not in k.columns:
+        return ""
+    rows = [
+        [escape(str(r["model_id"]))]
+        + [
+            format_value(c, r[c]) if c in k.columns else "–"
+            for c in ("imbalance_mwh", "imbalance_paid_by_brps_eur", "procurement_cost")
+        ]
+        for _, r in k.iterrows()
+    ]
+    header = ["model", "imbalance MWh", "imbalance paid by BRPs EUR", "procurement EUR"]
+    return (
+        "<p><b>Imbalance is not a cost of coordination.</b> Each seller's balance responsible "
+        "party (BRP: its aggregator) declared a position (its intraday forecast); the meter "
+        "shows something else — forecast error of its whole portfolio plus any flexibility not "
+        "delivered. The BRP pays the TSO (the imbalance counterparty) for that gap at the "
+        "single imbalance price (day-ahead price, plus the marginal TSO bid when the system is "
+        "short). Procurement pays only a service price for the small volume activated, so "
+        "imbalance can be hundreds of times larger. It is a transfer between BRPs and the "
+        "TSO, shown in the settlement and not in total cost.</p>"
+        + _table(header, rows)
+    )
+
+
 def _settlement(ri: ReportInput) -> str:
     out = _read(
         "net money over the day per actor type (TSO, DSO, platform, aggregator/FSP, DER owner, "
@@ -369,6 +392,7 @@ def _settlement(ri: ReportInput) -> str:
         for m, v in zip(ri.model_ids, net.to_numpy(), strict=True)
     ]
     out += _figure_html(settlement_by_type(ri), "fig-settlement")
+    out += _imbalance_note(ri)
     out += (
         "<p>Sum of all statements per model (zero when every payer and payee, congestion rent "
         "included, is a party):</p>" + _table(["model", "net EUR"], rows)

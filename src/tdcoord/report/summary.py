@@ -7,7 +7,10 @@
 * :func:`headline` picks the cheapest model among those with no unresolved violation (the
   design's rule: total cost is comparable across models only once violations are priced, and a
   model that leaves the grid violated is not a solution whatever its price).
-* :func:`reading` turns the table into short sentences for non-specialist readers.
+* :func:`activation_sentences`, :func:`range_sentences`: parts of the plain-language reading
+  (:func:`tdcoord.report.answer.reading`).
+* Violation KPIs at or below :func:`violation_tol` are rounding noise: never "bad", never a
+  violation.
 """
 
 from __future__ import annotations
@@ -18,11 +21,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tdcoord.kpi.accounting import ENERGY_TOL_MWH, VOLTAGE_TOL_PU_H
 from tdcoord.report.data import ReportInput
 from tdcoord.report.glossary import KPI_GLOSSARY, kpi_info
 
 FAILED_STATUSES = ("infeasible", "not_converged")
 VIOLATION_KEYS = tuple(k for k, v in KPI_GLOSSARY.items() if v.violation)
+
+
+def violation_tol(key: str) -> float:
+    """The value at or below which violation KPI ``key`` is rounding noise, not a violation:
+    :data:`~tdcoord.kpi.accounting.ENERGY_TOL_MWH` for MWh, ``VOLTAGE_TOL_PU_H`` for pu·h, 0
+    for counts."""
+    unit = kpi_info(key).unit
+    if unit == "MWh":
+        return ENERGY_TOL_MWH
+    if unit == "pu·h":
+        return VOLTAGE_TOL_PU_H
+    return 0.0
 
 
 def kpi_columns(kpis: pd.DataFrame) -> list[str]:
@@ -32,7 +48,8 @@ def kpi_columns(kpis: pd.DataFrame) -> list[str]:
     return known + [c for c in present if c not in KPI_GLOSSARY]
 
 
-def _numeric(s: pd.Series) -> pd.Series:
+def numeric(s: pd.Series) -> pd.Series:
+    """``s`` as floats (non-numbers NaN)."""
     return pd.to_numeric(s, errors="coerce").astype(float)
 
 
@@ -49,13 +66,13 @@ def cell_styles(kpis: pd.DataFrame) -> pd.DataFrame:
             continue
         if not pd.api.types.is_numeric_dtype(kpis[c]):
             continue
-        v = _numeric(kpis[c])
+        v = numeric(kpis[c])
         finite = v.dropna()
         if info.better is not None and finite.nunique() > 1:
             best = finite.min() if info.better == "min" else finite.max()
             styles.loc[v == best, c] = "best"
         if info.violation:
-            styles.loc[v > 0, c] = "bad"
+            styles.loc[v > violation_tol(c), c] = "bad"
     return styles
 
 
@@ -89,7 +106,7 @@ def format_value(key: str, value: object) -> str:
 def cost_key(kpis: pd.DataFrame) -> str | None:
     """The KPI the headline ranks by: ``total_cost``, else ``procurement_cost``, else none."""
     for k in ("total_cost", "procurement_cost"):
-        if k in kpis.columns and _numeric(kpis[k]).notna().any():
+        if k in kpis.columns and numeric(kpis[k]).notna().any():
             return k
     return None
 
@@ -101,7 +118,7 @@ def violated(kpis: pd.DataFrame) -> pd.Series:
     bad = pd.Series(False, index=kpis.index)
     for k in VIOLATION_KEYS:
         if k in kpis.columns:
-            bad |= _numeric(kpis[k]).fillna(0.0) > 0
+            bad |= numeric(kpis[k]).fillna(0.0) > violation_tol(k)
     if "status" in kpis.columns:
         bad |= kpis["status"].astype(str).isin(FAILED_STATUSES)
     return bad
@@ -130,7 +147,7 @@ def headline(ri: ReportInput) -> Headline:
     key = cost_key(kpis)
     if key is None:
         return Headline(None, None, math.nan, violating, has_info)
-    cost = _numeric(kpis[key])
+    cost = numeric(kpis[key])
     ok = (~bad) & cost.notna()
     if not ok.any():
         return Headline(None, key, math.nan, violating, has_info)
@@ -140,85 +157,7 @@ def headline(ri: ReportInput) -> Headline:
     )
 
 
-def _name(ri: ReportInput, model_id: str) -> str:
-    row = ri.models.loc[ri.models["model_id"] == model_id]
-    name = str(row["name"].iloc[0]) if len(row) else ""
-    return f"{model_id} ({name})" if name and name != model_id else model_id
-
-
-def _eur(v: float) -> str:
-    return f"€{v:,.0f}"
-
-
-def _cheapest(ri: ReportInput, h: Headline) -> str:
-    """The headline sentence: the cheapest clean model and the next one."""
-    kpis = ri.kpis
-    if h.model_id is None or h.cost_key is None:
-        if h.cost_key is None:
-            return "No cost KPI was reported, so no model can be named cheapest."
-        return (
-            "Every model leaves unresolved violations or failed: none is a complete solution; "
-            "compare their total cost, which prices the violations."
-        )
-    label = kpi_info(h.cost_key).label.lower()
-    sentence = (
-        f"Cheapest model with no unresolved violation: {_name(ri, h.model_id)}, "
-        f"{label} {_eur(h.cost)}."
-    )
-    clean = kpis.loc[~violated(kpis) & (kpis["model_id"] != h.model_id)]
-    others = _numeric(clean[h.cost_key]).to_numpy()
-    if np.isfinite(others).any():
-        j = int(np.nanargmin(others))
-        nxt = float(others[j])
-        gap = (nxt - h.cost) / abs(h.cost) * 100 if h.cost != 0 else math.inf
-        gap_txt = f"{gap:+.1f} %" if math.isfinite(gap) else f"+{_eur(nxt - h.cost)}"
-        nxt_id = str(clean["model_id"].iloc[j])
-        sentence += f" Next: {_name(ri, nxt_id)} at {_eur(nxt)} ({gap_txt})."
-    return sentence
-
-
-def _violation_part(kpis: pd.DataFrame, m: str) -> str:
-    """``model (n violation(s), x MWh overload, …, status …)``."""
-    row = kpis.loc[kpis["model_id"] == m].iloc[0]
-    bits = [
-        f"{format_value(k, row[k])} violation(s)"
-        if k == "unresolved_violations"
-        else f"{format_value(k, row[k])} {kpi_info(k).unit} {kpi_info(k).label.lower()}"
-        for k in VIOLATION_KEYS
-        if k in kpis.columns and _numeric(pd.Series([row[k]])).fillna(0).iloc[0] > 0
-    ]
-    status = str(row["status"]) if "status" in kpis.columns else ""
-    if status in FAILED_STATUSES:
-        bits.append(f"status {status}")
-    return f"{m} ({', '.join(bits)})" if bits else m
-
-
-def _violations(ri: ReportInput, h: Headline) -> list[str]:
-    """Sentences on the models that leave problems (or that every model solves them)."""
-    kpis = ri.kpis
-    if not h.violating:
-        if h.has_violation_kpis:
-            return ["Every model resolves all grid problems after AC validation."]
-        return []
-    parts = [_violation_part(kpis, m) for m in h.violating]
-    out = [
-        f"{len(h.violating)} model(s) leave the grid with unresolved problems after AC "
-        f"validation: {'; '.join(parts)}. Their total cost includes these at penalty prices."
-    ]
-    if "procurement_cost" in kpis.columns:
-        proc = _numeric(kpis["procurement_cost"])
-        if proc.notna().any():
-            i = int(np.nanargmin(proc.to_numpy()))
-            m = str(kpis["model_id"].iloc[i])
-            if m in h.violating:
-                out.append(
-                    f"{m} buys flexibility most cheaply ({_eur(float(proc.iloc[i]))}) but does "
-                    "not solve the grid's problems: its low procurement cost is not a saving."
-                )
-    return out
-
-
-def _activations(ri: ReportInput) -> list[str]:
+def activation_sentences(ri: ReportInput) -> list[str]:
     """Double and counter-activations per model."""
     kpis, ids, out = ri.kpis, ri.model_ids, []
     for key, yes, no in (
@@ -234,18 +173,18 @@ def _activations(ri: ReportInput) -> list[str]:
         ),
     ):
         if key in kpis.columns:
-            v = _numeric(kpis[key]).fillna(0.0)
+            v = numeric(kpis[key]).fillna(0.0)
             hit = [f"{m} ({format_value(key, x)})" for m, x in zip(ids, v, strict=True) if x > 0]
             out.append(f"{yes} {', '.join(hit)}." if hit else no)
     return out
 
 
-def _ranges(ri: ReportInput) -> list[str]:
+def range_sentences(ri: ReportInput) -> list[str]:
     """Messages and computation time: from the lowest to the highest model; odd statuses."""
     kpis, ids, out = ri.kpis, ri.model_ids, []
     for key, what in (("messages", "messages exchanged"), ("compute_s", "computation time (s)")):
         if key in kpis.columns:
-            v = _numeric(kpis[key])
+            v = numeric(kpis[key])
             if v.notna().sum() >= 2:
                 lo, hi = int(np.nanargmin(v.to_numpy())), int(np.nanargmax(v.to_numpy()))
                 out.append(
@@ -258,16 +197,3 @@ def _ranges(ri: ReportInput) -> list[str]:
         if odd:
             out.append(f"Solver status other than optimal — {'; '.join(odd)}.")
     return out
-
-
-def reading(ri: ReportInput) -> list[str]:
-    """Plain-language sentences reading the KPI table (deterministic, report order for ties)."""
-    ids = ri.model_ids
-    h = headline(ri)
-    return [
-        f"{len(ids)} coordination model(s) ran on the same grid, fleet and day: {', '.join(ids)}.",
-        _cheapest(ri, h),
-        *_violations(ri, h),
-        *_activations(ri),
-        *_ranges(ri),
-    ]

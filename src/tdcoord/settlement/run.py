@@ -146,7 +146,7 @@ class SettlementInputs:
     meter_convention: MeterConvention = "injection"
     capacity_up_mw: npt.ArrayLike | None = None
     capacity_down_mw: npt.ArrayLike | None = None
-    priority: str = "dso_first"
+    priority: str | Sequence[str] = "dso_first"
     pricing: Mapping[str, str] | None = None
     penalty: PenaltyRule | None = None
     imbalance_price_eur_per_mwh: npt.ArrayLike | None = None

@@ -17,7 +17,9 @@ Priority rules (:data:`PRIORITY_RULES`): ``dso_first`` (local congestion before 
 001 §III.B local market model gives DSOs priority), ``tso_first`` (system security first),
 ``capacity_first`` (firm capacity/availability contracts, then DSO, then TSO), ``gate_closure``
 (first come: the product whose gate closes earlier — larger lead time before delivery — first;
-or a ``gate_closure`` column, smaller = earlier). Ties keep the order of the input rows.
+or a ``gate_closure`` column, smaller = earlier); or an explicit order of buyer kinds
+(:func:`buyer_order_rule`, the study's ``settlement.stacking_priority``, e.g. ``[tso, dso,
+platform]``). Ties keep the order of the input rows.
 """
 
 from __future__ import annotations
@@ -67,6 +69,27 @@ def _gate_closure(frame: pd.DataFrame, gc: Mapping[str, float]) -> FloatArray:
 
 PriorityRule = Callable[[pd.DataFrame, Mapping[str, float]], FloatArray]
 
+#: The buyer kinds (the part of ``buyer`` before ``:``) an explicit priority order may list.
+BUYER_KINDS: tuple[str, ...] = ("dso", "platform", "tso")
+
+
+def buyer_order_rule(order: Sequence[str]) -> PriorityRule:
+    """A priority rule that ranks rows by the position of their buyer kind in ``order`` (e.g.
+    ``("tso", "dso", "platform")``; kinds not listed last). Unknown kinds raise."""
+    bad = [k for k in order if k not in BUYER_KINDS]
+    if bad or len(set(order)) != len(order) or not order:
+        raise SettlementError(
+            f"bad stacking priority {list(order)!r}",
+            where="stacking priority",
+            fix=f"list buyer kinds from {', '.join(BUYER_KINDS)}, each once",
+        )
+    kinds = tuple(order)
+
+    def rule(frame: pd.DataFrame, _gc: Mapping[str, float]) -> FloatArray:
+        return _buyer_rank(frame["buyer"], kinds)
+
+    return rule
+
 #: Named priority rules: rule(frame, gate_closure_lead_min by product) → rank (lower first).
 PRIORITY_RULES: dict[str, PriorityRule] = {
     "dso_first": _dso_first,
@@ -96,17 +119,22 @@ def stack_activations(
     capacity_up_mw: npt.ArrayLike,
     capacity_down_mw: npt.ArrayLike,
     *,
-    priority: str = "dso_first",
+    priority: str | Sequence[str] = "dso_first",
     gate_closure_lead_min: Mapping[str, float] | None = None,
 ) -> StackingResult:
     """Cut requests beyond each DER's remaining capacity (U × T arrays, MW ≥ 0, in ``der_ids``
-    order) following the named ``priority`` rule; see the module docstring."""
-    if priority not in PRIORITY_RULES:
-        raise SettlementError(
-            f"unknown priority rule {priority!r}",
-            where="stack_activations(priority=...)",
-            fix=f"use one of {', '.join(sorted(PRIORITY_RULES))}",
-        )
+    order) following the named ``priority`` rule, or an explicit order of buyer kinds
+    (:func:`buyer_order_rule`); see the module docstring."""
+    if isinstance(priority, str):
+        if priority not in PRIORITY_RULES:
+            raise SettlementError(
+                f"unknown priority rule {priority!r}",
+                where="stack_activations(priority=...)",
+                fix=f"use one of {', '.join(sorted(PRIORITY_RULES))} or a list of buyer kinds",
+            )
+        rank_rule = PRIORITY_RULES[priority]
+    else:
+        rank_rule = buyer_order_rule(priority)
     frame = check_activations(requests, "requests")
     n_u = len(der_ids)
     cap_up = as_grid(capacity_up_mw, "capacity_up_mw")
@@ -125,7 +153,7 @@ def stack_activations(
     check_intervals(frame, t_n, "requests")
     t_idx = frame["interval"].to_numpy(dtype=np.int64)
     d = frame["direction"].to_numpy(dtype=np.int64)
-    rank = PRIORITY_RULES[priority](frame, gate_closure_lead_min or {})
+    rank = rank_rule(frame, gate_closure_lead_min or {})
     row = np.arange(len(frame))
     order = np.lexsort((row, rank, d, t_idx, u_idx))
     mw = frame["mw"].to_numpy(dtype=np.float64)[order]

@@ -1,35 +1,37 @@
-"""Emergencies of a study day, applied to each model's real-time outcome (seed 000 §3.3).
+"""The record of a study day's emergencies for one model (seed 000 §3.3).
 
-The study's ``compare.events`` (:mod:`tdcoord.simulation.events`) happen on the operating point a
-model leaves after real time — so a model that relieved its feeders better rides through a fault
-with less load shed. Per event:
+Each event of the study's ``compare.events`` (:mod:`tdcoord.simulation.events`) is first
+answered by the model itself: its scheme re-clears real time on the changed grid
+(:func:`tdcoord.pipeline.events.answer_events`), and what it bought is activated, delivered and
+settled with the day. :func:`event_log` then reads the consequences on the model's delivered
+operating point:
 
-* ``line_trip`` — DC flows of the post-clearing transmission dispatch without the branch
-  (:func:`~tdcoord.simulation.line_trip.trip_lines`): overloads, islands, shedding, state.
-* ``feeder_fault`` — the DSO isolates the section below the faulted branch and runs it as a
-  microgrid island if its DERs can carry it, otherwise sheds it
-  (:func:`~tdcoord.simulation.feeder_fault.isolate_fault`).
-* ``load_shedding`` — a TSO order executed by the DSO of the feeder
-  (:func:`~tdcoord.simulation.tso_orders.shed_load`), never by the TSO directly.
-* ``dso_support`` — a TSO request routed through the DSO to the feeder's DERs
-  (:func:`~tdcoord.simulation.tso_orders.request_support`).
+* ``line_trip`` — DC flows of the delivered transmission dispatch (after the corrective re-clear)
+  without the branch (:func:`~tdcoord.simulation.line_trip.trip_lines`): overloads left,
+  islands, shedding, state;
+* ``feeder_fault`` — the island the model's DSO ran (energy-limited,
+  :mod:`tdcoord.simulation.island`) or the section it had to shed;
+* ``load_shedding`` — a TSO order through the DSO: what the scheme covered with flexibility, and
+  the rest shed by the DSO (:func:`~tdcoord.simulation.tso_orders.shed_load`), never by the TSO;
+* ``dso_support`` — a TSO order through the DSO to the feeder's DERs: procured and unmet MWh.
 
-Every event ends in a declared operating state, its energy not served is counted, and its
-messages join the model's log (:func:`~tdcoord.simulation.records.check_no_bypass` holds).
+Every event ends in a declared operating state; its energy not served is counted and split into
+the exogenous part no model can change and the part coordination changed
+(:class:`~tdcoord.simulation.event_log.EventLog`); its messages join the model's log
+(:func:`~tdcoord.simulation.records.check_no_bypass` holds).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tdcoord.coordination.messages import Message
 from tdcoord.simulation.day import Day
 from tdcoord.simulation.emergency import State, worst
+from tdcoord.simulation.event_log import EVENT_COLUMNS, EventAnswer, EventLog
 from tdcoord.simulation.events import (
     DsoSupport,
     Event,
@@ -39,37 +41,12 @@ from tdcoord.simulation.events import (
     check_events,
     parse_events,
 )
-from tdcoord.simulation.feeder_fault import FaultArea, isolate_fault
 from tdcoord.simulation.line_trip import trip_lines
-from tdcoord.simulation.records import Record, check_no_bypass
+from tdcoord.simulation.records import Record, check_no_bypass, dso_actor, record
 from tdcoord.simulation.timeline import ModelDay
-from tdcoord.simulation.tso_orders import SupportArea, request_support, shed_load
+from tdcoord.simulation.tso_orders import shed_load
 
-EVENT_COLUMNS = ("stage", "interval", "event", "detail", "state", "shed_mwh")
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class EventLog:
-    """What the events did to one model's day."""
-
-    rows: pd.DataFrame
-    messages: tuple[Record, ...]
-    energy_not_served_mwh: float
-    worst_state: State
-
-    def as_messages(self) -> list[Message]:
-        """The records as message-log entries."""
-        return [
-            Message(
-                sender=str(r["sender"]),
-                receiver=str(r["receiver"]),
-                kind=str(r["kind"]),
-                n_bytes=int(r["n_bytes"]),
-                interval=int(r["interval"]),
-            )
-            for r in self.messages
-        ]
-
+__all__ = ["EVENT_COLUMNS", "EventAnswer", "EventLog", "event_log", "load_events"]
 
 def load_events(data: Sequence[Any], day: Day) -> list[Event]:
     """Validate the study's events against the grid and the day."""
@@ -108,74 +85,131 @@ def _transmission_balance(day: Day, md: ModelDay) -> tuple[Any, Any]:
     return gen, load
 
 
-def apply_events(day: Day, md: ModelDay, events: Sequence[Event]) -> EventLog:
-    """Apply every event to the model's real-time operating point (see module doc)."""
+def _trip_row(day: Day, md: ModelDay, a: EventAnswer) -> tuple[float, State, str, int]:
+    """Consequences of a line trip on the model's delivered operating point (after its
+    corrective re-clear): shedding, worst state, detail, overloads left."""
+    ev = a.event
+    assert isinstance(ev, LineTrip)
+    tr = day.grid.transmission
+    assert tr is not None
+    gen, load = _transmission_balance(day, md)
+    ts = a.intervals
+    res = trip_lines(tr, [ev.branch], gen[:, ts], load[:, ts], convention="matpower")
+    n_over = len(res.overloads)
+    detail = (
+        f"branch {ev.branch} out; {a.note}; corrective {a.corrective_mwh:.3g} MWh; "
+        f"{n_over} overloads left"
+    )
+    return float(res.shed_mw.sum() * day.dt_h), worst(list(res.states)), detail, n_over
+
+
+def _fault_row(
+    day: Day, a: EventAnswer, msgs: list[Record]
+) -> tuple[float, State, str]:
+    """A feeder fault: the island the model ran (or the section it shed)."""
+    ev = a.event
+    assert isinstance(ev, FeederFault) and a.island is not None
+    isl = a.island
+    k = a.intervals.size
+    dso = dso_actor(ev.feeder)
+    t0 = int(a.intervals[0])
+    msgs += [
+        record(dso, "tso", "fault_notice", 3, t0),
+        record(dso, "tso", "island_status" if isl.formed else "shedding_report", k, t0),
+        record(dso, "tso", "restoration_notice", 1, t0 + k),
+    ]
+    held = isl.formed and isl.held_intervals == k
+    state: State = "alert" if held else "emergency"
+    what = (
+        "islanded (microgrid) for the whole fault" if held
+        else f"islanded for {isl.held_intervals} of {k} intervals, then shed" if isl.formed
+        else "section shed"
+    )
+    detail = f"{ev.feeder} branch {ev.branch}: {what} — {isl.reason}; {a.note}"
+    return isl.shed_mwh(day.dt_h), state, detail
+
+
+def _order_messages(
+    ev: LoadShedding | DsoSupport, a: EventAnswer, md: ModelDay, stage: str
+) -> list[Record]:
+    """TSO → DSO order, DSO → aggregator (or DER) activation requests, DSO → TSO report."""
+    dso = dso_actor(ev.feeder)
+    k, t0 = a.intervals.size, int(a.intervals[0])
+    kind = "load_shedding_order" if isinstance(ev, LoadShedding) else "support_request"
+    msgs = [record("tso", dso, kind, k, t0)]
+    acts = md.outcome.activations
+    if len(acts) and "stage" in acts:
+        mine = acts[acts["stage"] == stage]
+        for agg, part in mine.groupby("aggregator_id", sort=True):
+            rcv = f"aggregator:{agg}" if str(agg) else "der:" + str(part["der_id"].iloc[0])
+            msgs.append(record(dso, rcv, "activation_request", len(part), t0))
+    report = "shedding_report" if isinstance(ev, LoadShedding) else "support_response"
+    msgs.append(record(dso, "tso", report, k, t0))
+    return msgs
+
+
+def _order_row(
+    day: Day, md: ModelDay, a: EventAnswer, msgs: list[Record]
+) -> tuple[float, State, str]:
+    """A TSO order through the DSO: what the scheme bought, what the DSO shed."""
+    ev = a.event
+    assert isinstance(ev, LoadShedding | DsoSupport)
+    k = a.intervals.size
+    msgs += _order_messages(ev, a, md, f"event:{a.index}:{ev.kind}")
+    got = ev.mw * k * day.dt_h - a.unmet_mwh
+    if isinstance(ev, DsoSupport):
+        state: State = "alert"
+        detail = (
+            f"TSO asked {ev.mw:g} MW {ev.direction} at {ev.feeder} through its DSO; procured "
+            f"{got:.3g} MWh for the TSO, {a.unmet_mwh:.3g} MWh unmet"
+        )
+        return 0.0, state, detail
+    f = _feeder_index(day, ev.feeder)
+    load, _ = _node_state(day, md, f)
+    left = np.zeros(k) if a.order_left_mw is None else np.asarray(a.order_left_mw)
+    res = shed_load(
+        day.grid.feeders[f], left, load[:, a.intervals], start_interval=int(a.intervals[0])
+    )
+    shed = float(res.executed_mw.sum() * day.dt_h)
+    detail = (
+        f"TSO order {ev.mw:g} MW at {ev.feeder}: {got:.3g} MWh covered by flexibility, "
+        f"{shed:.3g} MWh shed by its DSO"
+    )
+    return shed, worst(list(res.states)) if shed > 0 else "alert", detail
+
+
+def event_log(
+    day: Day, md: ModelDay, answers: Sequence[EventAnswer], *, voll_eur_per_mwh: float
+) -> EventLog:
+    """The model's record of every event from its answers (module doc): one row per event,
+    energy not served split into exogenous and coordination parts."""
     rows: list[dict[str, Any]] = []
     msgs: list[Record] = []
-    ens = 0.0
+    ens = exo_total = 0.0
     states: list[State] = ["normal"]
-    dt = day.dt_h
-    for ev in events:
-        ts = np.asarray(list(ev.intervals(day.n_intervals)), dtype=np.int64)
-        if isinstance(ev, LineTrip):
-            tr = day.grid.transmission
-            assert tr is not None
-            gen, load = _transmission_balance(day, md)
-            res = trip_lines(tr, [ev.branch], gen[:, ts], load[:, ts], convention="matpower")
-            shed = float(res.shed_mw.sum() * dt)
-            state = worst(list(res.states))
-            detail = f"branch {ev.branch} out; {len(res.overloads)} overloads"
-        elif isinstance(ev, FeederFault):
-            f = _feeder_index(day, ev.feeder)
-            fd = day.grid.feeders[f]
-            load, gen = _node_state(day, md, f)
-            flex = day.flexibility
-            node_m = day.fleet.node_matrix(f, fd.n_node)
-            fault_area = FaultArea(
-                load[:, ts], gen[:, ts],
-                np.asarray(node_m @ flex.up_mw)[:, ts], np.asarray(node_m @ flex.down_mw)[:, ts],
-            )
-            fault = isolate_fault(fd, ev.branch, fault_area, dt_h=dt, start_interval=int(ts[0]))
-            shed = float(fault.shed_mw.sum() * dt)
-            state = fault.state_after if fault.islanded else worst(list(fault.states))
-            msgs += list(fault.messages)
-            detail = f"{ev.feeder} branch {ev.branch}: " + (
-                "islanded (microgrid)" if fault.islanded else "section shed"
-            ) + f" — {fault.reason}"
-        elif isinstance(ev, LoadShedding):
-            f = _feeder_index(day, ev.feeder)
-            load, _ = _node_state(day, md, f)
-            res_s = shed_load(
-                day.grid.feeders[f], np.full(ts.size, ev.mw), load[:, ts],
-                start_interval=int(ts[0]),
-            )
-            shed = float(res_s.executed_mw.sum() * dt)
-            state = worst(list(res_s.states))
-            msgs += list(res_s.messages)
-            detail = f"TSO order {ev.mw:g} MW at {ev.feeder}, executed by its DSO"
+    for a in answers:
+        n_over = 0
+        if isinstance(a.event, LineTrip):
+            shed, state, detail, n_over = _trip_row(day, md, a)
+        elif isinstance(a.event, FeederFault):
+            shed, state, detail = _fault_row(day, a, msgs)
         else:
-            assert isinstance(ev, DsoSupport)
-            f = _feeder_index(day, ev.feeder)
-            fleet = day.fleet
-            sel = np.flatnonzero(fleet.feeder == f)
-            flex = day.flexibility
-            ders = [str(d) for d in fleet.der_id[sel]]
-            support_area = SupportArea(ders, flex.up_mw[sel][:, ts], flex.down_mw[sel][:, ts])
-            sup = request_support(
-                ev.feeder, np.full(ts.size, ev.mw), ev.direction, support_area,
-                start_interval=int(ts[0]),
-            )
-            shed = 0.0
-            state = "alert" if float(sup.granted_mw.sum()) > 0 else "normal"
-            msgs += list(sup.messages)
-            detail = (
-                f"TSO asked {ev.mw:g} MW {ev.direction} at {ev.feeder}; granted "
-                f"{float(sup.granted_mw.sum()):.3g} MW·intervals through the DSO"
-            )
+            shed, state, detail = _order_row(day, md, a, msgs)
+        exo = min(a.exogenous_shed_mwh, shed)
         ens += shed
+        exo_total += exo
         states.append(state)
-        rows.append({"stage": "real_time", "interval": int(ts[0]), "event": ev.kind,
-                     "detail": detail, "state": state, "shed_mwh": shed})
+        rows.append({
+            "stage": "real_time", "interval": int(a.intervals[0]), "event": a.event.kind,
+            "detail": detail, "state": state, "shed_mwh": shed, "exogenous_shed_mwh": exo,
+            "corrective_mwh": a.corrective_mwh, "corrective_cost_eur": a.corrective_cost_eur,
+            "unmet_mwh": a.unmet_mwh, "unresolved_overloads": n_over,
+        })
     check_no_bypass(msgs)
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
-    return EventLog(frame, tuple(msgs), ens, worst(states))
+    return EventLog(
+        frame, tuple(msgs), ens, worst(states),
+        exogenous_energy_not_served_mwh=exo_total,
+        exogenous_cost_eur=exo_total * voll_eur_per_mwh,
+        corrective_cost_eur=float(sum(a.corrective_cost_eur for a in answers)),
+    )

@@ -233,3 +233,45 @@ def trip_lines(
         states=tuple(classify_series(margins, previous_state)),
         overloads=_overloads(known, flow, loading, rating),
     )
+
+
+def _islands_after(tr: Transmission, branch_ids: Sequence[int]) -> IntArray:
+    """Island label per bus row once ``branch_ids`` are out."""
+    net0 = dc_network(tr, "matpower")
+    keep = ~np.isin(tr.branches.id, [int(b) for b in branch_ids])
+    net = without_branches(net0, keep, np.asarray(tr.buses.is_reference, dtype=bool))
+    return net.island
+
+
+def splits_grid(tr: Transmission, branch_ids: Sequence[int]) -> bool:
+    """Whether tripping ``branch_ids`` splits the transmission grid into islands that were one."""
+    before = int(_islands_after(tr, []).max()) + 1
+    return int(_islands_after(tr, branch_ids).max()) + 1 > before
+
+
+def without_branch(tr: Transmission, branch_id: int) -> Transmission:
+    """The transmission grid with branch ``branch_id`` out of service (the changed grid every
+    view of the model's real-time re-clear sees: its PTDF is that of the reduced grid)."""
+    keep = tr.branches.id != int(branch_id)
+    if keep.all():
+        raise SimulationError(
+            f"unknown transmission branch id {branch_id}",
+            where=f"line trip on {tr.name!r}",
+            fix=f"use branch ids of the grid, e.g. {tr.branches.id[:5].tolist()}",
+        )
+    return dataclasses.replace(tr, branches=tr.branches.take(np.flatnonzero(keep)))
+
+
+def unavoidable_shed_mw(
+    tr: Transmission, branch_ids: Sequence[int], load_mw: npt.ArrayLike
+) -> FloatArray:
+    """Load no model can serve after the trip (bus rows × T): in every island the load beyond
+    the island's generation capacity :math:`\\sum_{g \\in I} p^{max}_g`, shed pro rata to load,
+    :math:`s_{bt} = d_{bt}\\,\\max(D_{It} - P^{max}_I, 0)/D_{It}`, whatever was dispatched
+    before."""
+    d = _grid2(load_mw, tr.n_bus, "load_mw")
+    island = _islands_after(tr, branch_ids)
+    cap = np.zeros((tr.n_bus, 1))
+    np.add.at(cap[:, 0], tr.bus_rows(tr.generators.bus), tr.generators.p_max_mw)
+    shed, _ = _island_balance(island, np.broadcast_to(cap, d.shape).copy(), d)
+    return shed

@@ -28,12 +28,14 @@ import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase, Penalties
 from tdcoord.coordination.injectors import prior_from_activation
+from tdcoord.coordination.margins import Margins
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Outcome, worst_status
 from tdcoord.coordination.validation import ValidationReport
 from tdcoord.market.offers import OfferBook
 from tdcoord.simulation.activation import ActivationResult
 from tdcoord.simulation.day import Day, OperatingPoint
+from tdcoord.simulation.event_log import EventLog
 from tdcoord.types import FloatArray
 
 #: Stages at which a flexibility market clears, in order.
@@ -58,10 +60,13 @@ def schedule_exchange(
 class DayAheadMarket:
     """The day-ahead energy market's result: generator schedule ``(n_gen, T)`` and the
     demand-weighted system price per interval ``(T,)`` — the reference price of imbalance
-    settlement (:mod:`tdcoord.settlement.imbalance_price`)."""
+    settlement (:mod:`tdcoord.settlement.imbalance_price`); and the nodal LMPs ``(n_bus, T)``,
+    the energy price handed to the DSOs at the T–D interfaces where a stage has no
+    transmission price of its own (:mod:`tdcoord.coordination.price_table`)."""
 
     schedule_mw: FloatArray
     price_eur_per_mwh: FloatArray
+    lmp_eur_per_mwh: FloatArray | None = None
 
 
 def day_ahead_market(day: Day, *, nodal: bool) -> DayAheadMarket:
@@ -109,7 +114,9 @@ def day_ahead_market(day: Day, *, nodal: bool) -> DayAheadMarket:
         total > 0, (lmp * weight).sum(axis=1) / np.where(total > 0, total, 1.0), lmp.mean(axis=1)
     )
     return DayAheadMarket(
-        np.asarray(res.dispatch_mw.T, dtype=np.float64), np.asarray(price, dtype=np.float64)
+        np.asarray(res.dispatch_mw.T, dtype=np.float64),
+        np.asarray(price, dtype=np.float64),
+        np.asarray(lmp.T, dtype=np.float64),
     )
 
 
@@ -138,10 +145,11 @@ def clearing_case(
     gen_schedule_mw: FloatArray,
     penalties: Penalties,
     needs: GivenNeeds | None = None,
+    margins: Margins | None = None,
 ) -> ClearingCase:
     """The clearing case of one stage: the day's grid at operating point ``point``, the offers
     left, the day-ahead schedule and the needs (the TSO need from :func:`tso_need_mw` unless the
-    study gives it)."""
+    study gives it), with the study's security ``margins`` (default :class:`Margins`)."""
     given = needs or GivenNeeds()
     return ClearingCase(
         grid=day.grid,
@@ -156,6 +164,7 @@ def clearing_case(
         ),
         penalties=penalties,
         dso_need_mw=given.dso_mw,
+        margins=margins or Margins(),
     )
 
 
@@ -237,6 +246,8 @@ class ModelDay:
     response: ActivationResult
     validation: ValidationReport
     kpis: dict[str, Any]
+    #: What the study's events did (``None`` without events; :mod:`tdcoord.simulation.day_events`).
+    events: EventLog | None = None
 
 
 def offer_members(offers: OfferBook, fleet_ids: tuple[str, ...]) -> sp.csr_matrix:

@@ -7,7 +7,9 @@ anything is built. Each returns every :class:`~tdcoord.errors.Issue` it finds.
 * ``compare.needs`` series with one value per interval;
 * ``fleet.builder: simbench`` only on a grid whose sources include a ``simbench:`` code or a
   tdcoord grid file (which may hold SimBench profiles);
-* ``compare.models``: known catalogue ids, none twice.
+* ``compare.models``: known catalogue ids, none twice;
+* ``settlement``: a registered baseline method, stacking priority of known buyer kinds
+  (``dso``, ``platform``, ``tso``), each once.
 """
 
 from __future__ import annotations
@@ -99,6 +101,48 @@ def model_issues(study: Study) -> list[Issue]:
     return out
 
 
+def settlement_issues(study: Study) -> list[Issue]:
+    """An unknown baseline method or buyer kind in the ``settlement:`` section."""
+    from tdcoord.settlement.baselines import available_baselines
+    from tdcoord.settlement.value_stacking import BUYER_KINDS
+
+    spec, out = study.settlement, []
+    if spec.baseline is not None and spec.baseline not in available_baselines():
+        out.append(
+            Issue(
+                "settlement.baseline",
+                f"unknown baseline method {spec.baseline!r}",
+                f"use one of {', '.join(available_baselines())}",
+            )
+        )
+    for k, kind in enumerate(spec.stacking_priority or []):
+        if kind not in BUYER_KINDS:
+            out.append(
+                Issue(
+                    f"settlement.stacking_priority[{k}]",
+                    f"unknown buyer kind {kind!r}",
+                    f"use buyer kinds {', '.join(BUYER_KINDS)}",
+                )
+            )
+    order = spec.stacking_priority or []
+    dup = sorted({b for b in order if order.count(b) > 1})
+    if dup:
+        out.append(
+            Issue(
+                "settlement.stacking_priority",
+                f"buyer kind {dup[0]!r} is listed twice",
+                "list each buyer kind once",
+            )
+        )
+    return out
+
+
 def study_issues(study: Study) -> list[Issue]:
     """Every cross-field problem of ``study`` (empty when it is sound)."""
-    return [*size_issues(study), *day_issues(study), *builder_issues(study), *model_issues(study)]
+    return [
+        *size_issues(study),
+        *day_issues(study),
+        *builder_issues(study),
+        *model_issues(study),
+        *settlement_issues(study),
+    ]

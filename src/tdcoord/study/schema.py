@@ -22,6 +22,10 @@
     compare:                                  # docs/compare.md
       models: [au.sip, eu.local, eu.common]   # catalogue ids, or "all"
       seed: 0
+    settlement:                               # docs/settlement.md (optional)
+      pricing: dlmp                           # or pay_as_bid | pay_as_clear
+      baseline: metered_schedule              # default: the preset's baseline method
+      stacking_priority: [dso, platform, tso] # value stacking order of buyer kinds
     limits: {max_intervals: 2976}             # safety bounds (tdcoord.limits)
 
 Every number is finite (``allow_inf_nan=False`` on every model) and within the range its
@@ -212,6 +216,22 @@ class PenaltySpec(BaseModel):
     voltage_eur_per_pu_h: float = Field(default=1_000_000.0, gt=0, le=1e9)
 
 
+class OperationCostSpec(BaseModel):
+    """Each actor's cost of running a coordination model (docs/compare.md, "Operation cost").
+
+    ``platform_eur_per_day``: running a dedicated flexibility platform (an actor ``platform``
+    in the message log); ``market_operation_eur_per_day``: operating one market, per actor that
+    receives offers; ``data_exchange_eur_per_message``: per message exchanged. No published
+    source gives these for the catalogue's models, so every default is 0 (never an invented
+    number); a study sets its own.
+    """
+
+    model_config = STRICT
+    platform_eur_per_day: float = Field(default=0.0, ge=0, le=1e9)
+    market_operation_eur_per_day: float = Field(default=0.0, ge=0, le=1e9)
+    data_exchange_eur_per_message: float = Field(default=0.0, ge=0, le=1e6)
+
+
 #: Largest |need| in MW accepted per interval (100 GW: above any one system's peak load).
 MAX_NEED_MW = 100_000.0
 
@@ -243,6 +263,16 @@ class NeedsSpec(BaseModel):
         return self
 
 
+class MarginSpec(BaseModel):
+    """Security margins of the clearings' linearised feeder model
+    (:mod:`tdcoord.coordination.margins`): ratings used at ``1 - rating_frac``, voltage limits
+    tightened by ``voltage_pu``. Set them above the LinDistFlow error of the study's feeders."""
+
+    model_config = STRICT
+    rating_frac: float = Field(default=0.03, ge=0, lt=0.5)
+    voltage_pu: float = Field(default=0.005, ge=0, le=0.1)
+
+
 class CompareSpec(BaseModel):
     """How ``tdcoord compare`` runs a study.
 
@@ -253,7 +283,9 @@ class CompareSpec(BaseModel):
     forecast error σ (load, PV, wind; every stage) × this factor (1: the defaults of
     :data:`tdcoord.simulation.forecast.DEFAULT_SIGMA`; 0: perfect forecasts); ``validation``:
     ``ac`` (pandapower on every feeder) or ``dc``; ``penalties``; ``events``
-    (docs/simulation.md); ``needs``.
+    (docs/simulation.md); ``needs``; ``operation_costs`` (each actor's cost of running the
+    model, defaults 0); ``security_margins`` (the clearings' margins on the linearised feeder
+    model, :class:`MarginSpec`).
     """
 
     model_config = STRICT
@@ -269,10 +301,31 @@ class CompareSpec(BaseModel):
     penalties: PenaltySpec = Field(default_factory=PenaltySpec)
     events: list[dict[str, Any]] = Field(default_factory=list)
     needs: NeedsSpec = Field(default_factory=NeedsSpec)
+    operation_costs: OperationCostSpec = Field(default_factory=OperationCostSpec)
+    security_margins: MarginSpec = Field(default_factory=MarginSpec)
+
+
+class SettlementSpec(BaseModel):
+    """How every model's day is settled (``docs/settlement.md``); each key overrides the
+    preset's default.
+
+    ``pricing``: ``pay_as_bid`` or ``pay_as_clear`` for every product (default: the preset's rule
+    per product), or ``dlmp`` — distribution flexibility at the DLMP of its node in the stage
+    that bought it (seed 000 §1.4), the rest under the preset's rule; ``baseline``: a
+    registered baseline method (default: the preset's ``settlement.baseline``, else
+    ``metered_schedule``); ``stacking_priority``: the buyer kinds in the order value stacking
+    honours them, e.g. ``[tso, dso, platform]`` (default: the preset's, else
+    ``[dso, platform, tso]``). Names are checked by :mod:`tdcoord.study.checks`.
+    """
+
+    model_config = STRICT
+    pricing: Literal["pay_as_bid", "pay_as_clear", "dlmp"] | None = None
+    baseline: str | None = Field(default=None, min_length=1)
+    stacking_priority: list[str] | None = Field(default=None, min_length=1)
 
 
 class Study(BaseModel):
-    """A study file: name, grid, fleet, market, compare and (optional) limits."""
+    """A study file: name, grid, fleet, market, compare, (optional) settlement and limits."""
 
     model_config = STRICT
     name: str = Field(min_length=1)
@@ -280,6 +333,9 @@ class Study(BaseModel):
     fleet: FleetSpec = FleetSpec()
     market: MarketSpec = MarketSpec()
     compare: CompareSpec = Field(default_factory=CompareSpec)
+    settlement: SettlementSpec = Field(
+        default_factory=SettlementSpec, exclude_if=lambda v: v == SettlementSpec()
+    )
     limits: dict[str, int] = Field(default_factory=dict, exclude_if=lambda v: not v)
     """Overrides of the safety bounds of :mod:`tdcoord.limits` (``max_intervals``, …)."""
 

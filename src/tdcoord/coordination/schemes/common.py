@@ -47,6 +47,7 @@ from tdcoord.coordination.injectors import Injectors, virtual_injectors
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
 from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome
+from tdcoord.coordination.prices import dlmp_parts_of
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -132,6 +133,7 @@ def joint(
             gen_redispatch_mw=res.redispatch_mw,
             lmp_eur_per_mwh=res.lmp_eur_per_mwh,
             dlmp_eur_per_mwh=res.dlmp_eur_per_mwh,
+            dlmp_parts=res.dlmp_parts,
             slacks=[res.slacks],
         ),
     )
@@ -309,6 +311,7 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
             gen_redispatch_mw=res.redispatch_mw,
             lmp_eur_per_mwh=res.lmp_eur_per_mwh,
             dlmp_eur_per_mwh={f: s.dlmp_eur_per_mwh[f] for f, s in enumerate(subs)},
+            dlmp_parts=dlmp_parts_of(subs),
             slacks=slack_frames,
         ),
     )

@@ -23,6 +23,7 @@ from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.injectors import prior_from_activation
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
+from tdcoord.coordination.prices import dlmp_parts_of
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -78,6 +79,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
             gen_redispatch_mw=tres.redispatch_mw,
             lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
             dlmp_eur_per_mwh={f: r.dlmp_eur_per_mwh[f] for f, r in enumerate(dres)},
+            dlmp_parts=dlmp_parts_of(dres),
             slacks=[tres.slacks, *[r.slacks for r in dres]],
         ),
     )

@@ -43,11 +43,12 @@ from tdcoord.coordination.aggregated import (
     feeder_curves,
 )
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.clearing import ClearingResult, Margins
+from tdcoord.coordination.clearing import ClearingResult
 from tdcoord.coordination.feasibility import filter_feeder
 from tdcoord.coordination.injectors import Injectors, Prior, prior_from_activation
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
+from tdcoord.coordination.prices import dlmp_parts_of
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -134,7 +135,7 @@ def residual_offer(
     parts = [residual.take(residual.feeder == -1)]
     forward = tuple(range(case.n_feeders)) if feeders is None else feeders
     if how == "aggregated":
-        margins = Margins()
+        margins = case.margins
         fcs = [feeder_curves(case, f, residual, prior, margins) for f in forward]
         virt, owner = curve_injectors(case, fcs)
         for f in forward:
@@ -170,7 +171,7 @@ def tso_stage(
     if offer.curves:
         virt = offer.view.offers.take(offer.view.offers.offer_row < 0)
         v_act = res.activation_mw[offer.view.offers.offer_row < 0]
-        margins = Margins()
+        margins = case.margins
         for fc in offer.curves:
             mine = offer.owner == fc.feeder_index
             delta = (virt.direction[mine, None] * v_act[mine]).sum(axis=0)
@@ -234,6 +235,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
             gen_redispatch_mw=tres.redispatch_mw,
             lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
             dlmp_eur_per_mwh=dlmp,
+            dlmp_parts=dlmp_parts_of(dres),
             slacks=slacks,
         ),
     )

@@ -22,6 +22,7 @@ import numpy as np
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome, worst_status
+from tdcoord.coordination.prices import DlmpParts
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
@@ -48,6 +49,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     T = case.n_periods
     parts = []
     statuses, slacks, dlmp = [], [], {}
+    dparts: dict[int, DlmpParts] = {}
     o = case.offers
     op = p["operator"]
     note_operator(log, case, op)
@@ -63,6 +65,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
         statuses.append(res.status)
         slacks.append(res.slacks)
         dlmp[f] = res.dlmp_eur_per_mwh[f]
+        dparts.update(res.dlmp_parts)
     t_inj = inj.take(inj.feeder == -1)
     send_offers(log, case, t_inj, tso_market(op))
     tview = tso_view(case, t_inj)
@@ -81,6 +84,7 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
             gen_redispatch_mw=tres.redispatch_mw,
             lmp_eur_per_mwh=tres.lmp_eur_per_mwh,
             dlmp_eur_per_mwh=dlmp,
+            dlmp_parts=dparts,
             slacks=[tres.slacks, *slacks],
         ),
     )
