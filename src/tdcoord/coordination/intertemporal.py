@@ -35,7 +35,8 @@ every member is computed (vectorised) and the violated (member, interval) rows a
 program is re-solved as one LP until no row is violated. Rows are only ever added, so the loop
 ends (finitely many rows); its optimum satisfies every row and is optimal for the LP with all
 rows (it is optimal for a relaxation of it). The coupled LP is solved with HiGHS dual simplex
-(faster than the interior point on these LPs: see docs/coordination.md).
+(it re-solves from the last optimal basis, which an interior point cannot use; see
+docs/coordination.md).
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ ENERGY_TOL_MWH = 1e-7
 #: ones (fewer rounds: a re-solve shifts activations onto near-binding members).
 NEAR_FRACTION = 0.8
 
-#: Largest number of row-generation rounds (each adds every violated row; in practice 1–3).
+#: Largest number of row-generation rounds (each adds every violated row; 5–8 on the default study).
 MAX_ROUNDS = 25
 
-#: LP method of a coupled program (measured: dual simplex beats IPM on the coupled clearing LPs).
+#: LP method of a coupled program (simplex: each round re-solves warm from the last basis).
 COUPLED_METHOD: Literal["simplex", "ipm"] = "simplex"
 
 
