@@ -13,7 +13,7 @@ $(UV):
 
 setup: .venv/.synced
 
-demo: setup  ## run the main job on the bundled default study
+demo: setup  ## run the main job on the bundled default study (out/demo: kpis.json, *.parquet, report.html)
 	.venv/bin/tdcoord demo --out out/demo
 
 lint: setup

@@ -43,9 +43,45 @@ def test_compare_cli_writes_every_output(tmp_path: Path) -> None:
         assert abs(data[m]["settlement_residual_eur"]) < 1e-6  # money balances
     html = (tmp_path / "report.html").read_text()
     assert all(m in html for m in models)
-    for name in ("kpis.csv", "activations.csv", "interface_flows.csv", "violations.csv",
-                 "messages.csv", "settlement.csv", "prices.csv"):
-        assert (tmp_path / name).exists(), name
+    for stem in ("kpis", "activations", "interface_flows", "violations", "messages",
+                 "settlement", "prices"):
+        assert (tmp_path / f"{stem}.parquet").exists(), stem
+        assert not (tmp_path / f"{stem}.csv").exists(), stem  # CSV only with --csv
+    assert data["_meta"]["resolution"] == "PT1H"  # 24 hourly intervals
+    assert data["_meta"]["start_utc"] == "2016-01-15T00:00:00Z"  # winter: nominal 15 January
+
+
+def test_compare_tables_parquet_and_csv_carry_the_same_numbers(
+    tmp_path: Path, small: Comparison
+) -> None:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    result = runner.invoke(app, ["compare", str(SMALL), "--out", str(tmp_path), "--csv",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(tmp_path / "interface_flows.parquet")
+    meta = json.loads(table.schema.metadata[b"tdcoord"])
+    assert meta["resolution"] == "PT1H" and meta["significant_digits"] == 12
+    flows = table.to_pandas()
+    assert list(flows.columns[2:4]) == ["interval", "timestamp"]
+    assert str(flows["timestamp"].dt.tz) == "UTC"
+    start = pd.Timestamp("2016-01-15", tz="UTC")
+    assert (flows["timestamp"] == start + pd.to_timedelta(flows["interval"], unit="h")).all()
+    # the numbers of the run, written to 12 significant digits (independent: numpy's rounding)
+    run = small.runs[0]
+    f0 = flows[(flows.model_id == run.entry.id) & (flows.feeder_id == small.grid.feeders[0].id)]
+    np.testing.assert_allclose(f0["scheduled_mw"], run.day.outcome.interface_schedule_mw[0],
+                               rtol=1e-11, atol=0)
+    text = (tmp_path / "interface_flows.csv").read_text().splitlines()
+    assert text[0].split(",")[3] == "timestamp" and "2016-01-15T00:00:00Z" in text[1]
+    as_csv = pd.read_csv(tmp_path / "interface_flows.csv")
+    np.testing.assert_array_equal(as_csv["actual_mw"], flows["actual_mw"])  # same rounded text
+    for stem in ("kpis", "activations", "violations", "messages", "settlement"):
+        back = pd.read_parquet(tmp_path / f"{stem}.parquet")
+        text = (tmp_path / f"{stem}.csv").read_text()
+        assert len(back) == (len(pd.read_csv(tmp_path / f"{stem}.csv")) if text.strip() else 0)
+        assert ("interval" in back.columns) == ("timestamp" in back.columns), stem
 
 
 def test_compare_json_and_model_selection(tmp_path: Path) -> None:

@@ -21,13 +21,19 @@ MODELS = ["au.sip", "eu.local"]
 def prices(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     out = tmp_path_factory.mktemp("prices")
     c = run_comparison(load_study(SMALL), MODELS)
-    paths = write_outputs(c, out, report=False)
+    paths = write_outputs(c, out, report=False, csv=True)
     assert paths["prices.csv"] == out / "prices.csv"
-    return pd.read_csv(out / "prices.csv")
+    assert paths["prices.parquet"] == out / "prices.parquet"
+    frame = pd.read_csv(out / "prices.csv")
+    assert len(pd.read_parquet(out / "prices.parquet")) == len(frame)
+    return frame
 
 
 def test_columns_are_the_contract(prices: pd.DataFrame) -> None:
-    assert tuple(prices.columns) == PRICES_CSV_COLUMNS
+    # the contract's columns, plus the UTC timestamp every table has beside its interval
+    assert tuple(c for c in prices.columns if c != "timestamp") == PRICES_CSV_COLUMNS
+    cols = list(prices.columns)
+    assert cols.index("timestamp") == cols.index("interval") + 1
     assert PRICES_CSV_COLUMNS == (
         "model", "stage", "interval", "node", "component", "price_eur_per_mwh",
     )

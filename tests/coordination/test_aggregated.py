@@ -59,8 +59,10 @@ def test_disaggregation_delivers_the_accepted_quantity_at_curve_cost() -> None:
     # the baseline overloads b12 in this case: no curve (the DSO must clear its need first)
     assert all(c is None for c in fc.curves)
     big = build_case(grid(1, 6.0), offers(DESIGNED_OFFERS, 2), tso_need_mw=np.array([3.0, -2.0]))
-    fc = feeder_curves(big, 0, offer_injectors(big), zero_prior(big), Margins())
+    inj_big = offer_injectors(big)
+    fc = feeder_curves(big, 0, inj_big, zero_prior(big), Margins())
     o = big.offers
+    price = inj_big.price  # bid + canonical tie-break: the curves price what the clearing sees
     fd_m = margined_feeder(big.grid.feeders[0], Margins(), float(big.interface_rating_mva[0]))
     rows0 = np.flatnonzero(o.feeder == 0)
     for t, delta in enumerate((1.5, -1.0)):
@@ -68,7 +70,7 @@ def test_disaggregation_delivers_the_accepted_quantity_at_curve_cost() -> None:
         assert cur is not None
         direct = interface_offer_curve(  # one LP per interval, built on its own
             fd_m, big.feeder_p_mw[0][:, t], big.feeder_q_mvar[0][:, t], o.node[rows0],
-            o.direction[rows0], o.quantity_mw[rows0, t], o.price_eur_per_mwh[rows0, t],
+            o.direction[rows0], o.quantity_mw[rows0, t], price[rows0, t],
             dt_h=big.dt_h,
         )
         xs = np.linspace(direct.x_min_mw, direct.x_max_mw, 41)
@@ -78,7 +80,7 @@ def test_disaggregation_delivers_the_accepted_quantity_at_curve_cost() -> None:
         act = disaggregate(big, fc, d, Margins())
         rows = o.feeder == 0
         assert np.isclose((o.direction[rows] * act[rows, t]).sum(), delta, atol=1e-7)
-        cost = float((o.price_eur_per_mwh[:, t] * act[:, t]).sum() * big.dt_h)
+        cost = float((price[:, t] * act[:, t]).sum() * big.dt_h)
         assert np.isclose(cost, float(cur.cost_at(cur.reference_mw - delta)), atol=1e-6)
     assert len(DESIGNED_OFFERS) == o.n_offers
 

@@ -249,13 +249,14 @@ def test_feeder_curves_equal_one_cold_curve_per_interval(seed: int) -> None:
     fp = [np.asarray((fd.node_load_mw() - fd.node_sgen_mw())[:, None] * scale[None, :])]
     fq = [np.asarray((fd.node_load_mvar() - fd.node_sgen_mvar())[:, None] * scale[None, :])]
     case = build_case(g, book, tso_need_mw=np.zeros(T), feeder_p_mw=fp, feeder_q_mvar=fq)
-    fc = feeder_curves(case, 0, offer_injectors(case), zero_prior(case), Margins())
+    inj = offer_injectors(case)
+    fc = feeder_curves(case, 0, inj, zero_prior(case), Margins())
     fd_m = margined_feeder(case.grid.feeders[0], Margins(), float(case.interface_rating_mva[0]))
     o = case.offers
     for t in range(T):
-        cold = interface_offer_curve(
+        cold = interface_offer_curve(  # priced as the clearing sees them (bid + tie-break)
             fd_m, case.feeder_p_mw[0][:, t], case.feeder_q_mvar[0][:, t], o.node,
-            o.direction, o.quantity_mw[:, t], o.price_eur_per_mwh[:, t], dt_h=case.dt_h,
+            o.direction, o.quantity_mw[:, t], inj.price[:, t], dt_h=case.dt_h,
         )
         cur = fc.curves[t]
         if cur is None:

@@ -10,7 +10,11 @@ import pytest
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import ClearingSpec, Margins, clear
 from tdcoord.coordination.errors import CoordinationError
-from tdcoord.coordination.injectors import offer_injectors
+from tdcoord.coordination.injectors import (
+    TIE_BREAK_EUR_PER_MWH,
+    offer_injectors,
+    tie_break_eur_per_mwh,
+)
 from tdcoord.coordination.needs import dso_need_mw, feeder_needs
 
 from .cases import designed_case
@@ -23,9 +27,12 @@ def test_balance_merit_order_hand_solved() -> None:
     res = clear(case, ClearingSpec(injectors=inj, need_mw=case.tso_need_mw, lines=True))
     assert res.status == "optimal"
     assert res.activation_mw[:, 0] == pytest.approx([4.0, 0.0])
-    assert res.objective_eur == pytest.approx(160.0)
+    # the clearing prices the bid plus the canonical tie-break of up_g2 (row 3)
+    eps = tie_break_eur_per_mwh(case.offers.offer_id)[3]
+    assert 0.0 < eps < TIE_BREAK_EUR_PER_MWH
+    assert res.objective_eur == pytest.approx(4.0 * (40.0 + eps), rel=1e-9)
     assert res.lmp_eur_per_mwh is not None
-    assert res.lmp_eur_per_mwh[:, 0] == pytest.approx([40.0] * 3)
+    assert res.lmp_eur_per_mwh[:, 0] == pytest.approx([40.0 + eps] * 3, rel=1e-9)
 
 
 def test_feeder_congestion_hand_solved() -> None:
@@ -38,10 +45,11 @@ def test_feeder_congestion_hand_solved() -> None:
     p_max = 2.5 - np.tan(np.pi / 12) * 0.6
     need = 3.0 - p_max
     assert res.activation_mw[:, 0] == pytest.approx([0.0, need], abs=1e-7)
-    assert res.objective_eur == pytest.approx(30.0 * need)
+    price = 30.0 + tie_break_eur_per_mwh(case.offers.offer_id)[1]  # bid + canonical tie-break
+    assert res.objective_eur == pytest.approx(price * need, rel=1e-9)
     # DLMP at the downstream node is the marginal offer's price (with opposite sign: an extra
     # withdrawal there costs one more MW of relief at 30 €/MWh).
-    assert res.dlmp_eur_per_mwh[0][4, 0] == pytest.approx(30.0)
+    assert res.dlmp_eur_per_mwh[0][4, 0] == pytest.approx(price, rel=1e-9)
     assert res.dlmp_eur_per_mwh[0][1, 0] == pytest.approx(0.0)
 
 
@@ -80,5 +88,6 @@ def test_case_margins_apply_when_the_spec_has_none() -> None:
     assert by_case.objective_eur == pytest.approx(by_spec.objective_eur, rel=1e-12)
     assert by_case.activation_mw == pytest.approx(by_spec.activation_mw)
     p_max = 0.9 * 2.5 - np.tan(np.pi / 12) * 0.6
-    assert by_case.objective_eur == pytest.approx(30.0 * (3.0 - p_max))
+    price = 30.0 + tie_break_eur_per_mwh(case.offers.offer_id)[1]  # bid + canonical tie-break
+    assert by_case.objective_eur == pytest.approx(price * (3.0 - p_max), rel=1e-9)
     assert by_case.objective_eur > loose.objective_eur

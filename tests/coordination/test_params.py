@@ -175,3 +175,22 @@ def test_envelope_dispatch_respects_feeder_limits(rule: str) -> None:
     assert _lindistflow_ok(case, o)
     env = o.messages.to_frame()
     assert ((env.kind == "envelope") & (env.sender == "dso:f0")).sum() == 1
+
+
+def test_envelope_dso_computes_the_relief_but_does_not_buy() -> None:
+    # Australia's Hybrid model: the baseline overloads b12; the DSO's envelopes force the relief
+    # (the net injection change at the downstream node) but the platform buys every MW of it.
+    case = designed_case((6.0, -4.0))
+    o = run_scheme("envelope", case, {})
+    assert _lindistflow_ok(case, o)
+    assert not any(b.startswith("dso:") for b in o.cost_by_buyer_eur)
+    assert set(o.activations.buyer) <= {"tso"}
+    msgs = o.messages.to_frame()
+    assert not (msgs.sender.str.startswith("dso:") & (msgs.kind == "activation")).any()
+    # the relief bought is the one the local market's DSO buys, at no lower cost in total
+    local = run_scheme("local", case, {})
+    dso_rows = local.activations[local.activations.buyer.str.startswith("dso:")]
+    assert len(dso_rows) and dso_rows.mw.sum() > 0.0
+    relief = o.activations.set_index(["offer_row", "interval"]).mw
+    for r in dso_rows.itertuples():
+        assert relief.get((r.offer_row, r.interval), 0.0) > 0.0

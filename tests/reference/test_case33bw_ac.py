@@ -41,3 +41,26 @@ def test_case33bw_violations_listed(case33bw) -> None:  # type: ignore[no-untype
     res = validate(GridModel("tight", None, (tight,)))
     low = [v for v in res.violations if v.kind == "voltage_low"]
     assert len(low) > 0 and min(v.value for v in low) == pytest.approx(0.91309, abs=5e-6)
+
+
+def test_a_failing_feeder_is_isolated_by_bisection(
+    case33bw, cigre_mv, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """One feeder loaded far beyond collapse among good ones: only it is marked not converged,
+    the others equal their single solves, and the bisection costs O(log N) power flows."""
+    import pandapower as pp
+
+    good = [case33bw.feeders[0].scaled(0.2 + 0.1 * k, f"g{k}") for k in range(7)]
+    bad = case33bw.feeders[0].scaled(40.0, "bad")
+    feeders = [*good[:5], bad, *good[5:]]
+    calls = []
+    real = pp.runpp
+    monkeypatch.setattr(pp, "runpp", lambda net, **kw: (calls.append(len(net.bus)), real(net, **kw)))
+    flows = run_feeders(feeders, batch_size=8)
+    assert [f.converged for f in flows] == [f.id != "bad" for f in feeders]
+    assert len(calls) <= 2 * 3 + 1  # 8 feeders: 3 levels of halves, 2 power flows per level
+    monkeypatch.setattr(pp, "runpp", real)
+    for f, flow in zip(feeders, flows, strict=True):
+        if f.id != "bad":
+            (alone,) = run_feeders([f])
+            assert np.allclose(flow.v_pu, alone.v_pu, atol=1e-7)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from tdcoord.market.offers import OfferBook
 from tests.service.conftest import Env
 
 
@@ -54,10 +55,12 @@ def open_session(env: Env, model_id: str, product: str) -> int:
     return int(ms["id"])
 
 
-def post_book(env: Env, session_id: int, portfolios: dict[str, int]) -> list[dict[str, Any]]:
-    """Post the study's offers as orders, in offer-book order."""
+def post_book(
+    env: Env, session_id: int, portfolios: dict[str, int], offers: OfferBook | None = None
+) -> list[dict[str, Any]]:
+    """Post the study's offers (or ``offers``) as orders, in offer-book order."""
     out = []
-    for o in env.plat.engine().template():
+    for o in env.plat.engine().template(offers):
         body = {"portfolio_id": portfolios[o["aggregator"]], "direction": o["direction"],
                 "feeder": o["feeder"], "node": o["node"], "der_type": o["der_type"],
                 "resource": o["resource"], "steps": o["steps"]}
@@ -77,3 +80,24 @@ def play_stage(env: Env, model_id: str) -> int:
     post_book(env, sid, portfolios)
     env.ok("POST", f"/api/v1/sessions/{sid}/close", "mo")
     return sid
+
+
+def clear_now(env: Env, session_id: int) -> None:
+    """Close ``session_id`` (market operator) if open, queue its clearing, run it to done."""
+    if env.ok("GET", f"/api/v1/sessions/{session_id}", "mo")["state"] == "open":
+        env.ok("POST", f"/api/v1/sessions/{session_id}/close", "mo")
+    job = env.ok("POST", f"/api/v1/sessions/{session_id}/clearing", "mo")["job_id"]
+    assert env.run_jobs() == 1
+    assert env.ok("GET", f"/api/v1/jobs/{job}", "mo")["state"] == "done"
+
+
+def open_stage(env: Env, day_ahead_id: int, stage: str) -> int:
+    """An open ``stage`` session of the same market and delivery day as ``day_ahead_id``."""
+    da = env.ok("GET", f"/api/v1/sessions/{day_ahead_id}", "mo")
+    now = env.clock.now
+    ms = env.ok("POST", f"/api/v1/markets/{da['market_id']}/sessions", "mo", json={
+        "delivery_day": da["delivery_day"], "stage": stage,
+        "gate_open": (now - timedelta(minutes=30)).isoformat(),
+        "gate_close": (now + timedelta(minutes=30)).isoformat()})
+    assert ms["state"] == "open"
+    return int(ms["id"])

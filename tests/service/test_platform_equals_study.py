@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from tdcoord.comparison.run import run_comparison
+from tdcoord.pipeline.prices import day_prices
 from tests.service.conftest import Env, make_env, small_engine
 from tests.service.flow import play_stage
 
@@ -38,7 +40,8 @@ def test_platform_equals_compare(open_env: Env) -> None:
     prices = env.ok("GET", f"/api/v1/sessions/{sid}/prices", "fsp1")
 
     study = small_engine().study
-    ref = run_comparison(study, [MODEL]).runs[0].day.stages["day_ahead"]
+    run = run_comparison(study, [MODEL]).runs[0]
+    ref = run.day.stages["day_ahead"]
     got = np.array(summary["activation_mw"], dtype=np.float64)
     assert got.shape == ref.activation_mw.shape
     assert np.array_equal(got, ref.activation_mw)
@@ -51,8 +54,12 @@ def test_platform_equals_compare(open_env: Env) -> None:
         ref_d = ref.dlmp_eur_per_mwh[f]
         if ref_d is None:
             assert d.size == 0
-        else:
-            assert np.array_equal(d, ref_d)
+        else:  # the scheme's DLMP, plus the marginal losses priced at the operating point
+            loss = np.array([p["components"]["loss"] for p in prices
+                             if p["kind"] == "dlmp" and p["feeder"] == fid])
+            assert np.allclose(d - loss, ref_d, rtol=0, atol=1e-9)
+    check_components(prices)
+    check_equals_compare(prices, day_prices(small_engine().shared, run.day), "day_ahead")
     dispatch = env.ok("GET", f"/api/v1/sessions/{sid}/dispatch", "mo")
     total = np.sum([d["mw"] for d in dispatch], axis=0)
     signed = (ref.activation_mw * np.array(
@@ -63,3 +70,37 @@ def test_platform_equals_compare(open_env: Env) -> None:
 def run_comparison_direction() -> list[int]:
     """Directions of the study's offer steps."""
     return small_engine().shared.offers.direction.tolist()  # type: ignore[no-any-return]
+
+
+def check_equals_compare(prices: list[dict[str, Any]], table: Any, stage: str) -> None:
+    """Every price and component of ``/prices`` equals compare's price table (``prices.csv``
+    rows of ``stage``) bit for bit, and the platform prices every location compare prices."""
+    rows = table.loc[table["stage"] == stage].astype({"node": str, "component": str})
+    want = {key: g.sort_values("interval")["price_eur_per_mwh"].to_numpy(np.float64)
+            for key, g in rows.groupby(["node", "component"], sort=False)}
+    got = {}
+    for p in prices:
+        got[(p["label"], "total")] = np.asarray(p["price_eur_per_mwh"], dtype=np.float64)
+        for c, v in p["components"].items():
+            got[(p["label"], c)] = np.asarray(v, dtype=np.float64)
+    assert set(got) == set(want)
+    assert want
+    for key, v in want.items():
+        assert np.array_equal(got[key], v), key
+
+
+def check_components(prices: list[dict[str, Any]]) -> None:
+    """Every price's components add up to its total (1e-9); an LMP's energy part is the same at
+    every bus (the balance dual) and its congestion part is zero at the PTDF reference bus."""
+    assert prices
+    kinds = {"lmp": {"energy", "congestion"}, "dlmp": {"energy", "loss", "congestion", "voltage"}}
+    for p in prices:
+        assert set(p["components"]) == kinds[p["kind"]], p["label"]
+        parts = np.sum([p["components"][c] for c in p["components"]], axis=0)
+        assert np.allclose(parts, p["price_eur_per_mwh"], rtol=0, atol=1e-9), p["label"]
+    lmps = [p for p in prices if p["kind"] == "lmp"]
+    if lmps:
+        energy = np.array([p["components"]["energy"] for p in lmps])
+        assert np.array_equal(energy, np.repeat(energy[:1], len(lmps), axis=0))
+        cong = np.array([p["components"]["congestion"] for p in lmps])
+        assert (np.abs(cong).max(axis=1) == 0).any()  # the reference bus

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,52 @@ def test_an_fsp_sees_its_own_view(demo_server: Server, browser: Any) -> None:
     _sign_in(browser, demo_server.url, "fsp1")
     assert "(fsp)" in browser.find_element(By.ID, "who").text
     assert "DERs visible to you" in browser.find_element(By.ID, "mine").text
+
+
+@pytest.mark.slow
+def test_clearing_shows_the_report_price_maps(demo_server: Server, browser: Any) -> None:
+    """Runs last (it closes the demo session): close the gate, run the clearing from the page,
+    and the report's network price maps (DLMP and LMP) appear."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def click(label: str) -> None:
+        WebDriverWait(browser, 60).until(lambda d: [
+            b for b in d.find_elements(By.CSS_SELECTOR, "#detail-actions button")
+            if b.text == label])
+        next(b for b in browser.find_elements(By.CSS_SELECTOR, "#detail-actions button")
+             if b.text == label).click()
+
+    def open_first() -> None:
+        WebDriverWait(browser, 60).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#sessions button.open-session"))
+        browser.find_element(By.CSS_SELECTOR, "#sessions button.open-session").click()
+
+    def wait_row(state: str) -> None:
+        WebDriverWait(browser, 60).until(lambda d: [
+            r for r in d.find_elements(By.CSS_SELECTOR, "#sessions tbody tr")
+            if state in r.text.split()])
+
+    _sign_in(browser, demo_server.url, "mo")
+    open_first()
+    click("Close gate now")
+    wait_row("closed")
+    open_first()
+    click("Run clearing")
+    for _ in range(120):  # the worker clears the default study's session
+        browser.refresh()
+        WebDriverWait(browser, 60).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#sessions tbody tr"))
+        if "cleared" in browser.find_element(By.CSS_SELECTOR, "#sessions tbody tr").text:
+            break
+        time.sleep(2)
+    open_first()
+    WebDriverWait(browser, 120).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#price-figure .main-svg")
+        and d.find_elements(By.CSS_SELECTOR, "#lmp-figure .main-svg"))
+    # the demo market's model (the study's first, au.sip: the DSO enters as static limits)
+    # prices no feeder nodes, so the report's DLMP map says so; the LMP map colours the buses
+    dlmp_title = browser.find_element(By.CSS_SELECTOR, "#price-figure .gtitle").text
+    assert dlmp_title.startswith("DLMP")
+    lmp_title = browser.find_element(By.CSS_SELECTOR, "#lmp-figure .gtitle").text
+    assert "LMP at" in lmp_title and "model au.sip" in lmp_title

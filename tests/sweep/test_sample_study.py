@@ -55,3 +55,16 @@ def test_the_written_file_reads_back_as_the_same_study(tmp_path: Path) -> None:
     # the draw is a study field, so `tdcoord compare` on the file applies it too
     assert s.mapping["compare"]["forecast_error_scale"] == 1.5
     assert s.study.compare.forecast_error_scale == 1.5
+
+
+def test_a_day_of_days_carries_its_date_the_study_day_does_not() -> None:
+    from tdcoord.sweep.days import parse_days
+
+    src = load_sweep_study(STUDY)
+    (own,) = parse_days(None, "winter")
+    m = concrete_mapping(src.raw, src.study, {}, own, 1)
+    assert "date" not in m["fleet"]  # the study's own day keeps the standard shapes
+    (listed,) = parse_days("2016-03-02", "winter")
+    s = sample_study(src.raw, src.study, {}, listed, 1, STUDY)
+    assert s.mapping["fleet"]["date"] == "2016-03-02"
+    assert s.study.fleet.date == dt.date(2016, 3, 2) and s.study.fleet.season == "winter"

@@ -82,6 +82,7 @@ def run_into(
     jobs: int,
     report: bool,
     quiet: bool,
+    csv: bool = False,
 ) -> tuple[Comparison, dict[str, Path]]:
     """Run the comparison of ``study_path`` and write its outputs into ``folder``."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -107,7 +108,7 @@ def run_into(
 
         result = run_comparison(spec, chosen, progress=progress, jobs=jobs)
         bar.update(task, description="validation done; writing outputs")
-        paths = write_outputs(result, folder, report=report)
+        paths = write_outputs(result, folder, report=report, csv=csv)
     return result, paths
 
 
@@ -133,12 +134,15 @@ def compare(
     study: str | None = typer.Argument(None, help="Study file (default: the bundled one)"),
     models: str | None = typer.Option(None, "--models", help="Comma-separated catalogue ids"),
     all_models: bool = typer.Option(False, "--all", help="Every model of the catalogue"),
-    out: str = typer.Option("out/compare", "--out", help="Folder for kpis.json, CSVs, report"),
+    out: str = typer.Option(
+        "out/compare", "--out", help="Folder for kpis.json, Parquet tables, report"
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print kpis.json to stdout"),
     no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML report"),
     jobs: int = typer.Option(
         1, "--jobs", help="Models run in this many worker processes (0: one per core)"
     ),
+    csv: bool = typer.Option(False, "--csv", help="Write a CSV copy of every Parquet table"),
 ) -> None:
     """Run named coordination models on the same study day; print and write the KPIs."""
 
@@ -154,7 +158,13 @@ def compare(
         check_output_target(out)
         with stop_on_signals(), OutputFolder(out) as folder:
             result, paths = run_into(
-                study, chosen, folder.path, jobs=jobs, report=not no_report, quiet=json_out
+                study,
+                chosen,
+                folder.path,
+                jobs=jobs,
+                report=not no_report,
+                quiet=json_out,
+                csv=csv,
             )
             target = folder.commit()
         if json_out:

@@ -4,8 +4,8 @@
    ``grid_check.json``).
 2. Run the study day under every model of the study's ``compare.models`` (fourteen named models
    covering the ten canonical schemes by default): day-ahead, intraday and real-time markets,
-   DER activation, AC validation, KPIs, settlement — and write ``kpis.json``, the CSV tables and
-   the self-contained ``report.html`` (:mod:`tdcoord.comparison.outputs`).
+   DER activation, AC validation, KPIs, settlement — and write ``kpis.json``, the Parquet tables
+   (CSV with ``--csv``) and the self-contained ``report.html`` (:mod:`tdcoord.comparison.outputs`).
 
 Everything is written into a temporary folder beside ``--out`` that replaces it at the end
 (:mod:`tdcoord.output_folder`); flags and ``--out`` are checked before any work.
@@ -68,6 +68,7 @@ def run_demo(
     *,
     compare: bool = True,
     jobs: int = 0,
+    csv: bool = False,
 ) -> dict[str, object]:
     """Run the default study and return the check summary (``jobs``: worker processes for the
     models, 0 = one per core)."""
@@ -83,7 +84,9 @@ def run_demo(
         check = grid_summary(study, folder.path)
         paths: dict[str, Path] = {}
         if compare:
-            result, paths = run_into(study, None, folder.path, jobs=jobs, report=True, quiet=False)
+            result, paths = run_into(
+                study, None, folder.path, jobs=jobs, report=True, quiet=False, csv=csv
+            )
             print_kpi_table(result)
         folder.commit()
     if paths:
@@ -98,7 +101,8 @@ def demo(
     jobs: int = typer.Option(
         0, "--jobs", help="Models run in this many worker processes (0: one per core)"
     ),
+    csv: bool = typer.Option(False, "--csv", help="Write a CSV copy of every Parquet table"),
 ) -> None:
     """Run the bundled default study: the grid check, then a whole day under the default
-    models with AC validation, settlement, kpis.json and the HTML report."""
-    run_guarded(lambda: run_demo(out, study, jobs=jobs))
+    models with AC validation, settlement, kpis.json, Parquet tables and the HTML report."""
+    run_guarded(lambda: run_demo(out, study, jobs=jobs, csv=csv))

@@ -11,12 +11,29 @@ from tdcoord.cli.common import console, print_json, run_guarded
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from tdcoord.grid.model import GridModel
+
 app = typer.Typer(
     help="Inspect and validate grids (SOURCE: file.m, file.json, pandapower:NAME, "
-    "pglib:CASE, simbench:CODE).",
+    "pglib:CASE, simbench:CODE, or a study file .yaml: its coupled grid).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+
+
+def load_source(source: str) -> GridModel:
+    """The grid of ``source``: a study file (``.yaml``/``.yml``) gives its coupled grid
+    (transmission + attached feeders, :meth:`tdcoord.study.schema.GridSpec.build`); any other
+    SOURCE goes to :func:`tdcoord.grid.io.source.load_grid`."""
+    from pathlib import Path
+
+    if Path(source).suffix.lower() in (".yaml", ".yml"):
+        from tdcoord.study import load_study
+
+        return load_study(source).grid.build()
+    from tdcoord.grid.io.source import load_grid
+
+    return load_grid(source)
 
 
 def _table(title: str, data: dict[str, object]) -> Table:
@@ -34,16 +51,15 @@ def _table(title: str, data: dict[str, object]) -> Table:
 
 @app.command()
 def info(
-    source: str = typer.Argument(..., help="Grid SOURCE"),
+    source: str = typer.Argument(..., help="Grid SOURCE or study file (.yaml)"),
     json_out: bool = typer.Option(False, "--json", help="Print JSON (documented keys)"),
 ) -> None:
     """Counts, total load and generation, feeders and interfaces of a grid."""
 
     def body() -> None:
-        from tdcoord.grid.io.source import load_grid
         from tdcoord.grid.summary import grid_info
 
-        data = grid_info(load_grid(source))
+        data = grid_info(load_source(source))
         if json_out:
             print_json(data)
         else:
@@ -54,7 +70,7 @@ def info(
 
 @app.command()
 def check(
-    source: str = typer.Argument(..., help="Grid SOURCE"),
+    source: str = typer.Argument(..., help="Grid SOURCE or study file (.yaml)"),
     json_out: bool = typer.Option(False, "--json", help="Print JSON (documented keys)"),
 ) -> None:
     """AC power-flow validation (pandapower): losses, voltages and every violation."""
@@ -62,11 +78,10 @@ def check(
     def body() -> None:
         from rich.table import Table
 
-        from tdcoord.grid.io.source import load_grid
         from tdcoord.grid.summary import grid_check
         from tdcoord.grid.validate import validate
 
-        model = load_grid(source)
+        model = load_source(source)
         data = grid_check(model, validate(model))
         if json_out:
             print_json(data)

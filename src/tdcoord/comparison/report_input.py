@@ -184,3 +184,53 @@ def build_report_input(c: Comparison, provenance: dict[str, Any]) -> ReportInput
         timeline=_cat(timeline) if timeline else None,
         interval_minutes=c.day.dt_h * 60.0,
     )
+
+
+def price_map_figure(
+    grid: GridModel,
+    model_id: str,
+    lmp_eur_per_mwh: np.ndarray | None,
+    dlmp_eur_per_mwh: list[np.ndarray | None],
+    *,
+    kind: str = "dlmp",
+    interval_minutes: float = 15.0,
+    interval: int | None = None,
+) -> Any:
+    """The report's network price map (:func:`tdcoord.report.figures.price_map`: the grid drawn
+    as a network, nodes coloured by price at one interval) for the prices of one clearing of
+    catalogue model ``model_id`` — LMPs ``(n_bus, T)`` and DLMPs per feeder ``(n_node, T)`` (None:
+    not priced), as in an :class:`~tdcoord.coordination.outcome.Outcome` — e.g. one session of the
+    live platform. ``kind``: ``"lmp"`` or ``"dlmp"``; a plotly figure."""
+    from tdcoord.coordination.catalogue import get_model
+    from tdcoord.report.figures import price_map
+
+    e = get_model(model_id)
+    a = e.attributes
+    models = pd.DataFrame([{
+        "model_id": e.id, "name": e.name, "region": e.region, "scheme": e.scheme,
+        "params": ", ".join(f"{k}={v}" for k, v in e.params.as_dict().items()) or "—",
+        "neutrality": a.neutrality.level, "transparency": a.transparency.level,
+        "complexity": a.implementation_complexity.level,
+    }])
+    lmp, dlmp = [], []
+    tr = grid.transmission
+    if lmp_eur_per_mwh is not None and tr is not None:
+        n, T = lmp_eur_per_mwh.shape
+        lmp.append(pd.DataFrame({
+            "model_id": e.id, "bus_id": np.repeat(tr.buses.id, T),
+            "interval": np.tile(np.arange(T), n), "price_eur_per_mwh": lmp_eur_per_mwh.ravel(),
+        }))
+    for fd, d in zip(grid.feeders, dlmp_eur_per_mwh, strict=False):
+        if d is not None:
+            T = d.shape[1]
+            dlmp.append(pd.DataFrame({
+                "model_id": e.id, "feeder_id": fd.id, "node_id": np.repeat(fd.nodes.id, T),
+                "interval": np.tile(np.arange(T), fd.n_node), "price_eur_per_mwh": d.ravel(),
+            }))
+    edges, nodes = _grid_frames(grid)
+    ri = ReportInput(
+        study_name=model_id, provenance={}, models=models,
+        kpis=pd.DataFrame({"model_id": [e.id]}), lmp=_cat(lmp), dlmp=_cat(dlmp),
+        grid_edges=edges, grid_nodes=nodes, interval_minutes=interval_minutes,
+    )
+    return price_map(ri, kind, interval)

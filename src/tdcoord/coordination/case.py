@@ -90,6 +90,10 @@ class ClearingCase:
     #: stages' commitments, product minimum duration; :mod:`tdcoord.coordination.intertemporal`);
     #: ``None``: the intervals are independent.
     time_coupling: TimeCoupling | None = None
+    #: Transmission branches in the clearing: those whose baseline flow reaches this share of
+    #: their rating (:attr:`tdcoord.coordination.network_model.TransmissionModel.line_rows`);
+    #: ``None``: every rated branch (study ``compare.monitor_loading``).
+    monitor_loading: float | None = None
     #: Security margins of the linearised feeder model (:mod:`tdcoord.coordination.margins`).
     margins: Margins = dataclasses.field(default_factory=Margins)
 

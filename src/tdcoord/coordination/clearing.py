@@ -153,7 +153,7 @@ def _locations(
 
 
 def _lines(c: ClearingProgram, tm: TransmissionModel) -> None:
-    rated = np.flatnonzero(np.isfinite(tm.rating_mw))
+    rated = tm.line_rows
     if not rated.size:
         return
     T = c.n_periods

@@ -84,7 +84,7 @@ def _lmp(c: ClearingProgram, y: FloatArray) -> FloatArray | None:
     lam = y[c.rows("balance")]
     total = np.repeat(lam[None, :], tm.n_bus, 0)
     if c.has_rows("lines"):
-        rated = np.flatnonzero(np.isfinite(tm.rating_mw))
+        rated = tm.line_rows
         mu = y[c.rows("lines")].reshape(T, rated.size).T
         total = total + tm.ptdf[rated].T @ mu
     return np.asarray(total / c.dt_h, dtype=np.float64)

@@ -4,17 +4,45 @@ An injector ``k`` located at ``(feeder[k], node[k])`` (``feeder = -1``: transmis
 ``node``) changes the injection there by ``direction[k] · a[k, t]`` with ``0 ≤ a ≤ cap``, at
 ``price[k, t]`` €/MWh. Offer steps of the case map one to one (``offer_row`` = their row);
 virtual injectors (``offer_row = -1``) stand for aggregated interface quantities.
+
+**Canonical tie-break.** Offer steps enter every clearing at their bid price plus a tiny,
+deterministic, strictly increasing perturbation by a canonical key (:func:`tie_break_eur_per_mwh`):
+
+    p̃_kt = p_kt + η·(r_k + 1)/(N + 1),    0 < η·(r_k + 1)/(N + 1) < η,
+
+with ``r_k`` the rank of offer ``k``'s id in the sorted ids of the case's offer book (id order, not
+row order), ``N`` the number of offers and ``η`` = :data:`TIE_BREAK_EUR_PER_MWH`. Among optima of
+equal bid cost the LP then prefers the offer with the smaller id, so every scheme that solves the
+same problem (one joint LP, or its Benders decomposition) returns the same dispatch. ``η`` is half
+the smallest price tick of European balancing and intraday markets (0.01 €/MWh), so two bids that
+differ by at least a tick keep their merit order; the real cost of the chosen optimum exceeds the
+true optimum by at most ``η`` × the activated MWh. Outcome costs, settlement and KPIs use the bid
+prices (``case.offers.price_eur_per_mwh``); only the clearings (their objective, interface curves
+and the prices they return) see ``p̃`` (docs/coordination.md, "Canonical tie-break").
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.types import BoolArray, FloatArray, IntArray
+
+#: Span η of the canonical tie-break (€/MWh): half the smallest market price tick (0.01 €/MWh).
+TIE_BREAK_EUR_PER_MWH = 0.005
+
+
+def tie_break_eur_per_mwh(offer_id: Sequence[str]) -> FloatArray:
+    """The canonical tie-break ``η (r_k + 1) / (N + 1)`` per offer (module docstring): strictly
+    increasing in the offer id, in ``(0, η)``, independent of the order of the rows."""
+    n = len(offer_id)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(np.asarray(offer_id, dtype=str), kind="stable")] = np.arange(n)
+    return np.asarray(TIE_BREAK_EUR_PER_MWH * (rank + 1) / (n + 1), dtype=np.float64)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -59,7 +87,8 @@ class Injectors:
 def offer_injectors(
     case: ClearingCase, rows: npt.ArrayLike | None = None, cap_mw: FloatArray | None = None
 ) -> Injectors:
-    """Injectors of offer steps ``rows`` (all when ``None``), capped at ``cap_mw`` (K, T)."""
+    """Injectors of offer steps ``rows`` (all when ``None``), capped at ``cap_mw`` (K, T), priced
+    at their bid plus the canonical tie-break (:func:`tie_break_eur_per_mwh`)."""
     o = case.offers
     idx = np.arange(o.n_offers) if rows is None else np.asarray(rows)
     if idx.dtype == bool:
@@ -72,7 +101,7 @@ def offer_injectors(
         node=o.node[idx],
         direction=o.direction[idx],
         reactive=o.reactive[idx],
-        price=o.price_eur_per_mwh[idx],
+        price=o.price_eur_per_mwh[idx] + tie_break_eur_per_mwh(o.offer_id)[idx, None],
         cap=np.minimum(cap, o.quantity_mw[idx]),
     )
 

@@ -46,6 +46,9 @@ class TransmissionModel:
     need_share: FloatArray  # (n_bus,), sums to 1
     gen_bus_row: IntArray
     branch_names: tuple[str, ...]
+    #: Share of its rating a branch's baseline flow must reach in some interval to be
+    #: constrained in the clearing (the TSO's critical branches); ``None``: every rated branch.
+    monitor_loading: float | None = None
 
     @property
     def n_bus(self) -> int:
@@ -56,6 +59,19 @@ class TransmissionModel:
     def base_flow_mw(self) -> FloatArray:
         """Baseline flows (without the imbalance), (n_branch, T)."""
         return np.asarray(self.ptdf @ self.base_injection_mw, dtype=np.float64)
+
+    @cached_property
+    def line_rows(self) -> IntArray:
+        """Branches constrained in the clearing: rated ones (finite ``rating_mw``) and, with
+        ``monitor_loading`` = m, only those with  max_t |f⁰_bt| ≥ m · rating_b  (f⁰ =
+        :attr:`base_flow_mw`): a critical-branch list, as TSOs monitor for flow-based market
+        coupling, that keeps the line rows (n_line × n_location × T non-zeros) of a
+        2,000-bus grid within memory. Validation still checks every branch."""
+        rated = np.flatnonzero(np.isfinite(self.rating_mw))
+        if self.monitor_loading is None or not rated.size:
+            return rated
+        peak = np.abs(self.ptdf[rated] @ self.base_injection_mw).max(axis=1)
+        return np.asarray(rated[peak >= self.monitor_loading * self.rating_mw[rated]], np.int64)
 
     def flows_mw(self, delta_injection_mw: FloatArray) -> FloatArray:
         """Flows for injections changed by ``delta_injection_mw`` (n_bus, T)."""
@@ -94,6 +110,7 @@ def transmission_model(case: ClearingCase) -> TransmissionModel:
         need_share=share,
         gen_bus_row=g_rows,
         branch_names=tuple(str(n) for n in tr.branches.name),
+        monitor_loading=case.monitor_loading,
     )
 
 

@@ -6,8 +6,8 @@
   one pandapower network holding every feeder is built once
   (:func:`tdcoord.grid.validate.batch_net`, one load per node) and solved once per interval
   with the loads of that interval (:func:`ac_flows`); an interval that does not converge is
-  re-run feeder by feeder (:func:`tdcoord.grid.validate.run_feeders`) to isolate the feeder
-  that fails. Violations by :func:`~tdcoord.grid.validate.feeder_violations`. Overload
+  re-run in halves, recursively (:func:`tdcoord.grid.validate.run_feeders`), to isolate the
+  feeders that fail. Violations by :func:`~tdcoord.grid.validate.feeder_violations`. Overload
   MWh = Σ (|S| − rating)⁺·Δt over branches and the interface; voltage pu·h =
   Σ (v_min − v)⁺ + (v − v_max)⁺ times Δt.
 * Transmission: DC flows (PTDF) of schedule + redispatch + T-connected activations − loads −
@@ -121,7 +121,7 @@ def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlo
                 f"{fd.id}": NodeInjections(p_mw=p[f][:, t].copy(), q_mvar=q[f][:, t].copy())
                 for f, fd in enumerate(feeders)
             }
-            flows = run_feeders(feeders, one, batch_size=1)
+            flows = run_feeders(feeders, one, batch_size=max(1, (len(feeders) + 1) // 2))
         out.extend((f, t, flow) for f, flow in enumerate(flows))
     return out
 

@@ -48,7 +48,7 @@ from tdcoord.der.errors import DerError
 from tdcoord.der.ev import EvCharger
 from tdcoord.der.fleet import Fleet
 from tdcoord.der.fleet_parts import FleetParts, der_ids, feeder_indices
-from tdcoord.der.fleet_profiles import clear_sky_pv, load_shape, outdoor_temperature_c
+from tdcoord.der.fleet_profiles import load_shape, outdoor_temperature_c, pv_shape
 from tdcoord.der.flexible_load import FlexibleLoad
 from tdcoord.der.heat_pump import HeatPump
 from tdcoord.der.pv import Pv
@@ -80,8 +80,12 @@ def _customers(grid: GridModel, spec: FleetSpec) -> tuple[IntArray, IntArray]:
 
 def _pv(spec: FleetSpec, n: int, rng: np.random.Generator) -> Pv:
     kwp = rng.uniform(3.0, 10.0, n) / 1000.0 * spec.households_per_customer
-    shape = clear_sky_pv(
-        spec.n_intervals, spec.dt_h, season=spec.season, latitude_deg=spec.latitude_deg
+    shape = pv_shape(
+        spec.n_intervals,
+        spec.dt_h,
+        season=spec.season,
+        latitude_deg=spec.latitude_deg,
+        date=spec.date,
     )
     return Pv(der_ids("pv", n), kwp, kwp[:, None] * shape[None, :])
 
@@ -113,7 +117,9 @@ def _ev(spec: FleetSpec, n: int, rng: np.random.Generator) -> EvCharger:
 def _flexible_load(spec: FleetSpec, n: int) -> FlexibleLoad:
     T, dt = spec.n_intervals, spec.dt_h
     p_cust = spec.customer_peak_kw / 1000.0
-    demand = spec.flexible_share_of_load * p_cust * load_shape("residential", spec.season, T, dt)
+    demand = spec.flexible_share_of_load * p_cust * load_shape(
+        "residential", spec.season, T, dt, date=spec.date
+    )
     return FlexibleLoad(
         der_ids("flexible_load", n),
         demand_mw=demand,

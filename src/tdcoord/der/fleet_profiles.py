@@ -22,10 +22,17 @@ its day from three documented shapes:
 
 The day is 24 h at ``dt_h`` resolution (96 intervals at 15 min); load shapes are resampled by
 averaging (coarser) or repetition (finer).
+
+**A dated day.** Given a ``date`` (study field ``fleet.date``; the sweep's ``--days``), the load
+shapes and the PV availability are that calendar day's SimBench profiles instead
+(:mod:`tdcoord.der.simbench_year`: loads peak-normalised per day, PV per unit of module as
+measured, so no performance ratio is applied); the outdoor temperature stays the season's.
+Without a date, nothing changes (the standard shapes above, bit for bit).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from io import StringIO
@@ -75,9 +82,19 @@ def _resample(profile_15min: FloatArray, n_intervals: int, dt_h: float) -> Float
 
 
 def load_shape(
-    kind: ShapeKind, season: Season, n_intervals: int = 96, dt_h: float = 0.25
+    kind: ShapeKind,
+    season: Season,
+    n_intervals: int = 96,
+    dt_h: float = 0.25,
+    *,
+    date: dt.date | None = None,
 ) -> FloatArray:
-    """Normalised load shape (peak of the 15-min day = 1), ``(n_intervals,)``."""
+    """Normalised load shape (peak of the 15-min day = 1), ``(n_intervals,)``; of ``date``'s
+    SimBench profile when given (module doc)."""
+    if date is not None:
+        from tdcoord.der.simbench_year import date_shape
+
+        return _resample(date_shape(kind, date), n_intervals, dt_h)
     col = f"{kind}_{season}"
     frame = _shapes()
     if col not in frame:
@@ -109,6 +126,31 @@ def clear_sky_pv(
     safe = np.where(cos_z > 1e-6, cos_z, 1.0)
     ghi = np.where(cos_z > 1e-6, 1098.0 * cos_z * np.exp(-0.057 / safe), 0.0)
     return np.asarray(ghi / 1000.0 * performance_ratio, dtype=np.float64)
+
+
+def pv_shape(
+    n_intervals: int = 96,
+    dt_h: float = 0.25,
+    *,
+    season: Season = "summer",
+    latitude_deg: float = 50.0,
+    date: dt.date | None = None,
+) -> FloatArray:
+    """Available PV power per MW of module: ``date``'s SimBench PV profile when given, else the
+    season's clear sky (:func:`clear_sky_pv`) (module doc)."""
+    if date is None:
+        return clear_sky_pv(n_intervals, dt_h, season=season, latitude_deg=latitude_deg)
+    from tdcoord.der.simbench_year import date_shape
+
+    return _resample(date_shape("pv", date), n_intervals, dt_h)
+
+
+def study_date(season: str, date: dt.date | None = None) -> dt.date:
+    """The calendar day of a study day: ``date`` when given, else the season's nominal day of
+    SimBench's 2016 (:data:`SEASONS`: 15 January, 14 July), the label of the standard shapes."""
+    if date is not None:
+        return date
+    return dt.date(2016, 1, 1) + dt.timedelta(days=SEASONS[season][0] - 1)
 
 
 def outdoor_temperature_c(

@@ -28,7 +28,7 @@ from tdcoord.der.chp import Chp
 from tdcoord.der.errors import DerError
 from tdcoord.der.fleet import Fleet
 from tdcoord.der.fleet_parts import FleetParts, der_ids, feeder_indices
-from tdcoord.der.fleet_profiles import clear_sky_pv, load_shape
+from tdcoord.der.fleet_profiles import load_shape, pv_shape
 from tdcoord.der.flexible_load import FlexibleLoad
 from tdcoord.der.pv import Pv
 from tdcoord.der.wind import Wind
@@ -110,8 +110,8 @@ _Group = tuple[list[FloatArray], list[FloatArray], list[IntArray], list[IntArray
 def _groups(grid: GridModel, spec: FleetSpec) -> dict[str, _Group]:
     """Rated MW, series, feeder and node of every sgen/load per DER type (feeder by feeder)."""
     T, dt, start = spec.n_intervals, spec.dt_h, spec.simbench_start_interval
-    pv_shape = clear_sky_pv(T, dt, season=spec.season, latitude_deg=spec.latitude_deg)
-    res_shape = load_shape("residential", spec.season, T, dt)
+    pv = pv_shape(T, dt, season=spec.season, latitude_deg=spec.latitude_deg, date=spec.date)
+    res_shape = load_shape("residential", spec.season, T, dt, date=spec.date)
     groups: dict[str, _Group] = {
         t: ([], [], [], []) for t in ("pv", "wind", "chp", "flexible_load")
     }
@@ -128,7 +128,7 @@ def _groups(grid: GridModel, spec: FleetSpec) -> dict[str, _Group]:
         for t, m in masks.items():
             m = m & (rated > 0) & (node >= 1)
             if m.any():
-                fac = profile_factors(grid.profiles, f.sgens.profile[m], pv_shape, start, T)
+                fac = profile_factors(grid.profiles, f.sgens.profile[m], pv, start, T)
                 groups[t][0].append(rated[m])
                 groups[t][1].append(np.minimum(fac, 1.0) * rated[m][:, None])
                 groups[t][2].append(np.full(int(m.sum()), fi, dtype=np.int64))

@@ -107,6 +107,7 @@ def day_case(shared: SharedDay) -> ClearingCase:
     sh = shared
     return clearing_case(
         sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+        monitor_loading=sh.spec.monitor_loading,
         margins=sh.margins,
     )
 
@@ -140,6 +141,7 @@ def _stage_inputs(
         left = rescaled_quantities(offers, sh.members, left, sh.day.flexibility, state.available)
     case = clearing_case(
         sh.day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs,
+        monitor_loading=sh.spec.monitor_loading,
         margins=sh.margins,
     )
     return point, dataclasses.replace(case, time_coupling=stage_coupling(sh, state))
@@ -239,7 +241,8 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
             # DSOs tell the TSO how their local markets changed the scheduled exchange
             full = clearing_case(
                 sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
-        margins=sh.margins,
+                monitor_loading=sh.spec.monitor_loading,
+                margins=sh.margins,
             )
             schedule_exchange(log, sh.day, full, "schedule_change", res.outcome)
     stages, state, answers = _answer_events(sh, entry, outcomes, state)

@@ -152,6 +152,7 @@ def realtime_case(sh: SharedDay, done_mw: FloatArray, residual: Flexibility) -> 
     day, offers = sh.day, sh.offers
     base = clearing_case(
         day, day.actual, offers, sh.market.schedule_mw, sh.penalties, sh.needs,
+        monitor_loading=sh.spec.monitor_loading,
         margins=sh.margins,
     )
     point = committed_point(day.points["real_time"], base, done_mw)
@@ -159,6 +160,7 @@ def realtime_case(sh: SharedDay, done_mw: FloatArray, residual: Flexibility) -> 
     left = rescaled_quantities(offers, sh.members, left, day.flexibility, residual)
     return clearing_case(
         day, point, offers.with_quantity(left), sh.market.schedule_mw, sh.penalties, sh.needs,
+        monitor_loading=sh.spec.monitor_loading,
         margins=sh.margins,
     )
 

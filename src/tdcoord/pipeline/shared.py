@@ -80,7 +80,7 @@ def _values(values: Sequence[float], n: int, where: str) -> None:
 def given_needs(spec: CompareSpec, day: Day) -> GivenNeeds | None:
     """The study's given needs as arrays (checked against the day and the feeders)."""
     n = spec.needs
-    if n.tso_mw is None and n.dso_mw is None:
+    if n.tso_mw is None and n.dso_mw is None and n.brp_mw is None:
         return None
     T = day.n_intervals
     tso = None
@@ -100,7 +100,11 @@ def given_needs(spec: CompareSpec, day: Day) -> GivenNeeds | None:
                 )
             _values(values, T, f"compare.needs.dso_mw.{fid}")
             dso[ids.index(fid)] = values
-    return GivenNeeds(tso, dso)
+    brp = None
+    if n.brp_mw is not None:
+        _values(n.brp_mw, T, "compare.needs.brp_mw")
+        brp = np.asarray(n.brp_mw, dtype=np.float64)
+    return GivenNeeds(tso, dso, brp)
 
 
 def study_min_duration(products: Sequence[str], interval_min: float) -> int:
@@ -149,7 +153,7 @@ def build_shared_day(study: Study) -> SharedDay:
     T, dt = study.fleet.n_intervals, study.fleet.dt_h
     day = build_day(
         grid, fleet, n_intervals=T, dt_h=dt, season=study.fleet.season, seed=spec.seed,
-        forecast_config=scaled_forecast_config(spec.forecast_error_scale),
+        forecast_config=scaled_forecast_config(spec.forecast_error_scale), date=study.fleet.date,
     )
     events = load_events(spec.events, day)  # bad events and needs fail before any solver call
     needs = given_needs(spec, day)

@@ -17,7 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tdcoord.coordination.catalogue import get_model
-from tdcoord.service.engine import BookRow, Cleared, StudyEngine, node_envelopes
+from tdcoord.service.engine import (
+    STAGES,
+    BookRow,
+    Cleared,
+    Commitment,
+    StudyEngine,
+    node_envelopes,
+)
 from tdcoord.service.gate import book_hash, book_orders
 from tdcoord.service.models import (
     Der,
@@ -31,31 +38,72 @@ from tdcoord.service.models import (
     Result,
 )
 from tdcoord.service.platform import Platform, iso
+from tdcoord.service.prices import price_records, session_price_table
+
+#: Session states that have results.
+RESULT_STATES = ("cleared", "published", "settled")
 
 
-def _inputs(s: Session, ms: MarketSession) -> tuple[list[BookRow], Any, dict[str, Any], str]:
-    market = s.get(Market, ms.market_id)
-    assert market is not None
+def _book_rows(s: Session, ms: MarketSession, product: str) -> list[BookRow]:
+    """The frozen book of a closed session as clearing rows (one per order step, book order);
+    refuses a book whose hash changed after gate closure."""
     orders = book_orders(s, ms.id)
     if book_hash(orders) != ms.book_hash:
         raise RuntimeError(f"session {ms.id}: the book changed after gate closure")
     names = {p.id: p.name for p in s.execute(select(Portfolio)).scalars()}
     parties = {p.id: p.name for p in s.execute(select(Party)).scalars()}
-    rows = [
+    return [
         BookRow(
             order_id=o.id, step=k, portfolio=names[o.portfolio_id], party=parties[o.party_id],
-            resource=o.resource, der_type=o.der_type, product=market.product,
+            resource=o.resource, der_type=o.der_type, product=product,
             direction=o.direction, feeder=o.feeder, node=o.node,
             quantity_mw=st["quantity_mw"], price_eur_per_mwh=st["price_eur_per_mwh"],
         )
         for o in orders
         for k, st in enumerate(o.steps)
     ]
+
+
+def earlier_sessions(s: Session, ms: MarketSession) -> list[MarketSession]:
+    """The sessions of the same market and delivery day at an earlier stage (day-ahead before
+    intraday before real time), in stage order."""
+    rank = {st: i for i, st in enumerate(STAGES)}
+    same_day = s.execute(select(MarketSession).where(
+        MarketSession.market_id == ms.market_id, MarketSession.delivery_day == ms.delivery_day,
+        MarketSession.id != ms.id)).scalars()
+    earlier = [e for e in same_day if rank.get(e.stage, 0) < rank.get(ms.stage, 0)]
+    return sorted(earlier, key=lambda e: (rank.get(e.stage, 0), e.id))
+
+
+def commitments(s: Session, ms: MarketSession, product: str) -> list[Commitment]:
+    """What the earlier-stage sessions of the same market and delivery day cleared (cleared,
+    published or settled ones; failed ones committed nothing): the prior commitments this
+    session clears on top of, as the study pipeline's later stages do."""
+    out: list[Commitment] = []
+    for e in earlier_sessions(s, ms):
+        if e.state not in RESULT_STATES:
+            continue
+        summary = s.execute(select(Result).where(
+            Result.session_id == e.id, Result.kind == "summary").order_by(Result.id.desc())
+        ).scalars().first()
+        if summary is None:
+            continue
+        out.append(Commitment(e.id, tuple(_book_rows(s, e, product)),
+                              summary.payload["activation_mw"]))
+    return out
+
+
+def _inputs(s: Session, ms: MarketSession) -> tuple[
+    list[BookRow], Any, dict[str, Any], str, list[Commitment]
+]:
+    market = s.get(Market, ms.market_id)
+    assert market is not None
+    rows = _book_rows(s, ms, market.product)
     needs = list(s.execute(select(Need).where(Need.session_id == ms.id).order_by(Need.id))
                  .scalars())
     tso = [n.mw for n in needs if n.feeder is None]
     dso = {n.feeder: n.mw for n in needs if n.feeder is not None}
-    return rows, (tso[-1] if tso else None), dso, market.scheme
+    return rows, (tso[-1] if tso else None), dso, market.scheme, commitments(s, ms, market.product)
 
 
 def _members(s: Session, rows: list[BookRow], orders: dict[int, Any]) -> tuple[
@@ -164,47 +212,36 @@ def _envelopes(s: Session, ms: MarketSession, engine: StudyEngine, cleared: Clea
 
 
 def _prices(ms: MarketSession, engine: StudyEngine, cleared: Cleared) -> list[Result]:
-    out = cleared.outcome
-    res: list[Result] = []
-    tr = cleared.case.grid.transmission
-    if out.lmp_eur_per_mwh is not None and tr is not None:
-        for b, bus in enumerate(tr.buses.id.tolist()):
-            res.append(Result(session_id=ms.id, kind="price", party_id=None, payload={
-                "kind": "lmp", "bus": int(bus), "feeder": None, "node": None,
-                "price_eur_per_mwh": out.lmp_eur_per_mwh[b].tolist(), "components": None,
-            }))
-    for f, fid in enumerate(engine.feeder_ids()):
-        d = out.dlmp_eur_per_mwh[f] if f < len(out.dlmp_eur_per_mwh) else None
-        if d is None:
-            continue
-        for node in range(d.shape[0]):
-            res.append(Result(session_id=ms.id, kind="price", party_id=None, payload={
-                "kind": "dlmp", "bus": None, "feeder": fid, "node": node,
-                "price_eur_per_mwh": d[node].tolist(), "components": None,
-            }))
-    return res
+    """One ``price`` result per priced location, with its components
+    (:mod:`tdcoord.service.prices`)."""
+    grid = cleared.case.grid
+    table = session_price_table(cleared.case, cleared.outcome,
+                                engine.shared.market.lmp_eur_per_mwh)
+    buses = [] if grid.transmission is None else [int(b) for b in grid.transmission.buses.id]
+    feeders = [(fd.id, [int(n) for n in fd.nodes.id]) for fd in grid.feeders]
+    return [Result(session_id=ms.id, kind="price", party_id=None, payload=p)
+            for p in price_records(table, buses, feeders)]
 
 
 def run_clearing_job(plat: Platform, job_id: int) -> None:
-    """Run one queued clearing job to done or failed (see the module doc)."""
-    with plat.store.tx() as s:
-        job = s.get(Job, job_id)
-        if job is None or job.state not in ("queued", "running"):
-            return
-        job.state, job.attempts = "running", job.attempts + 1
-        ms = s.get(MarketSession, job.session_id)
-        assert ms is not None
-        ms.state = "clearing"
-        rows, tso, dso, model = _inputs(s, ms)
-        stage = ms.stage
+    """Run one clearing job this worker claimed (:func:`tdcoord.service.claim.claim_next`: it
+    is ``running``) to done or failed (see the module doc)."""
     try:
+        with plat.store.read() as s:
+            job = s.get(Job, job_id)
+            if job is None or job.state != "running":
+                return
+            ms = s.get(MarketSession, job.session_id)
+            assert ms is not None
+            rows, tso, dso, model, prior = _inputs(s, ms)
+            stage = ms.stage
         engine = plat.engine()
-        cleared = engine.clear(model, stage, rows, tso, dso)
+        cleared = engine.clear(model, stage, rows, tso, dso, prior)
     except Exception as exc:
         _fail(plat, job_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
         return
     with plat.store.tx() as s:
-        job = s.get(Job, job_id)
+        job = s.get(Job, job_id, with_for_update=True)
         ms = s.get(MarketSession, job.session_id) if job else None
         if job is None or ms is None or job.state != "running":
             return

@@ -14,7 +14,12 @@ A market session clears with the same ``run_scheme(scheme, case, params)`` as ``
 
 With no earlier stage committed, the case equals the first (day-ahead) stage of
 :func:`tdcoord.pipeline.clear_stage` for the same offers and needs, which is what makes the
-platform's clearing equal the study's.
+platform's clearing equal the study's. A later stage (intraday, real time) of the same delivery
+day clears on top of what the earlier stages' sessions cleared (``commitments``): their
+activations leave the stage's forecast point as the pipeline's prior commitments
+(:func:`tdcoord.coordination.injectors.prior_from_activation` through
+:func:`~tdcoord.simulation.timeline.committed_point`), so the TSO need derived for the stage is
+the mismatch left after them — seed 000 §3 (sequential markets, each on top of the last).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from tdcoord.market.rules import Preset, load_preset
 from tdcoord.pipeline import SharedDay, build_shared_day, day_case
 from tdcoord.pipeline.day import stage_coupling, start_state
 from tdcoord.service.problems import Problem
+from tdcoord.simulation.day import OperatingPoint
 from tdcoord.simulation.timeline import (
     GivenNeeds,
     clearing_case,
@@ -67,6 +73,16 @@ class BookRow:
     node: int
     quantity_mw: Sequence[float]
     price_eur_per_mwh: Sequence[float]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Commitment:
+    """What an earlier-stage session of the same delivery day cleared: its frozen book and the
+    activation ``(n_steps, T)`` per book step (MW, magnitude in the step's direction)."""
+
+    session_id: int
+    rows: tuple[BookRow, ...]
+    activation_mw: Sequence[Sequence[float]]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -167,13 +183,14 @@ class StudyEngine:
         book: OfferBook,
         tso_mw: Sequence[float] | None,
         dso_mw: Mapping[str, Sequence[float]],
+        commitments: Sequence[Commitment] = (),
     ) -> ClearingCase:
-        """The clearing case of a session: the stage's forecast point, the day-ahead schedule,
-        the posted needs (TSO: derived as in ``compare`` when none was posted; DSO: derived by the
-        scheme from the feeder limits when none was posted)."""
+        """The clearing case of a session: the stage's forecast point with the earlier stages'
+        ``commitments`` in its baseline, the day-ahead schedule, the posted needs (TSO: derived
+        as in ``compare`` when none was posted; DSO: derived by the scheme from the feeder limits
+        when none was posted)."""
         sh = self.shared
-        base = day_case(sh)
-        point = committed_point(sh.day.points[stage], base, np.zeros_like(base.offers.quantity_mw))
+        point = self.committed(stage, commitments)
         tso = None if tso_mw is None else np.asarray(tso_mw, dtype=np.float64)
         dso = None
         if dso_mw:
@@ -188,6 +205,26 @@ class StudyEngine:
             case = dataclasses.replace(case, time_coupling=stage_coupling(sh, start_state(sh)))
         return case
 
+    def committed(self, stage: str, commitments: Sequence[Commitment] = ()) -> OperatingPoint:
+        """The forecast point of ``stage`` with each earlier session's activation in its
+        baseline, applied in the given order: :math:`p' = p - \\Delta p(\\text{book}, a)` per
+        feeder node (and as negative load at a transmission bus), the pipeline's
+        :func:`~tdcoord.simulation.timeline.committed_point` (seed 000 §3)."""
+        sh = self.shared
+        base = day_case(sh)
+        point = sh.day.points[stage]
+        if not commitments:
+            return committed_point(point, base, np.zeros_like(base.offers.quantity_mw))
+        for c in commitments:
+            book = self.build_book(c.rows)
+            act = np.asarray(c.activation_mw, dtype=np.float64)
+            if act.shape != book.quantity_mw.shape:
+                raise Problem(409, "InvalidCommitment",
+                              f"session {c.session_id}: activation {act.shape} does not match "
+                              f"its book {book.quantity_mw.shape}; re-clear that session")
+            point = committed_point(point, dataclasses.replace(base, offers=book), act)
+        return point
+
     def clear(
         self,
         model_id: str,
@@ -195,11 +232,13 @@ class StudyEngine:
         rows: Sequence[BookRow],
         tso_mw: Sequence[float] | None,
         dso_mw: Mapping[str, Sequence[float]],
+        commitments: Sequence[Commitment] = (),
     ) -> Cleared:
-        """Run the catalogue model ``model_id`` on the session's book and needs."""
+        """Run the catalogue model ``model_id`` on the session's book and needs, on top of the
+        earlier stages' ``commitments``."""
         entry = get_model(model_id)
         book = self.build_book(rows)
-        case = self.case(stage, book, tso_mw, dso_mw)
+        case = self.case(stage, book, tso_mw, dso_mw, commitments)
         outcome = run_scheme(entry.scheme, case, entry.params.as_dict())
         return Cleared(tuple(rows), book, case, outcome)
 
@@ -232,10 +271,11 @@ class StudyEngine:
         req, _, _ = der_requests(cleared.book, m, cleared.outcome.activation_mw, up, dn)
         return req
 
-    def template(self) -> list[dict[str, Any]]:
-        """The study's offers as orders: one per (seller, direction) run of consecutive steps of
-        the offer book, in book order (what the study's aggregators would post)."""
-        o = self.shared.offers
+    def template(self, offers: OfferBook | None = None) -> list[dict[str, Any]]:
+        """The study's offers (or ``offers``, e.g. a later stage's offers left) as orders: one
+        per (seller, direction) run of consecutive steps of the offer book, in book order (what
+        the study's aggregators would post)."""
+        o = self.shared.offers if offers is None else offers
         fids = self.feeder_ids()
         out: list[dict[str, Any]] = []
         for k in range(o.n_offers):

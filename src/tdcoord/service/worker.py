@@ -1,8 +1,11 @@
-"""The job worker: one background thread that runs queued jobs in order.
+"""The job worker: one background thread per server process that runs queued jobs in order.
 
-On start, jobs left ``running`` by a crashed process are recovered: re-queued while they have
-been tried fewer than ``MAX_ATTEMPTS`` times, declared failed otherwise (their session too), so
-that every job ends done or failed. Results are written in one transaction
+Jobs are claimed with :func:`tdcoord.service.claim.claim_next` (``SELECT … FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so several server processes can share one
+store and no job runs twice. On start and then every poll, jobs left ``running`` by a crashed
+process (their run lock is free, :func:`tdcoord.service.claim.orphans`) are recovered: re-queued
+while they have been tried fewer than ``MAX_ATTEMPTS`` times, declared failed otherwise (their
+session too), so that every job ends done or failed. Results are written in one transaction
 (:mod:`tdcoord.service.clearing`), so a re-run never finds a partial clearing.
 """
 
@@ -12,6 +15,7 @@ import threading
 
 from sqlalchemy import select
 
+from tdcoord.service.claim import claim_next, orphans, remove_lock_file
 from tdcoord.service.clearing import run_clearing_job
 from tdcoord.service.models import Job, MarketSession
 from tdcoord.service.platform import Platform, iso
@@ -19,10 +23,14 @@ from tdcoord.service.platform import Platform, iso
 MAX_ATTEMPTS = 2
 
 
-def recover(plat: Platform) -> None:
-    """Re-queue or fail the jobs a crashed process left running."""
-    with plat.store.tx() as s:
-        for job in s.execute(select(Job).where(Job.state == "running")).scalars():
+def recover(plat: Platform) -> int:
+    """Re-queue or fail the jobs a crashed process left running (those no live worker holds);
+    the number recovered."""
+    with plat.store.read() as s:
+        if s.execute(select(Job.id).where(Job.state == "running").limit(1)).first() is None:
+            return 0
+    with orphans(plat.store) as (s, jobs):
+        for job in jobs:
             if job.attempts < MAX_ATTEMPTS:
                 job.state = "queued"
                 continue
@@ -31,6 +39,7 @@ def recover(plat: Platform) -> None:
             ms = s.get(MarketSession, job.session_id)
             if ms is not None:
                 ms.state = "failed"
+        return len(jobs)
 
 
 class Worker:
@@ -59,20 +68,22 @@ class Worker:
         self._thread.join(timeout=30)
 
     def run_pending(self) -> int:
-        """Run every queued job now (in this thread); the number run."""
+        """Run every queued job now (in this thread), claiming each first; the number run."""
         n = 0
         while True:
-            with self.plat.store.read() as s:
-                job_id = s.execute(
-                    select(Job.id).where(Job.state == "queued").order_by(Job.id).limit(1)
-                ).scalar_one_or_none()
-            if job_id is None:
+            claim = claim_next(self.plat.store)
+            if claim is None:
                 return n
-            run_clearing_job(self.plat, job_id)
+            try:
+                run_clearing_job(self.plat, claim.job_id)
+            finally:
+                claim.release()
+                remove_lock_file(self.plat.store, claim.job_id)
             n += 1
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            recover(self.plat)
             self.run_pending()
             self._wake.wait(self.poll_s)
             self._wake.clear()

@@ -3,7 +3,9 @@
 Built once per study and shared by every coordination model compared (same inputs for all):
 
 * **Transmission loads** ``(n_load, T)``: each load's static value × a normalised daily shape
-  (half household H0, half commercial G0 — :func:`tdcoord.der.fleet_profiles.load_shape`).
+  (half household H0, half commercial G0 — :func:`tdcoord.der.fleet_profiles.load_shape`; the
+  season's standard shapes, or a calendar day's SimBench profiles when the study gives
+  ``fleet.date``).
 * **Feeder net withdrawal** per node ``(n_node, T)``: node load × household shape − the
   injection of the DERs not already embedded in the load (fleet baseline; PV at its available
   power, EV and heat-pump consumption as negative injection). Reactive load follows the same shape.
@@ -18,6 +20,7 @@ real time, schedules built on them, and deviations resolved by flexibility.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from functools import cached_property
 from typing import Any
 
@@ -87,11 +90,13 @@ def build_day(
     season: str,
     seed: int,
     forecast_config: ForecastConfig | None = None,
+    date: dt.date | None = None,
 ) -> Day:
-    """Actual and per-stage forecast operating points (see module doc)."""
+    """Actual and per-stage forecast operating points (see module doc); ``date`` takes the
+    shapes from that day's SimBench profiles (:mod:`tdcoord.der.fleet_profiles`)."""
     T = n_intervals
-    res = load_shape("residential", season, T, dt_h)  # type: ignore[arg-type]
-    com = load_shape("commercial", season, T, dt_h)  # type: ignore[arg-type]
+    res = load_shape("residential", season, T, dt_h, date=date)  # type: ignore[arg-type]
+    com = load_shape("commercial", season, T, dt_h, date=date)  # type: ignore[arg-type]
     mixed = 0.5 * res + 0.5 * com
     mixed = mixed / mixed.max()
     tr = grid.transmission

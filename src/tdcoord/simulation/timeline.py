@@ -132,10 +132,12 @@ def tso_need_mw(point: OperatingPoint, gen_schedule_mw: FloatArray) -> FloatArra
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class GivenNeeds:
-    """Needs given by the study instead of derived: TSO ``(T,)``, DSO ``(n_feeder, T)``."""
+    """Needs given by the study instead of derived: TSO ``(T,)``, DSO ``(n_feeder, T)``,
+    commercial parties (BRPs) ``(T,)``."""
 
     tso_mw: FloatArray | None = None
     dso_mw: FloatArray | None = None
+    brp_mw: FloatArray | None = None
 
 
 def clearing_case(
@@ -145,6 +147,7 @@ def clearing_case(
     gen_schedule_mw: FloatArray,
     penalties: Penalties,
     needs: GivenNeeds | None = None,
+    monitor_loading: float | None = None,
     margins: Margins | None = None,
 ) -> ClearingCase:
     """The clearing case of one stage: the day's grid at operating point ``point``, the offers
@@ -164,6 +167,8 @@ def clearing_case(
         ),
         penalties=penalties,
         dso_need_mw=given.dso_mw,
+        monitor_loading=monitor_loading,
+        brp_need_mw=given.brp_mw,
         margins=margins or Margins(),
     )
 

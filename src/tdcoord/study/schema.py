@@ -36,6 +36,7 @@ a SimBench grid, delay shorter than the day, sizes within :mod:`tdcoord.limits`)
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -132,6 +133,9 @@ class FleetSpec(BaseModel):
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     n_aggregators: int = Field(default=3, ge=0)
     season: Literal["winter", "summer"] = "winter"
+    date: dt.date | None = None
+    """A calendar day: its SimBench profiles (load shapes, PV) replace the season's standard
+    shapes (:mod:`tdcoord.der.fleet_profiles`); only month and day matter (SimBench's 2016)."""
     latitude_deg: float = Field(default=50.0, ge=-90, le=90)
     feeders: Literal["all"] | list[int] = "all"
     n_intervals: int = Field(default=96, ge=1)
@@ -242,17 +246,20 @@ class NeedsSpec(BaseModel):
     ``tso_mw``: the system imbalance the TSO must resolve (+ = short, needs up), replacing the
     mismatch derived from forecasts against the schedule at every stage; ``dso_mw``: per feeder
     id, the DSO need (+ = more injection needed in the feeder), replacing the need derived from
-    the feeder model (feeders not listed: no DSO need). Each value finite, |value| <=
-    :data:`MAX_NEED_MW`; one value per interval of the day.
+    the feeder model (feeders not listed: no DSO need); ``brp_mw``: the net flexibility need of
+    the commercial parties (BRPs; + = short, needs up), bought only where the model lets
+    commercial parties procure (scheme ``integrated``: docs/models.md; none when not given).
+    Each value finite, |value| <= :data:`MAX_NEED_MW`; one value per interval of the day.
     """
 
     model_config = STRICT
     tso_mw: list[float] | None = None
     dso_mw: dict[str, list[float]] | None = None
+    brp_mw: list[float] | None = None
 
     @model_validator(mode="after")
     def _magnitudes(self) -> NeedsSpec:
-        series = {"tso_mw": self.tso_mw or []}
+        series = {"tso_mw": self.tso_mw or [], "brp_mw": self.brp_mw or []}
         series.update({f"dso_mw.{k}": v for k, v in (self.dso_mw or {}).items()})
         for name, values in series.items():
             big = [v for v in values if abs(v) > MAX_NEED_MW]
@@ -302,6 +309,10 @@ class CompareSpec(BaseModel):
     events: list[dict[str, Any]] = Field(default_factory=list)
     needs: NeedsSpec = Field(default_factory=NeedsSpec)
     operation_costs: OperationCostSpec = Field(default_factory=OperationCostSpec)
+    monitor_loading: float | None = Field(default=None, ge=0, le=10)
+    """Critical branches: the clearing constrains only transmission branches whose baseline flow
+    reaches this share of their rating in some interval (None: every rated branch; validation
+    always checks every branch). For grids of thousands of branches (scenarios/large.yaml)."""
     security_margins: MarginSpec = Field(default_factory=MarginSpec)
 
 

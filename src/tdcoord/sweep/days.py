@@ -10,11 +10,12 @@ Each day stands for ``weight_days`` days of a year; an annual KPI is the weighte
 * ``representative:K``: K days of SimBench's 2016 year picked by k-means with medoids
   (:func:`tdcoord.sweep.representative.representative_days`), weight = cluster size · 365/366.
 
-**How a date reaches the simulation.** The study day is built from standard shapes per season
-(``der/fleet_profiles.py``: SimBench weekday means of January or July, clear-sky PV of the
-season's nominal day). A date selects its season (April–September: summer, else winter) and its
-own simulation seed (:func:`tdcoord.sweep.uncertainty.simulation_seed`); the date's own SimBench
-load and PV profile is not yet used by the day builder (see docs/sweep.md, "Days").
+**How a date reaches the simulation.** A day of ``--days`` is built from that date's own
+SimBench 15-minute profiles: the sample study gets ``fleet.date`` (household and commercial load
+shapes, PV availability of that calendar day, :mod:`tdcoord.der.simbench_year`), its season
+(April–September: summer, else winter; the outdoor temperature of the heat pumps) and its own
+simulation seed (:func:`tdcoord.sweep.uncertainty.simulation_seed`). The study's own day
+(no ``--days``) keeps the study's standard season shapes (no ``fleet.date``), bit for bit.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ MAX_DAYS = 366
 def study_day(season: str) -> SweepDay:
     """The study's own day: the season's nominal date of :data:`PROFILE_YEAR`, weight 1."""
     doy = SEASONS[season][0]
-    return SweepDay(dt.date(PROFILE_YEAR, 1, 1) + dt.timedelta(days=doy - 1), 1.0)
+    return SweepDay(dt.date(PROFILE_YEAR, 1, 1) + dt.timedelta(days=doy - 1), 1.0, profiled=False)
 
 
 def _parse_date(text: str) -> dt.date:

@@ -27,15 +27,12 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
+from tdcoord.der.simbench_year import SIMBENCH_DATA, year_profiles
 from tdcoord.errors import StudyError
 from tdcoord.sweep.sweep_day import PROFILE_YEAR, SweepDay
 
 FloatArray = npt.NDArray[np.float64]
-
-#: Folder of the SimBench data set with the complete year of profiles (inside the wheel).
-SIMBENCH_DATA = "networks/1-complete_data-mixed-all-0-sw"
 
 
 def _simbench_folder() -> Path:
@@ -53,21 +50,11 @@ def _simbench_folder() -> Path:
 @lru_cache(maxsize=1)
 def daily_features() -> tuple[tuple[dt.date, ...], FloatArray]:
     """Dates of the profile year and their feature vectors ``(n_days, 288)`` (module doc)."""
-    folder = _simbench_folder()
-    load = pd.read_csv(
-        folder / "LoadProfile.csv", sep=";", usecols=["time", "H0-A_pload", "G0-A_pload"]
-    )
-    pv_cols = [f"PV{k}" for k in range(1, 9)]
-    res = pd.read_csv(folder / "RESProfile.csv", sep=";", usecols=["time", *pv_cols])
-    columns = [
-        load["H0-A_pload"].to_numpy(dtype=np.float64),
-        load["G0-A_pload"].to_numpy(dtype=np.float64),
-        res[pv_cols].to_numpy(dtype=np.float64).mean(axis=1),
-    ]
-    n_days = len(columns[0]) // 96
-    parts = [(c / c.max())[: n_days * 96].reshape(n_days, 96) for c in columns]
+    _simbench_folder()  # the sweep's own error when SimBench is missing
+    year = year_profiles()
+    parts = [year[k] / year[k].max() for k in ("residential", "commercial", "pv")]
     first = dt.date(PROFILE_YEAR, 1, 1)
-    dates = tuple(first + dt.timedelta(days=d) for d in range(n_days))
+    dates = tuple(first + dt.timedelta(days=d) for d in range(parts[0].shape[0]))
     return dates, np.hstack(parts)
 
 

@@ -50,6 +50,8 @@ def concrete_mapping(
     m = copy.deepcopy(raw)
     fleet = m.setdefault("fleet", {})
     fleet["season"] = day.season
+    if day.profiled:
+        fleet["date"] = day.date.isoformat()
     compare = m.setdefault("compare", {})
     compare["seed"] = sim_seed
     if "forecast_error_scale" in draws:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from tdcoord.der.simbench_year import PROFILE_YEAR
+
 __all__ = ["PROFILE_YEAR", "SweepDay"]
 
-#: Year of SimBench's profiles (a leap year: 366 days of 96 quarter hours).
-PROFILE_YEAR = 2016
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,6 +19,10 @@ class SweepDay:
 
     date: dt.date
     weight_days: float
+    profiled: bool = True
+    """Whether the day is built from the date's own SimBench profiles (``fleet.date``): true for
+    the days of ``--days``; false for the study's own day (no ``--days``), whose date is only a
+    label and which keeps the study's standard season shapes."""
 
     @property
     def season(self) -> str:

@@ -15,48 +15,40 @@ sample and day, with the columns
 The Parquet schema metadata key ``tdcoord`` holds JSON: study name and hash, the resolution of
 the study day as ISO 8601 (``PT15M``), ``significant_digits`` and the column units.
 
-**Floats without noise**: every float is written rounded to :data:`SIGNIFICANT_DIGITS`
-significant digits (``29.99999999999999`` → ``30.0``); the computation and the summary
-statistics use the unrounded values.
+**Floats without noise**: every float is written rounded to
+:data:`tdcoord.table_output.SIGNIFICANT_DIGITS` significant digits (``29.99999999999999`` →
+``30.0``); the computation and the summary statistics use the unrounded values. The writer is
+the one of ``compare`` too (:mod:`tdcoord.table_output`).
 """
 
 from __future__ import annotations
 
-import json
-import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-#: Significant digits of every float written (tables and summary.json).
-SIGNIFICANT_DIGITS = 12
+from tdcoord.table_output import (
+    SIGNIFICANT_DIGITS,
+    iso_duration,
+    round_sig,
+    rounded,
+    write_table,
+    write_text_atomic,
+)
+
+__all__ = [
+    "KEY_COLUMNS",
+    "SIGNIFICANT_DIGITS",
+    "iso_duration",
+    "round_sig",
+    "rounded",
+    "rows_frame",
+    "timings_frame",
+    "write_table",
+    "write_text_atomic",
+]
 
 KEY_COLUMNS: tuple[str, ...] = ("model_id", "sample", "day")
-
-
-def round_sig(value: float, digits: int = SIGNIFICANT_DIGITS) -> float:
-    """``value`` to ``digits`` significant digits (NaN and infinities unchanged)."""
-    if not math.isfinite(value) or value == 0.0:
-        return value
-    return float(f"{value:.{digits}g}")
-
-
-def iso_duration(dt_h: float) -> str:
-    """ISO 8601 duration of a resolution in hours: 0.25 → ``PT15M``, 1 → ``PT1H``."""
-    seconds = round(dt_h * 3600.0)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    text = "PT" + (f"{h}H" if h else "") + (f"{m}M" if m else "") + (f"{s}S" if s else "")
-    return text if text != "PT" else "PT0S"
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file (never a half-written file)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
 
 
 def rows_frame(rows: list[dict[str, Any]], models: tuple[str, ...]) -> pd.DataFrame:
@@ -80,35 +72,3 @@ def timings_frame(rows: list[dict[str, Any]], models: tuple[str, ...]) -> pd.Dat
     return pd.DataFrame(
         [{**{k: r[k] for k in KEY_COLUMNS}, **r.get("_timing", {})} for r in ordered]
     )
-
-
-def rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every float column rounded to :data:`SIGNIFICANT_DIGITS`."""
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].map(round_sig)
-    return out
-
-
-def write_table(
-    frame: pd.DataFrame, path: Path, meta: dict[str, Any], *, csv: bool = False
-) -> list[Path]:
-    """Write ``frame`` (rounded) as Parquet with ``meta`` under ``tdcoord``; a CSV copy too."""
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
-
-    table = pa.Table.from_pandas(rounded(frame), preserve_index=False)
-    old = table.schema.metadata or {}
-    table = table.replace_schema_metadata(
-        {**old, b"tdcoord": json.dumps(meta, sort_keys=True).encode()}
-    )
-    tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
-    written = [path]
-    if csv:
-        csv_path = path.with_suffix(".csv")
-        rounded(frame).to_csv(csv_path, index=False)
-        written.append(csv_path)
-    return written

@@ -41,3 +41,15 @@ def test_prune_keeps_only_breakpoints(tol: float) -> None:
     xs, vs = prune_breakpoints([0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 2.0, 5.0], tol)
     np.testing.assert_array_equal(xs, [0.0, 2.0, 3.0])
     np.testing.assert_array_equal(vs, [0.0, 2.0, 5.0])
+
+
+def test_a_failed_warm_solve_is_retried_cold_once() -> None:
+    # an infeasible point costs the warm solve and one cold retry; the next feasible point
+    # solves as before (the cold start does not lose the model)
+    oracle, _ = two_supplies()
+    assert oracle(3.0) == pytest.approx((30.0, 10.0))
+    before = oracle.n_solves
+    assert oracle(12.0) is None
+    assert oracle.n_solves == before + 2
+    assert oracle(7.0) == pytest.approx((110.0, 30.0))
+    assert oracle.n_solves == before + 3

@@ -15,8 +15,11 @@ Readings:
   injection change below each interface); each DSO returns the cost of delivering them with its
   feeder V_f(x̂) and the marginal price π_f (dual of its exchange row); the TSO adds the cut
   θ_ft ≥ V_ft(x̂) + π_ft (x − x̂) and re-solves. V_f is convex piecewise linear, so the exchange
-  stops finitely; here when upper − lower bound ≤ ``REL_TOL``·|upper|. Only prices and
-  quantities cross the interface; iterations and messages are reported.
+  stops finitely; here when upper − lower bound ≤ ``REL_TOL``·|upper| (1e-8: the gap's floor,
+  set by the LP solver's tolerances, is about 1e-9). Activations below ``RESIDUE_MW`` (1 W) are
+  the subproblems' numerical residue at that tolerance (the joint LP's vertex has none) and are
+  dropped, so both variants activate the same offers. Only prices and quantities cross the
+  interface; iterations and messages are reported.
 
 Costs are attributed with :func:`split_buyers` (DSO: what its own need required).
 ``priority`` is accepted (FERC 2222 "priority to the entity with highest priority") and only
@@ -62,8 +65,10 @@ from tdcoord.opf.decomposition import Cut, MasterStep, SubproblemStep, exchange
 from tdcoord.types import FloatArray
 
 DEFAULTS: dict[str, Any] = {"variant": "centralized", "priority": "dso", "operator": "incumbent"}
-REL_TOL = 1e-5
+REL_TOL = 1e-8
 MAX_ITER = 100
+#: Activations below this (1 W) are the exchange's numerical residue, not decisions: dropped.
+RESIDUE_MW = 1e-6
 
 
 def joint_spec(case: ClearingCase, inj: Injectors, need: FloatArray) -> ClearingSpec:
@@ -293,6 +298,7 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
     act = scatter(case, t_inj, res.activation_mw[: m.k0])
     for f, sub in enumerate(subs):
         act += scatter(case, inj.take(inj.feeder == f), sub.activation_mw)
+    act = np.where(act < RESIDUE_MW, 0.0, act)
     send_activations(log, case, act, "tso")
     slack_frames = [res.slacks] + [s.slacks for s in subs]
     stat = _STATUS.get(run.status, "infeasible")

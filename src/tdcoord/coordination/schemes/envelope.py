@@ -5,17 +5,22 @@ Design doc catalogue: Australia's Hybrid model (Open Energy Networks: AEMO-like 
 computes envelopes; seed 001 §III.A); seed 000 §3 on operating envelopes (CSIP-AUS
 import/export limits).
 
-Reading: (1) where the baseline violates feeder limits, the DSO first clears its needs (a
-baseline outside the limits has no envelope containing zero); (2) each DSO computes, per offer
-location (feeder node holding offers) and interval, an export limit ``E ≥ 0`` and an import
-limit ``I ≥ 0`` around that state with
+Reading (seed 001 §III.A, Hybrid model: "the DSO computes dynamic operating envelopes" while
+all participants "deal with AEMO", which procures, dispatches and settles — the DSO does not
+buy): (1) where the baseline violates feeder limits, the DSO computes the least-cost relief
+``d`` with its feeder model (:func:`tdcoord.coordination.schemes.local.dso_stage`) but does not
+buy it: ``d`` only fixes where its envelopes sit (a baseline outside the limits has no envelope
+containing zero); (2) each DSO computes, per offer location (feeder node holding offers) and
+interval, an export limit ``E ≥ 0`` and an import limit ``I ≥ 0`` around the relieved state with
 :func:`tdcoord.coordination.envelopes.operating_envelopes` (rule ``envelope_rule``, capability =
 the node's residual up / down quantity, margins :data:`V_MARGIN_PU` and
-:data:`S_MARGIN_FRAC` as recommended in ``docs/envelopes.md`` for AC-validated studies): any
-combination of node injections inside the envelopes keeps the feeder's LinDistFlow limits;
-(3) the central operator (TSO, or ``platform`` with ``operator="single_platform"``) clears its
-need with transmission lines and every residual offer, the net injection change of each node
-bounded by ``[−I, E]`` (``node_bounds`` of the clearing LP) — it never sees the feeder model.
+:data:`S_MARGIN_FRAC` as recommended in ``docs/envelopes.md`` for AC-validated studies), and
+publishes the node bounds ``[d_n − I, d_n + E]`` on the net injection change from the baseline
+(``d_n``: the relief's net change at node ``n``): any combination of node injections inside
+them keeps the feeder's LinDistFlow limits; (3) the central operator (TSO, or ``platform`` with
+``operator="single_platform"``) clears its need with transmission lines and every offer within
+those bounds (``node_bounds`` of the clearing LP) — it never sees the feeder model, and it buys
+everything, the relief included (no ``dso:<id>`` buyer).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.clearing import ClearingSpec
+from tdcoord.coordination.clearing import ClearingResult, ClearingSpec
 from tdcoord.coordination.clearing import clear as clear_lp
 from tdcoord.coordination.envelopes import operating_envelopes
 from tdcoord.coordination.injectors import Injectors, Prior, prior_from_activation
@@ -87,6 +92,21 @@ def node_envelopes(
     return imp, exp
 
 
+def dso_relief(case: ClearingCase, inj: Injectors) -> tuple[FloatArray, list[ClearingResult]]:
+    """The relief each DSO's feeder model finds for baseline violations (activation per offer
+    row, as :func:`tdcoord.coordination.schemes.local.dso_stage` clears it), computed, not
+    bought: no message leaves the DSO, it only places the envelopes."""
+    return dso_stage(case, inj, MessageLog())
+
+
+def node_change_mw(case: ClearingCase, f: int, inj: Injectors, act: FloatArray) -> FloatArray:
+    """Net active injection change ``(n_node, T)`` of feeder ``f``'s nodes under ``act``."""
+    out = np.zeros((case.grid.feeders[f].n_node, case.n_periods))
+    here = (inj.feeder == f) & ~inj.reactive
+    np.add.at(out, inj.node[here], inj.direction[here, None] * act[here])
+    return out
+
+
 def clear(case: ClearingCase, **params: Any) -> Outcome:
     """Clear ``case`` within DSO envelopes."""
     p = check_params("envelope", params, DEFAULTS)
@@ -96,39 +116,34 @@ def clear(case: ClearingCase, **params: Any) -> Outcome:
     actor = tso_market(op)
     note_operator(log, case, op)
     inj = all_offers(case)
-    d_act, dres = dso_stage(case, inj, log)
+    d_act, dres = dso_relief(case, inj)
     prior = prior_from_activation(case, d_act)
     residual = inj.with_cap(np.maximum(inj.cap - d_act, 0.0))
-    o = case.offers
     node_bounds = {}
     for f in range(case.n_feeders):
         imp, exp = node_envelopes(case, f, residual, prior, p["envelope_rule"])
-        node_bounds[f] = (-imp, exp)
-        nodes = np.flatnonzero((imp > 0).any(axis=1) | (exp > 0).any(axis=1))
+        relief = node_change_mw(case, f, inj, d_act)
+        node_bounds[f] = (relief - imp, relief + exp)
+        lo, hi = node_bounds[f]
+        nodes = np.flatnonzero((lo != 0).any(axis=1) | (hi != 0).any(axis=1))
         log.send(
-            case.feeder_label(f),
-            actor,
-            "envelope",
-            {"node": nodes, "import": imp[nodes], "export": exp[nodes]},
+            case.feeder_label(f), actor, "envelope",
+            {"node": nodes, "import": -lo[nodes], "export": hi[nodes]},
         )
-    send_offers(log, case, residual, actor)
+    send_offers(log, case, inj, actor)
     res = clear_lp(
         case,
         ClearingSpec(
-            injectors=residual,
+            injectors=inj,
             need_mw=case.tso_need_mw,
             lines=case.grid.transmission is not None,
             redispatch=True,
             node_bounds=node_bounds,
-            prior=prior,
         ),
     )
-    t_act = scatter(case, residual, res.activation_mw)
+    t_act = scatter(case, inj, res.activation_mw)
     send_activations(log, case, t_act, actor)
-    parts = [("tso", t_act)] + [
-        (case.feeder_label(f), np.where((o.feeder == f)[:, None], d_act, 0.0))
-        for f in range(case.n_feeders)
-    ]
+    parts = [("tso", t_act)]
     return make_outcome(
         case,
         "envelope",

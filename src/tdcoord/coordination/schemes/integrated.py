@@ -1,9 +1,10 @@
 """``integrated``: one platform, run by an independent operator, clears TSO, DSO and commercial
 (BRP) needs together with T and D constraints.
 
-Seed 001 §III (integrated flexibility market model, SmartNet CS E / EU integrated model): "the
-flexibility market is operated by an independent market operator … commercial parties such as
-BRPs can also procure flexibility"; GB World E (market-driven flexibility coordinator).
+Seed 001 §III.B (EU integrated market model): "a fully integrated market where flexibility
+services are procured seamlessly across different market layers"; GB World E: "independent
+market operators facilitate flexible procurement and system balancing". That commercial parties
+(BRPs) buy in it too is SmartNet's integrated scheme (CS E); the seeds do not name BRPs.
 
 Reading: the joint LP of ``common`` (centralized) run by ``"platform"``; a BRP need given in the
 case (``brp_need_mw``, + = short) is added to the balance need. Attribution: DSO needs to

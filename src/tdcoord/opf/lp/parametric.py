@@ -130,6 +130,13 @@ class ParametricLp:
             st["cl"][self.col], st["cu"][self.col] = lower, upper
 
     def _solve(self) -> bool:
+        """Warm re-solve; when it does not end optimal, once more from a cold start (a warm
+        basis near a degenerate vertex can end in a wrong infeasible status)."""
+        self._h.run()
+        self.n_solves += 1
+        if self._h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            return True
+        self._h.clearSolver()
         self._h.run()
         self.n_solves += 1
         return bool(self._h.getModelStatus() == highspy.HighsModelStatus.kOptimal)

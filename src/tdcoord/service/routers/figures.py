@@ -1,12 +1,13 @@
-"""Figures for the operator's page (plotly JSON in the report's template and colour scale):
-prices per location and interval, and the order-book depth of a session."""
+"""Figures for the operator's page (plotly JSON): the report's own network price map of a cleared
+session, and the order-book depth of a session (in the report's template)."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
 from tdcoord.service.auth import Caller
@@ -26,28 +27,44 @@ def _fig(fig: Any) -> dict[str, Any]:
 
 
 @router.get("/sessions/{session_id}/figures/prices")
-def price_figure(request: Request, session_id: PathId, caller: CallerDep) -> dict[str, Any]:
-    """LMPs (transmission buses) and DLMPs (feeder nodes) per interval as a heat map."""
-    import plotly.graph_objects as go
+def price_figure(
+    request: Request, session_id: PathId, caller: CallerDep,
+    kind: Annotated[Literal["lmp", "dlmp"], Query()] = "dlmp",
+    interval: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+) -> dict[str, Any]:
+    """The report's network price map (:func:`tdcoord.comparison.report_input.price_map_figure`)
+    of a cleared session: the grid drawn as a network, transmission buses coloured by LMP
+    (``kind=lmp``) or feeder nodes by DLMP (``kind=dlmp``) at one interval (default: where the
+    prices differ most across the grid)."""
+    from tdcoord.comparison.report_input import price_map_figure
+    from tdcoord.service.models import Market
 
-    from tdcoord.report.figures import PRICE_SCALE, TEMPLATE
-
-    with platform_of(request).store.read() as s:
+    plat = platform_of(request)
+    with plat.store.read() as s:
         ms = s.get(MarketSession, session_id)
         if ms is None:
             raise not_found(f"session {session_id}")
         if ms.state not in ("cleared", "published", "settled"):
             raise Problem(409, "NotCleared", f"session {session_id} is {ms.state}")
+        market = s.get(Market, ms.market_id)
+        assert market is not None
         rows = [r.payload for r in s.execute(select(Result).where(
             Result.session_id == session_id, Result.kind == "price").order_by(Result.id)).scalars()]
-    labels = [f"bus {p['bus']}" if p["kind"] == "lmp" else f"{p['feeder']} n{p['node']}"
-              for p in rows]
-    z = [p["price_eur_per_mwh"] for p in rows]
-    fig = go.Figure(go.Heatmap(z=z, y=labels, colorscale=PRICE_SCALE,
-                               colorbar={"title": {"text": "EUR/MWh"}}),
-                    layout={"template": TEMPLATE, "height": max(300, 12 * len(rows) + 120)})
-    fig.update_layout(title={"text": f"Prices of session {session_id} (LMP, DLMP)"},
-                      xaxis_title="interval")
+    engine = plat.engine()
+    grid = engine.shared.day.grid
+    lmp_rows = [p["price_eur_per_mwh"] for p in rows if p["kind"] == "lmp"]
+    lmp = np.array(lmp_rows, dtype=np.float64) if lmp_rows else None
+    dlmp: list[np.ndarray | None] = []
+    for fd in grid.feeders:
+        mine = sorted((p["node"], p["price_eur_per_mwh"]) for p in rows
+                      if p["kind"] == "dlmp" and p["feeder"] == fd.id)
+        dlmp.append(np.array([v for _, v in mine], dtype=np.float64)
+                    if len(mine) == fd.n_node else None)
+    if interval is not None and interval >= engine.n_intervals:
+        raise Problem(422, "InvalidInterval",
+                      f"interval {interval}: the day has {engine.n_intervals} (0-based)")
+    fig = price_map_figure(grid, market.scheme, lmp, dlmp, kind=kind,
+                           interval_minutes=engine.dt_h * 60.0, interval=interval)
     return _fig(fig)
 
 

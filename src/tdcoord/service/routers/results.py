@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tdcoord.service.access import visible_der_ids
 from tdcoord.service.auth import Caller, require_role
+from tdcoord.service.clearing import RESULT_STATES, earlier_sessions
 from tdcoord.service.gate import advance, lock_session
 from tdcoord.service.models import Job, MarketSession, Result
 from tdcoord.service.params import PathId
@@ -27,7 +28,6 @@ from tdcoord.service.problems import Problem, not_found
 
 router = APIRouter(prefix="/api/v1", tags=["clearing"])
 CallerDep = Annotated[Caller, Depends(caller_of)]
-_RESULT_STATES = ("cleared", "published", "settled")
 
 
 def job_out(j: Job) -> dict[str, Any]:
@@ -48,6 +48,13 @@ def start_clearing(request: Request, session_id: PathId, caller: CallerDep) -> J
         if ms.state not in ("closed", "failed"):
             raise Problem(409, "InvalidStatus",
                           f"session {session_id} is {ms.state}; it clears once closed")
+        pending = [e for e in earlier_sessions(s, ms)
+                   if e.state in ("scheduled", "open", "closed", "clearing")]
+        if pending:
+            e = pending[0]
+            raise Problem(409, "EarlierStageNotCleared",
+                          f"session {e.id} ({e.stage}, same market and day) is {e.state}: this "
+                          f"{ms.stage} session clears on top of its result; clear it first")
         busy = s.execute(select(Job.id).where(
             Job.session_id == ms.id, Job.state.in_(("queued", "running")))).first()
         if busy is not None:
@@ -77,7 +84,7 @@ def _results(s: Session, session_id: int, kind: str) -> list[Result]:
     ms = s.get(MarketSession, session_id)
     if ms is None:
         raise not_found(f"session {session_id}")
-    if ms.state not in _RESULT_STATES:
+    if ms.state not in RESULT_STATES:
         raise Problem(409, "NotCleared", f"session {session_id} is {ms.state}")
     return list(s.execute(select(Result).where(
         Result.session_id == session_id, Result.kind == kind).order_by(Result.id)).scalars())

@@ -1,5 +1,5 @@
 // The operator's page: sign in (OAuth2 password form), then sessions with their state and the
-// time to gate closure, the order-book depth, clearing results (price figure, envelopes,
+// time to gate closure, the order-book depth, clearing results (the report's price maps, envelopes,
 // dispatch) and the party's own view. Plain JS over /api/v1.
 "use strict";
 const api = "/api/v1";
@@ -122,9 +122,12 @@ async function showSession(s) {
   note.textContent = cleared ? "" : "Results appear once the session is cleared.";
   document.querySelector("#envelopes tbody").replaceChildren();
   document.querySelector("#dispatch tbody").replaceChildren();
-  if (!cleared) { Plotly.purge("price-figure"); return; }
-  const prices = await call(`/sessions/${s.id}/figures/prices`);
-  Plotly.react("price-figure", prices.data, prices.layout, { displayModeBar: false });
+  if (!cleared) { Plotly.purge("price-figure"); Plotly.purge("lmp-figure"); return; }
+  // the report's network price maps (DLMPs on feeder nodes, LMPs on transmission buses)
+  const dlmp = await call(`/sessions/${s.id}/figures/prices?kind=dlmp`);
+  Plotly.react("price-figure", dlmp.data, dlmp.layout, { displayModeBar: false });
+  const lmp = await call(`/sessions/${s.id}/figures/prices?kind=lmp`);
+  Plotly.react("lmp-figure", lmp.data, lmp.layout, { displayModeBar: false });
   for (const e of await call(`/sessions/${s.id}/envelopes`)) {
     const tr = el("tr");
     tr.append(el("td", e.der), el("td", Math.min(...e.import_mw).toFixed(3)),
