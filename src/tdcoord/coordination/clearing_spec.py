@@ -40,3 +40,7 @@ class ClearingSpec:
     #: node, one equality row each) instead of on every offer column: same LP, far fewer
     #: non-zeros (see "Location columns" in the module docstring).
     aggregate_locations: bool = True
+    #: Carry the case's time coupling (energy rows, minimum duration;
+    #: :mod:`tdcoord.coordination.intertemporal`) when it has one: the clearing sees the DER
+    #: state. ``False``: the intervals clear independently (a party that does not see it).
+    time_coupling: bool = True
