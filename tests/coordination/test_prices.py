@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tdcoord.coordination.clearing import ClearingSpec, Margins, clear
-from tdcoord.coordination.injectors import offer_injectors
+from tdcoord.coordination.injectors import offer_injectors, tie_break_eur_per_mwh
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.network_model import feeder_model
 from tdcoord.coordination.outcome import Cleared, make_outcome
@@ -39,7 +39,9 @@ def test_congestion_component_is_the_hand_solved_dlmp() -> None:
     res = _dso_clear(case)
     parts = res.dlmp_parts[0]
     # below the congested branch an extra withdrawal costs one more MW of relief at 30 €/MWh
-    assert parts.congestion_eur_per_mwh[4, 0] == pytest.approx(30.0)
+    # (the bid plus the canonical tie-break of the clearing)
+    price = 30.0 + tie_break_eur_per_mwh(case.offers.offer_id)[1]
+    assert parts.congestion_eur_per_mwh[4, 0] == pytest.approx(price, rel=1e-9)
     assert parts.congestion_eur_per_mwh[1, 0] == pytest.approx(0.0)
     np.testing.assert_allclose(parts.voltage_eur_per_mwh, 0.0, atol=1e-12)
     # without a balance row the clearing's DLMP is the network part alone
@@ -165,7 +167,10 @@ def test_stage_prices_hand_down_the_root_price() -> None:
     energy = table[table["component"] == "energy"]["price_eur_per_mwh"]
     np.testing.assert_allclose(energy, 70.0)
     comps = stage_dlmps(case, out, lmp)[0]
-    assert comps["total"][4, 0] == pytest.approx(70.0 * (1 + comps["loss"][4, 0] / 70.0) + 30.0)
+    relief = 30.0 + tie_break_eur_per_mwh(case.offers.offer_id)[1]  # bid + canonical tie-break
+    assert comps["total"][4, 0] == pytest.approx(
+        70.0 * (1 + comps["loss"][4, 0] / 70.0) + relief, rel=1e-9
+    )
     wide = table.pivot_table(
         index=["node", "interval"], columns="component", values="price_eur_per_mwh"
     )
@@ -183,4 +188,5 @@ def test_stage_prices_split_transmission_lmps() -> None:
         index=["node", "interval"], columns="component", values="price_eur_per_mwh"
     )
     np.testing.assert_allclose(wide["total"], wide["energy"] + wide["congestion"], atol=1e-12)
-    np.testing.assert_allclose(wide["energy"], 40.0)  # the marginal offer, no congestion
+    # the marginal offer (bid + canonical tie-break), no congestion
+    np.testing.assert_allclose(wide["energy"], 40.0 + tie_break_eur_per_mwh(case.offers.offer_id)[3])

@@ -84,3 +84,21 @@ def test_study_security_margins_reach_every_stage_case(shared: SharedDay) -> Non
     tight = dataclasses.replace(shared, spec=spec)
     assert stage_case(tight, "day_ahead").margins == Margins(rating_frac=0.1, voltage_pu=0.02)
     assert day_case(tight).margins == Margins(rating_frac=0.1, voltage_pu=0.02)
+
+
+def test_time_coupled_model_calls_no_depleted_storage(shared: SharedDay) -> None:
+    """Regression (issue 12 item 1): eu.central sees the DER state, so no request its market
+    stages make exceeds a storage's state (on main before the time coupling: 302 battery cuts,
+    15.9 MWh). The study's events are left out: their real-time window re-clears
+    (pipeline/events.py) carry no energy rows yet (docs/coordination.md)."""
+    k = run_model_day(dataclasses.replace(shared, events=()), MODEL).kpis
+    assert k["depleted_storage_calls"] == 0
+    assert k["undeliverable_request_mwh"] == 0.0
+
+
+def test_aggregated_interface_offers_may_hide_the_state(shared: SharedDay) -> None:
+    """au.tstp buys per-interval aggregated interface offers: nobody clears the day with the
+    members' energy, and the KPI shows it."""
+    k = run_model_day(shared, "au.tstp").kpis
+    assert k["depleted_storage_calls"] > 0
+    assert k["undeliverable_request_mwh"] > 0.0

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +33,9 @@ from tdcoord.coordination.margins import Margins
 from tdcoord.grid.model import GridModel
 from tdcoord.market.offers import OfferBook
 from tdcoord.types import FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from tdcoord.coordination.intertemporal import TimeCoupling
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +86,10 @@ class ClearingCase:
     #: Redispatch premium of transmission generators (€/MWh over/under their marginal cost);
     #: ``None``: generators offer no redispatch (T flexibility comes from the offer book).
     redispatch_premium_eur_per_mwh: float | None = None
+    #: Inter-temporal data of the stage (energy rows of storage-like DERs after the earlier
+    #: stages' commitments, product minimum duration; :mod:`tdcoord.coordination.intertemporal`);
+    #: ``None``: the intervals are independent.
+    time_coupling: TimeCoupling | None = None
     #: Transmission branches in the clearing: those whose baseline flow reaches this share of
     #: their rating (:attr:`tdcoord.coordination.network_model.TransmissionModel.line_rows`);
     #: ``None``: every rated branch (study ``compare.monitor_loading``).

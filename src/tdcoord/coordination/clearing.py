@@ -53,7 +53,8 @@ from tdcoord.coordination.clearing_result import (
 )
 from tdcoord.coordination.clearing_spec import ClearingSpec
 from tdcoord.coordination.injectors import Injectors, zero_prior
-from tdcoord.coordination.interval_solve import solve_by_interval
+from tdcoord.coordination.intertemporal import add_min_duration, enforce_energy
+from tdcoord.coordination.interval_solve import solve_with_basis
 from tdcoord.coordination.margins import Margins
 from tdcoord.coordination.network_model import (
     FeederModel,
@@ -64,6 +65,7 @@ from tdcoord.coordination.network_model import (
 from tdcoord.coordination.program import ClearingProgram, interval_major, per_interval
 from tdcoord.coordination.views import for_buyers
 from tdcoord.opf.feeder.case import FacetPolygon
+from tdcoord.opf.lp import LinearProgram, LpSolution
 from tdcoord.types import BoolArray, FloatArray, IntArray
 
 __all__ = [
@@ -444,13 +446,29 @@ def build(case: ClearingCase, spec: ClearingSpec) -> ClearingProgram:
         _lines(c, tm)
     c.feeder_models = {f: feeder_model(case, f) for f in spec.feeders}
     _feeder_families(c)
+    tc = case.time_coupling
+    if spec.time_coupling and tc is not None:
+        add_min_duration(c, tc.min_duration_intervals)
     return c
 
 
+def solve_program(program: ClearingProgram) -> tuple[LinearProgram, LpSolution]:
+    """Solve a built program as one multi-period problem: block by block while it has no
+    coupling row, then (when its case has a time coupling and its spec carries it) with the
+    energy rows the solution needs (:func:`tdcoord.coordination.intertemporal.enforce_energy`).
+    Returns the LP finally solved (with those rows) and its solution."""
+    lp = program.lp()
+    sol, basis = solve_with_basis(lp, program.column_interval(), program.n_periods)
+    tc = program.case.time_coupling
+    if program.spec.time_coupling and tc is not None and len(tc.pair_store):
+        lp, sol = enforce_energy(program, tc, sol, basis, program.case.offers.n_offers)
+    return lp, sol
+
+
 def clear(case: ClearingCase, spec: ClearingSpec) -> ClearingResult:
-    """Build and solve one clearing LP; read activations, prices, slacks."""
+    """Build and solve one clearing LP (:func:`solve_program`); read activations, prices,
+    slacks."""
     t0 = time.perf_counter()
     program = build(case, spec)
-    lp = program.lp()
-    sol = solve_by_interval(lp, program.column_interval(), program.n_periods)
+    lp, sol = solve_program(program)
     return read_result(program, lp.cost, sol, time.perf_counter() - t0)

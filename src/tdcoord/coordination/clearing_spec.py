@@ -45,3 +45,7 @@ class ClearingSpec:
     #: one of them may buy (:func:`tdcoord.coordination.views.for_buyers`; the others get a
     #: zero cap). ``None``: a check, not a purchase (feasibility filters, DSO validation).
     buyers: tuple[Buyer, ...] | None = None
+    #: Carry the case's time coupling (energy rows, minimum duration;
+    #: :mod:`tdcoord.coordination.intertemporal`) when it has one: the clearing sees the DER
+    #: state. ``False``: the intervals clear independently (a party that does not see it).
+    time_coupling: bool = True

@@ -67,10 +67,9 @@ class FeederExchange:
         self.program = build(
             case,
             ClearingSpec(
-                injectors=offers,
-                feeders=(f,),
-                feeder_targets={f: np.zeros(case.n_periods)},
+                injectors=offers, feeders=(f,), feeder_targets={f: np.zeros(case.n_periods)},
                 buyers=("TSO", "DSO"),
+                time_coupling=False,  # per-interval values (the coupled delivery comes last)
             ),
         )
         self._lp = self.program.lp()

@@ -129,6 +129,10 @@ class Prior:
     bus_p_mw: FloatArray  # (n_bus, T) transmission-connected
     feeder_p_mw: tuple[FloatArray, ...]  # per feeder (n_node, T)
     feeder_q_mvar: tuple[FloatArray, ...]
+    #: The offer activations ``(n_offers, T)`` behind these changes when known
+    #: (:func:`prior_from_activation`): a time-coupled clearing counts their energy
+    #: (:mod:`tdcoord.coordination.intertemporal`).
+    activation_mw: FloatArray | None = None
 
     def total_p_mw(self) -> FloatArray:
         """Σ of all P changes per interval (T,)."""
@@ -166,4 +170,4 @@ def prior_from_activation(case: ClearingCase, activation_mw: FloatArray) -> Prio
         np.add.at(q, o.node[rq], signed[rq])
         fp.append(p)
         fq.append(q)
-    return Prior(bus, tuple(fp), tuple(fq))
+    return Prior(bus, tuple(fp), tuple(fq), np.asarray(activation_mw, dtype=np.float64).copy())

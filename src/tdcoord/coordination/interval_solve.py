@@ -21,7 +21,9 @@ A program that is not block diagonal (or has rows without any column) is solved 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 
@@ -81,10 +83,21 @@ def _same(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
 
 def solve_by_interval(lp: LinearProgram, col_interval: IntArray, T: int) -> LpSolution:
     """Solve ``lp`` (an LP, no Hessian) block by block over intervals (see module docstring)."""
+    return solve_with_basis(lp, col_interval, T)[0]
+
+
+def solve_with_basis(
+    lp: LinearProgram, col_interval: IntArray, T: int
+) -> tuple[LpSolution, Any | None]:
+    """:func:`solve_by_interval` and the optimal simplex basis of the whole LP (a
+    ``highspy.HighsBasis``: the union of the blocks' bases, which is an optimal basis of the
+    block-diagonal LP), or ``None`` when the LP was solved directly. A time-coupled clearing
+    adds its coupling rows to this basis and re-solves warm
+    (:func:`tdcoord.coordination.intertemporal.enforce_energy`)."""
     col_t = np.asarray(col_interval, dtype=np.int64)
     row_t = row_intervals(lp.A, col_t) if lp.hessian is None and T > 1 else None
     if row_t is None:
-        return solve(lp, method="simplex")
+        return solve(lp, method="simplex"), None
     col_perm = np.argsort(col_t, kind="stable")
     row_perm = np.argsort(row_t, kind="stable")
     A = sp.csr_matrix(sp.csr_matrix(lp.A)[row_perm][:, col_perm])
@@ -108,24 +121,19 @@ def solve_by_interval(lp: LinearProgram, col_interval: IntArray, T: int) -> LpSo
     warm: WarmLp | None = None
     first: sp.csr_matrix | None = None
     last: LpSolution | None = None
+    col_status = np.empty(lp.n_col, dtype=object)
+    row_status = np.empty(lp.n_row, dtype=object)
+    basis_ok = True
     for t in range(T):  # T blocks; each block's data is a contiguous slice
         cols = slice(int(c_end[t]), int(c_end[t + 1]))
         rows = slice(int(r_end[t]), int(r_end[t + 1]))
         block = _block(perm, cols, rows, A)
-        if warm is not None and first is not None and _same(block.A, first):
-            warm.update_costs(slice(None), block.cost)
-            warm.update_col_bounds(slice(None), block.col_lower, block.col_upper)
-            warm.update_row_bounds(slice(None), block.row_lower, block.row_upper)
-            sol = warm.solve()
-            if sol.status != "optimal":
-                # a warm start without presolve can stall on badly scaled slack prices: the
-                # interval is re-solved cold before any status is reported
-                sol = WarmLp(block, method="simplex").solve()
-        else:
-            warm = WarmLp(block, method="simplex")
-            first = block.A
-            sol = warm.solve()
-            warm.set_presolve(False)  # later intervals start from a basis
+        sol, solver, warm, first = _solve_block(block, warm, first)
+        b = solver.basis()
+        basis_ok = basis_ok and bool(b.valid)
+        if basis_ok:
+            col_status[col_perm[cols]] = list(b.col_status)
+            row_status[row_perm[rows]] = list(b.row_status)
         last = sol
         iterations += sol.iterations
         time_s += sol.time_s
@@ -138,10 +146,43 @@ def solve_by_interval(lp: LinearProgram, col_interval: IntArray, T: int) -> LpSo
     assert last is not None
     if status != "optimal":
         objective = float("nan")
-    return dataclasses.replace(
+    whole = dataclasses.replace(
         last, status=status, objective=objective, x=x, row_duals=yr, col_duals=yc,
         row_activity=act, time_s=time_s, iterations=iterations, model_status=model_status,
     )
+    basis = _basis(col_status, row_status) if basis_ok and status == "optimal" else None
+    return whole, basis
+
+
+def _solve_block(
+    block: LinearProgram, warm: WarmLp | None, first: sp.csr_matrix | None
+) -> tuple[LpSolution, WarmLp, WarmLp, sp.csr_matrix]:
+    """Solve one interval's block: warm when its matrix equals the first block's, else cold.
+    Returns the solution, the solver that holds it, and the (new) warm solver and its matrix."""
+    if warm is not None and first is not None and _same(block.A, first):
+        warm.update_costs(slice(None), block.cost)
+        warm.update_col_bounds(slice(None), block.col_lower, block.col_upper)
+        warm.update_row_bounds(slice(None), block.row_lower, block.row_upper)
+        sol = warm.solve()
+        if sol.status != "optimal":
+            # a warm start without presolve can stall on badly scaled slack prices: the
+            # interval is re-solved cold before any status is reported
+            cold = WarmLp(block, method="simplex")
+            return cold.solve(), cold, warm, first
+        return sol, warm, warm, first
+    warm = WarmLp(block, method="simplex")
+    sol = warm.solve()
+    warm.set_presolve(False)  # later intervals start from a basis
+    return sol, warm, warm, block.A
+
+
+def _basis(col_status: Any, row_status: Any) -> Any:
+    """A valid ``highspy.HighsBasis`` from per-column and per-row statuses."""
+    basis = highspy.HighsBasis()
+    basis.col_status = list(col_status)
+    basis.row_status = list(row_status)
+    basis.valid = True
+    return basis
 
 
 class IntervalSolver:

@@ -60,6 +60,48 @@ class Flexibility:
         return Flexibility(self.up_mw[:, :1], self.down_mw[:, :1], q)
 
 
+@dataclass(frozen=True, eq=False)
+class EnergyLimits:
+    """Linear inter-temporal limits of units (the energy rows of a time-coupled clearing).
+
+    For further activations ``u_t ≥ 0`` (up) and ``d_t ≥ 0`` (down, MW) on top of an already
+    committed plan, the unit stays deliverable at activation if, for every interval ``t``,
+
+    .. math::
+
+        \\Delta t \\sum_{s \\le t} (\\kappa^{drop}_{up} u_s - \\kappa^{drop}_{dn} d_s)
+            \\le D^{max}_t, \\qquad
+        \\Delta t \\sum_{s \\le t} (\\kappa^{rise}_{dn} d_s - \\kappa^{rise}_{up} u_s)
+            \\le R^{max}_t
+
+    (the energy the unit may still *lose* resp. *gain* by the end of ``t``, MWh; ``inf`` where
+    nothing binds). The coefficients are per unit ``(units,)``, the limits ``units × n``. Each
+    DER type states why its rows are sufficient (conservative bounds on the true, piecewise
+    state change; seed 000 §3.2: "a distributed energy storage resource that has depleted its
+    energy capacity, but gets called upon for discharging" must not happen).
+    """
+
+    drop_up: FloatArray
+    drop_dn: FloatArray
+    rise_up: FloatArray
+    rise_dn: FloatArray
+    drop_max_mwh: FloatArray
+    rise_max_mwh: FloatArray
+    #: ``units × n``: the factor ``δ_t`` by which a drop (resp. rise) carried into interval ``t``
+    #: decays there (the sums above become ``Σ_{s≤t} Π_{s<j≤t} δ_j (…)``; 0 = a full reset);
+    #: ``None``: 1 (stored energy does not decay).
+    drop_decay: FloatArray | None = None
+    rise_decay: FloatArray | None = None
+    #: Rebound (per unit, MW per MWh; ``None``: none): the baseline's own response to the state
+    #: left by earlier activations eats into the power room of the next interval, so
+    #: ``κ·drop_{t−1} + d_t ≤ dn_room_t`` and ``κ·rise_{t−1} + u_t ≤ up_room_t``
+    #: (``drop``/``rise`` the left-hand sides above; the rooms ``units × n``, MW, the power
+    #: flexibility left after the committed plan).
+    rebound_mw_per_mwh: FloatArray | None = None
+    up_room_mw: FloatArray | None = None
+    dn_room_mw: FloatArray | None = None
+
+
 class DerModel(Protocol):
     """What every DER type offers (structural type; the classes do not inherit from it)."""
 

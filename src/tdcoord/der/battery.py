@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.der.base import (
+    EnergyLimits,
     Flexibility,
     as_ids,
     check_dt,
@@ -243,3 +244,64 @@ class Battery:
         p = self._trajectory(1, dt)[0][:, 0] + a
         e = np.clip(self.e_mwh + self._de(p, dt), self.e_min_mwh, self.e_hi_mwh)
         return dataclasses.replace(self, e_mwh=e, t=self.t + 1)
+
+    def energy_limits(
+        self, n_intervals: int, dt_h: float, committed_mw: npt.ArrayLike | None = None
+    ) -> EnergyLimits:
+        """Energy rows (:class:`~tdcoord.der.base.EnergyLimits`) of further activations on top
+        of ``committed_mw`` (units × n, signed, already planned from interval ``t`` on).
+
+        At activation (:meth:`apply`) a deviation at ``t`` must keep every later baseline state
+        inside the limits: with the baseline trajectory ``e_b`` and the cumulative shift ``D_t``
+        of the stored energy after ``t``, ``e_b,k + D_t ∈ [e_min, e_hi]`` for
+        ``t < k ≤ t + H_t`` (``H`` the checked horizon: the rest of the schedule, 1 without one).
+        The committed plan shifts the state by ``D^c_t`` (walked exactly, with both
+        efficiencies). The cell energy change of a further deviation is piecewise linear in the
+        grid power (slope ``1/η_dis`` discharging, ``η_ch`` charging) and concave, so the drop
+        caused by ``u`` up and ``d`` down is at most ``Δt(u/η_dis − η_ch d)`` and the rise at
+        most ``Δt(d/η_dis − η_ch u)``: rows with these coefficients are sufficient. Limits
+        ``D^max_t = min_k(e_b,k − e_min) + D^c_t``, ``R^max_t = min_k(e_hi − e_b,k) − D^c_t``
+        (clipped at 0: further activations never need to repair a committed plan).
+        """
+        n, dt = check_n(n_intervals), check_dt(dt_h)
+        length = 0 if self.schedule_p_mw is None else int(self.schedule_p_mw.shape[1]) - self.t
+        length = max(length, 0)
+        horizon = np.maximum(length - np.arange(n), 1)  # checked horizon at each step
+        total = int(max(n, length)) + 1
+        p_b, e_b = self._trajectory(total, dt)
+        lo_state = e_b[:, 1:] - self.e_min_mwh[:, None]
+        hi_state = self.e_hi_mwh[:, None] - e_b[:, 1:]
+        sched = horizon > 1  # a horizon beyond one step runs to the schedule's end
+        lo_suffix = np.minimum.accumulate(lo_state[:, :length][:, ::-1], axis=1)[:, ::-1]
+        hi_suffix = np.minimum.accumulate(hi_state[:, :length][:, ::-1], axis=1)[:, ::-1]
+        lo = lo_state[:, :n].copy()
+        hi = hi_state[:, :n].copy()
+        k = np.flatnonzero(sched)
+        lo[:, k], hi[:, k] = lo_suffix[:, k], hi_suffix[:, k]
+        shift = self._committed_shift(p_b[:, :n], e_b[:, : n + 1], committed_mw, dt)
+        ones = np.ones(self.n_units)
+        return EnergyLimits(
+            drop_up=ones / self.eta_discharge,
+            drop_dn=self.eta_charge.copy(),
+            rise_up=self.eta_charge.copy(),
+            rise_dn=ones / self.eta_discharge,
+            drop_max_mwh=np.maximum(lo + shift, 0.0),
+            rise_max_mwh=np.maximum(hi - shift, 0.0),
+        )
+
+    def _committed_shift(
+        self, p_b: FloatArray, e_b: FloatArray, committed_mw: npt.ArrayLike | None, dt: float
+    ) -> FloatArray:
+        """Shift ``D^c_t`` of the stored energy after ``t`` under the committed plan (units × n)."""
+        n = p_b.shape[1]
+        if committed_mw is None:
+            return np.zeros((self.n_units, n))
+        c = np.asarray(committed_mw, dtype=np.float64)
+        if c.shape != (self.n_units, n):
+            raise ValueError(f"committed_mw has shape {c.shape}, expected {(self.n_units, n)}")
+        e = e_b[:, 0].copy()
+        shift = np.empty((self.n_units, n))
+        for k in range(n):  # intervals only, vectorised over units
+            e = np.clip(e + self._de(p_b[:, k] + c[:, k], dt), self.e_min_mwh, self.e_hi_mwh)
+            shift[:, k] = e - e_b[:, k + 1]
+        return shift

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.der.base import (
+    EnergyLimits,
     Flexibility,
     as_ids,
     check_dt,
@@ -182,3 +183,52 @@ class EvCharger:
         assert self.e_delivered_mwh is not None
         delivered = np.minimum(self.e_delivered_mwh + c * self.eta_charge * dt, self.e_need_mwh)
         return dataclasses.replace(self, e_delivered_mwh=delivered, t=self.t + 1)
+
+    def energy_limits(
+        self, n_intervals: int, dt_h: float, committed_mw: npt.ArrayLike | None = None
+    ) -> EnergyLimits:
+        """Energy rows (:class:`~tdcoord.der.base.EnergyLimits`) of further activations on top
+        of ``committed_mw`` (units × n, signed: up = charge less).
+
+        At activation the stored energy ``S`` after a plugged-in interval ``t`` must satisfy
+        ``E_need − m_t·c_max·η·Δt ≤ S_{t+1} ≤ E_need`` (``m_t`` plugged intervals after ``t``:
+        the rest still fits, and never more than needed). A request is a deviation from the
+        baseline *from the current state*, ``S_{t+1} = f_t(S_t) − η Δt a_t`` with ``f_t``
+        monotone of slope 0 or 1 (``asap``: ``min(S + c_max η Δt, E)``; ``alap``:
+        ``max(S, E − m_t c_max η Δt)``), so the gap to the committed trajectory ``S^c`` obeys
+        ``min(G_t, 0) − ηΔt a_t ≤ G_{t+1} ≤ max(G_t, 0) − ηΔt a_t``; by induction
+        ``G_{t+1} ≥ −ηΔt Σ_{s≤t}(u_s − d_s)`` and ``G_{t+1} ≤ ηΔt Σ_{s≤t} d_s``: rows with
+        ``κ^drop = (η, η)``, ``κ^rise = (0, η)`` are sufficient. Limits (``inf`` outside the
+        plugged-in time): ``D^max_t = S^c_{t+1} − E_need + m_t c_max η Δt``,
+        ``R^max_t = E_need − S^c_{t+1}`` (clipped at 0).
+        """
+        n, dt = check_n(n_intervals), check_dt(dt_h)
+        self._check_feasible(dt)
+        c = np.zeros((self.n_units, n)) if committed_mw is None else np.asarray(committed_mw)
+        if c.shape != (self.n_units, n):
+            raise ValueError(f"committed_mw has shape {c.shape}, expected {(self.n_units, n)}")
+        assert self.e_delivered_mwh is not None
+        s = self.e_delivered_mwh.copy()
+        per_slot = self.p_charger_max_mw * self.eta_charge * dt
+        drop = np.full((self.n_units, n), np.inf)
+        rise = np.full((self.n_units, n), np.inf)
+        for k in range(n):  # intervals only, vectorised over units
+            t = self.t + k
+            lo, hi = self._bounds(t, np.maximum(self.e_need_mwh - s, 0.0), dt)
+            base = hi if self.baseline_policy == "asap" else lo
+            ck = np.clip(base - c[:, k], lo, hi)
+            s = np.minimum(s + ck * self.eta_charge * dt, self.e_need_mwh)
+            present = (self.arrival_interval <= t) & (t < self.departure_interval)
+            first_later = np.maximum(self.arrival_interval, t + 1)
+            later = np.maximum(self.departure_interval - first_later, 0)
+            drop[:, k] = np.where(present, s - self.e_need_mwh + later * per_slot, np.inf)
+            rise[:, k] = np.where(present, self.e_need_mwh - s, np.inf)
+        eta = self.eta_charge.copy()
+        return EnergyLimits(
+            drop_up=eta,
+            drop_dn=eta.copy(),
+            rise_up=np.zeros(self.n_units),
+            rise_dn=eta.copy(),
+            drop_max_mwh=np.maximum(drop, 0.0),
+            rise_max_mwh=np.maximum(rise, 0.0),
+        )

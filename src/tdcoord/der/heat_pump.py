@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.der.base import (
+    EnergyLimits,
     Flexibility,
     as_ids,
     check_dt,
@@ -189,3 +190,86 @@ class HeatPump:
         p = np.clip(pb - act, lo, hi)
         temp = self._next_temp(self.t, self.temp_c, p, a)
         return dataclasses.replace(self, temp_c=temp, t=self.t + 1)
+
+    def _decays(
+        self, a: FloatArray, gain: FloatArray, p_set: FloatArray, temp: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Chord decays ``δ`` of the deficit and the excess for one step (see
+        :meth:`energy_limits`) from the committed temperature ``temp``."""
+        per_mw = (1.0 - a) * gain / a  # kelvin of deviation the thermostat makes up per MW
+        head_cold = np.clip(self.p_el_max_mw - p_set, 0.0, None) * per_mw
+        head_warm = np.clip(p_set, 0.0, None) * per_mw
+        x_cold = temp - self.t_min_c
+        x_warm = self.t_max_c - temp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_cold = np.where(x_cold > 0, np.maximum(a - head_cold / x_cold, 0.0), a)
+            d_warm = np.where(x_warm > 0, np.maximum(a - head_warm / x_warm, 0.0), a)
+        ok_cold = p_set >= 0.0  # the thermostat is not already at zero power
+        ok_warm = p_set <= self.p_el_max_mw
+        return np.where(ok_cold, d_cold, a), np.where(ok_warm, d_warm, a)
+
+    def energy_limits(
+        self, n_intervals: int, dt_h: float, committed_mw: npt.ArrayLike | None = None
+    ) -> EnergyLimits:
+        """Energy rows (:class:`~tdcoord.der.base.EnergyLimits`) of further activations on top
+        of ``committed_mw`` (units × n, signed: up = consume less), in thermal MWh stored in the
+        building (``C·ΔT``).
+
+        With the committed temperature trajectory ``T^c`` and the deficit ``X = max(T^c − T, 0)``
+        one step is ``T_{k+1} = f_k(T_k) − c·act_k`` with ``c = (1 − a)·R·COP`` (K/MW) and
+        ``f_k`` the thermostat step (baseline minus the committed activation): the thermostat
+        heats back towards ``T_set`` (the rebound) with its power headroom ``P_max − P_set``,
+        worth ``m_k = (P_max − P_set)(1 − a)RCOP/a`` kelvin of deficit, so
+        ``X_{k+1} ≤ max(0, a X_k − m_k) + c u_k``. On ``0 ≤ X_k ≤ X̄_k = T^c_k − T_min`` (what the
+        rows allow) the convex ``max(0, aX − m)`` lies below its chord:
+        ``X_{k+1} ≤ δ_k X_k + c u_k`` with ``δ_k = max(0, a − m_k / X̄_k)`` (a full reset where
+        the headroom covers the largest deficit); alike the excess with ``d`` and the headroom
+        ``P_set`` down to zero power. The rebound also moves the thermostat's power: a deficit
+        ``X`` raises it by up to ``κ X`` (``κ = a/((1 − a)R·COP)`` MW per kelvin), eating the
+        room for a down request, an excess lowers it: the power-room rows
+        ``κ C⁻¹·drop_{t−1} + d_t ≤ P_hi − P^c_t`` and ``κ C⁻¹·rise_{t−1} + u_t ≤ P^c_t − P_lo``
+        (:class:`~tdcoord.der.base.EnergyLimits`, ``rebound_mw_per_mwh``). Energy rows with
+        ``κ^drop = (C c/Δt, 0)``, ``κ^rise = (0, C c/Δt)`` and these decays keep
+        ``T ∈ [T_min, T_max]`` (the band the flexibility of :meth:`flexibility` protects).
+        Limits ``D^max_k = C (T^c_{k+1} − T_min)``, ``R^max_k = C (T_max − T^c_{k+1})``
+        (clipped at 0). The rows bound the temperature; a baseline driven to zero power by a
+        warmer house (nothing left to curtail) is not a row (docs/coordination.md, "Time
+        coupling and the information boundary").
+        """
+        n, dt = check_n(n_intervals), check_dt(dt_h)
+        c = np.zeros((self.n_units, n)) if committed_mw is None else np.asarray(committed_mw)
+        if c.shape != (self.n_units, n):
+            raise ValueError(f"committed_mw has shape {c.shape}, expected {(self.n_units, n)}")
+        a = self._a(dt)
+        gain = self.r_th_k_per_mw * self.cop
+        assert self.temp_c is not None and self.t_set_c is not None
+        temp = self.temp_c.copy()
+        temps = np.empty((self.n_units, n))
+        drop_decay = np.empty((self.n_units, n))
+        rise_decay = np.empty((self.n_units, n))
+        up_room = np.empty((self.n_units, n))
+        dn_room = np.empty((self.n_units, n))
+        for k in range(n):  # intervals only, vectorised over units
+            lo, hi, pb = self._step_bounds(self.t + k, temp, a)
+            p_set = ((self.t_set_c - a * temp) / (1.0 - a) - self._t_out(self.t + k)) / gain
+            drop_decay[:, k], rise_decay[:, k] = self._decays(a, gain, p_set, temp)
+            p_c = np.clip(pb - c[:, k], lo, hi)
+            up_room[:, k], dn_room[:, k] = np.maximum(p_c - lo, 0.0), np.maximum(hi - p_c, 0.0)
+            temp = self._next_temp(self.t + k, temp, p_c, a)
+            temps[:, k] = temp
+        cap = self.c_th_mwh_per_k
+        coef = cap * (1.0 - a) * gain / dt
+        zero = np.zeros(self.n_units)
+        return EnergyLimits(
+            drop_up=coef,
+            drop_dn=zero,
+            rise_up=zero.copy(),
+            rise_dn=coef.copy(),
+            drop_max_mwh=np.maximum(cap[:, None] * (temps - self.t_min_c[:, None]), 0.0),
+            rise_max_mwh=np.maximum(cap[:, None] * (self.t_max_c[:, None] - temps), 0.0),
+            drop_decay=drop_decay,
+            rise_decay=rise_decay,
+            rebound_mw_per_mwh=a / ((1.0 - a) * gain * cap),
+            up_room_mw=up_room,
+            dn_room_mw=dn_room,
+        )

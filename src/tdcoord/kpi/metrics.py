@@ -26,6 +26,7 @@ settlement fills it, :mod:`tdcoord.kpi.settled`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -98,9 +99,11 @@ def _counter(case: ClearingCase, outcome: Outcome) -> tuple[int, float]:
 
 
 def compute_kpis(
-    case: ClearingCase, outcome: Outcome, validation: ValidationReport
+    case: ClearingCase, outcome: Outcome, validation: ValidationReport,
+    deliverability: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The KPI dict of one outcome (keys: :data:`KPI_KEYS`)."""
+    """The KPI dict of one outcome (keys: :data:`KPI_KEYS`, then ``deliverability``:
+    :func:`tdcoord.kpi.deliverability.deliverability_kpis`)."""
     dt = case.dt_h
     cost = outcome.cost_by_buyer_eur
     costs = cost_kpis(case, outcome, validation)
@@ -171,6 +174,7 @@ def compute_kpis(
         "compute_s": float(outcome.compute_s),
         "status": outcome.status,
         **{k: costs[k] for k in COST_KEYS},
+        **(deliverability or {}),
     }
 
 

@@ -34,16 +34,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tdcoord.coordination.case import ClearingCase
+from tdcoord.coordination.intertemporal import TimeCoupling, fleet_energy_limits, time_coupling
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Outcome, interface_after
 from tdcoord.coordination.schemes import run_scheme
 from tdcoord.coordination.validation import validate_outcome
 from tdcoord.der.base import Flexibility
+from tdcoord.kpi.deliverability import deliverability_kpis
 from tdcoord.kpi.metrics import compute_kpis
 from tdcoord.market.eligibility import min_size_quantities
 from tdcoord.pipeline.events import answer_events, with_events
 from tdcoord.pipeline.shared import SharedDay
-from tdcoord.simulation.activation import activate
+from tdcoord.simulation.activation import activate, fleet_ids
 from tdcoord.simulation.day import OperatingPoint
 from tdcoord.simulation.day_events import event_log
 from tdcoord.simulation.errors import SimulationError
@@ -151,7 +153,7 @@ def _stage_inputs(
         sh.redispatch_markup_eur_per_mwh, monitor_loading=sh.spec.monitor_loading,
         margins=sh.margins,
     )
-    return point, case
+    return point, dataclasses.replace(case, time_coupling=stage_coupling(sh, state))
 
 
 def clear_stage(
@@ -189,6 +191,27 @@ def clear_stage(
         red = st.redispatch_mw + red
     after = DayState(st.n_cleared + 1, done, plan, available, decided, red)
     return StageResult(stage, point, case, outcome, after)
+
+
+def stage_coupling(shared: SharedDay, state: DayState) -> TimeCoupling:
+    """The stage's time coupling (:mod:`tdcoord.coordination.intertemporal`): energy rows of the
+    storage-like DERs from the state the committed plan leads to, split weights of the members'
+    flexibility (the split of :func:`tdcoord.simulation.timeline.der_requests`), the products'
+    minimum duration."""
+    sh = shared
+    models = list(sh.day.fleet.models.values())
+    limits = fleet_energy_limits(models, state.plan_mw, sh.day.dt_h)
+    o = sh.offers
+    return time_coupling(
+        sh.members, o.direction, ~o.reactive, state.available,
+        limits, fleet_ids(models), sh.day.dt_h, sh.response.min_duration_intervals,
+    )
+
+
+def _deliverability(shared: SharedDay, plan_mw: FloatArray) -> dict[str, Any]:
+    """The day plan's deliverability KPIs (:mod:`tdcoord.kpi.deliverability`)."""
+    models = list(shared.day.fleet.models.values())
+    return deliverability_kpis(models, plan_mw, shared.day.dt_h, shared.response)
 
 
 def _entry(model: ModelEntry | str) -> ModelEntry:
@@ -249,7 +272,7 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
         delivered_outcome=delivered,
         response=response,
         validation=report,
-        kpis=compute_kpis(case, merged, report),
+        kpis=compute_kpis(case, merged, report, _deliverability(sh, state.plan_mw)),
     )
     if not sh.events:
         return md

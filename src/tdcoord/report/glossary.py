@@ -106,6 +106,22 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "DER-intervals where two buyers activated the same DER for more than it can deliver in "
         "total (the later activation cannot be honoured).",
     ),
+    "depleted_storage_calls": KpiInfo(
+        "Depleted-storage calls",
+        "count",
+        "min",
+        "(DER, interval) pairs where a storage-like DER (battery, EV, heat pump) was asked more "
+        "than its state allowed (seed 000 §3.2: a depleted storage called upon to discharge): "
+        "the activation cut of the day's plan walked with complete delivery. 0 in every model "
+        "whose clearing sees the DER state; > 0 only where the information boundary hides it.",
+    ),
+    "undeliverable_request_mwh": KpiInfo(
+        "Undeliverable requests",
+        "MWh",
+        "min",
+        "Energy of the depleted-storage calls: the part of the requests to storage-like DERs "
+        "that their state could not deliver (cut at activation, so not delivered).",
+    ),
     "double_activation_mwh": KpiInfo(
         "Double-activated volume",
         "MWh",

@@ -40,6 +40,7 @@ from tdcoord.der.fleet import Fleet
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.rules import Preset, load_preset
 from tdcoord.pipeline import SharedDay, build_shared_day, day_case
+from tdcoord.pipeline.day import stage_coupling, start_state
 from tdcoord.service.problems import Problem
 from tdcoord.simulation.day import OperatingPoint
 from tdcoord.simulation.timeline import (
@@ -197,8 +198,12 @@ class StudyEngine:
             dso = np.zeros((len(fids), self.n_intervals))
             for fid, values in dso_mw.items():
                 dso[fids.index(fid)] = values
-        return clearing_case(sh.day, point, book, sh.market.schedule_mw, sh.penalties,
+        case = clearing_case(sh.day, point, book, sh.market.schedule_mw, sh.penalties,
                              GivenNeeds(tso, dso))
+        if tuple(book.offer_id) == tuple(sh.offers.offer_id):
+            # the study's own offers: the stage clears time-coupled, as in ``compare``
+            case = dataclasses.replace(case, time_coupling=stage_coupling(sh, start_state(sh)))
+        return case
 
     def committed(self, stage: str, commitments: Sequence[Commitment] = ()) -> OperatingPoint:
         """The forecast point of ``stage`` with each earlier session's activation in its

@@ -37,11 +37,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.clearing import ClearingResult, ClearingSpec, build, read_result
+from tdcoord.coordination.clearing import (
+    ClearingResult,
+    ClearingSpec,
+    build,
+    read_result,
+    solve_program,
+)
 from tdcoord.coordination.clearing import clear as clear_lp
 from tdcoord.coordination.exchange import FeederExchange, add_exchange_cuts
 from tdcoord.coordination.injectors import Injectors, virtual_injectors
-from tdcoord.coordination.interval_solve import solve_by_interval
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
 from tdcoord.coordination.outcome import Cleared, Outcome, make_outcome
@@ -49,6 +54,7 @@ from tdcoord.coordination.prices import dlmp_parts_of
 from tdcoord.coordination.schemes._stages import (
     all_offers,
     check_params,
+    dso_clear,
     scatter,
     send_activations,
     send_offers,
@@ -204,8 +210,7 @@ def _solve_master(
     nf = case.n_feeders
     c = build(case, m.spec)
     theta = add_exchange_cuts(c, m.exchange, m.value_lower_eur, cuts)
-    lp = c.lp()
-    sol = solve_by_interval(lp, c.column_interval(), c.n_periods)
+    lp, sol = solve_program(c)  # the TSO's own storage: one coupled LP
     if not sol.ok:
         return MasterStep(False, np.nan, np.zeros((nf, c.n_periods)), np.nan, None)
     theta_val = sol.x[theta].reshape(c.n_periods, nf).T
@@ -242,6 +247,26 @@ def _converged(lower: float, upper: float, best_upper: float) -> bool:
 _STATUS = {"converged": "optimal", "max_rounds": "not_converged", "master_failed": "infeasible"}
 
 
+def _coupled_delivery(
+    case: ClearingCase, inj: Injectors, res: ClearingResult, m: _Master,
+    subs: list[ClearingResult],
+) -> list[ClearingResult]:
+    """Each DSO delivers the agreed exchange with its own DERs' energy rows (one coupled LP per
+    feeder, :func:`tdcoord.coordination.clearing.clear`): the value functions it passed up are
+    per interval (docs/coordination.md, "Time coupling and the information boundary"); where
+    the energy runs short the target's deviation slack (priced at VOLL) takes the rest."""
+    nf = case.n_feeders
+    x_hat = res.activation_mw[m.k0 : m.k0 + nf] - res.activation_mw[m.k0 + nf :]
+    out = []
+    for f, sub in enumerate(subs):
+        view = dso_view(case, f, inj)
+        if not len(view.offers.offer_row):
+            out.append(sub)
+            continue
+        out.append(dso_clear(case, view, target_mw=x_hat[f]))
+    return out
+
+
 def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
     """The decentralized common market: the Benders price/quantity exchange of
     :func:`tdcoord.opf.decomposition.exchange` between the TSO and every DSO (module docstring)."""
@@ -275,6 +300,8 @@ def _decentralized(case: ClearingCase, p: dict[str, Any]) -> Outcome:
             ),
         )
     res, subs = run.best[0].payload, run.best[1].payload
+    if case.time_coupling is not None:
+        subs = _coupled_delivery(case, inj, res, m, subs)
     act = scatter(case, t_inj, res.activation_mw[: m.k0])
     for f, sub in enumerate(subs):
         act += scatter(case, inj.take(inj.feeder == f), sub.activation_mw)
