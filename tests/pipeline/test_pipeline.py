@@ -96,9 +96,16 @@ def test_time_coupled_model_calls_no_depleted_storage(shared: SharedDay) -> None
     assert k["undeliverable_request_mwh"] == 0.0
 
 
-def test_aggregated_interface_offers_may_hide_the_state(shared: SharedDay) -> None:
+def test_aggregated_interface_offers_may_hide_the_state() -> None:
     """au.tstp buys per-interval aggregated interface offers: nobody clears the day with the
-    members' energy, and the KPI shows it."""
-    k = run_model_day(shared, "au.tstp").kpis
+    members' energy, and the KPI shows it. The offers are of a product the TSO may buy
+    (congestion_shared: under the buyers rule the TSO buys no congestion_dso) and generators
+    offer no redispatch here (at cost they would meet the small study's TSO need instead)."""
+    study = load_study(SMALL)
+    study = study.model_copy(
+        update={"market": study.market.model_copy(update={"products": ["congestion_shared"]})}
+    )
+    sh = dataclasses.replace(build_shared_day(study), redispatch_markup_eur_per_mwh=None)
+    k = run_model_day(sh, "au.tstp").kpis
     assert k["depleted_storage_calls"] > 0
     assert k["undeliverable_request_mwh"] > 0.0

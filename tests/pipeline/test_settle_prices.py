@@ -97,7 +97,15 @@ def test_preset_baseline_is_the_default_and_the_study_overrides_it(
     assert settlement_inputs(ercot, day).baseline_name == "meter_before_after"
     over = _with(shared, "pjm", baseline="rolling_average")
     assert settlement_inputs(over, day).baseline_name == "rolling_average"
-    # the method reaches the money: meter-before-after measures delivery differently
+    # the method reaches the money: meter-before-after measures delivery differently (on
+    # congestion_shared offers, which the TSO may buy too: more activations in later stages)
+    study = load_study(SMALL)
+    study = study.model_copy(
+        update={"market": study.market.model_copy(update={"products": ["congestion_shared"]})}
+    )
+    shared = build_shared_day(study)
+    day = run_model_day(shared, MODEL)
+    ercot = _with(shared, "ercot")
     base = settle_model(shared, day).delivery.per_activation["delivered_mw"].sum()
     mbma = settle_model(ercot, day)
     assert mbma.residual_eur == pytest.approx(0.0, abs=1e-6)
