@@ -5,14 +5,14 @@ stage for the same offers and needs, bit for bit."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tdcoord.comparison.run import run_comparison
-from tdcoord.pipeline import clear_stage, stage_case
+from tdcoord.pipeline import clear_stage, run_model_day, stage_case
 from tdcoord.pipeline.prices import day_prices
 from tests.service.conftest import Env, make_env, small_engine
 from tests.service.flow import clear_now, open_stage, play_stage, post_book, register
@@ -30,7 +30,9 @@ def open_env(tmp_path: Path) -> Iterator[Env]:
 
 def test_intraday_after_day_ahead_equals_compare(open_env: Env) -> None:
     env = open_env
-    sh = small_engine().shared
+    # the platform's sessions have no transmission generators offering redispatch: the reference
+    # is compare's day with none either (SharedDay.redispatch_markup_eur_per_mwh None)
+    sh = dataclasses.replace(small_engine().shared, redispatch_markup_eur_per_mwh=None)
     da = play_stage(env, MODEL)
     portfolios = {p["name"]: p["id"] for p in env.ok("GET", "/api/v1/portfolios", "mo")}
     ida = open_stage(env, da, "intraday")
@@ -49,8 +51,8 @@ def test_intraday_after_day_ahead_equals_compare(open_env: Env) -> None:
     post_book(env, ida2, portfolios, case.offers)
     clear_now(env, ida2)
 
-    run = run_comparison(small_engine().study, [MODEL]).runs[0]
-    ref = run.day.stages["intraday"]
+    day = run_model_day(sh, MODEL)
+    ref = day.stages["intraday"]
     got = env.ok("GET", f"/api/v1/sessions/{ida2}/summary", "mo")
     act = np.array(got["activation_mw"], dtype=np.float64)
     assert act.shape == ref.activation_mw.shape
@@ -61,7 +63,7 @@ def test_intraday_after_day_ahead_equals_compare(open_env: Env) -> None:
     assert ref.lmp_eur_per_mwh is not None
     assert np.array_equal(lmp, ref.lmp_eur_per_mwh)
     check_components(prices)
-    check_equals_compare(prices, day_prices(sh, run.day), "intraday")
+    check_equals_compare(prices, day_prices(sh, day), "intraday")
     # without the day-ahead commitment the intraday case differs (the test can fail)
     plain = sh.day.points["intraday"]
     assert not all(np.array_equal(a, b) for a, b in

@@ -173,12 +173,27 @@ def clear_stage(
     st = state or start_state(sh)
     point, case = _stage_inputs(sh, stage, st)
     outcome = run_scheme(entry.scheme, case, entry.params.as_dict())
-    accepted = outcome.activation_mw
+    after = advance_state(sh, st, stage, outcome.activation_mw, outcome.gen_redispatch_mw)
+    return StageResult(stage, point, case, outcome, after)
+
+
+def advance_state(
+    shared: SharedDay,
+    state: DayState,
+    stage: str,
+    accepted_mw: FloatArray,
+    redispatch_mw: FloatArray | None = None,
+) -> DayState:
+    """The state after ``stage`` accepted ``accepted_mw`` (per offer step of the study's book,
+    ``(n_offer, T)``) and redispatched ``redispatch_mw``: the requests split to the DERs pro rata
+    to their available flexibility (:func:`tdcoord.simulation.timeline.der_requests`) join the
+    plan; before the last stage the DERs' residual flexibility under that plan is recomputed."""
+    sh, st = shared, state
     req, _, _ = der_requests(
-        sh.offers, sh.members, accepted, st.available.up_mw, st.available.down_mw
+        sh.offers, sh.members, accepted_mw, st.available.up_mw, st.available.down_mw
     )
     plan = st.plan_mw + req
-    done = np.minimum(st.done_mw + accepted, sh.offers.quantity_mw)
+    done = np.minimum(st.done_mw + accepted_mw, sh.offers.quantity_mw)
     available = st.available
     if st.n_cleared + 1 < len(MARKET_STAGES):
         models = list(sh.day.fleet.models.values())
@@ -186,11 +201,12 @@ def clear_stage(
     decided = st.decided
     if stage in sh.stages:
         decided = information_cutoff(sh.stages[stage], np.arange(sh.day.n_intervals))
-    red = outcome.gen_redispatch_mw
-    if st.redispatch_mw is not None:
+    red = redispatch_mw
+    if st.redispatch_mw is not None and red is not None:
         red = st.redispatch_mw + red
-    after = DayState(st.n_cleared + 1, done, plan, available, decided, red)
-    return StageResult(stage, point, case, outcome, after)
+    elif red is None:
+        red = st.redispatch_mw
+    return DayState(st.n_cleared + 1, done, plan, available, decided, red)
 
 
 def stage_coupling(shared: SharedDay, state: DayState) -> TimeCoupling:

@@ -40,7 +40,7 @@ from tdcoord.der.fleet import Fleet
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.rules import Preset, load_preset
 from tdcoord.pipeline import SharedDay, build_shared_day, day_case
-from tdcoord.pipeline.day import stage_coupling, start_state
+from tdcoord.pipeline.day import DayState, advance_state, stage_coupling, start_state
 from tdcoord.service.problems import Problem
 from tdcoord.simulation.day import OperatingPoint
 from tdcoord.simulation.timeline import (
@@ -201,9 +201,25 @@ class StudyEngine:
         case = clearing_case(sh.day, point, book, sh.market.schedule_mw, sh.penalties,
                              GivenNeeds(tso, dso))
         if tuple(book.offer_id) == tuple(sh.offers.offer_id):
-            # the study's own offers: the stage clears time-coupled, as in ``compare``
-            case = dataclasses.replace(case, time_coupling=stage_coupling(sh, start_state(sh)))
+            # the study's own offers: the stage clears time-coupled, as in ``compare``, from the
+            # DER state the earlier sessions' commitments lead to
+            state = self.committed_state(commitments)
+            case = dataclasses.replace(case, time_coupling=stage_coupling(sh, state))
         return case
+
+    def committed_state(self, commitments: Sequence[Commitment] = ()) -> DayState:
+        """The pipeline's day state after the earlier sessions' ``commitments`` (each split to
+        the DERs as :func:`tdcoord.pipeline.day.advance_state` does); a commitment on another
+        book than the study's own offers moves no DER state the engine can see."""
+        sh = self.shared
+        state = start_state(sh)
+        for c in commitments:
+            book = self.build_book(c.rows)
+            if tuple(book.offer_id) != tuple(sh.offers.offer_id):
+                continue
+            act = np.asarray(c.activation_mw, dtype=np.float64)
+            state = advance_state(sh, state, "", act)
+        return state
 
     def committed(self, stage: str, commitments: Sequence[Commitment] = ()) -> OperatingPoint:
         """The forecast point of ``stage`` with each earlier session's activation in its
