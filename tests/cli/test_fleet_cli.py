@@ -111,5 +111,5 @@ def test_default_study_sections() -> None:
     from tdcoord.study import load_study
 
     spec = load_study()
-    assert spec.fleet.phase == "subsequent_phase" and spec.fleet.customer_peak_kw == 50
+    assert spec.fleet.phase == "subsequent_phase" and spec.fleet.customer_peak_kw == 100
     assert spec.market.preset == "eu_generic" and spec.market.products == ["congestion_shared"]
