@@ -46,7 +46,7 @@ from tdcoord.market.offer_building import REJECTED_COLUMNS, OfferSet, build_offe
 from tdcoord.market.offers import OfferBook
 from tdcoord.market.products import Buyer, Product, get_product
 from tdcoord.market.rules import Preset, load_preset
-from tdcoord.types import BoolArray, FloatArray
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 #: DER types that take part as demand response (controllable consumption).
 DEMAND_RESPONSE_TYPES: tuple[str, ...] = ("flexible_load", "heat_pump", "ev")
@@ -237,6 +237,24 @@ def _export_report(
     )
 
 
+def bid_groups(offers: OfferBook) -> tuple[IntArray, int]:
+    """The bid of every offer step — one seller (bundle or DER), product, direction and
+    reactive flag — as a group code ``(n_offer,)`` in order of first appearance, and the number
+    of bids."""
+    keys = pd.DataFrame(
+        {
+            "seller": list(offers.der_id),
+            "product": list(offers.product_id),
+            "direction": offers.direction,
+            "reactive": offers.reactive,
+        }
+    )
+    codes = np.asarray(
+        keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy(), dtype=np.int64
+    )
+    return codes, int(codes.max()) + 1 if codes.size else 0
+
+
 def min_size_quantities(offers: OfferBook, quantity_mw: FloatArray, preset: Preset) -> FloatArray:
     """Rule 4 on quantities other than the built ones (a later stage's unsold, rescaled
     offers): per bid — one seller (bundle or DER), product and direction — and interval, the
@@ -246,16 +264,8 @@ def min_size_quantities(offers: OfferBook, quantity_mw: FloatArray, preset: Pres
     n = offers.n_offers
     if n == 0:
         return quantity_mw
-    keys = pd.DataFrame(
-        {
-            "seller": list(offers.der_id),
-            "product": list(offers.product_id),
-            "direction": offers.direction,
-            "reactive": offers.reactive,
-        }
-    )
-    codes = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy(dtype=np.int64)
-    group = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(int(codes.max()) + 1, n))
+    codes, n_groups = bid_groups(offers)
+    group = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
     total = np.asarray(group @ quantity_mw)[codes]
     is_agg = ["/" in d for d in offers.der_id]
     mins = {

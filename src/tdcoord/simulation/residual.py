@@ -38,11 +38,11 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from tdcoord.der.base import DerModel, Flexibility
 from tdcoord.der.battery import Battery
+from tdcoord.market.eligibility import bid_groups
 from tdcoord.market.offers import OfferBook
 from tdcoord.simulation.activation import ResponseModel, activate, fleet_ids
 from tdcoord.simulation.errors import SimulationError
@@ -92,19 +92,6 @@ def residual_flexibility(
     return Flexibility(np.maximum(up, 0.0), np.maximum(down, 0.0), None)
 
 
-def _groups(offers: OfferBook) -> tuple[np.ndarray, int]:
-    keys = pd.DataFrame(
-        {
-            "seller": list(offers.der_id),
-            "product": list(offers.product_id),
-            "direction": offers.direction,
-            "reactive": offers.reactive,
-        }
-    )
-    codes = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy(dtype=np.int64)
-    return codes, int(codes.max()) + 1 if codes.size else 0
-
-
 def rescaled_quantities(
     offers: OfferBook,
     members: sp.csr_matrix,
@@ -124,7 +111,7 @@ def rescaled_quantities(
     up = offers.direction > 0
     f0 = np.where(up[:, None], members @ original.up_mw, members @ original.down_mw)
     res = np.where(up[:, None], members @ residual.up_mw, members @ residual.down_mw)
-    codes, n_groups = _groups(offers)
+    codes, n_groups = bid_groups(offers)
     group = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
     q_sum = np.asarray(group @ offers.quantity_mw)[codes]
     l_sum = np.asarray(group @ left_mw)[codes]
