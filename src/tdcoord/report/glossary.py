@@ -32,8 +32,8 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "The sum of its six components: procurement + availability + transmission redispatch + "
         "balancing reserves + violation penalty (overload MWh, voltage pu·h and surplus after AC "
         "validation at the study's penalties) + energy not served at the value of lost load. "
-        "Exogenous cost (shedding an event imposes on every model) and operation cost are reported apart. "
-        "Comparable across models because the penalties are the same for all.",
+        "Exogenous cost (shedding an event imposes on every model) and operation cost are "
+        "reported apart. Comparable across models because the penalties are the same for all.",
     ),
     "procurement_cost": KpiInfo(
         "Procurement cost",
