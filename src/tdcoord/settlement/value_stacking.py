@@ -113,29 +113,24 @@ class StackingResult:
     by_buyer: pd.DataFrame
 
 
-def stack_activations(
-    requests: pd.DataFrame,
-    der_ids: Sequence[str],
-    capacity_up_mw: npt.ArrayLike,
-    capacity_down_mw: npt.ArrayLike,
-    *,
-    priority: str | Sequence[str] = "dso_first",
-    gate_closure_lead_min: Mapping[str, float] | None = None,
-) -> StackingResult:
-    """Cut requests beyond each DER's remaining capacity (U × T arrays, MW ≥ 0, in ``der_ids``
-    order) following the named ``priority`` rule, or an explicit order of buyer kinds
-    (:func:`buyer_order_rule`); see the module docstring."""
-    if isinstance(priority, str):
-        if priority not in PRIORITY_RULES:
-            raise SettlementError(
-                f"unknown priority rule {priority!r}",
-                where="stack_activations(priority=...)",
-                fix=f"use one of {', '.join(sorted(PRIORITY_RULES))} or a list of buyer kinds",
-            )
-        rank_rule = PRIORITY_RULES[priority]
-    else:
-        rank_rule = buyer_order_rule(priority)
-    frame = check_activations(requests, "requests")
+def priority_rule(priority: str | Sequence[str]) -> PriorityRule:
+    """The ranking function of a named ``priority`` rule (:data:`PRIORITY_RULES`) or of an
+    explicit order of buyer kinds (:func:`buyer_order_rule`); an unknown name is refused."""
+    if not isinstance(priority, str):
+        return buyer_order_rule(priority)
+    if priority not in PRIORITY_RULES:
+        raise SettlementError(
+            f"unknown priority rule {priority!r}",
+            where="stack_activations(priority=...)",
+            fix=f"use one of {', '.join(sorted(PRIORITY_RULES))} or a list of buyer kinds",
+        )
+    return PRIORITY_RULES[priority]
+
+
+def checked_capacities(
+    der_ids: Sequence[str], capacity_up_mw: npt.ArrayLike, capacity_down_mw: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Both headroom grids as U × T arrays (``der_ids`` order), refused if negative."""
     n_u = len(der_ids)
     cap_up = as_grid(capacity_up_mw, "capacity_up_mw")
     t_n = cap_up.shape[1] if cap_up.ndim == 2 else 0
@@ -149,6 +144,25 @@ def stack_activations(
                 where=f"{name}[DER {der_ids[u]!r}, interval {t}]",
                 fix="capacities are headroom magnitudes (>= 0) per direction",
             )
+    return cap_up, cap_dn
+
+
+def stack_activations(
+    requests: pd.DataFrame,
+    der_ids: Sequence[str],
+    capacity_up_mw: npt.ArrayLike,
+    capacity_down_mw: npt.ArrayLike,
+    *,
+    priority: str | Sequence[str] = "dso_first",
+    gate_closure_lead_min: Mapping[str, float] | None = None,
+) -> StackingResult:
+    """Cut requests beyond each DER's remaining capacity (U × T arrays, MW ≥ 0, in ``der_ids``
+    order) following the named ``priority`` rule, or an explicit order of buyer kinds
+    (:func:`buyer_order_rule`); see the module docstring."""
+    rank_rule = priority_rule(priority)
+    frame = check_activations(requests, "requests")
+    cap_up, cap_dn = checked_capacities(der_ids, capacity_up_mw, capacity_down_mw)
+    t_n = cap_up.shape[1]
     u_idx = der_index(der_ids, frame["der_id"], "requests.der_id")
     check_intervals(frame, t_n, "requests")
     t_idx = frame["interval"].to_numpy(dtype=np.int64)
