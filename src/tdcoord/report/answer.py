@@ -34,6 +34,7 @@ from tdcoord.report.summary import (
     range_sentences,
     violated,
 )
+from tdcoord.report.theory_check import theory_sentences
 
 #: Why a family can leave grid violations, from its source's description (seed 001 §III).
 SCHEME_BLIND_SPOT: dict[str, str] = {
@@ -204,6 +205,7 @@ def reading(ri: ReportInput) -> list[str]:
     ids = ri.model_ids
     return [
         *answer(ri),
+        *theory_sentences(ri),
         f"{len(ids)} coordination model(s) ran on the same grid, fleet and day: {', '.join(ids)}.",
         *_procurement_trap(ri),
         *family_sentences(ri),

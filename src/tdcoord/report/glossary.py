@@ -306,8 +306,9 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "EUR",
         "min",
         "The model's day-ahead dispatch costed with the central clearing's own objective (same "
-        "DC transmission and LinDistFlow feeder model, offers, needs and penalties). The "
-        "central optimum (eu.central) is the lowest possible value.",
+        "DC transmission and LinDistFlow feeder model, offers, needs and penalties), as it can "
+        "be delivered: requests beyond a battery's stored energy are cut first. The central "
+        "optimum (eu.central) is the lowest possible value.",
     ),
     "operation_cost_eur": KpiInfo(
         "Operation cost",

@@ -1,0 +1,133 @@
+"""The deliverable part of a dispatch: the largest activation a stage's time coupling allows.
+
+A model whose information boundary hides the DER state (issue 12: aggregated interface offers,
+a fragmented TSO market) can request more than a battery holds. Costing such a dispatch as if it
+were delivered would credit it with network relief that never happens, and it could then look
+cheaper than the central optimum, which respects every energy row. The dispatch as it can be
+delivered is the solution of
+
+.. math::
+
+    \\max_{a'} \\sum_{k,t} a'_{kt} \\quad\\text{s.t.}\\quad 0 \\le a'_{kt} \\le \\hat a_{kt},\\;
+    E\\,a' \\le D^{max},\\; a'_{k,t} = a'_{k,t-1}\\;(t \\not\\equiv 0 \\bmod m)
+
+with :math:`E a' \\le D^{max}` the energy (and rebound-room) rows of
+:mod:`tdcoord.coordination.intertemporal` over every (member, interval) and ``m`` the products'
+minimum duration. ``a' = 0`` is always feasible (the limits are those of the committed plan,
+which is deliverable), and ``a' = â`` whenever ``â`` already satisfies the rows, so the
+projection leaves a deliverable dispatch unchanged. The rows are generated lazily as in the
+clearing (only violated (member, interval) rows are added; the loop ends because rows are only
+added), each round one HiGHS LP over the offer activations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from tdcoord.coordination.errors import CoordinationError
+from tdcoord.coordination.intertemporal import (
+    ENERGY_TOL_MWH,
+    MAX_ROUNDS,
+    TimeCoupling,
+    kind_lhs,
+    kind_rows,
+    row_kinds,
+)
+from tdcoord.opf.lp import LinearProgram, solve
+from tdcoord.types import FloatArray
+
+
+def energy_violations(tc: TimeCoupling, activation_mw: FloatArray) -> int:
+    """Number of (row family, member, interval) energy rows that ``activation_mw``
+    ``(n_offer, T)`` violates by more than :data:`ENERGY_TOL_MWH`."""
+    act = np.asarray(activation_mw, dtype=np.float64)
+    return sum(
+        int(np.count_nonzero(kind_lhs(k, tc, act) > k.cap + ENERGY_TOL_MWH))
+        for k in row_kinds(tc)
+    )
+
+
+def min_duration_rows(n_offer: int, T: int, m: int) -> sp.csr_matrix:
+    """Rows ``a_{k,t} − a_{k,t−1} = 0`` inside every block of ``m`` intervals, on the
+    interval-major columns ``t·n_offer + k``."""
+    ts = np.array([t for t in range(1, T) if t % m] if m > 1 else [], dtype=np.int64)
+    rk = np.tile(np.arange(n_offer, dtype=np.int64), ts.size)
+    rt = np.repeat(ts, n_offer)
+    n = rk.size
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([rt * n_offer + rk, (rt - 1) * n_offer + rk])
+    vals = np.concatenate([np.ones(n), -np.ones(n)])
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n, T * n_offer))
+
+
+def block_minimum(activation_mw: FloatArray, m: int) -> FloatArray:
+    """Each offer's activation lowered to its minimum over every block of ``m`` intervals
+    (blocks aligned to the start of the day), so that it is constant per block."""
+    act = np.asarray(activation_mw, dtype=np.float64)
+    if m <= 1:
+        return act.copy()
+    T = act.shape[1]
+    out = act.copy()
+    for start in range(0, T, m):
+        out[:, start : start + m] = act[:, start : start + m].min(axis=1, keepdims=True)
+    return out
+
+
+def deliverable_activation(tc: TimeCoupling, activation_mw: FloatArray) -> FloatArray:
+    """The largest deliverable part ``a'`` ``(n_offer, T)`` of ``activation_mw`` under the
+    time coupling ``tc`` (module docstring); ``activation_mw`` itself when it is deliverable."""
+    top = block_minimum(np.maximum(np.asarray(activation_mw, dtype=np.float64), 0.0),
+                        tc.min_duration_intervals)
+    if energy_violations(tc, top) == 0:
+        return top
+    n_offer, T = top.shape
+    col = tc.pair_offer.astype(np.int64)
+    kinds = row_kinds(tc)
+    blocks = [min_duration_rows(n_offer, T, tc.min_duration_intervals)]
+    lower = [np.zeros(blocks[0].shape[0])]
+    upper = [np.zeros(blocks[0].shape[0])]
+    added = {k.name: np.zeros(k.cap.shape, dtype=bool) for k in kinds}
+    act = top
+    for _ in range(MAX_ROUNDS):
+        fresh = 0
+        for k in kinds:
+            hit = (kind_lhs(k, tc, act) > k.cap + ENERGY_TOL_MWH) & ~added[k.name]
+            s_, t_ = np.nonzero(hit)
+            if not s_.size:
+                continue
+            added[k.name][s_, t_] = True
+            fresh += s_.size
+            blocks.append(kind_rows(k, tc, col, s_.astype(np.int64), t_.astype(np.int64),
+                                    n_offer))
+            lower.append(np.full(s_.size, -np.inf))
+            upper.append(k.cap[s_, t_])
+        if not fresh:
+            return act
+        act = _solve_projection(top, sp.vstack(blocks, format="csr"),
+                                np.concatenate(lower), np.concatenate(upper))
+    raise CoordinationError(
+        f"the deliverable projection still violates energy rows after {MAX_ROUNDS} rounds",
+        where="coordination.deliverable.deliverable_activation",
+        fix="report this case; each round adds every violated row",
+    )
+
+
+def _solve_projection(
+    top: FloatArray, A: sp.csr_matrix, row_lower: FloatArray, row_upper: FloatArray
+) -> FloatArray:
+    """One projection LP (module docstring) over interval-major columns ``t·n_offer + k``."""
+    n_offer, T = top.shape
+    upper = top.T.reshape(-1)
+    lp = LinearProgram(
+        cost=-np.ones(n_offer * T), A=A, row_lower=row_lower, row_upper=row_upper,
+        col_lower=np.zeros(n_offer * T), col_upper=upper,
+    )
+    sol = solve(lp, method="simplex")
+    if not sol.ok:
+        raise CoordinationError(
+            f"the deliverable projection LP ended {sol.status!r}",
+            where="coordination.deliverable.deliverable_activation",
+            fix="a' = 0 is feasible when the committed plan is; check the stage's energy limits",
+        )
+    return np.minimum(np.maximum(sol.x.reshape(T, n_offer).T, 0.0), top)
