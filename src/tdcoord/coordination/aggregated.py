@@ -47,16 +47,18 @@ _POLYGON = FacetPolygon.regular(12)
 
 
 def margined_feeder(
-    feeder: Feeder, margins: Margins, interface_rating_mva: float = float("inf")
+    feeder: Feeder, margins: Margins, interface_rating_mva: float = float("inf"), f: int = -1
 ) -> Feeder:
-    """The feeder with the clearing's security margins applied to its limits; the supply point
-    is limited by the lower of the substation and the T–D interface rating."""
+    """The feeder with the clearing's security margins applied to its limits (per node for
+    feeder index ``f`` when they are calibrated); the supply point is limited by the lower of
+    the substation and the T–D interface rating."""
     keep = 1.0 - margins.rating_frac
+    n = feeder.n_node
     return dataclasses.replace(
         feeder,
         nodes=feeder.nodes.replace(
-            v_min_pu=feeder.nodes.v_min_pu + margins.voltage_pu,
-            v_max_pu=feeder.nodes.v_max_pu - margins.voltage_pu,
+            v_min_pu=feeder.nodes.v_min_pu + margins.low_pu(f, n),
+            v_max_pu=feeder.nodes.v_max_pu - margins.high_pu(f, n),
         ),
         branches=feeder.branches.replace(rating_mva=feeder.branches.rating_mva * keep),
         substation_rating_mva=min(feeder.substation_rating_mva, interface_rating_mva) * keep,
@@ -303,7 +305,7 @@ def feeder_curves(
     solver per feeder). Intervals whose baseline exchange is outside the feasible range get no
     curve (checked before the curve is computed); intervals with the same loads and offers as an
     earlier one share its curve."""
-    fd = margined_feeder(case.grid.feeders[f], margins, float(case.interface_rating_mva[f]))
+    fd = margined_feeder(case.grid.feeders[f], margins, float(case.interface_rating_mva[f]), f)
     fm = feeder_model(case, f)
     mine = residual.take((residual.feeder == f) & ~residual.reactive)
     load_p = case.feeder_p_mw[f] - prior.feeder_p_mw[f]

@@ -226,8 +226,8 @@ def _voltage_rows(
     """LinDistFlow voltage rows of feeder ``f`` on ``nodes`` with pu slacks (coefficient 2v)."""
     T, fd, m = c.n_periods, fm.feeder, c.spec.margins or c.case.margins
     pen = c.case.penalties
-    vlo = fd.nodes.v_min_pu[nodes] + m.voltage_pu
-    vhi = fd.nodes.v_max_pu[nodes] - m.voltage_pu
+    vlo = fd.nodes.v_min_pu[nodes] + m.low_pu(f, fd.n_node)[nodes]
+    vhi = fd.nodes.v_max_pu[nodes] - m.high_pu(f, fd.n_node)[nodes]
     labels = tuple(f"feeder {fd.id} node {int(i)}" for i in fd.nodes.id[nodes])
     s_lo = c.add_slack(f"v_lo_slack:{f}", "voltage_low", labels, pen.voltage_eur_per_pu_h)
     s_hi = c.add_slack(f"v_hi_slack:{f}", "voltage_high", labels, pen.voltage_eur_per_pu_h)

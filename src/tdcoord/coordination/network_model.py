@@ -154,7 +154,12 @@ class FeederModel:
 
 def feeder_model(case: ClearingCase, f: int) -> FeederModel:
     """Build the :class:`FeederModel` of feeder ``f`` of a case."""
-    fd = case.grid.feeders[f]
+    return linear_feeder_model(case.grid.feeders[f], case.feeder_p_mw[f], case.feeder_q_mvar[f])
+
+
+def linear_feeder_model(fd: Feeder, base_p_mw: FloatArray, base_q_mvar: FloatArray) -> FeederModel:
+    """The :class:`FeederModel` of feeder ``fd`` around net withdrawals ``base_p_mw`` /
+    ``base_q_mvar`` ``(n_node, T)``."""
     bp = path_matrix(fd)
     dense = bp.toarray()
     r_path = path_impedance(dense, fd.branches.r_pu)
@@ -164,6 +169,6 @@ def feeder_model(case: ClearingCase, f: int) -> FeederModel:
         down=sp.csr_matrix(bp.T),
         r_path=np.asarray(r_path, dtype=np.float64),
         x_path=np.asarray(x_path, dtype=np.float64),
-        base_p_mw=case.feeder_p_mw[f],
-        base_q_mvar=case.feeder_q_mvar[f],
+        base_p_mw=base_p_mw,
+        base_q_mvar=base_q_mvar,
     )

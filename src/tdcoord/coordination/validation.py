@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from tdcoord.coordination.injectors import Prior, prior_from_activation
 from tdcoord.coordination.network_model import transmission_model
 from tdcoord.coordination.outcome import Outcome
 from tdcoord.coordination.reserves import activate_reserves
+from tdcoord.grid.model import Feeder
 from tdcoord.grid.validate import (
     FeederFlow,
     NodeInjections,
@@ -80,12 +82,21 @@ _RECYCLE_LOADS = {"bus_pq": True, "trafo": False, "gen": False}
 
 def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlow]]:
     """AC power flow of every (feeder, interval) after the injection changes ``prior``."""
-    import pandapower as pp
-
-    T = case.n_periods
     feeders = list(case.grid.feeders)
     p = [case.feeder_p_mw[f] - prior.feeder_p_mw[f] for f in range(len(feeders))]
     q = [case.feeder_q_mvar[f] - prior.feeder_q_mvar[f] for f in range(len(feeders))]
+    return feeder_ac_flows(feeders, p, q)
+
+
+def feeder_ac_flows(
+    feeders: Sequence[Feeder], p: Sequence[FloatArray], q: Sequence[FloatArray]
+) -> list[tuple[int, int, FeederFlow]]:
+    """AC power flow of every (feeder, interval) with net withdrawals ``p[f]`` / ``q[f]``
+    ``(n_node, T)``: one batched Newton–Raphson per interval, warm from the previous one."""
+    import pandapower as pp
+
+    feeders = list(feeders)
+    T = p[0].shape[1] if p else 0
     first = [NodeInjections(p_mw=p[f][:, 0].copy(), q_mvar=q[f][:, 0].copy())
              for f in range(len(feeders))]
     net, spans = batch_net(feeders, first)

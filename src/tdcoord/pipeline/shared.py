@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.coordination.case import Penalties
+from tdcoord.coordination.margin_calibration import calibrated_margins
 from tdcoord.coordination.margins import Margins
 from tdcoord.errors import StudyError
 from tdcoord.simulation.activation import ResponseModel, min_duration_intervals
@@ -65,10 +67,19 @@ class SharedDay:
     fleet: Fleet | None = None
     setup_s: float = 0.0
 
-    @property
+    @cached_property
     def margins(self) -> Margins:
-        """The clearings' security margins (study ``compare.security_margins``)."""
-        return Margins(**self.spec.security_margins.model_dump())
+        """The clearings' security margins (study ``compare.security_margins``), calibrated per
+        node by an AC power flow of the day-ahead forecast when the study asks
+        (:func:`tdcoord.coordination.margin_calibration.calibrated_margins`)."""
+        spec = self.spec.security_margins
+        base = Margins(rating_frac=spec.rating_frac, voltage_pu=spec.voltage_pu)
+        if not spec.calibrate:
+            return base
+        point = self.day.points["day_ahead"]
+        return calibrated_margins(
+            base, self.day.grid.feeders, point.feeder_p_mw, point.feeder_q_mvar
+        )
 
 
 def _values(values: Sequence[float], n: int, where: str) -> None:

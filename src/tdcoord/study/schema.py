@@ -274,11 +274,15 @@ class NeedsSpec(BaseModel):
 class MarginSpec(BaseModel):
     """Security margins of the clearings' linearised feeder model
     (:mod:`tdcoord.coordination.margins`): ratings used at ``1 - rating_frac``, voltage limits
-    tightened by ``voltage_pu``. Set them above the LinDistFlow error of the study's feeders."""
+    tightened by ``voltage_pu``. Set them above the LinDistFlow error of the study's feeders, or
+    set ``calibrate: true`` to add, per node, the error an AC power flow of the day-ahead forecast
+    measures (:mod:`tdcoord.coordination.margin_calibration`); ``voltage_pu`` then only covers
+    the error's change with the dispatch."""
 
     model_config = STRICT
     rating_frac: float = Field(default=0.03, ge=0, lt=0.5)
     voltage_pu: float = Field(default=0.005, ge=0, le=0.1)
+    calibrate: bool = False
 
 
 class CompareSpec(BaseModel):
