@@ -29,9 +29,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tdcoord.coordination.ac_day import feeder_ac_flows
 from tdcoord.coordination.margins import Margins
 from tdcoord.coordination.network_model import linear_feeder_model
-from tdcoord.coordination.validation import feeder_ac_flows
 from tdcoord.grid.model import Feeder
 from tdcoord.types import FloatArray
 

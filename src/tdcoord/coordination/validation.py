@@ -7,9 +7,10 @@
   (:func:`tdcoord.grid.validate.batch_net`, one load per node) and solved once per interval
   with the loads of that interval (:func:`ac_flows`); an interval that does not converge is
   re-run in halves, recursively (:func:`tdcoord.grid.validate.run_feeders`), to isolate the
-  feeders that fail. Violations by :func:`~tdcoord.grid.validate.feeder_violations`. Overload
-  MWh = Σ (|S| − rating)⁺·Δt over branches and the interface; voltage pu·h =
-  Σ (v_min − v)⁺ + (v − v_max)⁺ times Δt.
+  feeders that fail, which are then solved apart for the rest of the day
+  (:mod:`tdcoord.coordination.ac_day`). Violations by
+  :func:`~tdcoord.grid.validate.feeder_violations`. Overload MWh = Σ (|S| − rating)⁺·Δt over
+  branches and the interface; voltage pu·h = Σ (v_min − v)⁺ + (v − v_max)⁺ times Δt.
 * Transmission: DC flows (PTDF) of schedule + redispatch + T-connected activations − loads −
   imbalance − feeder imports (lossless); overload MWh above ratings.
 * Balance: the delivered net injection change minus the need (TSO need; plus the BRP need for
@@ -21,25 +22,19 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from tdcoord.coordination.ac_day import feeder_ac_flows
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.injectors import Prior, prior_from_activation
 from tdcoord.coordination.network_model import transmission_model
 from tdcoord.coordination.outcome import Outcome
 from tdcoord.coordination.reserves import activate_reserves
-from tdcoord.grid.model import Feeder
 from tdcoord.grid.validate import (
     FeederFlow,
-    NodeInjections,
-    batch_net,
-    feeder_flows_from,
     feeder_violations,
-    run_feeders,
 )
 from tdcoord.types import FloatArray
 
@@ -76,9 +71,6 @@ class ValidationReport:
         return len(self.violations)
 
 
-#: pandapower ``recycle`` options for a time series where only loads change.
-_RECYCLE_LOADS = {"bus_pq": True, "trafo": False, "gen": False}
-
 
 def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlow]]:
     """AC power flow of every (feeder, interval) after the injection changes ``prior``."""
@@ -86,55 +78,6 @@ def ac_flows(case: ClearingCase, prior: Prior) -> list[tuple[int, int, FeederFlo
     p = [case.feeder_p_mw[f] - prior.feeder_p_mw[f] for f in range(len(feeders))]
     q = [case.feeder_q_mvar[f] - prior.feeder_q_mvar[f] for f in range(len(feeders))]
     return feeder_ac_flows(feeders, p, q)
-
-
-def feeder_ac_flows(
-    feeders: Sequence[Feeder], p: Sequence[FloatArray], q: Sequence[FloatArray]
-) -> list[tuple[int, int, FeederFlow]]:
-    """AC power flow of every (feeder, interval) with net withdrawals ``p[f]`` / ``q[f]``
-    ``(n_node, T)``: one batched Newton–Raphson per interval, warm from the previous one."""
-    import pandapower as pp
-
-    feeders = list(feeders)
-    T = p[0].shape[1] if p else 0
-    first = [NodeInjections(p_mw=p[f][:, 0].copy(), q_mvar=q[f][:, 0].copy())
-             for f in range(len(feeders))]
-    net, spans = batch_net(feeders, first)
-    p_all = np.vstack(p)  # (Σ n_node, T), in the order of the network's loads
-    q_all = np.vstack(q)
-    out: list[tuple[int, int, FeederFlow]] = []
-    warm = False  # pandapower's internal matrices of the previous interval can be reused
-    for t in range(T):  # one power flow of every feeder per interval
-        net.load["p_mw"] = p_all[:, t]
-        net.load["q_mvar"] = q_all[:, t]
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if warm:
-                    # same topology, new loads: only the bus injections are rebuilt and Newton
-                    # starts from the previous interval's voltages
-                    pp.runpp(net, recycle=_RECYCLE_LOADS, numba=False)
-                else:
-                    pp.runpp(
-                        net,
-                        init="flat",
-                        calculate_voltage_angles=False,
-                        numba=False,
-                        recycle=_RECYCLE_LOADS,  # keeps the internal matrices for the next one
-                    )
-            if not net.converged:
-                raise pp.LoadflowNotConverged(f"interval {t}")
-            flows = feeder_flows_from(net, feeders, spans, True)
-            warm = True
-        except pp.LoadflowNotConverged:
-            warm = False
-            one = {
-                f"{fd.id}": NodeInjections(p_mw=p[f][:, t].copy(), q_mvar=q[f][:, t].copy())
-                for f, fd in enumerate(feeders)
-            }
-            flows = run_feeders(feeders, one, batch_size=max(1, (len(feeders) + 1) // 2))
-        out.extend((f, t, flow) for f, flow in enumerate(flows))
-    return out
 
 
 def validate_outcome(case: ClearingCase, outcome: Outcome, *, ac: bool = True) -> ValidationReport:
