@@ -122,3 +122,20 @@ def test_format_value() -> None:
     assert format_value("unresolved_violations", 3.0) == "3"
     assert format_value("curtailment_mwh", float("nan")) == "–"
     assert format_value("status", "optimal") == "optimal"
+
+
+def test_float_noise_is_neither_a_difference_nor_a_best_value() -> None:
+    ri = _with_kpis(
+        [{"emergency_cost_eur": 7227.000000000001, "total_cost": 5.0},
+         {"emergency_cost_eur": 7227.0, "total_cost": 5.0 + 1e-3}]
+    )
+    styles = cell_styles(ri.kpis)
+    assert styles["emergency_cost_eur"].tolist() == ["", ""]
+    assert styles["total_cost"].tolist() == ["best", ""]
+
+
+def test_no_negative_zero() -> None:
+    assert format_value("settlement_residual_eur", -1e-13) == "0"
+    assert format_value("curtailment_mwh", -0.0) == "0.00"
+    assert format_value("total_cost", -3.2) == "-3"
+    assert format_value("curtailment_mwh", -0.002) == "-0.002"

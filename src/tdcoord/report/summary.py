@@ -26,6 +26,10 @@ from tdcoord.report.data import ReportInput
 from tdcoord.report.glossary import KPI_GLOSSARY, kpi_info
 
 FAILED_STATUSES = ("infeasible", "not_converged")
+#: Values within ``SAME_ATOL + SAME_RTOL·|best|`` of each other count as equal when the KPI table
+#: marks the best value (float noise such as 0.7230000001 against 0.723 is not a difference).
+SAME_ATOL = 1e-9
+SAME_RTOL = 1e-9
 VIOLATION_KEYS = tuple(k for k, v in KPI_GLOSSARY.items() if v.violation)
 
 
@@ -68,16 +72,27 @@ def cell_styles(kpis: pd.DataFrame) -> pd.DataFrame:
             continue
         v = numeric(kpis[c])
         finite = v.dropna()
-        if info.better is not None and finite.nunique() > 1:
+        if info.better is not None and len(finite):
             best = finite.min() if info.better == "min" else finite.max()
-            styles.loc[v == best, c] = "best"
+            # rounding noise neither makes models differ nor a best value
+            tol = max(violation_tol(c), SAME_ATOL) + SAME_RTOL * abs(best)
+            if finite.max() - finite.min() > tol:
+                styles.loc[(v - best).abs() <= tol, c] = "best"
         if info.violation:
             styles.loc[v > violation_tol(c), c] = "bad"
     return styles
 
 
 def format_value(key: str, value: object) -> str:
-    """A KPI value as text: money and MWh with separators, counts whole, ``–`` when missing."""
+    """A KPI value as text: money and MWh with separators, counts whole, ``–`` when missing;
+    never a negative zero (``-0``)."""
+    text = _format_number(key, value)
+    if text.startswith("-") and text[1:2].isdigit() and not any(ch in "123456789" for ch in text):
+        return text[1:]
+    return text
+
+
+def _format_number(key: str, value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, str):
