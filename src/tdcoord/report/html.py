@@ -233,7 +233,8 @@ def _cost_reconciliation(ri: ReportInput) -> str:
     for m, total in zip(ri.model_ids, ri.kpis["total_cost"], strict=True):
         p = float(chart.get(m, 0.0))
         t = float(total)
-        rows.append([escape(m), f"{p:,.0f}", f"{t:,.0f}", f"{t - p:,.0f}"])
+        rows.append([escape(m), format_value("total_cost", p), format_value("total_cost", t),
+                     format_value("total_cost", t - p)])
     header = ["model", "chart total EUR", "total cost (KPI table) EUR", "difference EUR"]
     return (
         "<p>The chart's total is the KPI table's <b>total cost</b>: procurement by buyer + "
