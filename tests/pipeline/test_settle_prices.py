@@ -23,6 +23,7 @@ from tdcoord.pipeline.settle_prices import (
     seller_size_mw,
     zone_prices,
 )
+from tdcoord.settlement.baselines import Baseline, BaselineInputs, register_baseline
 from tdcoord.simulation.timeline import ModelDay
 from tdcoord.study import load_study
 from tdcoord.study.load import validate_study
@@ -97,19 +98,26 @@ def test_preset_baseline_is_the_default_and_the_study_overrides_it(
     assert settlement_inputs(ercot, day).baseline_name == "meter_before_after"
     over = _with(shared, "pjm", baseline="rolling_average")
     assert settlement_inputs(over, day).baseline_name == "rolling_average"
-    # the method reaches the money: meter-before-after measures delivery differently (on
-    # congestion_shared offers, which the TSO may buy too: more activations in later stages)
-    study = load_study(SMALL)
-    study = study.model_copy(
-        update={"market": study.market.model_copy(update={"products": ["congestion_shared"]})}
+    # the method reaches the money: against a registered baseline that reads the meter 0.05 MW
+    # lower in every activated interval, every activation is measured as delivering exactly
+    # 0.05 MW (at most its request), whatever it really delivered
+    register_baseline(
+        Baseline("test_meter_minus_005", _meter_minus_005, "test"), replace=True
     )
-    shared = build_shared_day(study)
-    day = run_model_day(shared, MODEL)
-    ercot = _with(shared, "ercot")
-    base = settle_model(shared, day).delivery.per_activation["delivered_mw"].sum()
-    mbma = settle_model(ercot, day)
-    assert mbma.residual_eur == pytest.approx(0.0, abs=1e-6)
-    assert mbma.delivery.per_activation["delivered_mw"].sum() != pytest.approx(base)
+    base = settle_model(shared, day).delivery.per_activation
+    shifted = settle_model(_with(shared, baseline="test_meter_minus_005"), day)
+    assert shifted.residual_eur == pytest.approx(0.0, abs=1e-6)
+    got = shifted.delivery.per_activation
+    np.testing.assert_allclose(
+        got["delivered_mw"], np.minimum(got["requested_mw"].abs(), 0.05), atol=1e-12
+    )
+    assert not np.allclose(got["delivered_mw"], base["delivered_mw"])
+
+
+def _meter_minus_005(inputs: BaselineInputs) -> np.ndarray:
+    """The meter, less 0.05 MW where an activation is measured (a test baseline)."""
+    ev = np.asarray(inputs.event_mask, dtype=bool)
+    return np.where(ev, inputs.metered_mw - 0.05, inputs.metered_mw)
 
 
 def test_stacking_priority_from_the_study(shared: SharedDay, day: ModelDay) -> None:

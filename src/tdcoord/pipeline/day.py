@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tdcoord.coordination.case import ClearingCase
-from tdcoord.coordination.intertemporal import TimeCoupling, fleet_energy_limits, time_coupling
+from tdcoord.coordination.intertemporal import TimeCoupling
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.outcome import Outcome, interface_after
 from tdcoord.coordination.schemes import run_scheme
@@ -43,9 +43,10 @@ from tdcoord.der.base import Flexibility
 from tdcoord.kpi.deliverability import deliverability_kpis
 from tdcoord.kpi.metrics import compute_kpis
 from tdcoord.market.eligibility import min_size_quantities
+from tdcoord.pipeline.coupling import coupling_after
 from tdcoord.pipeline.events import answer_events, with_events
 from tdcoord.pipeline.shared import SharedDay
-from tdcoord.simulation.activation import activate, fleet_ids
+from tdcoord.simulation.activation import activate
 from tdcoord.simulation.day import OperatingPoint
 from tdcoord.simulation.day_events import event_log
 from tdcoord.simulation.errors import SimulationError
@@ -213,15 +214,8 @@ def stage_coupling(shared: SharedDay, state: DayState) -> TimeCoupling:
     """The stage's time coupling (:mod:`tdcoord.coordination.intertemporal`): energy rows of the
     storage-like DERs from the state the committed plan leads to, split weights of the members'
     flexibility (the split of :func:`tdcoord.simulation.timeline.der_requests`), the products'
-    minimum duration."""
-    sh = shared
-    models = list(sh.day.fleet.models.values())
-    limits = fleet_energy_limits(models, state.plan_mw, sh.day.dt_h)
-    o = sh.offers
-    return time_coupling(
-        sh.members, o.direction, ~o.reactive, state.available,
-        limits, fleet_ids(models), sh.day.dt_h, sh.response.min_duration_intervals,
-    )
+    minimum duration (:func:`tdcoord.pipeline.coupling.coupling_after`)."""
+    return coupling_after(shared, state.plan_mw, state.available)
 
 
 def _deliverability(shared: SharedDay, plan_mw: FloatArray) -> dict[str, Any]:

@@ -6,7 +6,9 @@ answered, in the study's order, by one more real-time clearing of the model's sc
 (:func:`tdcoord.coordination.schemes.run_scheme`) over the event's intervals only
 (:func:`window_case`). The case is the real-time case with everything the model committed so far
 in its baseline (the offers left rescaled to the DERs' state under the plan,
-:mod:`tdcoord.simulation.residual`), changed as the event changes the system:
+:mod:`tdcoord.simulation.residual`) and the day's energy rows after that plan on the window
+(:func:`tdcoord.coordination.window_coupling.window_coupling`: deliverable in the window, and
+leaving the rest of the plan deliverable), changed as the event changes the system:
 
 ``line_trip``
     The branch leaves the transmission grid, so the PTDF of every transmission view changes;
@@ -44,8 +46,10 @@ import numpy as np
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.outcome import Outcome, interface_after
 from tdcoord.coordination.schemes import run_scheme
+from tdcoord.coordination.window_coupling import window_coupling
 from tdcoord.der.base import Flexibility
 from tdcoord.grid.model import GridModel
+from tdcoord.pipeline.coupling import coupling_after
 from tdcoord.simulation.event_log import EventAnswer
 from tdcoord.simulation.events import DsoSupport, Event, FeederFault, LineTrip, LoadShedding
 from tdcoord.simulation.feeder_fault import downstream_nodes
@@ -64,6 +68,9 @@ from tdcoord.types import FloatArray, IntArray
 if TYPE_CHECKING:
     from tdcoord.coordination.catalogue import ModelEntry
     from tdcoord.pipeline.shared import SharedDay
+
+#: An order's shortfall at or below this (MW) is the clearing's rounding, not load to shed.
+ORDER_TOL_MW = 1e-9
 
 #: Schemes whose DSO dispatches the DERs of its network and so may run a faulted section as a
 #: microgrid island. In ``centralized`` and ``tso_first_dso_validation`` the TSO (or a platform)
@@ -247,6 +254,7 @@ def _answer(
         f = _feeder_row(case.grid, ev.feeder)
         sign = -1.0 if isinstance(ev, DsoSupport) and ev.direction == "down" else 1.0
         left = np.maximum(ev.mw - _order_got_mw(w, case, f, sign), 0.0)
+        left[left <= ORDER_TOL_MW] = 0.0  # the LP's rounding is not a shortfall
         return float(left.sum() * dt), left if isinstance(ev, LoadShedding) else None
     slack = w.slacks
     unmet = float(slack["value"].abs().sum() * dt) if len(slack) else 0.0
@@ -272,6 +280,10 @@ def answer_events(
         residual = residual_flexibility(models, plan, day.dt_h, response=sh.response)
         case = realtime_case(sh, done, residual, redispatch_mw)
         wcase, note = event_window(sh, case, ev, ts)
+        # the day's energy rows after the plan so far, on the window (and protecting the rest)
+        wcase = dataclasses.replace(
+            wcase, time_coupling=window_coupling(coupling_after(sh, plan, residual), ts)
+        )
         w = run_scheme(entry.scheme, wcase, entry.params.as_dict())
         if isinstance(ev, DsoSupport | LoadShedding):
             w = _bought_for_tso(w, wcase.feeder_label(_feeder_row(day.grid, ev.feeder)))
