@@ -94,6 +94,11 @@ class ClearingCase:
     #: their rating (:attr:`tdcoord.coordination.network_model.TransmissionModel.line_rows`);
     #: ``None``: every rated branch (study ``compare.monitor_loading``).
     monitor_loading: float | None = None
+    #: Feeder elements in the clearings' LinDistFlow rows: those whose baseline loading (branch)
+    #: or voltage deviation from the root (node) reaches this share of its limit
+    #: (:func:`tdcoord.coordination.feeder_screen.monitored_feeder_elements`); ``None``: all
+    #: (study ``compare.monitor_feeder_loading``).
+    monitor_feeder_loading: float | None = None
     #: Security margins of the linearised feeder model (:mod:`tdcoord.coordination.margins`).
     margins: Margins = dataclasses.field(default_factory=Margins)
 

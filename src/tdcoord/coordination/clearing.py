@@ -52,6 +52,7 @@ from tdcoord.coordination.clearing_result import (
     read_result,
 )
 from tdcoord.coordination.clearing_spec import ClearingSpec
+from tdcoord.coordination.feeder_screen import monitored_feeder_elements
 from tdcoord.coordination.injectors import Injectors, zero_prior
 from tdcoord.coordination.intertemporal import add_min_duration, enforce_energy
 from tdcoord.coordination.interval_solve import solve_with_basis
@@ -301,6 +302,11 @@ def _feeder(c: ClearingProgram, f: int, fm: FeederModel) -> None:
     )
     loc = _feeder_locations(c, f, fd.n_node)
     v2, p0, q0 = fm.state(c.prior.feeder_p_mw[f], c.prior.feeder_q_mvar[f])
+    watched_nodes, watched_branches = monitored_feeder_elements(
+        fm, v2, p0, q0, c.case.monitor_feeder_loading
+    )
+    node_mask = node_mask & watched_nodes
+    branch_mask = branch_mask & watched_branches
     info: dict[str, Any] = {}
     nodes = np.flatnonzero(node_mask & (np.arange(fd.n_node) > 0))
     if nodes.size:

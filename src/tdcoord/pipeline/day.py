@@ -113,6 +113,7 @@ def day_case(shared: SharedDay) -> ClearingCase:
     return clearing_case(
         sh.day, sh.day.actual, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
         sh.redispatch_markup_eur_per_mwh, monitor_loading=sh.spec.monitor_loading,
+        monitor_feeder_loading=sh.spec.monitor_feeder_loading,
         margins=sh.margins,
     )
 
@@ -152,6 +153,7 @@ def _stage_inputs(
     case = clearing_case(
         sh.day, point, offers.with_quantity(left), schedule, sh.penalties, sh.needs,
         sh.redispatch_markup_eur_per_mwh, monitor_loading=sh.spec.monitor_loading,
+        monitor_feeder_loading=sh.spec.monitor_feeder_loading,
         margins=sh.margins,
     )
     return point, dataclasses.replace(case, time_coupling=stage_coupling(sh, state))
@@ -264,6 +266,7 @@ def run_model_day(shared: SharedDay, model: ModelEntry | str) -> ModelDay:
             full = clearing_case(
                 sh.day, res.point, sh.offers, sh.market.schedule_mw, sh.penalties, sh.needs,
                 sh.redispatch_markup_eur_per_mwh, monitor_loading=sh.spec.monitor_loading,
+        monitor_feeder_loading=sh.spec.monitor_feeder_loading,
                 margins=sh.margins,
             )
             schedule_exchange(log, sh.day, full, "schedule_change", res.outcome)

@@ -168,7 +168,8 @@ def realtime_case(
     schedule = sh.market.schedule_mw
     base = clearing_case(
         day, day.actual, offers, schedule, sh.penalties, sh.needs, markup,
-        monitor_loading=sh.spec.monitor_loading, margins=sh.margins,
+        monitor_loading=sh.spec.monitor_loading,
+        monitor_feeder_loading=sh.spec.monitor_feeder_loading, margins=sh.margins,
     )
     point = committed_point(day.points["real_time"], base, done_mw)
     left = np.maximum(offers.quantity_mw - done_mw, 0.0)
@@ -178,6 +179,7 @@ def realtime_case(
     return clearing_case(
         day, point, offers.with_quantity(left), schedule, sh.penalties, sh.needs, markup,
         monitor_loading=sh.spec.monitor_loading,
+        monitor_feeder_loading=sh.spec.monitor_feeder_loading,
         margins=sh.margins,
     )
 

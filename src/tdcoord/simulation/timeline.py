@@ -150,6 +150,7 @@ def clearing_case(  # noqa: PLR0913 (one case field each; all but the first five
     redispatch_premium_eur_per_mwh: float | None = None,
     monitor_loading: float | None = None,
     margins: Margins | None = None,
+    monitor_feeder_loading: float | None = None,
 ) -> ClearingCase:
     """The clearing case of one stage: the day's grid at operating point ``point``, the offers
     left, the day-ahead schedule (with any redispatch already committed) and the needs (the TSO
@@ -172,6 +173,7 @@ def clearing_case(  # noqa: PLR0913 (one case field each; all but the first five
         dso_need_mw=given.dso_mw,
         redispatch_premium_eur_per_mwh=redispatch_premium_eur_per_mwh,
         monitor_loading=monitor_loading,
+        monitor_feeder_loading=monitor_feeder_loading,
         brp_need_mw=given.brp_mw,
         margins=margins or Margins(),
     )

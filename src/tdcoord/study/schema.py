@@ -318,6 +318,12 @@ class CompareSpec(BaseModel):
     """Critical branches: the clearing constrains only transmission branches whose baseline flow
     reaches this share of their rating in some interval (None: every rated branch; validation
     always checks every branch). For grids of thousands of branches (scenarios/large.yaml)."""
+    monitor_feeder_loading: float | None = Field(default=None, gt=0, le=1)
+    """Critical feeder elements: the clearings' LinDistFlow rows cover only the feeder branches
+    whose baseline flow reaches this share of their rating, and the nodes whose baseline voltage
+    drop (or rise) from the root reaches this share of the allowed one, in some interval (None:
+    every rated branch and every node; validation always checks all). For studies of a thousand
+    feeders, where the full rows exceed the solver's memory (scenarios/large.yaml)."""
     security_margins: MarginSpec = Field(default_factory=MarginSpec)
 
 
