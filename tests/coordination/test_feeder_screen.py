@@ -4,16 +4,24 @@ the elements near their limits only, and the hand-solved congestion clears the s
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from tdcoord.coordination.clearing import ClearingSpec, Margins, build, clear
 from tdcoord.coordination.feeder_screen import monitored_feeder_elements
 from tdcoord.coordination.injectors import offer_injectors
 from tdcoord.coordination.network_model import feeder_model
+from tdcoord.errors import StudyError
+from tdcoord.pipeline import build_shared_day
+from tdcoord.pipeline.day import stage_case
+from tdcoord.study.load import validate_study
 
 from .cases import designed_case
+
+SMALL = Path(__file__).resolve().parents[1] / "comparison" / "small_study.yaml"
 
 
 def test_only_elements_near_their_limits_are_monitored() -> None:
@@ -45,3 +53,18 @@ def test_screened_clearing_is_the_same_with_fewer_rows() -> None:
     assert cut.objective_eur == pytest.approx(full.objective_eur, rel=1e-12)
     np.testing.assert_allclose(cut.activation_mw, full.activation_mw, atol=1e-9)
     assert build(screened, spec).lp().n_row < build(case, spec).lp().n_row
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.5, 1.5])
+def test_the_study_refuses_a_share_outside_0_1(bad: float) -> None:
+    data = yaml.safe_load(SMALL.read_text())
+    data.setdefault("compare", {})["monitor_feeder_loading"] = bad
+    with pytest.raises(StudyError, match="monitor_feeder_loading"):
+        validate_study(data)
+
+
+def test_the_study_share_reaches_the_clearing_case() -> None:
+    data = yaml.safe_load(SMALL.read_text())
+    data.setdefault("compare", {})["monitor_feeder_loading"] = 0.7
+    shared = build_shared_day(validate_study(data))
+    assert stage_case(shared, "day_ahead").monitor_feeder_loading == 0.7
