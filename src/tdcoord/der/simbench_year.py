@@ -21,6 +21,7 @@ The shapes of a date (each ``(96,)``):
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +43,11 @@ SIMBENCH_DATA = "networks/1-complete_data-mixed-all-0-sw"
 LOAD_COLUMNS: dict[str, str] = {"residential": "H0-A_pload", "commercial": "G0-A_pload"}
 
 _PV_COLUMNS = tuple(f"PV{k}" for k in range(1, 9))
+
+
+def simbench_installed() -> bool:
+    """Whether the ``simbench`` package (the year of profiles) can be imported."""
+    return importlib.util.find_spec("simbench") is not None
 
 
 def _folder() -> Path:

@@ -23,34 +23,26 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from tdcoord.der.simbench_year import SIMBENCH_DATA, year_profiles
+from tdcoord.der.simbench_year import simbench_installed, year_profiles
 from tdcoord.errors import StudyError
 from tdcoord.sweep.sweep_day import PROFILE_YEAR, SweepDay
 
 FloatArray = npt.NDArray[np.float64]
 
 
-def _simbench_folder() -> Path:
-    try:
-        import simbench
-    except ImportError as exc:
+@lru_cache(maxsize=1)
+def daily_features() -> tuple[tuple[dt.date, ...], FloatArray]:
+    """Dates of the profile year and their feature vectors ``(n_days, 288)`` (module doc)."""
+    if not simbench_installed():  # the sweep's own error when SimBench is missing
         raise StudyError(
             "representative days need the SimBench profiles",
             where="sweep --days",
             fix="install the simbench extra (uv sync --all-extras) or give a list of dates",
-        ) from exc
-    return Path(simbench.__file__).resolve().parent / SIMBENCH_DATA
-
-
-@lru_cache(maxsize=1)
-def daily_features() -> tuple[tuple[dt.date, ...], FloatArray]:
-    """Dates of the profile year and their feature vectors ``(n_days, 288)`` (module doc)."""
-    _simbench_folder()  # the sweep's own error when SimBench is missing
+        )
     year = year_profiles()
     parts = [year[k] / year[k].max() for k in ("residential", "commercial", "pv")]
     first = dt.date(PROFILE_YEAR, 1, 1)
