@@ -308,7 +308,8 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "The model's day-ahead dispatch costed with the central clearing's own objective (same "
         "DC transmission and LinDistFlow feeder model, offers, needs and penalties), as it can "
         "be delivered: requests beyond a battery's stored energy are cut first. The central "
-        "optimum (eu.central) is the lowest possible value.",
+        "optimum (eu.central) is the lowest possible value. An objective, not a payment: it "
+        "includes the penalties for slack against the margin-tightened limits.",
     ),
     "operation_cost_eur": KpiInfo(
         "Operation cost",
