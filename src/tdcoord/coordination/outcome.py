@@ -78,16 +78,19 @@ class Outcome:
 def _frame(case: ClearingCase, parts: Sequence[tuple[str, FloatArray]]) -> pd.DataFrame:
     o = case.offers
     frames = []
+    id_arrays: dict[str, np.ndarray[Any, Any]] = {}
     for buyer, act in parts:
         k, t = np.nonzero(act > 1e-9)
         if not k.size:
             continue
         mw = act[k, t]
         price = o.price_eur_per_mwh[k, t]
-        ids = {
-            name: np.asarray(getattr(o, name), dtype=object)[k]
-            for name in ("offer_id", "der_id", "aggregator_id", "der_type", "product_id")
-        }
+        if not id_arrays:  # once, not per buyer (a thousand DSOs)
+            id_arrays = {
+                name: np.asarray(getattr(o, name), dtype=object)
+                for name in ("offer_id", "der_id", "aggregator_id", "der_type", "product_id")
+            }
+        ids = {name: arr[k] for name, arr in id_arrays.items()}
         frames.append(
             pd.DataFrame(
                 {

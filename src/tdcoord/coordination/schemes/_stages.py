@@ -217,12 +217,15 @@ def split_buyers(
     dso_only = dso_ok & ~may_buy(o, "TSO")
     dso_parts = []
     rest = act.copy()
+    order = np.argsort(o.feeder, kind="stable")  # the steps of each feeder, in row order
+    ends = np.searchsorted(o.feeder[order], np.arange(case.n_feeders + 1), side="left")
     for f in range(case.n_feeders):
+        rows_f = order[ends[f] : ends[f + 1]]
         part = np.zeros_like(act)
         for t in np.flatnonzero(np.abs(need_mw[f]) > 1e-9):
             sign = 1 if need_mw[f, t] > 0 else -1
-            here = (o.feeder == f) & (o.direction == sign) & dso_ok
-            rows = np.flatnonzero(here & (act[:, t] > 1e-9))
+            here = rows_f[(o.direction[rows_f] == sign) & dso_ok[rows_f]]
+            rows = here[act[here, t] > 1e-9]
             rows = rows[np.argsort(o.price_eur_per_mwh[rows, t], kind="stable")]
             left = abs(float(need_mw[f, t]))
             for r in rows:  # a handful of steps per feeder and interval
@@ -232,8 +235,10 @@ def split_buyers(
                 if left <= 1e-12:
                     break
         # a product only the DSO may buy is the DSO's, whatever the need (buyers rule)
-        forced = np.where((dso_only & (o.feeder == f))[:, None], act - part, 0.0)
-        part += forced
+        only = rows_f[dso_only[rows_f]]
+        part[only] += act[only] - part[only]
+        if not part.any():  # a DSO that buys nothing has no part (a thousand feeders: memory)
+            continue
         rest -= part
         dso_parts.append((case.feeder_label(f), part))
     return [(other, np.maximum(rest, 0.0)), *dso_parts]
