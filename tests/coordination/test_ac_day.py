@@ -65,3 +65,27 @@ def test_same_flows_on_a_second_run() -> None:
     two = feeder_ac_flows(fds, [p, p], [q, q])
     for (_, _, a), (_, _, b) in zip(one, two, strict=True):
         np.testing.assert_array_equal(a.v_pu, b.v_pu)
+
+
+def test_numba_only_above_the_threshold() -> None:
+    assert not ac_day.use_numba(ac_day.NUMBA_MIN_FEEDERS - 1)
+    pytest.importorskip("numba")  # the extra `numba` (installed by `make setup`)
+    assert ac_day.use_numba(ac_day.NUMBA_MIN_FEEDERS)
+
+
+def test_numba_flows_match_the_pure_python_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the accelerator forced on (threshold 1) the batched flows equal the pure-Python
+    ones to solver tolerance; a failing feeder is still set apart."""
+    pytest.importorskip("numba")
+    fds = [feeder(f"n{i}") for i in range(3)]
+    ok_p, ok_q = day_loads([0.5, 1.0, 1.2, 0.8])
+    bad_p, bad_q = day_loads([0.5, 100.0, 100.0, 0.8])
+    p, q = [ok_p, bad_p, ok_p], [ok_q, bad_q, ok_q]
+    plain = feeder_ac_flows(fds, p, q)
+    monkeypatch.setattr(ac_day, "NUMBA_MIN_FEEDERS", 1)
+    fast = feeder_ac_flows(fds, p, q)
+    for (f, t, a), (_, _, b) in zip(plain, fast, strict=True):
+        assert a.converged == b.converged, (f, t)
+        if a.converged:
+            np.testing.assert_allclose(a.v_pu, b.v_pu, atol=1e-8)
+            np.testing.assert_allclose(a.loading_percent, b.loading_percent, atol=1e-6)

@@ -35,6 +35,25 @@ from tdcoord.types import FloatArray
 #: pandapower ``recycle`` options when only the loads change between power flows.
 RECYCLE_LOADS = {"bus_pq": True, "trafo": False, "gen": False}
 
+#: From this many feeders on, the batched power flows use pandapower's numba accelerator when it
+#: is installed (extra ``numba``). Measured on the national-scale study (benchmarks/README.md,
+#: "numba"): the batched Newton–Raphson is faster with it, while below a few hundred feeders the
+#: JIT compilation (several seconds per process) costs more than it saves. Small studies keep
+#: ``numba=False``, and their numbers stay bit for bit those of the pure-Python path.
+NUMBA_MIN_FEEDERS = 200
+
+
+def use_numba(n_feeders: int) -> bool:
+    """Whether the AC validation of ``n_feeders`` feeders runs with numba: at least
+    :data:`NUMBA_MIN_FEEDERS` feeders and numba importable."""
+    if n_feeders < NUMBA_MIN_FEEDERS:
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
 
 @dataclasses.dataclass
 class FeederBatch:
@@ -48,6 +67,8 @@ class FeederBatch:
     net: Any = None
     spans: Any = None
     warm: bool = False
+    #: pandapower's ``numba`` option for this batch's power flows (:func:`use_numba`).
+    numba: bool = False
 
     def __post_init__(self) -> None:
         self.build()
@@ -71,10 +92,10 @@ class FeederBatch:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if self.warm:
-                    pp.runpp(self.net, recycle=RECYCLE_LOADS, numba=False)
+                    pp.runpp(self.net, recycle=RECYCLE_LOADS, numba=self.numba)
                 else:
                     pp.runpp(self.net, init="flat", calculate_voltage_angles=False,
-                             numba=False, recycle=RECYCLE_LOADS)
+                             numba=self.numba, recycle=RECYCLE_LOADS)
             if not self.net.converged:
                 raise pp.LoadflowNotConverged(f"interval {t}")
         except pp.LoadflowNotConverged:
@@ -92,7 +113,8 @@ def feeder_ac_flows(
     ``(n_node, T)`` (module docstring), as ``(feeder index, interval, flow)`` in that order."""
     feeders = list(feeders)
     T = p[0].shape[1] if feeders else 0
-    batch = FeederBatch(feeders, list(range(len(feeders))), p, q)
+    accel = use_numba(len(feeders))
+    batch = FeederBatch(feeders, list(range(len(feeders))), p, q, numba=accel)
     apart: dict[int, FeederBatch] = {}
     out: list[tuple[int, int, FeederFlow]] = []
     for t in range(T):
@@ -107,7 +129,7 @@ def feeder_ac_flows(
                     apart.update({f: FeederBatch(feeders, [f], p, q) for f in failed})
                     keep = [f for f in batch.members if f not in set(failed)]
                     flows.update(zip(batch.members, solved, strict=True))
-                    batch = FeederBatch(feeders, keep, p, q)
+                    batch = FeederBatch(feeders, keep, p, q, numba=accel)
                     solved = None
             if solved is not None:
                 flows.update(zip(batch.members, solved, strict=True))
