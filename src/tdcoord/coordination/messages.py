@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -110,8 +110,8 @@ def payload_bytes(payload: Any) -> int:
 class MessageLog:
     """Append-only list of :class:`Message`."""
 
-    def __init__(self) -> None:
-        self._messages: list[Message] = []
+    def __init__(self, messages: Iterable[Message] = ()) -> None:
+        self._messages: list[Message] = list(messages)
 
     def send(
         self, sender: str, receiver: str, kind: str, payload: Any, interval: int = -1
@@ -125,12 +125,10 @@ class MessageLog:
         """A copy whose messages about interval ``i`` (``>= 0``) are about ``intervals[i]``
         instead: a window's log placed on the day (messages about the whole horizon, ``-1``,
         stay)."""
-        out = MessageLog()
-        out._messages = [
+        return MessageLog(
             dataclasses.replace(m, interval=int(intervals[m.interval])) if m.interval >= 0 else m
             for m in self._messages
-        ]
-        return out
+        )
 
     def extend(self, other: MessageLog) -> None:
         """Append every message of ``other``."""
