@@ -99,8 +99,9 @@ class TimeCoupling:
     #: (``None``: no rebound rows).
     pair_weight: FloatArray | None = None
     pair_up: BoolArray | None = None
-    #: Rebound ``κ`` per member ``(S,)`` (MW per MWh) and the power rooms ``(S, T)`` (MW,
-    #: ``inf``: no row): ``κ·drop_{t−1} + down_t ≤ dn_room_t``, ``κ·rise_{t−1} + up_t ≤ up_room_t``.
+    #: Rebound ``κ`` per member and interval ``(S, T)`` (MW per MWh) and the power rooms
+    #: ``(S, T)`` (MW, ``inf``: no row): ``κ_t·drop_{t−1} + down_t ≤ dn_room_t``,
+    #: ``κ_t·rise_{t−1} + up_t ≤ up_room_t``.
     rebound_mw_per_mwh: FloatArray | None = None
     up_room_mw: FloatArray | None = None
     dn_room_mw: FloatArray | None = None
@@ -111,7 +112,7 @@ class TimeCoupling:
         fill = {
             "drop_decay": np.ones((S, T)), "rise_decay": np.ones((S, T)),
             "pair_weight": np.zeros((P, T)), "pair_up": np.zeros(P, dtype=bool),
-            "rebound_mw_per_mwh": np.zeros(S), "up_room_mw": np.full((S, T), np.inf),
+            "rebound_mw_per_mwh": np.zeros((S, T)), "up_room_mw": np.full((S, T), np.inf),
             "dn_room_mw": np.full((S, T), np.inf),
         }
         for name, default in fill.items():
@@ -260,13 +261,23 @@ def time_coupling(
         rise_decay=_decay(limits, "rise_decay", T),
         pair_weight=w,
         pair_up=up,
-        rebound_mw_per_mwh=np.concatenate([
-            np.zeros(lim.drop_up.shape[0]) if lim.rebound_mw_per_mwh is None
-            else lim.rebound_mw_per_mwh for _, lim in limits
-        ]) if limits else np.zeros(0),
+        rebound_mw_per_mwh=_rebound(limits, T),
         up_room_mw=_room(limits, "up_room_mw", T),
         dn_room_mw=_room(limits, "dn_room_mw", T),
     )
+
+
+def _rebound(limits: Sequence[tuple[IntArray, EnergyLimits]], T: int) -> FloatArray:
+    """Every member's rebound ``κ`` ``(S, T)``: per unit ``(units,)`` or per unit and interval
+    ``(units, T)`` in the DER model's limits (``None``: 0)."""
+    if not limits:
+        return np.zeros((0, T))
+    parts = []
+    for _, lim in limits:
+        n = lim.drop_up.shape[0]
+        k = np.zeros(n) if lim.rebound_mw_per_mwh is None else np.asarray(lim.rebound_mw_per_mwh)
+        parts.append(np.broadcast_to(k[:, None] if k.ndim == 1 else k, (n, T)))
+    return np.concatenate(parts, axis=0).astype(np.float64)
 
 
 def _room(limits: Sequence[tuple[IntArray, EnergyLimits]], name: str, T: int) -> FloatArray:
@@ -360,7 +371,7 @@ def _activation(program: ClearingProgram, x: FloatArray, n_offer: int) -> FloatA
 @dataclasses.dataclass(frozen=True, eq=False)
 class RowKind:
     """One family of coupling rows over (member ``s``, interval ``t``):
-    ``scale_s · C_s(t − lag) + Σ_{p∈s} inst[p, t] a_{p,t} ≤ cap[s, t]`` with ``C_s`` the decayed
+    ``scale[s, t] · C_s(t − lag) + Σ_{p∈s} inst[p, t] a_{p,t} ≤ cap[s, t]`` with ``C_s`` the decayed
     cumulative sum of ``coef`` (:func:`cumulative_rows`; 0 before the first interval)."""
 
     name: str
@@ -379,7 +390,7 @@ def row_kinds(tc: TimeCoupling) -> tuple[RowKind, ...]:
     assert tc.pair_weight is not None and tc.pair_up is not None
     assert tc.rebound_mw_per_mwh is not None
     assert tc.up_room_mw is not None and tc.dn_room_mw is not None
-    ones = np.ones(len(tc.store_id))
+    ones = np.ones(tc.drop_max_mwh.shape)
     kinds = [
         RowKind("drop", tc.drop_coef, tc.drop_decay, tc.drop_max_mwh, ones),
         RowKind("rise", tc.rise_coef, tc.rise_decay, tc.rise_max_mwh, ones),
@@ -403,7 +414,7 @@ def kind_lhs(kind: RowKind, tc: TimeCoupling, activation_mw: FloatArray) -> Floa
     cum = decayed_cumsum(np.asarray(agg @ (kind.coef * a)), kind.decay)
     if kind.lag:
         cum = np.concatenate([np.zeros((S, kind.lag)), cum[:, : -kind.lag]], axis=1)
-    lhs = kind.scale[:, None] * cum
+    lhs = kind.scale * cum
     if kind.inst is not None:
         lhs = lhs + np.asarray(agg @ (kind.inst * a))
     return np.asarray(lhs)
@@ -414,7 +425,7 @@ def kind_rows(
 ) -> sp.csr_matrix:
     """The rows of ``kind`` for (member, interval) pairs, on the activation columns."""
     m = cumulative_rows(tc, kind.coef, kind.decay, col, store, t_row - kind.lag, n_inj)
-    m = sp.csr_matrix(sp.diags(kind.scale[store]) @ m)
+    m = sp.csr_matrix(sp.diags(kind.scale[store, t_row]) @ m)
     if kind.inst is None:
         return m
     ok = col >= 0

@@ -57,6 +57,7 @@ def window_coupling(tc: TimeCoupling, intervals: IntArray) -> TimeCoupling:
         drop_decay=tc.drop_decay[:, ts], rise_decay=tc.rise_decay[:, ts],
         pair_weight=tc.pair_weight[:, ts],
         up_room_mw=tc.up_room_mw[:, ts], dn_room_mw=tc.dn_room_mw[:, ts],
+        rebound_mw_per_mwh=kappa[:, ts],
     )
 
 
@@ -72,7 +73,7 @@ def _tail_limit(
         out = energy.min(axis=1)
         if last + 1 < limit_mwh.shape[1]:
             # the room row of t' sees the drop carried to t' − 1 (share[:, :-1])
-            lhs = kappa[:, None] * share[:, :-1]
+            lhs = kappa[:, last + 1:] * share[:, :-1]
             rooms = np.where(lhs > 0, room_mw[:, last + 1:] / lhs, np.inf)
             out = np.minimum(out, rooms.min(axis=1))
     return np.asarray(out, dtype=np.float64)

@@ -97,6 +97,7 @@ class EnergyLimits:
     #: ``κ·drop_{t−1} + d_t ≤ dn_room_t`` and ``κ·rise_{t−1} + u_t ≤ up_room_t``
     #: (``drop``/``rise`` the left-hand sides above; the rooms ``units × n``, MW, the power
     #: flexibility left after the committed plan).
+    #: ``(units,)`` or per interval ``(units, n)``.
     rebound_mw_per_mwh: FloatArray | None = None
     up_room_mw: FloatArray | None = None
     dn_room_mw: FloatArray | None = None
