@@ -102,7 +102,11 @@ def test_preset_baseline_is_the_default_and_the_study_overrides_it(
     # lower in every activated interval, every activation is measured as delivering exactly
     # 0.05 MW (at most its request), whatever it really delivered
     register_baseline(
-        Baseline("test_meter_minus_005", _meter_minus_005, "test"), replace=True
+        Baseline(
+            "test_meter_minus_005", _meter_minus_005,
+            "tdcoord test suite: the meter less 0.05 MW in every activated interval",
+        ),
+        replace=True,
     )
     base = settle_model(shared, day).delivery.per_activation
     shifted = settle_model(_with(shared, baseline="test_meter_minus_005"), day)

@@ -14,10 +14,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from tdcoord.pipeline import run_model_day
 from tdcoord.pipeline.prices import day_prices
-from tests.service.conftest import Env, make_env, small_engine
+from tdcoord.service.engine import StudyEngine
+from tests.service.conftest import SMALL_STUDY, Env, make_env, small_engine
 from tests.service.flow import play_stage
 
 MODEL = "eu.central"
@@ -31,7 +33,27 @@ def open_env(tmp_path: Path) -> Iterator[Env]:
 
 
 def test_platform_equals_compare(open_env: Env) -> None:
-    env = open_env
+    check_platform_equals(open_env, small_engine())
+
+
+def test_platform_clears_with_the_study_margins(tmp_path: Path) -> None:
+    """A study with its own security margins: the platform's clearing uses them, as compare."""
+    data = yaml.safe_load(SMALL_STUDY.read_text())
+    data.setdefault("compare", {})["security_margins"] = {"rating_frac": 0.2, "voltage_pu": 0.02}
+    path = tmp_path / "margins.yaml"
+    path.write_text(yaml.safe_dump(data))
+    engine = StudyEngine.load(str(path))
+    assert engine.shared.margins.voltage_pu == 0.02
+    e = make_env(f"sqlite:///{tmp_path / 'm.db'}", engine=engine, area=None)
+    try:
+        check_platform_equals(e, engine)
+    finally:
+        e.plat.store.dispose()
+
+
+def check_platform_equals(env: Env, engine: StudyEngine) -> None:
+    """The day-ahead session of ``engine``'s study, played through the API, clears as compare
+    (module docstring)."""
     sid = play_stage(env, MODEL)
     r = env.client.post(f"/api/v1/sessions/{sid}/clearing", headers=env.h("mo"))
     assert r.status_code == 202
@@ -44,7 +66,7 @@ def test_platform_equals_compare(open_env: Env) -> None:
     # a platform session clears the orders posted to it: transmission generators are no
     # session participants, so the reference is compare's day-ahead stage with generators
     # offering no redispatch (SharedDay.redispatch_markup_eur_per_mwh None)
-    quiet = dataclasses.replace(small_engine().shared, redispatch_markup_eur_per_mwh=None)
+    quiet = dataclasses.replace(engine.shared, redispatch_markup_eur_per_mwh=None)
     day = run_model_day(quiet, MODEL)
     ref = day.stages["day_ahead"]
     got = np.array(summary["activation_mw"], dtype=np.float64)
@@ -53,7 +75,7 @@ def test_platform_equals_compare(open_env: Env) -> None:
     lmp = np.array([p["price_eur_per_mwh"] for p in prices if p["kind"] == "lmp"])
     assert ref.lmp_eur_per_mwh is not None
     assert np.array_equal(lmp, ref.lmp_eur_per_mwh)
-    for f, fid in enumerate(small_engine().feeder_ids()):
+    for f, fid in enumerate(engine.feeder_ids()):
         d = np.array([p["price_eur_per_mwh"] for p in prices
                       if p["kind"] == "dlmp" and p["feeder"] == fid])
         ref_d = ref.dlmp_eur_per_mwh[f]

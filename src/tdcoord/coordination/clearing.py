@@ -216,6 +216,11 @@ def _feeder_locations(c: ClearingProgram, f: int, n_node: int) -> list[Location]
     return loc
 
 
+#: Price of a voltage shortfall inside the security-margin band, as a share of the study's
+#: voltage penalty (beyond the band: the whole penalty).
+MARGIN_BAND_PRICE_SHARE = 0.5
+
+
 def _voltage_rows(
     c: ClearingProgram,
     f: int,
@@ -232,6 +237,13 @@ def _voltage_rows(
     labels = tuple(f"feeder {fd.id} node {int(i)}" for i in fd.nodes.id[nodes])
     s_lo = c.add_slack(f"v_lo_slack:{f}", "voltage_low", labels, pen.voltage_eur_per_pu_h)
     s_hi = c.add_slack(f"v_hi_slack:{f}", "voltage_high", labels, pen.voltage_eur_per_pu_h)
+    # inside the margin band a shortfall is priced at a share of the penalty, so that scarce
+    # flexibility goes to the deepest violations first (MARGIN_BAND_PRICE_SHARE)
+    band = MARGIN_BAND_PRICE_SHARE * pen.voltage_eur_per_pu_h
+    b_lo = c.add_slack(f"v_lo_band:{f}", "voltage_low", labels, band,
+                       interval_major(np.repeat((vlo - fd.nodes.v_min_pu[nodes])[:, None], T, 1)))
+    b_hi = c.add_slack(f"v_hi_band:{f}", "voltage_high", labels, band,
+                       interval_major(np.repeat((fd.nodes.v_max_pu[nodes] - vhi)[:, None], T, 1)))
     vblocks: list[tuple[slice, Any]] = []
     for s_, ep, eq in loc:
         sens = np.zeros((nodes.size, (s_.stop - s_.start) // T))
@@ -242,13 +254,15 @@ def _voltage_rows(
         vblocks.append((s_, per_interval(T, sens)))
     v_lo = c.add_rows(
         f"v_lo:{f}",
-        [*vblocks, (s_lo, sp.diags(interval_major(np.repeat(2 * vlo[:, None], T, 1))))],
+        [*vblocks, (s_lo, sp.diags(interval_major(np.repeat(2 * vlo[:, None], T, 1)))),
+         (b_lo, sp.diags(interval_major(np.repeat(2 * vlo[:, None], T, 1))))],
         interval_major(vlo[:, None] ** 2 - v2[nodes]),
         np.inf,
     )
     v_hi = c.add_rows(
         f"v_hi:{f}",
-        [*vblocks, (s_hi, sp.diags(interval_major(np.repeat(-2 * vhi[:, None], T, 1))))],
+        [*vblocks, (s_hi, sp.diags(interval_major(np.repeat(-2 * vhi[:, None], T, 1)))),
+         (b_hi, sp.diags(interval_major(np.repeat(-2 * vhi[:, None], T, 1))))],
         -np.inf,
         interval_major(vhi[:, None] ** 2 - v2[nodes]),
     )

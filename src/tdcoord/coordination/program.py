@@ -92,9 +92,12 @@ class ClearingProgram:
         self._col_interval.append(np.repeat(np.arange(self.n_periods, dtype=np.int64), n))
         return s
 
-    def add_slack(self, name: str, kind: str, labels: tuple[str, ...], price: float) -> slice:
-        """Add a family of non-negative slacks, one per label, priced ``price``·Δt."""
-        s = self.add_columns(name, len(labels), 0.0, np.inf, price * self.dt_h)
+    def add_slack(
+        self, name: str, kind: str, labels: tuple[str, ...], price: float, upper: Any = np.inf
+    ) -> slice:
+        """Add a family of non-negative slacks, one per label, priced ``price``·Δt, at most
+        ``upper`` (scalar or interval-major)."""
+        s = self.add_columns(name, len(labels), 0.0, upper, price * self.dt_h)
         self.slack_families.append(SlackFamily(name, kind, labels, price))
         return s
 

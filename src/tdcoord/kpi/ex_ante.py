@@ -29,8 +29,8 @@ itself: no model may come out below the central optimum.
 (:mod:`tdcoord.coordination.intertemporal`), so a dispatch that asks a battery for more than it
 holds is *not* a choice of that program, and costing it as delivered would credit it with
 network relief that never happens (on the default study ``au.tstp``'s day-ahead dispatch breaks
-27 energy rows by up to 0.27 MWh and would come out 19 % below the optimum). :math:`\\hat a` is
-therefore first cut to its deliverable part
+27 energy rows by up to 0.27 MWh and came out 19 % below the optimum when measured).
+:math:`\\hat a` is therefore first cut to its deliverable part
 (:func:`tdcoord.coordination.deliverable.deliverable_activation`: the largest dispatch below
 :math:`\\hat a` that meets every energy row and the minimum duration). The cut part delivers no
 relief, is not paid, and whatever need it leaves open is priced by the program's own slacks, so

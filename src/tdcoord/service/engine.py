@@ -198,8 +198,11 @@ class StudyEngine:
             dso = np.zeros((len(fids), self.n_intervals))
             for fid, values in dso_mw.items():
                 dso[fids.index(fid)] = values
+        # the study's security margins and critical elements, as ``compare`` clears with them
         case = clearing_case(sh.day, point, book, sh.market.schedule_mw, sh.penalties,
-                             GivenNeeds(tso, dso))
+                             GivenNeeds(tso, dso), monitor_loading=sh.spec.monitor_loading,
+                             margins=sh.margins,
+                             monitor_feeder_loading=sh.spec.monitor_feeder_loading)
         if tuple(book.offer_id) == tuple(sh.offers.offer_id):
             # the study's own offers: the stage clears time-coupled, as in ``compare``, from the
             # DER state the earlier sessions' commitments lead to
