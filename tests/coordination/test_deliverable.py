@@ -12,8 +12,8 @@ from tdcoord.coordination.deliverable import (
     block_minimum,
     deliverable_activation,
     energy_violations,
-    min_duration_rows,
 )
+from tdcoord.coordination.intertemporal import min_duration_rows
 
 from .coupling_cases import T, all_rows, book, coupling, two_batteries, walk_cut
 
@@ -74,7 +74,7 @@ def test_minimum_duration_blocks() -> None:
     act = np.array([[1.0, 0.5, 0.2, 0.3, 0.9]])
     np.testing.assert_array_equal(block_minimum(act, 2), [[0.5, 0.5, 0.2, 0.2, 0.9]])
     np.testing.assert_array_equal(block_minimum(act, 1), act)
-    rows = min_duration_rows(1, 5, 2).toarray()
+    rows = min_duration_rows(np.arange(1), 1, 5, 2).toarray()
     # interval-major columns t·n_offer + k with one offer: a1 − a0 = 0 and a3 − a2 = 0
     np.testing.assert_array_equal(rows, [[-1, 1, 0, 0, 0], [0, 0, -1, 1, 0]])
-    assert min_duration_rows(3, 5, 1).shape == (0, 15)
+    assert min_duration_rows(np.arange(3), 3, 5, 1).shape == (0, 15)

@@ -15,6 +15,7 @@ from tdcoord.coordination.intertemporal import (
     decayed_cumsum,
     kind_lhs,
     kind_rows,
+    min_duration_rows,
     row_kinds,
 )
 from tdcoord.der.heat_pump import HeatPump
@@ -144,3 +145,13 @@ def test_bad_shapes_are_rejected() -> None:
             rise_coef=np.zeros((1, 2)), drop_max_mwh=np.zeros((1, 2)),
             rise_max_mwh=np.zeros((1, 2)),
         )
+
+
+def test_min_duration_rows_on_a_column_subset() -> None:
+    """Blocks of 3 over 3 intervals, steps 0 and 2 of 3 per interval (interval-major)."""
+    rows = min_duration_rows(np.array([0, 2]), 3, 3, 3).toarray()
+    want = np.zeros((4, 9))
+    for r, (t, k) in enumerate([(1, 0), (1, 2), (2, 0), (2, 2)]):
+        want[r, t * 3 + k] = 1.0
+        want[r, (t - 1) * 3 + k] = -1.0
+    np.testing.assert_array_equal(rows, want)

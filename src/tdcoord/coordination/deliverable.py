@@ -32,6 +32,7 @@ from tdcoord.coordination.intertemporal import (
     TimeCoupling,
     kind_lhs,
     kind_rows,
+    min_duration_rows,
     row_kinds,
 )
 from tdcoord.opf.lp import LinearProgram, solve
@@ -46,19 +47,6 @@ def energy_violations(tc: TimeCoupling, activation_mw: FloatArray) -> int:
         int(np.count_nonzero(kind_lhs(k, tc, act) > k.cap + ENERGY_TOL_MWH))
         for k in row_kinds(tc)
     )
-
-
-def min_duration_rows(n_offer: int, T: int, m: int) -> sp.csr_matrix:
-    """Rows ``a_{k,t} − a_{k,t−1} = 0`` inside every block of ``m`` intervals, on the
-    interval-major columns ``t·n_offer + k``."""
-    ts = np.array([t for t in range(1, T) if t % m] if m > 1 else [], dtype=np.int64)
-    rk = np.tile(np.arange(n_offer, dtype=np.int64), ts.size)
-    rt = np.repeat(ts, n_offer)
-    n = rk.size
-    rows = np.concatenate([np.arange(n), np.arange(n)])
-    cols = np.concatenate([rt * n_offer + rk, (rt - 1) * n_offer + rk])
-    vals = np.concatenate([np.ones(n), -np.ones(n)])
-    return sp.csr_matrix((vals, (rows, cols)), shape=(n, T * n_offer))
 
 
 def block_minimum(activation_mw: FloatArray, m: int) -> FloatArray:
@@ -84,7 +72,7 @@ def deliverable_activation(tc: TimeCoupling, activation_mw: FloatArray) -> Float
     n_offer, T = top.shape
     col = tc.pair_offer.astype(np.int64)
     kinds = row_kinds(tc)
-    blocks = [min_duration_rows(n_offer, T, tc.min_duration_intervals)]
+    blocks = [min_duration_rows(np.arange(n_offer), n_offer, T, tc.min_duration_intervals)]
     lower = [np.zeros(blocks[0].shape[0])]
     upper = [np.zeros(blocks[0].shape[0])]
     added = {k.name: np.zeros(k.cap.shape, dtype=bool) for k in kinds}

@@ -339,23 +339,27 @@ def cumulative_rows(
     return sp.csr_matrix((vals, (r2, cols)), shape=(store.size, T * n_inj))
 
 
-def add_min_duration(program: ClearingProgram, m: int) -> None:
-    """``a_{k,t} − a_{k,t−1} = 0`` for offer steps inside each block of ``m`` intervals."""
-    T, inj = program.n_periods, program.spec.injectors
-    if m <= 1 or T <= 1:
-        return
-    ks = np.flatnonzero(inj.offer_row >= 0)
-    ts = np.array([t for t in range(1, T) if t % m], dtype=np.int64)
-    if not ks.size or not ts.size:
-        return
+def min_duration_rows(columns: IntArray, n_per_interval: int, T: int, m: int) -> sp.csr_matrix:
+    """Rows ``a_{k,t} − a_{k,t−1} = 0`` for the activation ``columns`` ``k`` inside every block of
+    ``m`` intervals (aligned to the start of the day), on interval-major columns
+    ``t·n_per_interval + k``; no rows when ``m ≤ 1``."""
+    ks = np.asarray(columns, dtype=np.int64)
+    ts = np.array([t for t in range(1, T) if t % m] if m > 1 else [], dtype=np.int64)
     rk = np.tile(ks, ts.size)
     rt = np.repeat(ts, ks.size)
     n = rk.size
     rows = np.concatenate([np.arange(n), np.arange(n)])
-    cols = np.concatenate([rt * inj.n + rk, (rt - 1) * inj.n + rk])
+    cols = np.concatenate([rt * n_per_interval + rk, (rt - 1) * n_per_interval + rk])
     vals = np.concatenate([np.ones(n), -np.ones(n)])
-    mat = sp.csr_matrix((vals, (rows, cols)), shape=(n, T * inj.n))
-    program.add_rows("min_duration", [(program.activation, mat)], 0.0, 0.0)
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n, T * n_per_interval))
+
+
+def add_min_duration(program: ClearingProgram, m: int) -> None:
+    """The minimum-duration rows (:func:`min_duration_rows`) of the program's offer steps."""
+    T, inj = program.n_periods, program.spec.injectors
+    mat = min_duration_rows(np.flatnonzero(inj.offer_row >= 0), inj.n, T, m)
+    if mat.shape[0]:
+        program.add_rows("min_duration", [(program.activation, mat)], 0.0, 0.0)
 
 
 def _activation(program: ClearingProgram, x: FloatArray, n_offer: int) -> FloatArray:

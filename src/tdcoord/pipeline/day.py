@@ -156,7 +156,8 @@ def _stage_inputs(
         monitor_feeder_loading=sh.spec.monitor_feeder_loading,
         margins=sh.margins,
     )
-    return point, dataclasses.replace(case, time_coupling=stage_coupling(sh, state))
+    coupling = stage_coupling(sh, state) if sh.spec.time_coupling else None
+    return point, dataclasses.replace(case, time_coupling=coupling)
 
 
 def clear_stage(

@@ -283,9 +283,10 @@ def answer_events(
         case = realtime_case(sh, done, residual, redispatch_mw)
         wcase, note = event_window(sh, case, ev, ts)
         # the day's energy rows after the plan so far, on the window (and protecting the rest)
-        wcase = dataclasses.replace(
-            wcase, time_coupling=window_coupling(coupling_after(sh, plan, residual), ts)
-        )
+        if sh.spec.time_coupling:
+            wcase = dataclasses.replace(
+                wcase, time_coupling=window_coupling(coupling_after(sh, plan, residual), ts)
+            )
         w = run_scheme(entry.scheme, wcase, entry.params.as_dict())
         if isinstance(ev, DsoSupport | LoadShedding):
             w = _bought_for_tso(w, wcase.feeder_label(_feeder_row(day.grid, ev.feeder)))

@@ -203,7 +203,7 @@ class StudyEngine:
                              GivenNeeds(tso, dso), monitor_loading=sh.spec.monitor_loading,
                              margins=sh.margins,
                              monitor_feeder_loading=sh.spec.monitor_feeder_loading)
-        if tuple(book.offer_id) == tuple(sh.offers.offer_id):
+        if tuple(book.offer_id) == tuple(sh.offers.offer_id) and sh.spec.time_coupling:
             # the study's own offers: the stage clears time-coupled, as in ``compare``, from the
             # DER state the earlier sessions' commitments lead to
             state = self.committed_state(commitments)

@@ -318,6 +318,11 @@ class CompareSpec(BaseModel):
     """Critical branches: the clearing constrains only transmission branches whose baseline flow
     reaches this share of their rating in some interval (None: every rated branch; validation
     always checks every branch). For grids of thousands of branches (scenarios/large.yaml)."""
+    time_coupling: bool = True
+    """Whether the stages (and the event re-clears) clear as one multi-period problem with the
+    DERs' energy rows (docs/coordination.md). ``false`` clears every interval alone: for a
+    national-scale day whose coupled LP does not fit in memory; the deliverability KPIs then
+    count what the uncoupled dispatch asks beyond the DER state."""
     monitor_feeder_loading: float | None = Field(default=None, gt=0, le=1)
     """Critical feeder elements: the clearings' LinDistFlow rows cover only the feeder branches
     whose baseline flow reaches this share of their rating, and the nodes whose baseline voltage
