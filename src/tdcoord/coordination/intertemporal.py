@@ -21,7 +21,9 @@ the intervals:
   (``energy_limits``: the state after the plan committed by earlier stages, efficiencies,
   energy limits), so any activation that satisfies the rows is deliverable from that state.
   Each row is a cumulative sum (a lower-triangular block in time), built as one sparse matrix
-  for all selected (member, interval) pairs.
+  for all selected (member, interval) pairs. Shiftable loads (``TimeCoupling.queue``) have queue
+  rows instead, the exact convex bound of their backlog under the baseline's rebound, and power
+  rows (:mod:`tdcoord.coordination.shift_rows`).
 * **minimum duration** (family ``min_duration``): with a product minimum duration of ``m > 1``
   intervals, every offer step's activation is held constant over blocks of ``m`` intervals
   aligned to the start of the day (``a_{k,t} = a_{k,t-1}`` unless ``t ≡ 0 mod m``): the
@@ -49,6 +51,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.coordination.errors import CoordinationError
+from tdcoord.coordination.shift_rows import QueueLimits, QueueRows
 from tdcoord.der.base import EnergyLimits, Flexibility
 from tdcoord.opf.lp import LinearProgram, LpSolution, WarmLp
 from tdcoord.types import BoolArray, FloatArray, IntArray
@@ -105,6 +108,10 @@ class TimeCoupling:
     rebound_mw_per_mwh: FloatArray | None = None
     up_room_mw: FloatArray | None = None
     dn_room_mw: FloatArray | None = None
+    #: Members whose drop and rise rows are queue rows (shiftable loads,
+    #: :mod:`tdcoord.coordination.shift_rows`; ``None``: none). Their plain drop/rise and room
+    #: rows are off (the queue rows replace them).
+    queue: QueueLimits | None = None
 
     def __post_init__(self) -> None:
         S, P = len(self.store_id), len(self.pair_store)
@@ -264,7 +271,41 @@ def time_coupling(
         rebound_mw_per_mwh=_rebound(limits, T),
         up_room_mw=_room(limits, "up_room_mw", T),
         dn_room_mw=_room(limits, "dn_room_mw", T),
+        queue=_queue(limits, T, dt_h),
     )
+
+
+def _queue(
+    limits: Sequence[tuple[IntArray, EnergyLimits]], T: int, dt_h: float
+) -> QueueLimits | None:
+    """The members' queue data (:class:`~tdcoord.coordination.shift_rows.QueueLimits`) from the
+    types whose limits are in queue form (``drop_credit_mwh`` set); ``None`` when no type is."""
+    if not any(lim.drop_credit_mwh is not None for _, lim in limits):
+        return None
+    member, credit, rebound, room = [], [], [], []
+    for _, lim in limits:
+        n = lim.drop_up.shape[0]
+        on = lim.drop_credit_mwh is not None
+        member.append(np.full(n, on))
+        zero = np.zeros((2, n, T))
+        if not on:
+            credit.append(zero)
+            rebound.append(zero)
+            room.append(zero)
+            continue
+        parts = (lim.drop_credit_mwh, lim.rise_credit_mwh, lim.drop_rebound_mwh,
+                 lim.rise_rebound_mwh, lim.dn_room_mw, lim.up_room_mw)
+        if any(x is None for x in parts):
+            raise CoordinationError(
+                "queue-form energy limits without their credits, rebounds or rooms",
+                where="time_coupling", fix="give every queue field of EnergyLimits",
+            )
+        c = [np.asarray(x, dtype=np.float64) for x in parts if x is not None]
+        credit.append(np.stack(c[0:2]))
+        rebound.append(np.stack(c[2:4]))
+        room.append(np.stack(c[4:6]) * dt_h)
+    return QueueLimits(np.concatenate(member), np.concatenate(credit, axis=1),
+                       np.concatenate(rebound, axis=1), np.concatenate(room, axis=1))
 
 
 def _rebound(limits: Sequence[tuple[IntArray, EnergyLimits]], T: int) -> FloatArray:
@@ -395,17 +436,22 @@ def row_kinds(tc: TimeCoupling) -> tuple[RowKind, ...]:
     assert tc.rebound_mw_per_mwh is not None
     assert tc.up_room_mw is not None and tc.dn_room_mw is not None
     ones = np.ones(tc.drop_max_mwh.shape)
+    off = np.zeros(len(tc.store_id), dtype=bool) if tc.queue is None else tc.queue.member
+
+    def cap(x: FloatArray) -> FloatArray:
+        return np.where(off[:, None], np.inf, x)  # queue members have queue rows instead
+
     kinds = [
-        RowKind("drop", tc.drop_coef, tc.drop_decay, tc.drop_max_mwh, ones),
-        RowKind("rise", tc.rise_coef, tc.rise_decay, tc.rise_max_mwh, ones),
+        RowKind("drop", tc.drop_coef, tc.drop_decay, cap(tc.drop_max_mwh), ones),
+        RowKind("rise", tc.rise_coef, tc.rise_decay, cap(tc.rise_max_mwh), ones),
     ]
     if np.any(tc.rebound_mw_per_mwh > 0):
         k = tc.rebound_mw_per_mwh
         dn = np.where(tc.pair_up[:, None], 0.0, tc.pair_weight)
         up = np.where(tc.pair_up[:, None], tc.pair_weight, 0.0)
         kinds += [
-            RowKind("room_dn", tc.drop_coef, tc.drop_decay, tc.dn_room_mw, k, 1, dn),
-            RowKind("room_up", tc.rise_coef, tc.rise_decay, tc.up_room_mw, k, 1, up),
+            RowKind("room_dn", tc.drop_coef, tc.drop_decay, cap(tc.dn_room_mw), k, 1, dn),
+            RowKind("room_up", tc.rise_coef, tc.rise_decay, cap(tc.up_room_mw), k, 1, up),
         ]
     return tuple(kinds)
 
@@ -453,50 +499,69 @@ def enforce_energy(
     """Row generation (module docstring): add the violated coupling rows and re-solve the one
     coupled LP warm (dual simplex from the last optimal basis; the new rows enter as basic
     slacks) until no row is violated. Activations the program's prior carries (another market
-    of the same stage this party sees) use up energy first: the limits are reduced by theirs."""
+    of the same stage this party sees) use up energy first: the limits are reduced by theirs
+    (the queue rows of shiftable loads count them in their inflow,
+    :mod:`tdcoord.coordination.shift_rows`)."""
     inj = program.spec.injectors
     col = _offer_columns(tc, inj)
-    kinds = _less_prior(row_kinds(tc), tc, program.prior.activation_mw)
-    seen = tuple(  # the rows' left-hand sides over the pairs this program holds
-        dataclasses.replace(k, cap=full.cap)
-        for k, full in zip(row_kinds(_visible(tc, col)), kinds, strict=True)
-    )
-    tc_seen = _visible(tc, col)
+    plain = _PlainRows(tc, col, program.prior.activation_mw)
+    queue = QueueRows(tc, col, program.prior.activation_mw)
     lp = program.lp()
     warm: WarmLp | None = None
-    added = {k.name: np.zeros(k.cap.shape, dtype=bool) for k in kinds}
     for r in range(MAX_ROUNDS):
         if not sol.ok:
             break
         act = _activation(program, sol.x, n_offer)
-        hits: list[tuple[RowKind, IntArray, IntArray]] = []
-        n_violated = 0
-        for k, ks in zip(kinds, seen, strict=True):
-            lhs = kind_lhs(ks, tc_seen, act)
-            n_violated += int(np.count_nonzero(lhs > ks.cap + ENERGY_TOL_MWH))
-            # near-binding rows join the violated ones: the next solution moves there
-            s_, t_ = np.nonzero(lhs > NEAR_FRACTION * ks.cap + ENERGY_TOL_MWH)
-            hits.append((k, s_.astype(np.int64), t_.astype(np.int64)))
-        if not n_violated:
+        n_violated, blocks = plain.cuts(act, inj.n)
+        n_queue, more = queue.cuts(act, inj.n)
+        blocks += more
+        if not n_violated + n_queue or not blocks:
             break
         if warm is None:
             warm = WarmLp(lp, method=COUPLED_METHOD)
             warm.set_presolve(False)
             if basis is not None:
                 warm.set_basis(basis)
-        for kind, s_, t_ in hits:
-            # a violated member gets its rows from the first violation on (fewer rounds)
-            s_, t_ = _from_first(s_, t_, kind.cap, added[kind.name])
-            if not s_.size:
-                continue
-            m = kind_rows(kind, tc, col, s_, t_, inj.n)
-            cap = kind.cap[s_, t_]
-            program.add_rows(f"energy_{kind.name}:{r}", [(program.activation, m)], -np.inf, cap)
+        for name, m, cap in blocks:
+            program.add_rows(f"energy_{name}:{r}", [(program.activation, m)], -np.inf, cap)
             full = sp.csr_matrix((m.data, m.indices + program.activation.start, m.indptr),
                                  shape=(m.shape[0], lp.n_col))
             warm.add_rows(full, np.full(cap.size, -np.inf), cap)
         sol = warm.solve(lean=True)
     return program.lp(), sol
+
+
+class _PlainRows:
+    """Row-generation state of the plain (cumulative-sum) families of one solve: the rows of
+    the pairs the program holds, limits less the prior's use, the rows already added."""
+
+    def __init__(self, tc: TimeCoupling, col: IntArray, prior_mw: FloatArray | None) -> None:
+        self.tc, self.col = tc, col
+        self.kinds = _less_prior(row_kinds(tc), tc, prior_mw)
+        self.tc_seen = _visible(tc, col)
+        self.seen = tuple(  # the rows' left-hand sides over the pairs this program holds
+            dataclasses.replace(k, cap=full.cap)
+            for k, full in zip(row_kinds(self.tc_seen), self.kinds, strict=True)
+        )
+        self.added = {k.name: np.zeros(k.cap.shape, dtype=bool) for k in self.kinds}
+
+    def cuts(
+        self, act: FloatArray, n_inj: int
+    ) -> tuple[int, list[tuple[str, sp.csr_matrix, FloatArray]]]:
+        """The number of violated rows and the new rows (violated or near-binding ones; a
+        violated member gets its rows from the first violation on: fewer rounds)."""
+        n_violated, out = 0, []
+        for kind, ks in zip(self.kinds, self.seen, strict=True):
+            lhs = kind_lhs(ks, self.tc_seen, act)
+            n_violated += int(np.count_nonzero(lhs > ks.cap + ENERGY_TOL_MWH))
+            # near-binding rows join the violated ones: the next solution moves there
+            s_, t_ = np.nonzero(lhs > NEAR_FRACTION * ks.cap + ENERGY_TOL_MWH)
+            s_, t_ = _from_first(s_.astype(np.int64), t_.astype(np.int64), kind.cap,
+                                 self.added[kind.name])
+            if s_.size:
+                m = kind_rows(kind, self.tc, self.col, s_, t_, n_inj)
+                out.append((kind.name, m, kind.cap[s_, t_]))
+        return n_violated, out
 
 
 def _less_prior(

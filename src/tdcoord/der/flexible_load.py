@@ -144,20 +144,14 @@ class FlexibleLoad:
         self, t: int, b: FloatArray, dt: float, caps: tuple[FloatArray, FloatArray]
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(c_min, c_max, baseline c) at interval ``t`` for backlog ``b`` (units,)."""
-        n_units, T = self.demand_mw.shape
-        assert self.p_max_mw is not None
-        if t >= T:
-            z = np.zeros(n_units)
+        if t >= self.n_profile:
+            z = np.zeros(self.n_units)
             return z, z, z
         d = self.demand_mw[:, t]
-        s = self.shift_max_mw
-        cs_up, cs_dn = caps
-        end = np.minimum((t // self.window_intervals + 1) * self.window_intervals, T)
-        rows = np.arange(n_units)
-        f_up = cs_up[rows, end] - cs_up[:, t + 1]
-        f_dn = cs_dn[rows, end] - cs_dn[:, t + 1]
-        c_min = np.maximum.reduce([np.zeros(n_units), d - s, d + (b - f_up) / dt])
-        c_max = np.minimum.reduce([self.p_max_mw, d + s, d + (b + f_dn) / dt])
+        f_up, f_dn = self._window_room(t, caps)
+        p_lo, p_hi = self._power_bounds(t)
+        c_min = np.maximum(p_lo, d + (b - f_up) / dt)
+        c_max = np.minimum(p_hi, d + (b + f_dn) / dt)
         c_max = np.maximum(c_max, c_min)
         c_b = np.clip(d + b / dt, c_min, c_max)
         return c_min, c_max, c_b
@@ -202,31 +196,35 @@ class FlexibleLoad:
     def energy_limits(
         self, n_intervals: int, dt_h: float, committed_mw: npt.ArrayLike | None = None
     ) -> EnergyLimits:
-        """Energy rows (:class:`~tdcoord.der.base.EnergyLimits`) of further activations on top of
-        ``committed_mw`` (units × n, signed: up = consume less), in MWh of backlog.
+        """Queue rows (:class:`~tdcoord.der.base.EnergyLimits`, queue form) of further
+        activations ``x`` (MW, signed: up = consume less) on top of ``committed_mw`` (units × n).
 
-        An activation is deliverable in interval ``t`` exactly when the consumption stays within
-        the power bounds ``[P_lo, P_hi] = [max(0, d − s), min(c_max, d + s)]`` and the backlog
-        after it can still be recovered in the window, ``−F⁻_t ≤ B_{t+1} ≤ F⁺_t`` (the backlog
-        terms of the bounds in the module docstring). With the committed backlog ``B^c`` the extra
-        backlog ``X`` must stay within ``D^max_t = F⁺_t − B^c_{t+1}`` (its negative within
-        ``R^max_t = F⁻_t + B^c_{t+1}``), both clipped at 0: a window's last interval has no room
-        left, so each window ends neutral.
+        *Exact dynamics.* With ``R⁺_t = (P_hi − d_t)Δt`` and ``R⁻_t = (d_t − P_lo)Δt``
+        (``P_hi = min(c_max, d + s)``, ``P_lo = max(0, d − s)``) the baseline repays
+        ``ρ(B) = clip(B, −R⁻_t, R⁺_t)`` of the backlog at once, so one interval is
+        ``B_{t+1} = B_t − ρ(B_t) + a_t Δt`` and the consumption ``c_t = d_t + ρ(B_t)/Δt − a_t``.
+        A request is delivered without a cut exactly when, every interval,
+        ``P_lo ≤ c_t ≤ P_hi`` and ``−F⁻_t ≤ B_{t+1} ≤ F⁺_t`` (the module docstring's bounds;
+        ``F`` is 0 at a window's last interval, so every window ends neutral).
 
-        *Rebound.* The baseline repays backlog at once, at most ``R'_t`` (MWh) beyond the
-        committed repayment (``(P_hi − c^b_t)Δt``; ``(c^b_t − P_lo)Δt`` for negative backlog). The
-        extra repayment ``g(X) = min(B^c_t + X, R_t) − min(B^c_t, R_t)`` is concave for
-        ``B^c_t ≥ 0`` and above its chord on ``[0, X̄_t]`` (``X̄_t = D^max_{t−1}``), so
-        ``X_{t+1} ≤ δ_t X_t + x_t Δt`` with ``δ_t = 1 − g(X̄_t)/X̄_t`` (1 where ``B^c_t < 0``, 0 at
-        a window's start). Down activations are not credited against the drop row (nor up
-        against the rise row). The repayment ``Δρ_t ≤ min(X_t, R'_t)/Δt`` also takes power room
-        from a down request in the same interval; ``d ≤ max(R' − X, 0)/Δt + (room left)`` is not
-        convex in ``X``, so each (unit, interval) keeps one of its two supporting half-planes:
-        where ``R'_t ≥ X̄_t`` the row ``X_t/Δt + d_t ≤ P_hi − c^c_t`` (``κ_t = 1/Δt``; it never
-        binds an up run), and also where a committed request already uses part of the rebound's
-        room (``P_hi − c^c_t < R'_t/Δt``: the rebound alone could cut the committed plan);
-        elsewhere ``d_t ≤ P_hi − c^c_t − R'_t/Δt`` (``κ_t = 0``: no extra down request while the
-        rebound may take the room); alike for the rise and up requests.
+        *Extra backlog.* With the committed backlog ``B^c`` the extra ``X = B − B^c`` follows
+        ``X_{t+1} = σ_t(X_t) + x_t Δt``, ``σ_t(X) = (X − Δρ_t(X))``, nondecreasing and 1-Lipschitz
+        with a flat part (the repayment room). Its convex upper bound
+        ``σ_t(X) ≤ max(X − m_t, 0)`` with the credit ``m_t = R⁺_t − ρ(B^c_t)`` (0 where
+        ``B^c_t < −R⁻_t``: no flat part just above) is exact for ``X ≥ 0``; so the queue
+        ``Q_{t+1} = max(Q_t − m_t, 0) + x_t Δt`` (``Q_0 = 0``) bounds ``X`` from above and
+        ``Q_{t+1} ≤ D^max_t = F⁺_t − B^c_{t+1}`` keeps the window. Alike the rise queue of
+        ``−x`` with credit ``n_t = R⁻_t + ρ(B^c_t)`` (0 where ``B^c_t > R⁺_t``) and
+        ``R^max_t = F⁻_t + B^c_{t+1}``. Down requests are credited against the backlog (``x`` is
+        the net request).
+
+        *Power.* ``c_t ≤ P_hi`` is ``Δρ_t(X_t) − x_t Δt ≤ (P_hi − c^c_t)Δt`` (``c^c`` the
+        committed consumption) with ``Δρ_t(X) ≤ min(max(X, 0), m̄_t)``, ``m̄_t = R⁺_t − ρ(B^c_t)``
+        (the rebound's own room, ``drop_rebound_mwh``); alike ``c_t ≥ P_lo`` with the rise
+        queue and ``n̄_t = R⁻_t + ρ(B^c_t)``. Those rows are not convex (``min``); the clearing
+        keeps one supporting half-plane per (unit, interval), chosen at its current solution
+        (:mod:`tdcoord.coordination.shift_rows`). Rooms in MW, ``dn_room_mw = P_hi − c^c``,
+        ``up_room_mw = c^c − P_lo``.
         """
         n, dt = check_n(n_intervals), check_dt(dt_h)
         c = np.zeros((self.n_units, n)) if committed_mw is None else np.asarray(committed_mw)
@@ -235,75 +233,52 @@ class FlexibleLoad:
         assert self.backlog_mwh is not None
         b = self.backlog_mwh.copy()
         caps = self._cumcaps(dt)
-        rooms = np.empty((4, self.n_units, n))  # up room, down room, D^max, R^max
-        decays = np.ones((2, self.n_units, n))  # drop, rise
-        kappa = np.zeros((self.n_units, n))
-        x_bar = np.zeros((2, self.n_units))  # the previous interval's D^max and R^max
+        # rows: D^max, R^max, m, n, m̄, n̄ (MWh), down room, up room (MW)
+        out = np.empty((8, self.n_units, n))
         for k in range(n):  # intervals only, vectorised over units
             t = self.t + k
-            lo, hi, cb = self._bounds(t, b, dt, caps)
-            p_c = np.clip(cb - c[:, k], lo, hi)
-            d, p_lo, p_hi, f_up, f_dn, r_up, r_dn = self._step_rooms(t, dt, caps)
-            decays[:, :, k] = self._rebound_decays(t, b, x_bar, r_up, r_dn)
-            rebound = np.maximum(np.vstack([p_hi - cb, cb - p_lo]), 0.0) * dt  # R'⁺, R'⁻
-            room = np.maximum(np.vstack([p_c - p_lo, p_hi - p_c]), 0.0)  # up, down
-            # the κ row where it cannot bind an up run, and where a committed request already
-            # uses the rebound's room (the rebound alone could then cut the committed plan)
-            harmless = (rebound >= x_bar).all(axis=0)
-            needed = (room[::-1] * dt < rebound - 1e-12).any(axis=0)
-            harmless |= needed
-            kappa[:, k] = np.where(harmless, 1.0 / dt, 0.0)
-            room[0] = np.where(harmless, room[0], np.maximum(room[0] - rebound[1] / dt, 0.0))
-            room[1] = np.where(harmless, room[1], np.maximum(room[1] - rebound[0] / dt, 0.0))
+            c_lo, c_hi, cb = self._bounds(t, b, dt, caps)
+            lo, hi = self._power_bounds(t)
+            p_c = np.clip(cb - c[:, k], c_lo, c_hi)
+            d = self.demand_mw[:, t] if t < self.n_profile else np.zeros(self.n_units)
+            reb_dn = np.maximum(hi - cb, 0.0) * dt  # m̄ = R⁺ − ρ(B^c)
+            reb_up = np.maximum(cb - lo, 0.0) * dt  # n̄ = R⁻ + ρ(B^c)
+            tol = 1e-12
+            out[2, :, k] = np.where(b >= -(d - lo) * dt - tol, reb_dn, 0.0)
+            out[3, :, k] = np.where(b <= (hi - d) * dt + tol, reb_up, 0.0)
+            out[4, :, k], out[5, :, k] = reb_dn, reb_up
+            out[6, :, k], out[7, :, k] = np.maximum(hi - p_c, 0.0), np.maximum(p_c - lo, 0.0)
             b = b + (d - p_c) * dt
-            rooms[:2, :, k] = room
-            rooms[2, :, k] = np.maximum(f_up - b, 0.0)
-            rooms[3, :, k] = np.maximum(f_dn + b, 0.0)
-            x_bar = rooms[2:, :, k]
-        ones, zero = np.ones(self.n_units), np.zeros(self.n_units)
+            f_up, f_dn = self._window_room(t, caps)
+            out[0, :, k], out[1, :, k] = np.maximum(f_up - b, 0.0), np.maximum(f_dn + b, 0.0)
+        ones = np.ones(self.n_units)
         return EnergyLimits(
-            drop_up=ones, drop_dn=zero, rise_up=zero.copy(), rise_dn=ones.copy(),
-            drop_max_mwh=rooms[2], rise_max_mwh=rooms[3],
-            drop_decay=decays[0], rise_decay=decays[1],
-            rebound_mw_per_mwh=kappa, up_room_mw=rooms[0], dn_room_mw=rooms[1],
+            drop_up=ones, drop_dn=ones.copy(), rise_up=ones.copy(), rise_dn=ones.copy(),
+            drop_max_mwh=out[0], rise_max_mwh=out[1],
+            drop_credit_mwh=out[2], rise_credit_mwh=out[3],
+            drop_rebound_mwh=out[4], rise_rebound_mwh=out[5],
+            dn_room_mw=out[6], up_room_mw=out[7],
         )
 
-    def _step_rooms(
-        self, t: int, dt: float, caps: tuple[FloatArray, FloatArray]
-    ) -> tuple[FloatArray, ...]:
-        """At interval ``t``: demand ``d``, the power bounds ``P_lo``/``P_hi``, the window's
-        rooms after ``t`` ``F⁺``/``F⁻`` (MWh) and this interval's repayment rooms
-        ``R⁺``/``R⁻`` (MWh)."""
-        n_units, T = self.demand_mw.shape
+    def _power_bounds(self, t: int) -> tuple[FloatArray, FloatArray]:
+        """``P_lo = max(0, d_t − s)`` and ``P_hi = min(c_max, d_t + s)`` (0 past the profile)."""
+        if t >= self.n_profile:
+            z = np.zeros(self.n_units)
+            return z, z.copy()
         assert self.p_max_mw is not None
-        if t >= T:
-            z = np.zeros(n_units)
-            return z, z, z, z, z, z, z
         d = self.demand_mw[:, t]
         s = self.shift_max_mw
+        return np.maximum(d - s, 0.0), np.minimum(self.p_max_mw, d + s)
+
+    def _window_room(
+        self, t: int, caps: tuple[FloatArray, FloatArray]
+    ) -> tuple[FloatArray, FloatArray]:
+        """The window's rooms after ``t``, ``F⁺_t`` and ``F⁻_t`` (MWh; 0 past the profile)."""
+        n_units, T = self.demand_mw.shape
+        if t >= T:
+            z = np.zeros(n_units)
+            return z, z.copy()
         cs_up, cs_dn = caps
         end = np.minimum((t // self.window_intervals + 1) * self.window_intervals, T)
         rows = np.arange(n_units)
-        f_up = cs_up[rows, end] - cs_up[:, t + 1]
-        f_dn = cs_dn[rows, end] - cs_dn[:, t + 1]
-        p_lo = np.maximum(d - s, 0.0)
-        p_hi = np.minimum(self.p_max_mw, d + s)
-        r_up = cs_up[:, t + 1] - cs_up[:, t]
-        r_dn = cs_dn[:, t + 1] - cs_dn[:, t]
-        return d, p_lo, p_hi, f_up, f_dn, r_up, r_dn
-
-    def _rebound_decays(
-        self, t: int, backlog: FloatArray, x_bar: FloatArray, r_up: FloatArray,
-        r_dn: FloatArray,
-    ) -> FloatArray:
-        """Chord decays ``δ`` (2 × units: drop, rise) of the extra backlog carried into ``t``
-        (see :meth:`energy_limits`)."""
-        out = np.ones((2, self.n_units))
-        for row, (b_c, room) in enumerate(((backlog, r_up), (-backlog, r_dn))):
-            xb = x_bar[row]
-            g = np.minimum(b_c + xb, room) - np.minimum(b_c, room)
-            chord = np.where(xb > 1e-12, 1.0 - g / np.where(xb > 1e-12, xb, 1.0), 0.0)
-            out[row] = np.where(b_c >= 0.0, np.clip(chord, 0.0, 1.0), 1.0)
-        out[:, t % self.window_intervals == 0] = 0.0  # a window starts neutral
-        return out
-
+        return cs_up[rows, end] - cs_up[:, t + 1], cs_dn[rows, end] - cs_dn[:, t + 1]
