@@ -538,7 +538,10 @@ class _PlainRows:
     def __init__(self, tc: TimeCoupling, col: IntArray, prior_mw: FloatArray | None) -> None:
         self.tc, self.col = tc, col
         self.kinds = _less_prior(row_kinds(tc), tc, prior_mw)
-        self.tc_seen = _visible(tc, col)
+        queue = np.zeros(len(tc.pair_store), dtype=bool) if tc.queue is None else (
+            tc.queue.member[tc.pair_store]
+        )
+        self.tc_seen = _visible(tc, np.where(queue, -1, col))  # queue members: no plain rows
         self.seen = tuple(  # the rows' left-hand sides over the pairs this program holds
             dataclasses.replace(k, cap=full.cap)
             for k, full in zip(row_kinds(self.tc_seen), self.kinds, strict=True)

@@ -103,11 +103,12 @@ def inflow(kind: QueueKind, tc: TimeCoupling, activation_mw: FloatArray,
            pairs: BoolArray | None = None) -> FloatArray:
     """Net inflow ``y`` ``(S, T)`` of every member under offer activations ``(n_offer, T)``
     (only the ``pairs`` selected, default all)."""
-    P, S = len(tc.pair_store), len(tc.store_id)
-    sel = np.ones(P, dtype=bool) if pairs is None else pairs
-    a = np.asarray(activation_mw, dtype=np.float64)[tc.pair_offer]
-    agg = sp.csr_matrix((sel.astype(np.float64), (tc.pair_store, np.arange(P))), shape=(S, P))
-    return np.asarray(agg @ (kind.coef * a))
+    S = len(tc.store_id)
+    idx = np.arange(len(tc.pair_store)) if pairs is None else np.flatnonzero(pairs)
+    a = np.asarray(activation_mw, dtype=np.float64)[tc.pair_offer[idx]]
+    agg = sp.csr_matrix((np.ones(idx.size), (tc.pair_store[idx], np.arange(idx.size))),
+                        shape=(S, idx.size))
+    return np.asarray(agg @ (kind.coef[idx] * a))
 
 
 def queue_walk(y: FloatArray, credit: FloatArray) -> tuple[FloatArray, IntArray]:
@@ -124,16 +125,14 @@ def queue_walk(y: FloatArray, credit: FloatArray) -> tuple[FloatArray, IntArray]
     return q, start
 
 
-def power_lhs(kind: QueueKind, q: FloatArray, y: FloatArray) -> FloatArray:
-    """The bound ``min(max(Q_t, 0), m̄_t) − y_t`` of the power rows' left-hand sides."""
-    return np.minimum(np.maximum(q[:, :-1], 0.0), kind.rebound) - y
-
-
 def violations(kind: QueueKind, y: FloatArray) -> int:
     """Number of (member, interval) energy and power rows of ``kind`` the inflow ``y`` breaks."""
-    q, _ = queue_walk(y, kind.credit)
-    energy = q[:, 1:] > kind.cap + TOL_MWH
-    power = power_lhs(kind, q, y) > kind.room + TOL_MWH
+    live = np.flatnonzero(np.any(y != 0.0, axis=1))  # Q ≡ 0 meets every row
+    y = y[live]
+    q, _ = queue_walk(y, kind.credit[live])
+    energy = q[:, 1:] > kind.cap[live] + TOL_MWH
+    power = (np.minimum(np.maximum(q[:, :-1], 0.0), kind.rebound[live]) - y
+             > kind.room[live] + TOL_MWH)
     return int(np.count_nonzero(energy) + np.count_nonzero(power))
 
 
@@ -177,12 +176,14 @@ class QueueRows:
                  fixed_mw: FloatArray | None = None) -> None:
         self.tc, self.col = tc, np.asarray(col, dtype=np.int64)
         self.kinds = queue_kinds(tc)
-        self.visible = self.col >= 0
         S, T = len(tc.store_id), tc.n_periods
+        member = np.zeros(S, dtype=bool) if tc.queue is None else tc.queue.member
+        self.pairs = (self.col >= 0) & member[tc.pair_store]  # the queue pairs with a column
         self.fixed = [
             np.zeros((S, T)) if fixed_mw is None or not np.any(fixed_mw)
-            else inflow(k, tc, fixed_mw) for k in self.kinds
+            else inflow(k, tc, fixed_mw, member[tc.pair_store]) for k in self.kinds
         ]
+        self.cum = [(_cum(k.credit), _cum(f)) for k, f in zip(self.kinds, self.fixed, strict=True)]
         self.seen: list[set[tuple[int, int, int, int]]] = [set() for _ in self.kinds]
         self.mode = [np.zeros((S, T), dtype=np.int8) for _ in self.kinds]  # 0, 1: H1, 2: H2
 
@@ -191,52 +192,60 @@ class QueueRows:
     ) -> tuple[int, list[tuple[str, sp.csr_matrix, FloatArray]]]:
         """The rows the activations ``(n_offer, T)`` violate (energy rows also where they are
         above ``near`` of their limit): the number of violated rows and, per family, the new
-        rows and their upper bounds (on the activation columns of ``col``)."""
+        rows and their upper bounds (on the activation columns of ``col``). Only members with
+        an inflow are walked (``Q ≡ 0`` meets every row: limits and rooms are ``≥ 0``)."""
         n_bad, out = 0, []
         for i, kind in enumerate(self.kinds):
-            y = inflow(kind, self.tc, activation_mw, self.visible) + self.fixed[i]
-            q, start = queue_walk(y, kind.credit)
-            bad_e = q[:, 1:] > kind.cap + TOL_MWH
-            bad_p = power_lhs(kind, q, y) > kind.room + TOL_MWH
+            y_all = inflow(kind, self.tc, activation_mw, self.pairs) + self.fixed[i]
+            live = np.flatnonzero(np.any(y_all != 0.0, axis=1))
+            y = y_all[live]
+            q, start = queue_walk(y, kind.credit[live])
+            cap, room = kind.cap[live], kind.room[live]
+            bad_e = q[:, 1:] > cap + TOL_MWH
+            bad_p = np.minimum(np.maximum(q[:, :-1], 0.0), kind.rebound[live]) - y > room + TOL_MWH
             n_bad += int(np.count_nonzero(bad_e) + np.count_nonzero(bad_p))
-            hit_e = q[:, 1:] > near * kind.cap + TOL_MWH
-            rows = zip(self._energy(i, kind, hit_e, start),
-                       self._power(i, kind, bad_p, q, start), strict=True)
+            hit_e = q[:, 1:] > near * cap + TOL_MWH
+            if not (hit_e.any() or bad_p.any()):
+                continue
+            rows = zip(self._energy(i, kind, live, hit_e, start),
+                       self._power(i, kind, live, bad_p, q, start), strict=True)
             s_, lo, hi, neg, rhs = (np.concatenate(pair) for pair in rows)
             if s_.size:
                 m = span_rows(self.tc, kind.coef, self.col, s_, lo, hi, neg, n_inj)
                 out.append((kind.name, m, rhs))
         return n_bad, out
 
-    def _energy(self, i: int, kind: QueueKind, hit: BoolArray, start: IntArray) -> _Rows:
-        """Pieces ``V_τ(t) ≤ D^max_t`` at the hit (member, interval) pairs, ``τ`` the current
-        busy period's start (right-hand side ``cap + Σ_{τ<k≤t} m_k − (fixed part)``)."""
-        s_, t_ = np.nonzero(hit)
-        tau = start[s_, t_ + 1]
-        s_, t_, tau = self._fresh(i, s_, t_, tau, 0)
-        cc, ff = _cum(kind.credit), _cum(self.fixed[i])
+    def _energy(self, i: int, kind: QueueKind, live: IntArray, hit: BoolArray,
+                start: IntArray) -> _Rows:
+        """Pieces ``V_τ(t) ≤ D^max_t`` at the hit (member, interval) pairs (rows of ``live``),
+        ``τ`` the current busy period's start (right-hand side
+        ``cap + Σ_{τ<k≤t} m_k − (fixed part)``)."""
+        s_l, t_ = np.nonzero(hit)
+        s_, t_, tau = self._fresh(i, live[s_l], t_, start[s_l, t_ + 1], 0)
+        cc, ff = self.cum[i]
         rhs = (kind.cap[s_, t_] + cc[s_, t_ + 1] - cc[s_, tau + 1]
                - (ff[s_, t_ + 1] - ff[s_, tau]))
         return s_, tau, t_, np.full(s_.size, -1), np.maximum(rhs, 0.0)
 
-    def _power(self, i: int, kind: QueueKind, bad: BoolArray, q: FloatArray,
+    def _power(self, i: int, kind: QueueKind, live: IntArray, bad: BoolArray, q: FloatArray,
                start: IntArray) -> _Rows:
-        """The half-plane rows of the violated power rows (module docstring), its mode chosen
-        where none is yet."""
-        s_, t_ = np.nonzero(bad)
+        """The half-plane rows of the violated power rows (module docstring; rows of
+        ``live``), its mode chosen where none is yet."""
+        s_l, t_ = np.nonzero(bad)
+        s_ = live[s_l]
         mode, fixed = self.mode[i], self.fixed[i]
         new = mode[s_, t_] == 0
-        qt = q[s_, t_]
+        qt = q[s_l, t_]
         slack = kind.room[s_, t_] - kind.rebound[s_, t_] + fixed[s_, t_]
         h2 = (qt > kind.rebound[s_, t_]) & (slack >= 0.0)
         mode[s_[new], t_[new]] = np.where(h2[new], 2, 1)
         one = mode[s_, t_] == 1
         # H1: the piece attaining Q_t (τ ≤ t − 1), or the zero piece (τ = t) where Q_t ≤ 0
-        tau = np.where(qt > 0.0, start[s_, t_], t_)
+        tau = np.where(qt > 0.0, start[s_l, t_], t_)
         tau = np.where(one, tau, -1)  # H2 rows are keyed by τ = −1
         s_, t_, tau = self._fresh(i, s_, t_, tau, 1)
         one = tau >= 0
-        cc, ff = _cum(kind.credit), _cum(fixed)
+        cc, ff = self.cum[i]
         hist = np.where(one & (tau < t_),
                         cc[s_, t_] - cc[s_, np.minimum(tau + 1, t_)] - (ff[s_, t_] - ff[s_, tau]),
                         0.0)
