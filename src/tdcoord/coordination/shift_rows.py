@@ -15,8 +15,9 @@ requests net). ``Q_{t+1} = \\max_{τ ≤ t} V_τ(t)`` with the *pieces*
 ``V_τ(t) = Σ_{k=τ}^{t} y_k − Σ_{k=τ+1}^{t} m_k``, each linear in the activations, so the energy
 row ``Q_{t+1} ≤ D^{max}_t`` is exactly the set of rows ``V_τ(t) ≤ D^{max}_t`` (τ ≤ t). Row
 generation adds the piece that attains the maximum (``τ`` the start of the queue's busy period)
-wherever the current solution violates (or nearly binds) the row; rows are only added, and the
-loop ends when no row is violated, where ``Q`` itself, hence ``X``, is within its limits.
+wherever the current solution violates the row (the clearing adds no near-binding pieces: they
+would only steer the simplex path); rows are only added, and the loop ends when no row is
+violated, where ``Q`` itself, hence ``X``, is within its limits.
 
 The power row ``Δρ_t(X_t) − y_t ≤ room_t`` (the rebound ``Δρ_t(X) ≤ min(max(X, 0), m̄_t)`` plus
 the net down request must fit the power room) is not convex in ``X``. Each (member, interval)
