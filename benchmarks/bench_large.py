@@ -134,7 +134,17 @@ def run(path: Path, model: str, n_buses: int | None) -> dict[str, Any]:
         "unresolved_violations": result.kpis.get("unresolved_violations"),
         "settlement_residual_eur": result.kpis.get("settlement_residual_eur"),
         "not_converged": result.day.validation.not_converged,
+        "violations_by_kind": _violations_by_kind(result.day.validation.violations),
     }
+
+
+def _violations_by_kind(violations: Any) -> dict[str, int]:
+    """(element, interval) violations per kind and where (transmission or feeder)."""
+    if not len(violations):
+        return {}
+    where = violations["network"].astype(str).str.split(":").str[0]
+    key = violations["kind"].astype(str) + "@" + where
+    return {str(k): int(v) for k, v in key.value_counts().sort_index().items()}
 
 
 #: ``--numba`` of a validation-only run: "" as the project runs, "on", "off", or both in turn.

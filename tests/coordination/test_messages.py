@@ -23,3 +23,14 @@ def test_by_pair() -> None:
     row = pairs[(pairs.sender == "tso") & (pairs.receiver == "dso:f")].iloc[0]
     assert row.messages == 2 and row.bytes == len("[1.0]") + len("[2.0,3.0]")
     assert list(log.to_frame().columns) == ["sender", "receiver", "kind", "n_bytes", "interval"]
+
+
+def test_on_intervals_places_a_window_log_on_the_day() -> None:
+    log = MessageLog()
+    log.send("tso", "mo", "needs", [1.0], interval=0)
+    log.send("tso", "mo", "needs", [1.0, 2.0], interval=1)
+    log.send("mo", "tso", "prices", {"a": 1})  # the whole window: stays -1
+    day = log.on_intervals([8, 9])
+    assert [m.interval for m in day] == [8, 9, -1]
+    assert [m.n_bytes for m in day] == [m.n_bytes for m in log]
+    assert [m.interval for m in log] == [0, 1, -1]  # the window's log is unchanged

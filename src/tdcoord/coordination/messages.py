@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -120,6 +120,17 @@ class MessageLog:
         m = Message(sender, receiver, kind, payload_bytes(payload), int(interval))
         self._messages.append(m)
         return m
+
+    def on_intervals(self, intervals: Sequence[int]) -> MessageLog:
+        """A copy whose messages about interval ``i`` (``>= 0``) are about ``intervals[i]``
+        instead: a window's log placed on the day (messages about the whole horizon, ``-1``,
+        stay)."""
+        out = MessageLog()
+        out._messages = [
+            dataclasses.replace(m, interval=int(intervals[m.interval])) if m.interval >= 0 else m
+            for m in self._messages
+        ]
+        return out
 
     def extend(self, other: MessageLog) -> None:
         """Append every message of ``other``."""

@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.clearing import SLACK_COLUMNS
 from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.prices import DlmpParts
-from tdcoord.types import FloatArray
+from tdcoord.types import FloatArray, IntArray
 
 STATUSES = ("optimal", "optimal_with_slacks", "infeasible", "not_converged")
 ACTIVATION_COLUMNS = (
@@ -75,19 +76,39 @@ class Outcome:
         return float(sum(self.cost_by_buyer_eur.values()))
 
 
-def _frame(case: ClearingCase, parts: Sequence[tuple[str, FloatArray]]) -> pd.DataFrame:
+#: One buyer's activations ``(n_offers, T)``: dense, or sparse where a buyer (one of a thousand
+#: DSOs) holds a few steps only.
+Part = FloatArray | sp.csr_matrix
+
+
+def _positive_entries(act: Part) -> tuple[IntArray, IntArray, FloatArray]:
+    """Rows, intervals and MW of the entries above 1e-9 MW of a part."""
+    if isinstance(act, np.ndarray):
+        k, t = np.nonzero(act > 1e-9)
+        return k, t, act[k, t]
+    coo = act.tocoo()
+    keep = coo.data > 1e-9
+    return (
+        coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64),
+        np.asarray(coo.data[keep], dtype=np.float64),
+    )
+
+
+def _frame(case: ClearingCase, parts: Sequence[tuple[str, Part]]) -> pd.DataFrame:
     o = case.offers
     frames = []
+    id_arrays: dict[str, np.ndarray[Any, Any]] = {}
     for buyer, act in parts:
-        k, t = np.nonzero(act > 1e-9)
+        k, t, mw = _positive_entries(act)
         if not k.size:
             continue
-        mw = act[k, t]
         price = o.price_eur_per_mwh[k, t]
-        ids = {
-            name: np.asarray(getattr(o, name), dtype=object)[k]
-            for name in ("offer_id", "der_id", "aggregator_id", "der_type", "product_id")
-        }
+        if not id_arrays:  # once, not per buyer (a thousand DSOs)
+            id_arrays = {
+                name: np.asarray(getattr(o, name), dtype=object)
+                for name in ("offer_id", "der_id", "aggregator_id", "der_type", "product_id")
+            }
+        ids = {name: arr[k] for name, arr in id_arrays.items()}
         frames.append(
             pd.DataFrame(
                 {
@@ -132,7 +153,7 @@ class Cleared:
     """
 
     status: str
-    parts: Sequence[tuple[str, FloatArray]]
+    parts: Sequence[tuple[str, Part]]
     messages: MessageLog
     compute_s: float
     iterations: int = 1
@@ -171,7 +192,11 @@ def make_outcome(
     q = case.offers.quantity_mw
     total = np.zeros_like(q)
     for _, act in c.parts:
-        total = total + np.maximum(act, 0.0)
+        if isinstance(act, np.ndarray):
+            total = total + np.maximum(act, 0.0)
+        else:
+            coo = act.tocoo()
+            total[coo.row, coo.col] += np.maximum(coo.data, 0.0)
     delivered = np.minimum(total, q)
     frame = _frame(case, c.parts)
     cost: dict[str, float] = {}

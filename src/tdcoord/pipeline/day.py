@@ -45,6 +45,7 @@ from tdcoord.kpi.metrics import compute_kpis
 from tdcoord.market.eligibility import min_size_quantities
 from tdcoord.pipeline.coupling import coupling_after
 from tdcoord.pipeline.events import answer_events, with_events
+from tdcoord.pipeline.rolling import clear_rolling
 from tdcoord.pipeline.shared import SharedDay
 from tdcoord.simulation.activation import activate
 from tdcoord.simulation.day import OperatingPoint
@@ -176,7 +177,11 @@ def clear_stage(
     sh = shared
     st = state or start_state(sh)
     point, case = _stage_inputs(sh, stage, st)
-    outcome = run_scheme(entry.scheme, case, entry.params.as_dict())
+    k = sh.spec.horizon_intervals
+    if k is not None and k < case.n_periods:
+        outcome = clear_rolling(sh, entry, case, st.plan_mw, st.available, k)
+    else:
+        outcome = run_scheme(entry.scheme, case, entry.params.as_dict())
     after = advance_state(sh, st, stage, outcome.activation_mw, outcome.gen_redispatch_mw)
     return StageResult(stage, point, case, outcome, after)
 

@@ -323,6 +323,13 @@ class CompareSpec(BaseModel):
     DERs' energy rows (docs/coordination.md). ``false`` clears every interval alone: for a
     national-scale day whose coupled LP does not fit in memory; the deliverability KPIs then
     count what the uncoupled dispatch asks beyond the DER state."""
+    horizon_intervals: int | None = Field(default=None, ge=1)
+    """Rolling horizon: every market stage clears in consecutive windows of this many
+    intervals, in order, each after what the earlier windows committed and (with
+    ``time_coupling``) with the DERs' energy rows from that state (:mod:`tdcoord.pipeline.rolling`).
+    Requests stay deliverable; look-ahead beyond the window is lost. None (default): the whole
+    day as one problem. For a national-scale day whose day-long LP does not fit in memory
+    (scenarios/large.yaml)."""
     monitor_feeder_loading: float | None = Field(default=None, gt=0, le=1)
     """Critical feeder elements: the clearings' LinDistFlow rows cover only the feeder branches
     whose baseline flow reaches this share of their rating, and the nodes whose baseline voltage

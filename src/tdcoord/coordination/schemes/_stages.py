@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from tdcoord.coordination.case import ClearingCase
 from tdcoord.coordination.catalogue import PARAM_SCHEMES
@@ -21,7 +22,7 @@ from tdcoord.coordination.messages import MessageLog
 from tdcoord.coordination.needs import dso_need_mw
 from tdcoord.coordination.views import DsoView, TsoView
 from tdcoord.market.eligibility import may_buy
-from tdcoord.types import FloatArray
+from tdcoord.types import BoolArray, FloatArray, IntArray
 
 #: Allowed values of every scheme parameter of the shared contract.
 PARAM_VALUES: dict[str, tuple[Any, ...]] = {
@@ -203,9 +204,31 @@ def log_needs(log: MessageLog, case: ClearingCase, receiver: str | None = None) 
         log.send(case.feeder_label(f), receiver, "needs", need[f])
 
 
+def _dso_part(
+    case: ClearingCase, act: FloatArray, rows: IntArray, need_mw: FloatArray, dso_ok: BoolArray
+) -> FloatArray:
+    """What one feeder's DSO buys of the activations ``act`` of its steps ``rows`` (the
+    feeder's rows of the case's offers, ``(len(rows), T)``): in each interval with a need, the
+    steps in its direction the DSO may buy, cheapest first, up to |need|."""
+    o = case.offers
+    part = np.zeros_like(act)
+    for t in np.flatnonzero(np.abs(need_mw) > 1e-9):
+        sign = 1 if need_mw[t] > 0 else -1
+        here = np.flatnonzero((o.direction[rows] == sign) & dso_ok & (act[:, t] > 1e-9))
+        here = here[np.argsort(o.price_eur_per_mwh[rows[here], t], kind="stable")]
+        left = abs(float(need_mw[t]))
+        for r in here:  # a handful of steps per feeder and interval
+            take = min(left, float(act[r, t]))
+            part[r, t] = take
+            left -= take
+            if left <= 1e-12:
+                break
+    return part
+
+
 def split_buyers(
     case: ClearingCase, act: FloatArray, need_mw: FloatArray, other: str = "tso"
-) -> list[tuple[str, FloatArray]]:
+) -> list[tuple[str, FloatArray | sp.csr_matrix]]:
     """Attribute a joint clearing's activations to buyers: in feeder f and interval t, steps in
     the direction of the DSO need (sign of ``need_mw[f, t]``) go to ``dso:<id>``, cheapest first,
     up to |need|; the rest to ``other``. (A reading: the DSO pays for what its own need would
@@ -217,23 +240,19 @@ def split_buyers(
     dso_only = dso_ok & ~may_buy(o, "TSO")
     dso_parts = []
     rest = act.copy()
+    order = np.argsort(o.feeder, kind="stable")  # the steps of each feeder, in row order
+    ends = np.searchsorted(o.feeder[order], np.arange(case.n_feeders + 1), side="left")
     for f in range(case.n_feeders):
-        part = np.zeros_like(act)
-        for t in np.flatnonzero(np.abs(need_mw[f]) > 1e-9):
-            sign = 1 if need_mw[f, t] > 0 else -1
-            here = (o.feeder == f) & (o.direction == sign) & dso_ok
-            rows = np.flatnonzero(here & (act[:, t] > 1e-9))
-            rows = rows[np.argsort(o.price_eur_per_mwh[rows, t], kind="stable")]
-            left = abs(float(need_mw[f, t]))
-            for r in rows:  # a handful of steps per feeder and interval
-                take = min(left, float(act[r, t]))
-                part[r, t] = take
-                left -= take
-                if left <= 1e-12:
-                    break
+        rows_f = order[ends[f] : ends[f + 1]]
+        part = _dso_part(case, act[rows_f], rows_f, need_mw[f], dso_ok[rows_f])
         # a product only the DSO may buy is the DSO's, whatever the need (buyers rule)
-        forced = np.where((dso_only & (o.feeder == f))[:, None], act - part, 0.0)
-        part += forced
-        rest -= part
-        dso_parts.append((case.feeder_label(f), part))
+        only = dso_only[rows_f]
+        part[only] += act[rows_f][only] - part[only]
+        if not part.any():  # a DSO that buys nothing has no part (a thousand feeders: memory)
+            continue
+        rest[rows_f] -= part
+        coo = sp.coo_matrix(part)  # on the feeder's rows only, sparse: memory ∝ its steps
+        dso_parts.append((case.feeder_label(f), sp.csr_matrix(
+            (coo.data, (rows_f[coo.row], coo.col)), shape=act.shape
+        )))
     return [(other, np.maximum(rest, 0.0)), *dso_parts]
