@@ -12,7 +12,8 @@ delivered is the solution of
     E\\,a' \\le D^{max},\\; a'_{k,t} = a'_{k,t-1}\\;(t \\not\\equiv 0 \\bmod m)
 
 with :math:`E a' \\le D^{max}` the energy (and rebound-room) rows of
-:mod:`tdcoord.coordination.intertemporal` over every (member, interval) and ``m`` the products'
+:mod:`tdcoord.coordination.intertemporal` over every (member, interval) (for shiftable loads
+the queue rows of :mod:`tdcoord.coordination.shift_rows`) and ``m`` the products'
 minimum duration. ``a' = 0`` is always feasible (the limits are those of the committed plan,
 which is deliverable), and ``a' = â`` whenever ``â`` already satisfies the rows, so the
 projection leaves a deliverable dispatch unchanged. The rows are generated lazily as in the
@@ -35,6 +36,7 @@ from tdcoord.coordination.intertemporal import (
     min_duration_rows,
     row_kinds,
 )
+from tdcoord.coordination.shift_rows import QueueRows, inflow, queue_kinds, violations
 from tdcoord.opf.lp import LinearProgram, solve
 from tdcoord.types import FloatArray
 
@@ -43,10 +45,11 @@ def energy_violations(tc: TimeCoupling, activation_mw: FloatArray) -> int:
     """Number of (row family, member, interval) energy rows that ``activation_mw``
     ``(n_offer, T)`` violates by more than :data:`ENERGY_TOL_MWH`."""
     act = np.asarray(activation_mw, dtype=np.float64)
-    return sum(
+    plain = sum(
         int(np.count_nonzero(kind_lhs(k, tc, act) > k.cap + ENERGY_TOL_MWH))
         for k in row_kinds(tc)
     )
+    return plain + sum(violations(k, inflow(k, tc, act)) for k in queue_kinds(tc))
 
 
 def block_minimum(activation_mw: FloatArray, m: int) -> FloatArray:
@@ -76,9 +79,15 @@ def deliverable_activation(tc: TimeCoupling, activation_mw: FloatArray) -> Float
     lower = [np.zeros(blocks[0].shape[0])]
     upper = [np.zeros(blocks[0].shape[0])]
     added = {k.name: np.zeros(k.cap.shape, dtype=bool) for k in kinds}
+    queue = QueueRows(tc, col)
     act = top
     for _ in range(MAX_ROUNDS):
-        fresh = 0
+        _, more = queue.cuts(act, n_offer)
+        for _name, m, cap in more:
+            blocks.append(m)
+            lower.append(np.full(cap.size, -np.inf))
+            upper.append(cap)
+        fresh = sum(cap.size for _, _, cap in more)
         for k in kinds:
             hit = (kind_lhs(k, tc, act) > k.cap + ENERGY_TOL_MWH) & ~added[k.name]
             s_, t_ = np.nonzero(hit)

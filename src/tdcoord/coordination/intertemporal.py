@@ -21,7 +21,9 @@ the intervals:
   (``energy_limits``: the state after the plan committed by earlier stages, efficiencies,
   energy limits), so any activation that satisfies the rows is deliverable from that state.
   Each row is a cumulative sum (a lower-triangular block in time), built as one sparse matrix
-  for all selected (member, interval) pairs.
+  for all selected (member, interval) pairs. Shiftable loads (``TimeCoupling.queue``) have queue
+  rows instead, the exact convex bound of their backlog under the baseline's rebound, and power
+  rows (:mod:`tdcoord.coordination.shift_rows`).
 * **minimum duration** (family ``min_duration``): with a product minimum duration of ``m > 1``
   intervals, every offer step's activation is held constant over blocks of ``m`` intervals
   aligned to the start of the day (``a_{k,t} = a_{k,t-1}`` unless ``t ≡ 0 mod m``): the
@@ -49,6 +51,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tdcoord.coordination.errors import CoordinationError
+from tdcoord.coordination.shift_rows import QueueLimits, QueueRows
 from tdcoord.der.base import EnergyLimits, Flexibility
 from tdcoord.opf.lp import LinearProgram, LpSolution, WarmLp
 from tdcoord.types import BoolArray, FloatArray, IntArray
@@ -99,11 +102,16 @@ class TimeCoupling:
     #: (``None``: no rebound rows).
     pair_weight: FloatArray | None = None
     pair_up: BoolArray | None = None
-    #: Rebound ``κ`` per member ``(S,)`` (MW per MWh) and the power rooms ``(S, T)`` (MW,
-    #: ``inf``: no row): ``κ·drop_{t−1} + down_t ≤ dn_room_t``, ``κ·rise_{t−1} + up_t ≤ up_room_t``.
+    #: Rebound ``κ`` per member and interval ``(S, T)`` (MW per MWh) and the power rooms
+    #: ``(S, T)`` (MW, ``inf``: no row): ``κ_t·drop_{t−1} + down_t ≤ dn_room_t``,
+    #: ``κ_t·rise_{t−1} + up_t ≤ up_room_t``.
     rebound_mw_per_mwh: FloatArray | None = None
     up_room_mw: FloatArray | None = None
     dn_room_mw: FloatArray | None = None
+    #: Members whose drop and rise rows are queue rows (shiftable loads,
+    #: :mod:`tdcoord.coordination.shift_rows`; ``None``: none). Their plain drop/rise and room
+    #: rows are off (the queue rows replace them).
+    queue: QueueLimits | None = None
 
     def __post_init__(self) -> None:
         S, P = len(self.store_id), len(self.pair_store)
@@ -111,7 +119,7 @@ class TimeCoupling:
         fill = {
             "drop_decay": np.ones((S, T)), "rise_decay": np.ones((S, T)),
             "pair_weight": np.zeros((P, T)), "pair_up": np.zeros(P, dtype=bool),
-            "rebound_mw_per_mwh": np.zeros(S), "up_room_mw": np.full((S, T), np.inf),
+            "rebound_mw_per_mwh": np.zeros((S, T)), "up_room_mw": np.full((S, T), np.inf),
             "dn_room_mw": np.full((S, T), np.inf),
         }
         for name, default in fill.items():
@@ -260,13 +268,57 @@ def time_coupling(
         rise_decay=_decay(limits, "rise_decay", T),
         pair_weight=w,
         pair_up=up,
-        rebound_mw_per_mwh=np.concatenate([
-            np.zeros(lim.drop_up.shape[0]) if lim.rebound_mw_per_mwh is None
-            else lim.rebound_mw_per_mwh for _, lim in limits
-        ]) if limits else np.zeros(0),
+        rebound_mw_per_mwh=_rebound(limits, T),
         up_room_mw=_room(limits, "up_room_mw", T),
         dn_room_mw=_room(limits, "dn_room_mw", T),
+        queue=_queue(limits, T, dt_h),
     )
+
+
+def _queue(
+    limits: Sequence[tuple[IntArray, EnergyLimits]], T: int, dt_h: float
+) -> QueueLimits | None:
+    """The members' queue data (:class:`~tdcoord.coordination.shift_rows.QueueLimits`) from the
+    types whose limits are in queue form (``drop_credit_mwh`` set); ``None`` when no type is."""
+    if not any(lim.drop_credit_mwh is not None for _, lim in limits):
+        return None
+    member, credit, rebound, room = [], [], [], []
+    for _, lim in limits:
+        n = lim.drop_up.shape[0]
+        on = lim.drop_credit_mwh is not None
+        member.append(np.full(n, on))
+        zero = np.zeros((2, n, T))
+        if not on:
+            credit.append(zero)
+            rebound.append(zero)
+            room.append(zero)
+            continue
+        parts = (lim.drop_credit_mwh, lim.rise_credit_mwh, lim.drop_rebound_mwh,
+                 lim.rise_rebound_mwh, lim.dn_room_mw, lim.up_room_mw)
+        if any(x is None for x in parts):
+            raise CoordinationError(
+                "queue-form energy limits without their credits, rebounds or rooms",
+                where="time_coupling", fix="give every queue field of EnergyLimits",
+            )
+        c = [np.asarray(x, dtype=np.float64) for x in parts if x is not None]
+        credit.append(np.stack(c[0:2]))
+        rebound.append(np.stack(c[2:4]))
+        room.append(np.stack(c[4:6]) * dt_h)
+    return QueueLimits(np.concatenate(member), np.concatenate(credit, axis=1),
+                       np.concatenate(rebound, axis=1), np.concatenate(room, axis=1))
+
+
+def _rebound(limits: Sequence[tuple[IntArray, EnergyLimits]], T: int) -> FloatArray:
+    """Every member's rebound ``κ`` ``(S, T)``: per unit ``(units,)`` or per unit and interval
+    ``(units, T)`` in the DER model's limits (``None``: 0)."""
+    if not limits:
+        return np.zeros((0, T))
+    parts = []
+    for _, lim in limits:
+        n = lim.drop_up.shape[0]
+        k = np.zeros(n) if lim.rebound_mw_per_mwh is None else np.asarray(lim.rebound_mw_per_mwh)
+        parts.append(np.broadcast_to(k[:, None] if k.ndim == 1 else k, (n, T)))
+    return np.concatenate(parts, axis=0).astype(np.float64)
 
 
 def _room(limits: Sequence[tuple[IntArray, EnergyLimits]], name: str, T: int) -> FloatArray:
@@ -364,7 +416,7 @@ def _activation(program: ClearingProgram, x: FloatArray, n_offer: int) -> FloatA
 @dataclasses.dataclass(frozen=True, eq=False)
 class RowKind:
     """One family of coupling rows over (member ``s``, interval ``t``):
-    ``scale_s · C_s(t − lag) + Σ_{p∈s} inst[p, t] a_{p,t} ≤ cap[s, t]`` with ``C_s`` the decayed
+    ``scale[s, t] · C_s(t − lag) + Σ_{p∈s} inst[p, t] a_{p,t} ≤ cap[s, t]`` with ``C_s`` the decayed
     cumulative sum of ``coef`` (:func:`cumulative_rows`; 0 before the first interval)."""
 
     name: str
@@ -383,18 +435,23 @@ def row_kinds(tc: TimeCoupling) -> tuple[RowKind, ...]:
     assert tc.pair_weight is not None and tc.pair_up is not None
     assert tc.rebound_mw_per_mwh is not None
     assert tc.up_room_mw is not None and tc.dn_room_mw is not None
-    ones = np.ones(len(tc.store_id))
+    ones = np.ones(tc.drop_max_mwh.shape)
+    off = np.zeros(len(tc.store_id), dtype=bool) if tc.queue is None else tc.queue.member
+
+    def cap(x: FloatArray) -> FloatArray:
+        return np.where(off[:, None], np.inf, x)  # queue members have queue rows instead
+
     kinds = [
-        RowKind("drop", tc.drop_coef, tc.drop_decay, tc.drop_max_mwh, ones),
-        RowKind("rise", tc.rise_coef, tc.rise_decay, tc.rise_max_mwh, ones),
+        RowKind("drop", tc.drop_coef, tc.drop_decay, cap(tc.drop_max_mwh), ones),
+        RowKind("rise", tc.rise_coef, tc.rise_decay, cap(tc.rise_max_mwh), ones),
     ]
     if np.any(tc.rebound_mw_per_mwh > 0):
         k = tc.rebound_mw_per_mwh
         dn = np.where(tc.pair_up[:, None], 0.0, tc.pair_weight)
         up = np.where(tc.pair_up[:, None], tc.pair_weight, 0.0)
         kinds += [
-            RowKind("room_dn", tc.drop_coef, tc.drop_decay, tc.dn_room_mw, k, 1, dn),
-            RowKind("room_up", tc.rise_coef, tc.rise_decay, tc.up_room_mw, k, 1, up),
+            RowKind("room_dn", tc.drop_coef, tc.drop_decay, cap(tc.dn_room_mw), k, 1, dn),
+            RowKind("room_up", tc.rise_coef, tc.rise_decay, cap(tc.up_room_mw), k, 1, up),
         ]
     return tuple(kinds)
 
@@ -407,7 +464,7 @@ def kind_lhs(kind: RowKind, tc: TimeCoupling, activation_mw: FloatArray) -> Floa
     cum = decayed_cumsum(np.asarray(agg @ (kind.coef * a)), kind.decay)
     if kind.lag:
         cum = np.concatenate([np.zeros((S, kind.lag)), cum[:, : -kind.lag]], axis=1)
-    lhs = kind.scale[:, None] * cum
+    lhs = kind.scale * cum
     if kind.inst is not None:
         lhs = lhs + np.asarray(agg @ (kind.inst * a))
     return np.asarray(lhs)
@@ -418,7 +475,7 @@ def kind_rows(
 ) -> sp.csr_matrix:
     """The rows of ``kind`` for (member, interval) pairs, on the activation columns."""
     m = cumulative_rows(tc, kind.coef, kind.decay, col, store, t_row - kind.lag, n_inj)
-    m = sp.csr_matrix(sp.diags(kind.scale[store]) @ m)
+    m = sp.csr_matrix(sp.diags(kind.scale[store, t_row]) @ m)
     if kind.inst is None:
         return m
     ok = col >= 0
@@ -442,50 +499,72 @@ def enforce_energy(
     """Row generation (module docstring): add the violated coupling rows and re-solve the one
     coupled LP warm (dual simplex from the last optimal basis; the new rows enter as basic
     slacks) until no row is violated. Activations the program's prior carries (another market
-    of the same stage this party sees) use up energy first: the limits are reduced by theirs."""
+    of the same stage this party sees) use up energy first: the limits are reduced by theirs
+    (the queue rows of shiftable loads count them in their inflow,
+    :mod:`tdcoord.coordination.shift_rows`)."""
     inj = program.spec.injectors
     col = _offer_columns(tc, inj)
-    kinds = _less_prior(row_kinds(tc), tc, program.prior.activation_mw)
-    seen = tuple(  # the rows' left-hand sides over the pairs this program holds
-        dataclasses.replace(k, cap=full.cap)
-        for k, full in zip(row_kinds(_visible(tc, col)), kinds, strict=True)
-    )
-    tc_seen = _visible(tc, col)
+    plain = _PlainRows(tc, col, program.prior.activation_mw)
+    queue = QueueRows(tc, col, program.prior.activation_mw)
     lp = program.lp()
     warm: WarmLp | None = None
-    added = {k.name: np.zeros(k.cap.shape, dtype=bool) for k in kinds}
     for r in range(MAX_ROUNDS):
         if not sol.ok:
             break
         act = _activation(program, sol.x, n_offer)
-        hits: list[tuple[RowKind, IntArray, IntArray]] = []
-        n_violated = 0
-        for k, ks in zip(kinds, seen, strict=True):
-            lhs = kind_lhs(ks, tc_seen, act)
-            n_violated += int(np.count_nonzero(lhs > ks.cap + ENERGY_TOL_MWH))
-            # near-binding rows join the violated ones: the next solution moves there
-            s_, t_ = np.nonzero(lhs > NEAR_FRACTION * ks.cap + ENERGY_TOL_MWH)
-            hits.append((k, s_.astype(np.int64), t_.astype(np.int64)))
-        if not n_violated:
+        n_violated, blocks = plain.cuts(act, inj.n)
+        n_queue, more = queue.cuts(act, inj.n)
+        blocks += more
+        if not n_violated + n_queue or not blocks:
             break
         if warm is None:
             warm = WarmLp(lp, method=COUPLED_METHOD)
             warm.set_presolve(False)
             if basis is not None:
                 warm.set_basis(basis)
-        for kind, s_, t_ in hits:
-            # a violated member gets its rows from the first violation on (fewer rounds)
-            s_, t_ = _from_first(s_, t_, kind.cap, added[kind.name])
-            if not s_.size:
-                continue
-            m = kind_rows(kind, tc, col, s_, t_, inj.n)
-            cap = kind.cap[s_, t_]
-            program.add_rows(f"energy_{kind.name}:{r}", [(program.activation, m)], -np.inf, cap)
+        for name, m, cap in blocks:
+            program.add_rows(f"energy_{name}:{r}", [(program.activation, m)], -np.inf, cap)
             full = sp.csr_matrix((m.data, m.indices + program.activation.start, m.indptr),
                                  shape=(m.shape[0], lp.n_col))
             warm.add_rows(full, np.full(cap.size, -np.inf), cap)
         sol = warm.solve(lean=True)
     return program.lp(), sol
+
+
+class _PlainRows:
+    """Row-generation state of the plain (cumulative-sum) families of one solve: the rows of
+    the pairs the program holds, limits less the prior's use, the rows already added."""
+
+    def __init__(self, tc: TimeCoupling, col: IntArray, prior_mw: FloatArray | None) -> None:
+        self.tc, self.col = tc, col
+        self.kinds = _less_prior(row_kinds(tc), tc, prior_mw)
+        queue = np.zeros(len(tc.pair_store), dtype=bool) if tc.queue is None else (
+            tc.queue.member[tc.pair_store]
+        )
+        self.tc_seen = _visible(tc, np.where(queue, -1, col))  # queue members: no plain rows
+        self.seen = tuple(  # the rows' left-hand sides over the pairs this program holds
+            dataclasses.replace(k, cap=full.cap)
+            for k, full in zip(row_kinds(self.tc_seen), self.kinds, strict=True)
+        )
+        self.added = {k.name: np.zeros(k.cap.shape, dtype=bool) for k in self.kinds}
+
+    def cuts(
+        self, act: FloatArray, n_inj: int
+    ) -> tuple[int, list[tuple[str, sp.csr_matrix, FloatArray]]]:
+        """The number of violated rows and the new rows (violated or near-binding ones; a
+        violated member gets its rows from the first violation on: fewer rounds)."""
+        n_violated, out = 0, []
+        for kind, ks in zip(self.kinds, self.seen, strict=True):
+            lhs = kind_lhs(ks, self.tc_seen, act)
+            n_violated += int(np.count_nonzero(lhs > ks.cap + ENERGY_TOL_MWH))
+            # near-binding rows join the violated ones: the next solution moves there
+            s_, t_ = np.nonzero(lhs > NEAR_FRACTION * ks.cap + ENERGY_TOL_MWH)
+            s_, t_ = _from_first(s_.astype(np.int64), t_.astype(np.int64), kind.cap,
+                                 self.added[kind.name])
+            if s_.size:
+                m = kind_rows(kind, self.tc, self.col, s_, t_, n_inj)
+                out.append((kind.name, m, kind.cap[s_, t_]))
+        return n_violated, out
 
 
 def _less_prior(

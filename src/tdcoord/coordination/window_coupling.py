@@ -17,7 +17,9 @@ with :math:`0 \\le \\delta \\le 1`, so
 at the window's last interval :math:`t_1` is sufficient for every later energy row and
 power-room row (for :math:`C_{t_1} \\ge 0` the decayed value is no larger, for
 :math:`C_{t_1} < 0` every such row holds anyway); alike for the rise. The window's last limits
-are those minima; the earlier ones are the day's.
+are those minima; the earlier ones are the day's. The queue rows of shiftable loads
+(:mod:`tdcoord.coordination.shift_rows`) carry their queue out of the window the same way, less
+the credits of the later intervals (:func:`~tdcoord.coordination.shift_rows.tail_cap`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 
 from tdcoord.coordination.errors import CoordinationError
 from tdcoord.coordination.intertemporal import TimeCoupling
+from tdcoord.coordination.shift_rows import queue_kinds, tail_cap
 from tdcoord.types import FloatArray, IntArray
 
 
@@ -50,6 +53,10 @@ def window_coupling(tc: TimeCoupling, intervals: IntArray) -> TimeCoupling:
     rise_max = tc.rise_max_mwh[:, ts].copy()
     drop_max[:, -1] = _tail_limit(tc.drop_max_mwh, tc.dn_room_mw, tc.drop_decay, kappa, last)
     rise_max[:, -1] = _tail_limit(tc.rise_max_mwh, tc.up_room_mw, tc.rise_decay, kappa, last)
+    for kind, limit in zip(queue_kinds(tc), (drop_max, rise_max), strict=False):
+        assert tc.queue is not None
+        on = tc.queue.member  # the queue members' own tail (shift_rows.tail_cap)
+        limit[on, -1] = tail_cap(kind, last)[on]
     return dataclasses.replace(
         tc,
         drop_coef=tc.drop_coef[:, ts], rise_coef=tc.rise_coef[:, ts],
@@ -57,6 +64,8 @@ def window_coupling(tc: TimeCoupling, intervals: IntArray) -> TimeCoupling:
         drop_decay=tc.drop_decay[:, ts], rise_decay=tc.rise_decay[:, ts],
         pair_weight=tc.pair_weight[:, ts],
         up_room_mw=tc.up_room_mw[:, ts], dn_room_mw=tc.dn_room_mw[:, ts],
+        rebound_mw_per_mwh=kappa[:, ts],
+        queue=None if tc.queue is None else tc.queue.window(ts),
     )
 
 
@@ -72,7 +81,7 @@ def _tail_limit(
         out = energy.min(axis=1)
         if last + 1 < limit_mwh.shape[1]:
             # the room row of t' sees the drop carried to t' − 1 (share[:, :-1])
-            lhs = kappa[:, None] * share[:, :-1]
+            lhs = kappa[:, last + 1:] * share[:, :-1]
             rooms = np.where(lhs > 0, room_mw[:, last + 1:] / lhs, np.inf)
             out = np.minimum(out, rooms.min(axis=1))
     return np.asarray(out, dtype=np.float64)

@@ -97,9 +97,21 @@ class EnergyLimits:
     #: ``κ·drop_{t−1} + d_t ≤ dn_room_t`` and ``κ·rise_{t−1} + u_t ≤ up_room_t``
     #: (``drop``/``rise`` the left-hand sides above; the rooms ``units × n``, MW, the power
     #: flexibility left after the committed plan).
+    #: ``(units,)`` or per interval ``(units, n)``.
     rebound_mw_per_mwh: FloatArray | None = None
     up_room_mw: FloatArray | None = None
     dn_room_mw: FloatArray | None = None
+    #: Queue form (shiftable loads; ``None``: the sums above). The drop is the queue
+    #: ``Q_{t+1} = max(Q_t − m_t, 0) + Δt(κ^drop_up u_t − κ^drop_dn d_t)`` (``Q_0 = 0``; the
+    #: credit ``m_t``, MWh, is what the baseline's own rebound takes back in interval ``t``)
+    #: with ``Q_{t+1} ≤ D^max_t``, alike the rise with ``rise_credit_mwh``; and the power rows
+    #: ``min(max(Q_t, 0), m̄_t) − Δt(u_t − d_t) ≤ Δt·dn_room_t`` (``m̄`` = ``drop_rebound_mwh``,
+    #: the most the rebound can take of the room) and alike with the rise queue, ``up_room``
+    #: and ``rise_rebound_mwh`` (all ``units × n``; :mod:`tdcoord.coordination.shift_rows`).
+    drop_credit_mwh: FloatArray | None = None
+    rise_credit_mwh: FloatArray | None = None
+    drop_rebound_mwh: FloatArray | None = None
+    rise_rebound_mwh: FloatArray | None = None
 
 
 class DerModel(Protocol):

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tdcoord.der.base import (
+    EnergyLimits,
     Flexibility,
     as_ids,
     check_dt,
@@ -143,20 +144,14 @@ class FlexibleLoad:
         self, t: int, b: FloatArray, dt: float, caps: tuple[FloatArray, FloatArray]
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(c_min, c_max, baseline c) at interval ``t`` for backlog ``b`` (units,)."""
-        n_units, T = self.demand_mw.shape
-        assert self.p_max_mw is not None
-        if t >= T:
-            z = np.zeros(n_units)
+        if t >= self.n_profile:
+            z = np.zeros(self.n_units)
             return z, z, z
         d = self.demand_mw[:, t]
-        s = self.shift_max_mw
-        cs_up, cs_dn = caps
-        end = np.minimum((t // self.window_intervals + 1) * self.window_intervals, T)
-        rows = np.arange(n_units)
-        f_up = cs_up[rows, end] - cs_up[:, t + 1]
-        f_dn = cs_dn[rows, end] - cs_dn[:, t + 1]
-        c_min = np.maximum.reduce([np.zeros(n_units), d - s, d + (b - f_up) / dt])
-        c_max = np.minimum.reduce([self.p_max_mw, d + s, d + (b + f_dn) / dt])
+        f_up, f_dn = self._window_room(t, caps)
+        p_lo, p_hi = self._power_bounds(t)
+        c_min = np.maximum(p_lo, d + (b - f_up) / dt)
+        c_max = np.minimum(p_hi, d + (b + f_dn) / dt)
         c_max = np.maximum(c_max, c_min)
         c_b = np.clip(d + b / dt, c_min, c_max)
         return c_min, c_max, c_b
@@ -197,3 +192,93 @@ class FlexibleLoad:
         nxt = dataclasses.replace(self, backlog_mwh=backlog, t=self.t + 1)
         nxt.__dict__["_cumcaps_cache"] = self.__dict__["_cumcaps_cache"]  # same profile and dt
         return nxt
+
+    def energy_limits(
+        self, n_intervals: int, dt_h: float, committed_mw: npt.ArrayLike | None = None
+    ) -> EnergyLimits:
+        """Queue rows (:class:`~tdcoord.der.base.EnergyLimits`, queue form) of further
+        activations ``x`` (MW, signed: up = consume less) on top of ``committed_mw`` (units × n).
+
+        *Exact dynamics.* With ``R⁺_t = (P_hi − d_t)Δt`` and ``R⁻_t = (d_t − P_lo)Δt``
+        (``P_hi = min(c_max, d + s)``, ``P_lo = max(0, d − s)``) the baseline repays
+        ``ρ(B) = clip(B, −R⁻_t, R⁺_t)`` of the backlog at once, so one interval is
+        ``B_{t+1} = B_t − ρ(B_t) + a_t Δt`` and the consumption ``c_t = d_t + ρ(B_t)/Δt − a_t``.
+        A request is delivered without a cut exactly when, every interval,
+        ``P_lo ≤ c_t ≤ P_hi`` and ``−F⁻_t ≤ B_{t+1} ≤ F⁺_t`` (the module docstring's bounds;
+        ``F`` is 0 at a window's last interval, so every window ends neutral).
+
+        *Extra backlog.* With the committed backlog ``B^c`` the extra ``X = B − B^c`` follows
+        ``X_{t+1} = σ_t(X_t) + x_t Δt``, ``σ_t(X) = (X − Δρ_t(X))``, nondecreasing and 1-Lipschitz
+        with a flat part (the repayment room). Its convex upper bound
+        ``σ_t(X) ≤ max(X − m_t, 0)`` with the credit ``m_t = R⁺_t − ρ(B^c_t)`` (0 where
+        ``B^c_t < −R⁻_t``: no flat part just above) is exact for ``X ≥ 0``; so the queue
+        ``Q_{t+1} = max(Q_t − m_t, 0) + x_t Δt`` (``Q_0 = 0``) bounds ``X`` from above and
+        ``Q_{t+1} ≤ D^max_t = F⁺_t − B^c_{t+1}`` keeps the window. Alike the rise queue of
+        ``−x`` with credit ``n_t = R⁻_t + ρ(B^c_t)`` (0 where ``B^c_t > R⁺_t``) and
+        ``R^max_t = F⁻_t + B^c_{t+1}``. Down requests are credited against the backlog (``x`` is
+        the net request).
+
+        *Power.* ``c_t ≤ P_hi`` is ``Δρ_t(X_t) − x_t Δt ≤ (P_hi − c^c_t)Δt`` (``c^c`` the
+        committed consumption) with ``Δρ_t(X) ≤ min(max(X, 0), m̄_t)``, ``m̄_t = R⁺_t − ρ(B^c_t)``
+        (the rebound's own room, ``drop_rebound_mwh``); alike ``c_t ≥ P_lo`` with the rise
+        queue and ``n̄_t = R⁻_t + ρ(B^c_t)``. Those rows are not convex (``min``); the clearing
+        keeps one supporting half-plane per (unit, interval), chosen at its current solution
+        (:mod:`tdcoord.coordination.shift_rows`). Rooms in MW, ``dn_room_mw = P_hi − c^c``,
+        ``up_room_mw = c^c − P_lo``.
+        """
+        n, dt = check_n(n_intervals), check_dt(dt_h)
+        c = np.zeros((self.n_units, n)) if committed_mw is None else np.asarray(committed_mw)
+        if c.shape != (self.n_units, n):
+            raise ValueError(f"committed_mw has shape {c.shape}, expected {(self.n_units, n)}")
+        assert self.backlog_mwh is not None
+        b = self.backlog_mwh.copy()
+        caps = self._cumcaps(dt)
+        # rows: D^max, R^max, m, n, m̄, n̄ (MWh), down room, up room (MW)
+        out = np.empty((8, self.n_units, n))
+        for k in range(n):  # intervals only, vectorised over units
+            t = self.t + k
+            c_lo, c_hi, cb = self._bounds(t, b, dt, caps)
+            lo, hi = self._power_bounds(t)
+            p_c = np.clip(cb - c[:, k], c_lo, c_hi)
+            d = self.demand_mw[:, t] if t < self.n_profile else np.zeros(self.n_units)
+            reb_dn = np.maximum(hi - cb, 0.0) * dt  # m̄ = R⁺ − ρ(B^c)
+            reb_up = np.maximum(cb - lo, 0.0) * dt  # n̄ = R⁻ + ρ(B^c)
+            tol = 1e-12
+            out[2, :, k] = np.where(b >= -(d - lo) * dt - tol, reb_dn, 0.0)
+            out[3, :, k] = np.where(b <= (hi - d) * dt + tol, reb_up, 0.0)
+            out[4, :, k], out[5, :, k] = reb_dn, reb_up
+            out[6, :, k], out[7, :, k] = np.maximum(hi - p_c, 0.0), np.maximum(p_c - lo, 0.0)
+            b = b + (d - p_c) * dt
+            f_up, f_dn = self._window_room(t, caps)
+            out[0, :, k], out[1, :, k] = np.maximum(f_up - b, 0.0), np.maximum(f_dn + b, 0.0)
+        ones = np.ones(self.n_units)
+        return EnergyLimits(
+            drop_up=ones, drop_dn=ones.copy(), rise_up=ones.copy(), rise_dn=ones.copy(),
+            drop_max_mwh=out[0], rise_max_mwh=out[1],
+            drop_credit_mwh=out[2], rise_credit_mwh=out[3],
+            drop_rebound_mwh=out[4], rise_rebound_mwh=out[5],
+            dn_room_mw=out[6], up_room_mw=out[7],
+        )
+
+    def _power_bounds(self, t: int) -> tuple[FloatArray, FloatArray]:
+        """``P_lo = max(0, d_t − s)`` and ``P_hi = min(c_max, d_t + s)`` (0 past the profile)."""
+        if t >= self.n_profile:
+            z = np.zeros(self.n_units)
+            return z, z.copy()
+        assert self.p_max_mw is not None
+        d = self.demand_mw[:, t]
+        s = self.shift_max_mw
+        return np.maximum(d - s, 0.0), np.minimum(self.p_max_mw, d + s)
+
+    def _window_room(
+        self, t: int, caps: tuple[FloatArray, FloatArray]
+    ) -> tuple[FloatArray, FloatArray]:
+        """The window's rooms after ``t``, ``F⁺_t`` and ``F⁻_t`` (MWh; 0 past the profile)."""
+        n_units, T = self.demand_mw.shape
+        if t >= T:
+            z = np.zeros(n_units)
+            return z, z.copy()
+        cs_up, cs_dn = caps
+        end = np.minimum((t // self.window_intervals + 1) * self.window_intervals, T)
+        rows = np.arange(n_units)
+        return cs_up[rows, end] - cs_up[:, t + 1], cs_dn[rows, end] - cs_dn[:, t + 1]

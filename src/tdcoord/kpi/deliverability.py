@@ -13,8 +13,8 @@ information boundary"). The KPIs measure it on the day's plan (every stage's req
   non-delivery (a cut after an owner failed to deliver is the owner's, and stays in the
   activation report);
 * only **storage-like** DERs count: the models that expose inter-temporal limits
-  (``energy_limits``: batteries, EVs, heat pumps). A cut of a PV or wind unit comes from the
-  forecast, not from a state.
+  (``energy_limits``: batteries, EVs, heat pumps, flexible loads). A cut of a PV or wind unit
+  comes from the forecast, not from a state.
 
 ``depleted_storage_calls`` = ``#{(j, t) : |cut_jt| > tol}`` over storage-like DERs ``j``;
 ``undeliverable_request_mwh`` = ``Σ_{j,t} |cut_jt| · Δt``.

@@ -110,10 +110,11 @@ KPI_GLOSSARY: dict[str, KpiInfo] = {
         "Depleted-storage calls",
         "count",
         "min",
-        "(DER, interval) pairs where a storage-like DER (battery, EV, heat pump) was asked more "
-        "than its state allowed (seed 000 §3.2: a depleted storage called upon to discharge): "
-        "the activation cut of the day's plan walked with complete delivery. 0 in every model "
-        "whose clearing sees the DER state; > 0 only where the information boundary hides it.",
+        "(DER, interval) pairs where a storage-like DER (battery, EV, heat pump, flexible "
+        "load) was asked more than its state allowed (seed 000 §3.2: a depleted storage called "
+        "upon to discharge): the activation cut of the day's plan walked with complete "
+        "delivery. 0 in every model whose clearing sees the DER state; > 0 only where the "
+        "information boundary hides it.",
     ),
     "undeliverable_request_mwh": KpiInfo(
         "Undeliverable requests",
