@@ -4,6 +4,7 @@ independent LP with every energy row written at once and against the DER models'
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
@@ -14,6 +15,7 @@ from tdcoord.coordination.deliverable import (
     energy_violations,
 )
 from tdcoord.coordination.intertemporal import min_duration_rows
+from tdcoord.market.offers import OfferBook
 
 from .coupling_cases import T, all_rows, book, coupling, two_batteries, walk_cut
 
@@ -78,3 +80,24 @@ def test_minimum_duration_blocks() -> None:
     # interval-major columns t·n_offer + k with one offer: a1 − a0 = 0 and a3 − a2 = 0
     np.testing.assert_array_equal(rows, [[-1, 1, 0, 0, 0], [0, 0, -1, 1, 0]])
     assert min_duration_rows(np.arange(3), 3, 5, 1).shape == (0, 15)
+
+
+def test_an_offer_no_energy_row_touches_keeps_its_request() -> None:
+    """A third step with no storage member (no energy row touches it) stays out of the
+    projection LP and keeps its whole request; the two battery steps are cut exactly as the
+    independent all-rows LP cuts them."""
+    offers, members = book(T)
+    three = OfferBook(
+        offer_id=["up", "dn", "other"], der_id=["bundle", "bundle", "x"],
+        aggregator_id=["a", "a", "a"], product_id=["mfrr"] * 3,
+        der_type=["battery", "battery", "pv"], direction=[1, -1, 1], feeder=[0, 0, 0],
+        node=[1, 1, 2], reactive=[False] * 3, quantity_mw=np.full((3, T), 2.0),
+        price_eur_per_mwh=np.full((3, T), 1.0),
+    )
+    members3 = sp.vstack([members, sp.csr_matrix((1, 2))]).tocsr()
+    tc, _ = coupling([two_batteries()], three, members3)
+    act = np.vstack([np.full(T, 2.0), np.zeros(T), np.array([0.3, 1.7, 0.0, 2.0])])
+    out = deliverable_activation(tc, act)
+    np.testing.assert_array_equal(out[2], act[2])
+    np.testing.assert_allclose(out[:2].sum(), full_row_optimum(act[:2]), rtol=1e-7)
+    assert energy_violations(tc, out) == 0

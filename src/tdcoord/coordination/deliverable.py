@@ -102,7 +102,7 @@ def deliverable_activation(tc: TimeCoupling, activation_mw: FloatArray) -> Float
         if not fresh:
             return act
         act = _solve_projection(top, sp.vstack(blocks, format="csr"),
-                                np.concatenate(lower), np.concatenate(upper))
+                                np.concatenate(lower), np.concatenate(upper), blocks[0].shape[0])
     raise CoordinationError(
         f"the deliverable projection still violates energy rows after {MAX_ROUNDS} rounds",
         where="coordination.deliverable.deliverable_activation",
@@ -111,14 +111,32 @@ def deliverable_activation(tc: TimeCoupling, activation_mw: FloatArray) -> Float
 
 
 def _solve_projection(
-    top: FloatArray, A: sp.csr_matrix, row_lower: FloatArray, row_upper: FloatArray
+    top: FloatArray, A: sp.csr_matrix, row_lower: FloatArray, row_upper: FloatArray,
+    n_duration_rows: int,
 ) -> FloatArray:
-    """One projection LP (module docstring) over interval-major columns ``t·n_offer + k``."""
+    """One projection LP (module docstring) over interval-major columns ``t·n_offer + k``.
+
+    Only the offers that some energy row (every row after the first ``n_duration_rows``, the
+    minimum-duration rows) touches enter the LP, with all their intervals and their own
+    minimum-duration rows. Every other offer appears in its minimum-duration rows only, which
+    ``top`` (block-constant) satisfies, so its optimum is ``top``: the LP separates, and the
+    restricted one has the same optimum. It keeps the projection of a national-scale day (8.7 M
+    activation columns, a few thousand touched offers) small."""
     n_offer, T = top.shape
-    upper = top.T.reshape(-1)
+    A = sp.csr_matrix(A)
+    touched = np.zeros(n_offer, dtype=bool)
+    touched[A[n_duration_rows:].indices % n_offer] = True
+    cols = (np.arange(T)[:, None] * n_offer + np.flatnonzero(touched)[None, :]).reshape(-1)
+    keep = np.zeros(n_offer * T, dtype=bool)
+    keep[cols] = True
+    pattern = sp.csr_matrix((np.ones(A.nnz), A.indices, A.indptr), shape=A.shape)
+    outside = pattern @ (~keep).astype(np.float64)  # entries of each row outside the LP
+    rows = np.flatnonzero(outside == 0)
+    sub = A[rows][:, cols]
+    upper = top.T.reshape(-1)[cols]
     lp = LinearProgram(
-        cost=-np.ones(n_offer * T), A=A, row_lower=row_lower, row_upper=row_upper,
-        col_lower=np.zeros(n_offer * T), col_upper=upper,
+        cost=-np.ones(cols.size), A=sp.csr_matrix(sub), row_lower=row_lower[rows],
+        row_upper=row_upper[rows], col_lower=np.zeros(cols.size), col_upper=upper,
     )
     sol = solve(lp, method="simplex")
     if not sol.ok:
@@ -127,4 +145,6 @@ def _solve_projection(
             where="coordination.deliverable.deliverable_activation",
             fix="a' = 0 is feasible when the committed plan is; check the stage's energy limits",
         )
-    return np.minimum(np.maximum(sol.x.reshape(T, n_offer).T, 0.0), top)
+    flat = top.T.reshape(-1).copy()
+    flat[cols] = sol.x
+    return np.minimum(np.maximum(flat.reshape(T, n_offer).T, 0.0), top)
