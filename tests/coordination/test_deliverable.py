@@ -86,7 +86,7 @@ def test_an_offer_no_energy_row_touches_keeps_its_request() -> None:
     """A third step with no storage member (no energy row touches it) stays out of the
     projection LP and keeps its whole request; the two battery steps are cut exactly as the
     independent all-rows LP cuts them."""
-    offers, members = book(T)
+    _, members = book(T)
     three = OfferBook(
         offer_id=["up", "dn", "other"], der_id=["bundle", "bundle", "x"],
         aggregator_id=["a", "a", "a"], product_id=["mfrr"] * 3,
